@@ -1,0 +1,2 @@
+//! meetflow-admin binary.
+fn main() {}

@@ -1,0 +1,2 @@
+//! meetflow-ingest binary.
+fn main() {}

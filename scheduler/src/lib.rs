@@ -1,0 +1,1 @@
+//! meetflow-scheduler library.

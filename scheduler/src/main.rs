@@ -1,0 +1,2 @@
+//! meetflow-scheduler binary.
+fn main() {}

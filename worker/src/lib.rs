@@ -1,0 +1,1 @@
+//! meetflow-worker library.

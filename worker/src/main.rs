@@ -1,0 +1,2 @@
+//! meetflow-worker binary.
+fn main() {}
