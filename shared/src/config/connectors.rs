@@ -1,0 +1,160 @@
+//! `connectors:`: the sources of events, Calendly and Zoom (webhook secrets, API access, mapping
+//! of their objects onto Brevo lists and attributes).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+use super::values::{duration, lenient_string, opt_string, secret};
+
+/// `connectors:`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConnectorsSettings {
+    /// Calendly webhooks and API.
+    pub calendly: CalendlySettings,
+    /// Zoom webhooks and API.
+    pub zoom: ZoomSettings,
+}
+
+/// `connectors.calendly:`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CalendlySettings {
+    /// Webhook signing key (`Calendly-Webhook-Signature`); required by ingest unless
+    /// `allow_unsigned`.
+    #[serde(with = "secret")]
+    pub signing_key: Option<SecretString>,
+    /// Accepted distance between the signature timestamp and now.
+    #[serde(with = "duration")]
+    pub tolerance: Duration,
+    /// Accept deliveries without a signature (warned at start). For local trials only.
+    pub allow_unsigned: bool,
+    /// Period of the catch-up from the Calendly API; needs `access_token`.
+    #[serde(with = "duration")]
+    pub reconcile_every: Duration,
+    /// Personal access token or OAuth token for the Calendly API; optional.
+    #[serde(with = "secret")]
+    pub access_token: Option<SecretString>,
+    /// Base URL of the Calendly API.
+    pub api_base_url: String,
+    /// Calendly event type (a name of your choice) -> Brevo list.
+    pub event_mapping: BTreeMap<String, EventMapping>,
+    /// Invitee fields and Q&A questions -> Brevo attributes.
+    pub field_mapping: FieldMapping,
+}
+
+impl Default for CalendlySettings {
+    fn default() -> Self {
+        Self {
+            signing_key: None,
+            tolerance: Duration::from_secs(180),
+            allow_unsigned: false,
+            reconcile_every: Duration::from_secs(15 * 60),
+            access_token: None,
+            api_base_url: "https://api.calendly.com".into(),
+            event_mapping: BTreeMap::new(),
+            field_mapping: FieldMapping::default(),
+        }
+    }
+}
+
+/// `connectors.calendly.event_mapping.<name>`: one Calendly event type and its Brevo list.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventMapping {
+    /// The event type's URI, `https://api.calendly.com/event_types/<uuid>`.
+    #[serde(deserialize_with = "lenient_string")]
+    pub event_type_uri: String,
+    /// The Brevo list invitees of this event type are added to.
+    pub list_id: u64,
+}
+
+/// `connectors.calendly.field_mapping`: which Brevo attribute receives which invitee field.
+/// An attribute set to `null` or `""` is not written.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FieldMapping {
+    /// Attribute for the invitee's name [FIRSTNAME].
+    #[serde(with = "opt_string")]
+    pub name: Option<String>,
+    /// Attribute for the invitee's `text_reminder_number` (normalised to E.164) [SMS].
+    #[serde(with = "opt_string")]
+    pub text_reminder_number: Option<String>,
+    /// Q&A question (matched case-insensitively on the question text) -> attribute.
+    pub questions_and_answers: BTreeMap<String, String>,
+    /// Attribute for the event type's name [CALENDLY_EVENT_TYPE].
+    #[serde(with = "opt_string")]
+    pub event_type_name: Option<String>,
+    /// Attribute for the meeting start time [MEETING_DATE].
+    #[serde(with = "opt_string")]
+    pub scheduled_at: Option<String>,
+    /// Attribute for the booking status (`active`, `canceled`, ...) [BOOKING_STATUS].
+    #[serde(with = "opt_string")]
+    pub status: Option<String>,
+}
+
+impl Default for FieldMapping {
+    fn default() -> Self {
+        Self {
+            name: Some("FIRSTNAME".into()),
+            text_reminder_number: Some("SMS".into()),
+            questions_and_answers: BTreeMap::new(),
+            event_type_name: Some("CALENDLY_EVENT_TYPE".into()),
+            scheduled_at: Some("MEETING_DATE".into()),
+            status: Some("BOOKING_STATUS".into()),
+        }
+    }
+}
+
+/// `connectors.zoom:`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ZoomSettings {
+    /// Secret token of the Zoom webhook app (signatures and URL validation).
+    #[serde(with = "secret")]
+    pub webhook_secret: Option<SecretString>,
+    /// Server-to-server OAuth account id; optional (API calls off without it).
+    #[serde(with = "secret")]
+    pub account_id: Option<SecretString>,
+    /// Server-to-server OAuth client id.
+    #[serde(with = "secret")]
+    pub client_id: Option<SecretString>,
+    /// Server-to-server OAuth client secret.
+    #[serde(with = "secret")]
+    pub client_secret: Option<SecretString>,
+    /// Base URL of the Zoom REST API.
+    pub api_base_url: String,
+    /// Base URL of the Zoom OAuth server (`/oauth/token`).
+    pub oauth_base_url: String,
+    /// Brevo lists fed from Zoom.
+    pub lists: ZoomLists,
+}
+
+impl Default for ZoomSettings {
+    fn default() -> Self {
+        Self {
+            webhook_secret: None,
+            account_id: None,
+            client_id: None,
+            client_secret: None,
+            api_base_url: "https://api.zoom.us/v2".into(),
+            oauth_base_url: "https://zoom.us".into(),
+            lists: ZoomLists::default(),
+        }
+    }
+}
+
+/// `connectors.zoom.lists`: Brevo list ids; `null` turns that sync off.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ZoomLists {
+    /// List for meeting participants.
+    pub meeting_participants: Option<u64>,
+    /// List for webinar attendees.
+    pub webinar_attendees: Option<u64>,
+    /// List for webinar registrants.
+    pub webinar_registrants: Option<u64>,
+}

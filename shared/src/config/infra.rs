@@ -1,0 +1,202 @@
+//! Settings of the infrastructure around the business logic: Redis, listening sockets, queues.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::values::{opt_duration, secret};
+
+/// `redis:`: where every piece of state lives.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RedisSettings {
+    /// Connection URL, e.g. `redis://127.0.0.1:6379` or `rediss://user:pass@host/0`.
+    pub url: String,
+    /// Prefix of every key (a hash tag), so several installations can share one Redis.
+    pub namespace: String,
+}
+
+impl Default for RedisSettings {
+    fn default() -> Self {
+        Self {
+            url: "redis://127.0.0.1:6379".into(),
+            namespace: "meetflow".into(),
+        }
+    }
+}
+
+/// `ingest:`: the webhook HTTP server.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IngestSettings {
+    /// Address the webhook server binds.
+    pub listen: SocketAddr,
+    /// Largest accepted webhook body; larger ones get 413.
+    pub max_body_bytes: usize,
+}
+
+impl Default for IngestSettings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([0, 0, 0, 0], 8080)),
+            max_body_bytes: 256 * 1024,
+        }
+    }
+}
+
+/// `ops:`: `/healthz`, `/readyz`, `/metrics` of each binary.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OpsSettings {
+    /// Address the ops server binds; port 0 picks a free port.
+    pub listen: SocketAddr,
+}
+
+impl Default for OpsSettings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([0, 0, 0, 0], 9090)),
+        }
+    }
+}
+
+/// `admin:`: the operator web page and JSON API (`meetflow-admin serve`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdminSettings {
+    /// Address `meetflow-admin serve` binds.
+    pub listen: SocketAddr,
+    /// Bearer token required by the JSON API and the web page.
+    #[serde(with = "secret")]
+    pub token: Option<SecretString>,
+}
+
+impl Default for AdminSettings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8081)),
+            token: None,
+        }
+    }
+}
+
+/// `queues.<name>.backoff`: retry delays, exponential with full jitter.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BackoffSpec {
+    /// Delay before the first retry (before jitter).
+    #[serde(with = "opt_duration", skip_serializing_if = "Option::is_none")]
+    pub base: Option<Duration>,
+    /// Largest delay between two attempts.
+    #[serde(with = "opt_duration", skip_serializing_if = "Option::is_none")]
+    pub cap: Option<Duration>,
+}
+
+/// `queues.<name>`: what the file says about one queue; unset fields fall back to
+/// `queues.default`, then to the built-in defaults.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QueueSpec {
+    /// Jobs in flight per worker process.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<usize>,
+    /// A job held by a dead process is run elsewhere after this.
+    #[serde(with = "opt_duration", skip_serializing_if = "Option::is_none")]
+    pub lease: Option<Duration>,
+    /// Attempts before a job goes to the dead-letter store.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_attempts: Option<u32>,
+    /// Retry delays.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backoff: Option<BackoffSpec>,
+}
+
+impl QueueSpec {
+    /// Fields set in `other` win over fields set in `self`.
+    pub(crate) fn overlay(&mut self, other: &QueueSpec) {
+        if other.concurrency.is_some() {
+            self.concurrency = other.concurrency;
+        }
+        if other.lease.is_some() {
+            self.lease = other.lease;
+        }
+        if other.max_attempts.is_some() {
+            self.max_attempts = other.max_attempts;
+        }
+        if let Some(b) = &other.backoff {
+            let mine = self.backoff.get_or_insert_with(BackoffSpec::default);
+            if b.base.is_some() {
+                mine.base = b.base;
+            }
+            if b.cap.is_some() {
+                mine.cap = b.cap;
+            }
+        }
+    }
+}
+
+/// `queues:`: `default` plus one entry per queue name (`events`, `brevo`, `sms`, `zoom`, ...).
+///
+/// The file's entries are laid over the built-in ones field by field, so writing
+/// `queues: { brevo: { concurrency: 4 } }` keeps the built-in `sms: { concurrency: 64 }`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct QueuesSettings(pub BTreeMap<String, QueueSpec>);
+
+impl QueuesSettings {
+    /// The built-in `default` entry: 32 in flight, 30s lease, 12 attempts, 2s..1h backoff.
+    pub fn builtin_default() -> QueueSpec {
+        QueueSpec {
+            concurrency: Some(32),
+            lease: Some(Duration::from_secs(30)),
+            max_attempts: Some(12),
+            backoff: Some(BackoffSpec {
+                base: Some(Duration::from_secs(2)),
+                cap: Some(Duration::from_secs(3600)),
+            }),
+        }
+    }
+
+    /// `queues.default` laid over the built-in default, then `queues.<name>` over that.
+    pub fn effective(&self, name: &str) -> QueueSpec {
+        let mut spec = Self::builtin_default();
+        if let Some(d) = self.0.get("default") {
+            spec.overlay(d);
+        }
+        if name != "default"
+            && let Some(q) = self.0.get(name)
+        {
+            spec.overlay(q);
+        }
+        spec
+    }
+}
+
+impl Default for QueuesSettings {
+    fn default() -> Self {
+        let mut m = BTreeMap::new();
+        m.insert("default".to_owned(), Self::builtin_default());
+        m.insert(
+            "sms".to_owned(),
+            QueueSpec {
+                concurrency: Some(64),
+                ..QueueSpec::default()
+            },
+        );
+        Self(m)
+    }
+}
+
+impl<'de> Deserialize<'de> for QueuesSettings {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let given = Option::<BTreeMap<String, QueueSpec>>::deserialize(d)?.unwrap_or_default();
+        let mut merged = Self::default();
+        for (name, spec) in given {
+            merged.0.entry(name).or_default().overlay(&spec);
+        }
+        Ok(merged)
+    }
+}

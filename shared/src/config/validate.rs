@@ -1,0 +1,210 @@
+//! Semantic checks that types alone cannot express, and the per-binary secret requirements.
+//!
+//! [`Settings::validate`] runs on every load; [`Settings::validate_for`] is called by each
+//! binary with its [`Role`], because which secrets are required depends on who runs: ingest
+//! needs the Calendly signing key, the worker runs in sandbox mode without provider
+//! credentials, and so on.
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+use super::{ConfigError, Settings};
+
+/// Which binary is validating the settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// `meetflow-ingest`: needs the webhook signing key(s).
+    Ingest,
+    /// `meetflow-worker`: provider credentials are optional but must come in complete sets.
+    Worker,
+    /// `meetflow-scheduler`.
+    Scheduler,
+    /// `meetflow-admin`: `serve` off loopback needs `admin.token`.
+    Admin,
+}
+
+type Check = Result<(), ConfigError>;
+
+fn url(key: &str, value: &str, schemes: &[&str]) -> Check {
+    let parsed = url::Url::parse(value)
+        .map_err(|e| ConfigError::invalid(key, format!("invalid URL `{value}` ({e})")))?;
+    if !schemes.contains(&parsed.scheme()) {
+        return Err(ConfigError::invalid(
+            key,
+            format!("URL scheme must be one of {}", schemes.join(", ")),
+        ));
+    }
+    Ok(())
+}
+
+fn positive(key: &str, d: Duration) -> Check {
+    if d.is_zero() {
+        return Err(ConfigError::invalid(key, "must be greater than zero"));
+    }
+    Ok(())
+}
+
+fn pair(a_key: &str, a: &Option<SecretString>, b_key: &str, b: &Option<SecretString>) -> Check {
+    match (a.is_some(), b.is_some()) {
+        (true, false) => Err(ConfigError::invalid(
+            b_key,
+            format!("required when {a_key} is set"),
+        )),
+        (false, true) => Err(ConfigError::invalid(
+            a_key,
+            format!("required when {b_key} is set"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+impl Settings {
+    /// Checks every value's meaning (URLs, durations, limits, phone numbers); names the key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        url(
+            "redis.url",
+            &self.redis.url,
+            &["redis", "rediss", "unix", "redis+unix"],
+        )?;
+        let ns = &self.redis.namespace;
+        if ns.is_empty() || ns.contains(|c: char| c.is_whitespace() || c == '{' || c == '}') {
+            return Err(ConfigError::invalid(
+                "redis.namespace",
+                "must be non-empty, without spaces or braces",
+            ));
+        }
+        if self.ingest.max_body_bytes == 0 {
+            return Err(ConfigError::invalid(
+                "ingest.max_body_bytes",
+                "must be at least 1",
+            ));
+        }
+        self.validate_connectors()?;
+        self.validate_messaging()?;
+        self.validate_queues()
+    }
+
+    fn validate_connectors(&self) -> Check {
+        let cal = &self.connectors.calendly;
+        positive("connectors.calendly.tolerance", cal.tolerance)?;
+        positive("connectors.calendly.reconcile_every", cal.reconcile_every)?;
+        let http = &["http", "https"];
+        url("connectors.calendly.api_base_url", &cal.api_base_url, http)?;
+        for (name, m) in &cal.event_mapping {
+            let key = format!("connectors.calendly.event_mapping.{name}");
+            url(&format!("{key}.event_type_uri"), &m.event_type_uri, http)?;
+            if m.list_id == 0 {
+                return Err(ConfigError::invalid(
+                    format!("{key}.list_id"),
+                    "must be at least 1",
+                ));
+            }
+        }
+        let zoom = &self.connectors.zoom;
+        url("connectors.zoom.api_base_url", &zoom.api_base_url, http)?;
+        url("connectors.zoom.oauth_base_url", &zoom.oauth_base_url, http)
+    }
+
+    fn validate_messaging(&self) -> Check {
+        let http = &["http", "https"];
+        url("brevo.base_url", &self.brevo.base_url, http)?;
+        url("engagelab.base_url", &self.engagelab.base_url, http)?;
+        if let Some(raw) = &self.engagelab.host_phone {
+            crate::domain::PhoneNumber::parse(raw, None).map_err(|e| {
+                ConfigError::invalid(
+                    "engagelab.host_phone",
+                    format!("{e} (use +<country code>...)"),
+                )
+            })?;
+        }
+        for (i, d) in self.reminders.offsets.iter().enumerate() {
+            positive(&format!("reminders.offsets[{i}]"), *d)?;
+        }
+        positive(
+            "reminders.follow_up_max_lateness",
+            self.reminders.follow_up_max_lateness,
+        )?;
+        positive("engagement.win_back_after", self.engagement.win_back_after)?;
+        positive("engagement.no_show_after", self.engagement.no_show_after)
+    }
+
+    fn validate_queues(&self) -> Check {
+        for name in self.queues.0.keys() {
+            let q = self.queue(name);
+            let key = |f: &str| format!("queues.{name}.{f}");
+            if q.concurrency == 0 {
+                return Err(ConfigError::invalid(
+                    key("concurrency"),
+                    "must be at least 1",
+                ));
+            }
+            if q.lease < Duration::from_secs(1) {
+                return Err(ConfigError::invalid(key("lease"), "must be at least 1s"));
+            }
+            if q.max_attempts == 0 {
+                return Err(ConfigError::invalid(
+                    key("max_attempts"),
+                    "must be at least 1",
+                ));
+            }
+            positive(&key("backoff.base"), q.backoff_base)?;
+            if q.backoff_cap < q.backoff_base {
+                return Err(ConfigError::invalid(
+                    key("backoff.cap"),
+                    "must be at least backoff.base",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks what the binary `role` needs on top of [`Settings::validate`]; names the key.
+    pub fn validate_for(&self, role: Role) -> Result<(), ConfigError> {
+        self.validate()?;
+        match role {
+            Role::Ingest => {
+                let cal = &self.connectors.calendly;
+                if cal.signing_key.is_none() && !cal.allow_unsigned {
+                    return Err(ConfigError::invalid(
+                        "connectors.calendly.signing_key",
+                        "required by meetflow-ingest (set CALENDLY_WEBHOOK_SIGNING_KEY, or allow_unsigned: true for local trials)",
+                    ));
+                }
+                Ok(())
+            }
+            Role::Worker => {
+                let e = &self.engagelab;
+                pair(
+                    "engagelab.dev_key",
+                    &e.dev_key,
+                    "engagelab.dev_secret",
+                    &e.dev_secret,
+                )?;
+                let z = &self.connectors.zoom;
+                pair(
+                    "connectors.zoom.client_id",
+                    &z.client_id,
+                    "connectors.zoom.client_secret",
+                    &z.client_secret,
+                )?;
+                pair(
+                    "connectors.zoom.client_id",
+                    &z.client_id,
+                    "connectors.zoom.account_id",
+                    &z.account_id,
+                )
+            }
+            Role::Scheduler => Ok(()),
+            Role::Admin => {
+                if self.admin.token.is_none() && !self.admin.listen.ip().is_loopback() {
+                    return Err(ConfigError::invalid(
+                        "admin.token",
+                        "required when admin.listen is not a loopback address (set MEETFLOW_ADMIN_TOKEN)",
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+}
