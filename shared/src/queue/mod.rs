@@ -1,1 +1,40 @@
-//! Placeholder: filled in by the owner of this module.
+//! meetflow's job queue: our own Redis backend, run under apalis.
+//!
+//! Why our own: apalis-redis 1.0.0 loses workers under bursts and stalls, runs jobs twice when a
+//! worker is saturated, ignores `max_attempts` and Retry-After, and cannot cancel or replay (see
+//! `docs/apalis-notes.md` in the shared docs). apalis stays the worker runtime; this module owns
+//! the data in Redis, all of it behind atomic Lua scripts:
+//!
+//! - [`QueueClient`]: enqueue (deduplicated by id), cancel by id or group, inspect, dead letters.
+//! - [`run_queue`]: leases jobs with a renewable lease, so a crashed process's jobs run elsewhere
+//!   after `lease`, while a healthy long job keeps its lease; idle workers sleep on a wake list.
+//! - Retries back off exponentially with full jitter, or wait for the provider's hint without
+//!   spending an attempt when rate limited; every attempt's error is kept with the job.
+//! - [`keys`]: every key, documented, under the `{namespace}` hash tag.
+
+mod backoff;
+mod client;
+mod dead_letters;
+mod error;
+mod identity;
+mod inspect;
+mod job;
+pub mod keys;
+mod metrics;
+mod runtime;
+mod scripts;
+mod settings;
+mod time;
+
+pub use backoff::{exponential_ceiling, full_jitter};
+pub use client::QueueClient;
+pub use dead_letters::DeadLetters;
+pub use error::{ErrorClass, JobError, QueueError};
+pub use identity::process_identity;
+pub use inspect::QueueStats;
+pub use job::{AttemptError, DEFAULT_RETAIN, Enqueued, JobRecord, JobState, NewJob};
+pub use keys::Keys;
+pub use metrics::spawn_stats_exporter;
+pub use runtime::{JobContext, LeasedJob, QueueBackend, run_queue};
+pub use settings::QueueSettings;
+pub use time::now_ms;

@@ -1,0 +1,219 @@
+//! [`QueueClient`]: enqueue, cancel, inspect. The one way any binary puts work into Redis.
+
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+use super::error::{ErrorClass, QueueError};
+use super::job::{AttemptError, Enqueued, NewJob};
+use super::keys::Keys;
+use super::scripts;
+use super::settings::QueueSettings;
+use super::time::now_ms;
+
+/// How long one Redis command may take before the client gives up on it. Longer than any stall we
+/// ride out in place (a `DEBUG SLEEP 3` test), shorter than a lease.
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// A cheap-to-clone handle on the queue: a multiplexed, self-reconnecting Redis connection and the
+/// namespace every key lives under.
+#[derive(Clone)]
+pub struct QueueClient {
+    redis: redis::Client,
+    conn: ConnectionManager,
+    keys: Keys,
+    defaults: QueueSettings,
+}
+
+impl std::fmt::Debug for QueueClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QueueClient")
+            .field("prefix", &self.keys.prefix())
+            .finish_non_exhaustive()
+    }
+}
+
+impl QueueClient {
+    /// Connects lazily: a Redis that is down at start is retried on first use, so processes start
+    /// (and report not-ready) instead of crashing.
+    pub async fn connect(redis_url: &str, namespace: &str) -> Result<Self, QueueError> {
+        let redis = redis::Client::open(redis_url)?;
+        let conn = ConnectionManager::new_lazy_with_config(
+            redis.clone(),
+            manager_config(RESPONSE_TIMEOUT),
+        )?;
+        Ok(Self {
+            redis,
+            conn,
+            keys: Keys::new(namespace),
+            defaults: QueueSettings::default(),
+        })
+    }
+
+    /// Uses `settings` for the per-job defaults (max attempts) of jobs enqueued without their own.
+    pub fn with_defaults(mut self, settings: QueueSettings) -> Self {
+        self.defaults = settings;
+        self
+    }
+
+    /// Every key name.
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    /// The shared connection, for modules that keep their own data under [`Keys::custom`].
+    pub fn redis(&self) -> ConnectionManager {
+        self.conn.clone()
+    }
+
+    /// A new dedicated connection for blocking commands (BLPOP), which must not hold up the shared one.
+    pub(crate) async fn blocking_connection(
+        &self,
+        block: Duration,
+    ) -> Result<ConnectionManager, QueueError> {
+        let config = manager_config(block + RESPONSE_TIMEOUT);
+        Ok(ConnectionManager::new_lazy_with_config(
+            self.redis.clone(),
+            config,
+        )?)
+    }
+
+    /// Fails unless Redis answers PING.
+    pub async fn ping(&self) -> Result<(), QueueError> {
+        let mut conn = self.conn.clone();
+        let _: String = redis::cmd("PING").query_async(&mut conn).await?;
+        Ok(())
+    }
+
+    /// Enqueues one job; an existing id makes this a no-op that returns [`Enqueued::Duplicate`].
+    pub async fn enqueue(&self, queue: &str, job: NewJob) -> Result<Enqueued, QueueError> {
+        let mut out = self.enqueue_many(queue, vec![job]).await?;
+        out.pop()
+            .ok_or_else(|| QueueError::Protocol("enqueue returned nothing".into()))
+    }
+
+    /// Enqueues several jobs in one atomic round trip.
+    pub async fn enqueue_many(
+        &self,
+        queue: &str,
+        jobs: Vec<NewJob>,
+    ) -> Result<Vec<Enqueued>, QueueError> {
+        self.store(queue, jobs, None).await
+    }
+
+    /// Stores a job straight into the dead-letter store (e.g. a signed webhook body that does not
+    /// parse), so nothing a provider sent is lost and an operator can look at it.
+    pub async fn bury(
+        &self,
+        queue: &str,
+        job: NewJob,
+        class: ErrorClass,
+        reason: &str,
+    ) -> Result<Enqueued, QueueError> {
+        let err = AttemptError::new(now_ms(), 0, class, reason);
+        let mut out = self
+            .store(queue, vec![job], Some(serde_json::to_string(&err)?))
+            .await?;
+        out.pop()
+            .ok_or_else(|| QueueError::Protocol("bury returned nothing".into()))
+    }
+
+    async fn store(
+        &self,
+        queue: &str,
+        jobs: Vec<NewJob>,
+        bury: Option<String>,
+    ) -> Result<Vec<Enqueued>, QueueError> {
+        if jobs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let k = &self.keys;
+        let now = now_ms();
+        let mut inv = scripts::ENQUEUE.prepare_invoke();
+        inv.key(k.ready(queue))
+            .key(k.delayed(queue))
+            .key(k.wake(queue))
+            .key(k.queues());
+        inv.arg(k.prefix()).arg(queue).arg(now);
+        inv.arg(if bury.is_some() { "dead" } else { "" });
+        inv.arg(bury.as_deref().unwrap_or(""))
+            .arg(k.dead_all())
+            .arg(k.dead(queue));
+        for job in &jobs {
+            let run_at = job.run_at.map_or(now, |t| t.timestamp_millis());
+            inv.arg(&job.id).arg(&job.payload).arg(run_at);
+            inv.arg(job.group.as_deref().unwrap_or(""));
+            inv.arg(job.max_attempts.unwrap_or(self.defaults.max_attempts));
+            inv.arg(u64::try_from(job.retain.as_millis()).unwrap_or(u64::MAX));
+        }
+        let mut conn = self.conn.clone();
+        let created: Vec<i64> = inv.invoke_async(&mut conn).await?;
+        if created.len() != jobs.len() {
+            return Err(QueueError::Protocol(format!(
+                "enqueue answered {} of {} jobs",
+                created.len(),
+                jobs.len()
+            )));
+        }
+        Ok(jobs
+            .into_iter()
+            .zip(created)
+            .map(|(job, c)| {
+                if c == 1 {
+                    Enqueued::Created { id: job.id }
+                } else {
+                    Enqueued::Duplicate { id: job.id }
+                }
+            })
+            .collect())
+    }
+
+    /// Cancels a pending (ready, delayed or retrying) job. Returns whether one was cancelled.
+    pub async fn cancel(&self, id: &str) -> Result<bool, QueueError> {
+        Ok(self.cancel_ids(&[id.to_owned()]).await? == 1)
+    }
+
+    /// Cancels every pending job of a group. Running jobs finish; their handlers re-check state.
+    pub async fn cancel_group(&self, group: &str) -> Result<usize, QueueError> {
+        let mut conn = self.conn.clone();
+        let ids: Vec<String> = redis::cmd("SMEMBERS")
+            .arg(self.keys.group(group))
+            .query_async(&mut conn)
+            .await?;
+        self.cancel_ids(&ids).await
+    }
+
+    async fn cancel_ids(&self, ids: &[String]) -> Result<usize, QueueError> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let mut inv = scripts::CANCEL.prepare_invoke();
+        inv.arg(self.keys.prefix());
+        for id in ids {
+            inv.arg(id);
+        }
+        let mut conn = self.conn.clone();
+        let n: usize = inv.invoke_async(&mut conn).await?;
+        Ok(n)
+    }
+
+    /// The names of every queue that has been used.
+    pub async fn queue_names(&self) -> Result<Vec<String>, QueueError> {
+        let mut conn = self.conn.clone();
+        let mut names: Vec<String> = redis::cmd("SMEMBERS")
+            .arg(self.keys.queues())
+            .query_async(&mut conn)
+            .await?;
+        names.sort();
+        Ok(names)
+    }
+}
+
+fn manager_config(response: Duration) -> ConnectionManagerConfig {
+    ConnectionManagerConfig::new()
+        .set_response_timeout(Some(response))
+        .set_connection_timeout(Some(CONNECT_TIMEOUT))
+        .set_number_of_retries(2)
+        .set_max_delay(Duration::from_millis(500))
+}

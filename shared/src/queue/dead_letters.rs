@@ -1,0 +1,163 @@
+//! The dead-letter store: jobs that used their last attempt or failed permanently, kept with their
+//! payload and every attempt's error until an operator replays or deletes them (bounded by count
+//! and age, see [`QueueSettings`](super::QueueSettings)).
+
+use super::client::QueueClient;
+use super::error::QueueError;
+use super::job::JobRecord;
+use super::scripts;
+use super::time::now_ms;
+
+/// Batch size of bulk replays and deletes: large enough to be quick, small enough not to block
+/// Redis noticeably.
+const BULK_BATCH: usize = 500;
+
+/// Operations on the dead-letter store. Get one with [`QueueClient::dead_letters`].
+#[derive(Debug, Clone)]
+pub struct DeadLetters {
+    client: QueueClient,
+}
+
+impl QueueClient {
+    /// The dead-letter store.
+    pub fn dead_letters(&self) -> DeadLetters {
+        DeadLetters {
+            client: self.clone(),
+        }
+    }
+}
+
+impl DeadLetters {
+    fn zset(&self, queue: Option<&str>) -> String {
+        match queue {
+            Some(q) => self.client.keys().dead(q),
+            None => self.client.keys().dead_all(),
+        }
+    }
+
+    /// How many dead letters (of one queue, or all).
+    pub async fn count(&self, queue: Option<&str>) -> Result<u64, QueueError> {
+        let mut conn = self.client.redis();
+        Ok(redis::cmd("ZCARD")
+            .arg(self.zset(queue))
+            .query_async(&mut conn)
+            .await?)
+    }
+
+    /// Ids of dead letters, newest first, paged.
+    pub async fn ids(
+        &self,
+        queue: Option<&str>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<String>, QueueError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.client.redis();
+        Ok(redis::cmd("ZREVRANGE")
+            .arg(self.zset(queue))
+            .arg(offset)
+            .arg(offset + limit - 1)
+            .query_async(&mut conn)
+            .await?)
+    }
+
+    /// Dead letters with payload and errors, newest first, paged.
+    pub async fn list(
+        &self,
+        queue: Option<&str>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<JobRecord>, QueueError> {
+        let ids = self.ids(queue, offset, limit).await?;
+        self.client.jobs(&ids).await
+    }
+
+    /// Sends dead letters back to their queue with a fresh attempt budget. Ids that are not dead
+    /// (already replayed, deleted, unknown) are skipped, so running it twice replays once.
+    pub async fn replay(&self, ids: &[String]) -> Result<usize, QueueError> {
+        let mut total = 0;
+        for chunk in ids.chunks(BULK_BATCH) {
+            let mut inv = scripts::DLQ_REPLAY.prepare_invoke();
+            inv.key(self.client.keys().dead_all())
+                .arg(self.client.keys().prefix())
+                .arg(now_ms());
+            for id in chunk {
+                inv.arg(id);
+            }
+            let mut conn = self.client.redis();
+            let n: usize = inv.invoke_async(&mut conn).await?;
+            total += n;
+        }
+        Ok(total)
+    }
+
+    /// Deletes dead letters for good. Unknown ids are skipped.
+    pub async fn delete(&self, ids: &[String]) -> Result<usize, QueueError> {
+        let mut total = 0;
+        for chunk in ids.chunks(BULK_BATCH) {
+            let mut inv = scripts::DLQ_DELETE.prepare_invoke();
+            inv.key(self.client.keys().dead_all())
+                .arg(self.client.keys().prefix());
+            for id in chunk {
+                inv.arg(id);
+            }
+            let mut conn = self.client.redis();
+            let n: usize = inv.invoke_async(&mut conn).await?;
+            total += n;
+        }
+        Ok(total)
+    }
+
+    /// Replays every dead letter (of one queue, or all), batch by batch; `progress` is called
+    /// with the running total.
+    pub async fn replay_all(
+        &self,
+        queue: Option<&str>,
+        mut progress: impl FnMut(usize),
+    ) -> Result<usize, QueueError> {
+        self.drain(queue, &mut progress, true).await
+    }
+
+    /// Deletes every dead letter (of one queue, or all), batch by batch.
+    pub async fn delete_all(
+        &self,
+        queue: Option<&str>,
+        mut progress: impl FnMut(usize),
+    ) -> Result<usize, QueueError> {
+        self.drain(queue, &mut progress, false).await
+    }
+
+    async fn drain(
+        &self,
+        queue: Option<&str>,
+        progress: &mut dyn FnMut(usize),
+        replay: bool,
+    ) -> Result<usize, QueueError> {
+        let mut total = 0;
+        loop {
+            // Oldest first, so a store that keeps growing while we work still terminates.
+            let mut conn = self.client.redis();
+            let ids: Vec<String> = redis::cmd("ZRANGE")
+                .arg(self.zset(queue))
+                .arg(0)
+                .arg(BULK_BATCH - 1)
+                .query_async(&mut conn)
+                .await?;
+            if ids.is_empty() {
+                return Ok(total);
+            }
+            let n = if replay {
+                self.replay(&ids).await?
+            } else {
+                self.delete(&ids).await?
+            };
+            if n == 0 {
+                return Ok(total);
+            }
+            total += n;
+            progress(total);
+        }
+    }
+}

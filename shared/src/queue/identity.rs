@@ -1,0 +1,21 @@
+//! A unique identity for this process (host, pid, start time, random suffix), used as the owner of
+//! its leases: replicas on one host and a quick restart with the same pid never collide.
+
+use std::sync::OnceLock;
+
+/// This process's identity, e.g. `worker-7f9c-1234-1732300000000-a1b2`.
+pub fn process_identity() -> &'static str {
+    static ID: OnceLock<String> = OnceLock::new();
+    ID.get_or_init(|| {
+        let host = hostname::get()
+            .ok()
+            .and_then(|h| h.into_string().ok())
+            .unwrap_or_else(|| "host".to_owned());
+        let suffix: u16 = rand::random();
+        format!(
+            "{host}-{}-{}-{suffix:04x}",
+            std::process::id(),
+            super::time::now_ms()
+        )
+    })
+}

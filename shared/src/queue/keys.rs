@@ -1,0 +1,152 @@
+//! Every Redis key meetflow uses, in one place.
+//!
+//! All keys start with `{<namespace>}:`. The braces are a Redis Cluster hash tag: every key of one
+//! installation hashes to the same slot, so multi-key Lua scripts stay legal if the deployment moves
+//! to Cluster, and `redis.namespace` alone separates installations sharing one Redis.
+//!
+//! Data flow of a job: `enqueue` writes the job hash and pushes its id onto the queue's `ready`
+//! LIST (or its `delayed` ZSET when it runs later). A worker's `lease` script pops ids from `ready`
+//! and records a lease in `leased` (ZSET scored by lease expiry). `ack` finishes the job (the hash
+//! stays, without payload, for the retention window so the id keeps de-duplicating); `fail` moves
+//! it back to `delayed` for a retry or to the dead-letter ZSETs. `promote` moves due ids from
+//! `delayed` to `ready`; `reap` hands expired leases back to `ready`. Workers block on `wake`
+//! (a LIST holding at most one token) instead of polling.
+//!
+//! Scripts build `job:<id>` keys from the `{ns}:` prefix they are given; since every key carries the
+//! same hash tag they live in the same slot as the declared keys.
+
+/// Builds key names for one namespace. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Keys {
+    prefix: String,
+}
+
+impl Keys {
+    /// Keys for `namespace` (e.g. `meetflow`): every key is `{meetflow}:...`.
+    pub fn new(namespace: &str) -> Self {
+        Self {
+            prefix: format!("{{{namespace}}}:"),
+        }
+    }
+
+    /// The `{ns}:` prefix scripts use to build per-job keys.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// HASH, one per job: queue, payload, state, attempts, max_attempts, created_ms, enq_ms,
+    /// run_at_ms, group, owner, retain_ms, done_ms, dead_ms. No TTL while pending, running or dead;
+    /// after `ack` the payload is dropped and the hash expires after `retain_ms` (dedupe window).
+    /// Owner: queue core.
+    pub fn job(&self, id: &str) -> String {
+        format!("{}job:{id}", self.prefix)
+    }
+
+    /// LIST of JSON attempt errors of one job (`{at_ms, attempt, class, message}`), capped at 50.
+    /// Deleted with the job. Owner: queue core.
+    pub fn job_errors(&self, id: &str) -> String {
+        format!("{}job:{id}:errors", self.prefix)
+    }
+
+    /// LIST of job ids ready to run, oldest first. This is the key to scale workers on
+    /// (KEDA Redis scaler `listName`). Owner: queue core.
+    pub fn ready(&self, queue: &str) -> String {
+        format!("{}q:{queue}:ready", self.prefix)
+    }
+
+    /// ZSET job id -> run_at (ms): delayed jobs and retries waiting for their time. Owner: queue core.
+    pub fn delayed(&self, queue: &str) -> String {
+        format!("{}q:{queue}:delayed", self.prefix)
+    }
+
+    /// SET of the ids in `delayed` that are waiting for a retry (for queue stats). Owner: queue core.
+    pub fn retrying(&self, queue: &str) -> String {
+        format!("{}q:{queue}:retrying", self.prefix)
+    }
+
+    /// ZSET job id -> lease expiry (ms) of running jobs. Owner: queue core.
+    pub fn leased(&self, queue: &str) -> String {
+        format!("{}q:{queue}:leased", self.prefix)
+    }
+
+    /// LIST with at most one token: idle workers BLPOP it to learn that `ready` has work.
+    /// Owner: queue core.
+    pub fn wake(&self, queue: &str) -> String {
+        format!("{}q:{queue}:wake", self.prefix)
+    }
+
+    /// ZSET job id -> dead_ms of the dead letters of one queue. Owner: queue core.
+    pub fn dead(&self, queue: &str) -> String {
+        format!("{}q:{queue}:dead", self.prefix)
+    }
+
+    /// ZSET job id -> dead_ms of every dead letter (all queues); bounded by count and age.
+    /// Owner: queue core.
+    pub fn dead_all(&self) -> String {
+        format!("{}dead", self.prefix)
+    }
+
+    /// HASH of counters per queue and minute (`processed`, `failed`, `retried`, `dead`),
+    /// expiring after two hours. Owner: queue core.
+    pub fn minute_stats(&self, queue: &str, epoch_minute: i64) -> String {
+        format!("{}q:{queue}:m:{epoch_minute}", self.prefix)
+    }
+
+    /// SET of job ids sharing a group key (e.g. every reminder of one booking), for
+    /// `cancel_group`. Empty sets vanish. Owner: queue core.
+    pub fn group(&self, group: &str) -> String {
+        format!("{}group:{group}", self.prefix)
+    }
+
+    /// SET of every queue name that has been used. Owner: queue core.
+    pub fn queues(&self) -> String {
+        format!("{}queues", self.prefix)
+    }
+
+    /// ZSET process identity -> last heartbeat (ms) of running worker processes, per queue.
+    /// Stale members are trimmed by their peers. Owner: queue core.
+    pub fn consumers(&self, queue: &str) -> String {
+        format!("{}q:{queue}:consumers", self.prefix)
+    }
+
+    /// STRING with a short TTL: the lease of a periodic task's tick (`SET NX PX`), so one replica
+    /// runs each tick. Owner: whoever runs the periodic task.
+    pub fn tick_lock(&self, task: &str, tick: i64) -> String {
+        format!("{}tick:{task}:{tick}", self.prefix)
+    }
+
+    /// Any other key, for modules that document their own keys next to their code: `{ns}:<suffix>`.
+    pub fn custom(&self, suffix: &str) -> String {
+        format!("{}{suffix}", self.prefix)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_carries_the_namespace_hash_tag() {
+        let k = Keys::new("mf");
+        for key in [
+            k.job("a"),
+            k.job_errors("a"),
+            k.ready("sms"),
+            k.delayed("sms"),
+            k.retrying("sms"),
+            k.leased("sms"),
+            k.wake("sms"),
+            k.dead("sms"),
+            k.dead_all(),
+            k.minute_stats("sms", 1),
+            k.group("g"),
+            k.queues(),
+            k.consumers("sms"),
+            k.tick_lock("t", 1),
+            k.custom("x"),
+        ] {
+            assert!(key.starts_with("{mf}:"), "{key}");
+        }
+        assert_eq!(k.ready("sms"), "{mf}:q:sms:ready");
+    }
+}

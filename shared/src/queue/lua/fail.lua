@@ -1,0 +1,51 @@
+-- Record a failed attempt; schedule a retry or move the job to the dead letters.
+-- KEYS: 1 leased ZSET, 2 delayed ZSET, 3 retrying SET, 4 dead_all ZSET, 5 dead ZSET (queue),
+--       6 minute stats HASH
+-- ARGV: 1 prefix, 2 owner, 3 now_ms, 4 id, 5 error JSON, 6 mode ("retry" | "dead"),
+--       7 run_at_ms, 8 consume attempt (1|0), 9 dead max count, 10 dead max age ms
+-- Returns "retry", "dead" or "stale" (not our lease any more).
+local prefix, owner, now, id = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local jk = prefix .. 'job:' .. id
+if redis.call('HGET', jk, 'owner') ~= owner or redis.call('HGET', jk, 'state') ~= 'running' then
+  return 'stale'
+end
+redis.call('ZREM', KEYS[1], id)
+redis.call('RPUSH', jk .. ':errors', ARGV[5])
+redis.call('LTRIM', jk .. ':errors', -50, -1)
+if ARGV[8] == '0' then redis.call('HINCRBY', jk, 'attempts', -1) end
+local attempts = tonumber(redis.call('HGET', jk, 'attempts')) or 0
+local maxa = tonumber(redis.call('HGET', jk, 'max_attempts')) or 1
+redis.call('HDEL', jk, 'owner')
+if ARGV[6] == 'retry' and (attempts < maxa or ARGV[8] == '0') then
+  local run_at = tonumber(ARGV[7])
+  redis.call('HSET', jk, 'state', 'retrying', 'run_at_ms', run_at)
+  redis.call('ZADD', KEYS[2], run_at, id)
+  redis.call('SADD', KEYS[3], id)
+  redis.call('HINCRBY', KEYS[6], 'retried', 1)
+  redis.call('EXPIRE', KEYS[6], 7200)
+  return 'retry'
+end
+local group = redis.call('HGET', jk, 'group')
+if group then redis.call('SREM', prefix .. 'group:' .. group, id) end
+redis.call('HSET', jk, 'state', 'dead', 'dead_ms', now)
+redis.call('ZADD', KEYS[4], now, id)
+redis.call('ZADD', KEYS[5], now, id)
+redis.call('HINCRBY', KEYS[6], 'dead', 1)
+redis.call('HINCRBY', KEYS[6], 'failed', 1)
+redis.call('EXPIRE', KEYS[6], 7200)
+-- Bound the dead-letter store: oldest beyond the count, and anything older than the max age.
+local function drop(victim)
+  local vk = prefix .. 'job:' .. victim
+  local q = redis.call('HGET', vk, 'queue')
+  if q then redis.call('ZREM', prefix .. 'q:' .. q .. ':dead', victim) end
+  redis.call('ZREM', KEYS[4], victim)
+  redis.call('DEL', vk, vk .. ':errors')
+end
+local excess = redis.call('ZCARD', KEYS[4]) - tonumber(ARGV[9])
+if excess > 0 then
+  for _, victim in ipairs(redis.call('ZRANGE', KEYS[4], 0, math.min(excess, 100) - 1)) do drop(victim) end
+end
+for _, victim in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now - tonumber(ARGV[10]), 'LIMIT', 0, 100)) do
+  drop(victim)
+end
+return 'dead'

@@ -1,0 +1,111 @@
+//! Adapts a plain async function `Fn(T, JobContext) -> Result<(), JobError>` into the tower
+//! service apalis runs: decodes the payload (a payload that does not decode is a permanent
+//! `bad_payload` failure, kept in the dead letters) and turns a panic into a permanent failure.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use apalis_core::error::BoxDynError;
+use apalis_core::task::Task;
+use futures::FutureExt;
+use serde::de::DeserializeOwned;
+use tower::Service;
+
+use super::state::LeasedJob;
+use crate::queue::error::{ErrorClass, JobError};
+
+/// What a handler knows about the job it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobContext {
+    /// Job id.
+    pub id: String,
+    /// Queue name.
+    pub queue: String,
+    /// This attempt, 1-based.
+    pub attempt: u32,
+    /// Attempts allowed.
+    pub max_attempts: u32,
+}
+
+impl JobContext {
+    /// Whether a failure now would send the job to the dead letters.
+    pub fn is_last_attempt(&self) -> bool {
+        self.attempt >= self.max_attempts
+    }
+}
+
+/// The tower service around a handler function.
+pub(crate) struct HandlerService<T, H> {
+    handler: H,
+    queue: String,
+    _payload: PhantomData<fn() -> T>,
+}
+
+impl<T, H: Clone> Clone for HandlerService<T, H> {
+    fn clone(&self) -> Self {
+        Self {
+            handler: self.handler.clone(),
+            queue: self.queue.clone(),
+            _payload: PhantomData,
+        }
+    }
+}
+
+impl<T, H> HandlerService<T, H> {
+    pub(crate) fn new(handler: H, queue: &str) -> Self {
+        Self {
+            handler,
+            queue: queue.to_owned(),
+            _payload: PhantomData,
+        }
+    }
+}
+
+impl<T, H, Fut> Service<Task<LeasedJob>> for HandlerService<T, H>
+where
+    T: DeserializeOwned + Send + 'static,
+    H: Fn(T, JobContext) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), JobError>> + Send + 'static,
+{
+    type Response = ();
+    type Error = BoxDynError;
+    type Future = Pin<Box<dyn Future<Output = Result<(), BoxDynError>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, task: Task<LeasedJob>) -> Self::Future {
+        let job = task.args;
+        let ctx = JobContext {
+            id: job.id,
+            queue: self.queue.clone(),
+            attempt: job.attempt,
+            max_attempts: job.max_attempts,
+        };
+        let payload: T = match serde_json::from_str(&job.payload) {
+            Ok(p) => p,
+            Err(e) => {
+                let err = JobError::permanent(
+                    ErrorClass::BadPayload,
+                    format!("payload does not decode: {e}"),
+                );
+                return Box::pin(async move { Err(Box::new(err) as BoxDynError) });
+            }
+        };
+        let fut = (self.handler)(payload, ctx);
+        Box::pin(async move {
+            match AssertUnwindSafe(fut).catch_unwind().await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(Box::new(e) as BoxDynError),
+                Err(_) => Err(Box::new(JobError::permanent(
+                    ErrorClass::Internal,
+                    "handler panicked",
+                )) as BoxDynError),
+            }
+        })
+    }
+}

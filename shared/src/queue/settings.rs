@@ -1,0 +1,43 @@
+//! Per-queue runtime settings (the contract's `queues.<name>` block, merged over `queues.default`).
+
+use std::time::Duration;
+
+/// How one queue is run by a worker process.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueSettings {
+    /// Jobs in flight per worker process.
+    pub concurrency: usize,
+    /// A job held by a process that stops renewing its lease (crash, stall) runs elsewhere after this.
+    pub lease: Duration,
+    /// Attempts before a job goes to the dead-letter store.
+    pub max_attempts: u32,
+    /// First retry delay; doubles each attempt, with full jitter.
+    pub backoff_base: Duration,
+    /// Largest retry delay.
+    pub backoff_cap: Duration,
+    /// A worker that cannot reach Redis for this long gives up and exits non-zero, so its
+    /// orchestrator restarts it.
+    pub redis_give_up: Duration,
+    /// Longest a handler may run one attempt before it counts as a timeout.
+    pub job_timeout: Duration,
+    /// Dead letters kept at most (all queues together); the oldest go first.
+    pub dead_max_count: u64,
+    /// Dead letters older than this are deleted.
+    pub dead_max_age: Duration,
+}
+
+impl Default for QueueSettings {
+    fn default() -> Self {
+        Self {
+            concurrency: 32,
+            lease: Duration::from_secs(30),
+            max_attempts: 12,
+            backoff_base: Duration::from_secs(2),
+            backoff_cap: Duration::from_secs(3600),
+            redis_give_up: Duration::from_secs(120),
+            job_timeout: Duration::from_secs(300),
+            dead_max_count: 100_000,
+            dead_max_age: Duration::from_secs(30 * 24 * 3600),
+        }
+    }
+}
