@@ -1,1 +1,21 @@
-//! Placeholder: filled in by the owner of this module.
+//! Job payloads and queue names: the contract between ingest, the scheduler and the workers.
+//!
+//! Every payload is versioned (`v`) so a worker can refuse (dead-letter) a shape it does not know
+//! after a rolling deploy instead of misreading it. One file per payload.
+
+pub mod reminder;
+pub mod webhook;
+
+pub use webhook::{BodyEncoding, WebhookJob, WebhookJobError};
+
+/// One job per accepted webhook delivery, carrying the verified raw body ([`WebhookJob`]).
+pub const EVENTS: &str = "events";
+/// Brevo contact and event syncs.
+pub const BREVO: &str = "brevo";
+/// EngageLab SMS sends.
+pub const SMS: &str = "sms";
+/// Zoom API look-ups (participants, attendance).
+pub const ZOOM: &str = "zoom";
+
+/// Every queue meetflow runs, in the order workers list them.
+pub const ALL_QUEUES: [&str; 4] = [EVENTS, BREVO, SMS, ZOOM];

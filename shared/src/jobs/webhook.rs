@@ -1,0 +1,167 @@
+//! [`WebhookJob`]: one accepted webhook delivery, as ingest stores it on the `events` queue.
+//!
+//! Ingest stays thin: it verifies the signature, reads the event name and identity, and stores the
+//! raw body untouched with this metadata. The worker parses the body
+//! ([`crate::events::calendly::parse`], [`crate::events::zoom::parse`]) and decides what it means.
+//! A body that is not valid UTF-8 (so never valid JSON) is kept as base64 so nothing a provider
+//! sent is lost, even in the dead-letter store.
+
+use std::borrow::Cow;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::events::Provider;
+
+/// How [`WebhookJob::body`] holds the raw bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BodyEncoding {
+    /// The body is the raw bytes, which were valid UTF-8 (every JSON delivery).
+    #[default]
+    Utf8,
+    /// The raw bytes were not UTF-8; `body` is their standard base64.
+    Base64,
+}
+
+impl BodyEncoding {
+    fn is_utf8(&self) -> bool {
+        *self == Self::Utf8
+    }
+}
+
+/// A stored job payload that cannot be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookJobError {
+    /// Payload version this build does not know (permanent for this build).
+    #[error("webhook job version {0} is not supported (this build reads version 1)")]
+    UnsupportedVersion(u32),
+    /// `body_encoding: base64` with a body that is not base64.
+    #[error("webhook job body is not valid base64")]
+    BadBase64,
+}
+
+/// One accepted webhook delivery (queue [`super::EVENTS`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookJob {
+    /// Payload version: [`WebhookJob::VERSION`].
+    pub v: u32,
+    /// Who sent it.
+    pub provider: Provider,
+    /// Envelope event name (`invitee.created`, `meeting.ended`, ...); `None` only for bodies that
+    /// had none, which ingest stores straight into the dead-letter store.
+    pub event: Option<String>,
+    /// When ingest received the request.
+    pub received_at: DateTime<Utc>,
+    /// The delivery's identity, equal to the job id (`wh:<provider>:<sha256 hex>`).
+    pub delivery_id: String,
+    /// `false` when the delivery was accepted without a signature (`allow_unsigned: true`).
+    pub signed: bool,
+    /// The provider's request id header (`x-zm-request-id`), for tracing; not stable across retries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// How `body` holds the raw bytes.
+    #[serde(default, skip_serializing_if = "BodyEncoding::is_utf8")]
+    pub body_encoding: BodyEncoding,
+    /// The raw request body, byte for byte (see `body_encoding`).
+    pub body: String,
+}
+
+impl WebhookJob {
+    /// The payload version this build writes and reads.
+    pub const VERSION: u32 = 1;
+
+    /// A job for a delivery; the body is kept as text when it is UTF-8, else as base64.
+    #[must_use]
+    pub fn new(
+        provider: Provider,
+        event: Option<String>,
+        received_at: DateTime<Utc>,
+        delivery_id: String,
+        raw_body: &[u8],
+        signed: bool,
+    ) -> Self {
+        let (body_encoding, body) = match std::str::from_utf8(raw_body) {
+            Ok(text) => (BodyEncoding::Utf8, text.to_owned()),
+            Err(_) => (BodyEncoding::Base64, STANDARD.encode(raw_body)),
+        };
+        Self {
+            v: Self::VERSION,
+            provider,
+            event,
+            received_at,
+            delivery_id,
+            signed,
+            request_id: None,
+            body_encoding,
+            body,
+        }
+    }
+
+    /// Adds the provider's request id header value (at most 128 characters are kept).
+    #[must_use]
+    pub fn with_request_id(mut self, request_id: Option<&str>) -> Self {
+        self.request_id = request_id.map(|r| r.chars().take(128).collect());
+        self
+    }
+
+    /// The raw body bytes, exactly as received.
+    ///
+    /// # Errors
+    /// [`WebhookJobError::UnsupportedVersion`] for a payload from a newer build,
+    /// [`WebhookJobError::BadBase64`] for a corrupt base64 body. Both are permanent.
+    pub fn raw_body(&self) -> Result<Cow<'_, [u8]>, WebhookJobError> {
+        if self.v != Self::VERSION {
+            return Err(WebhookJobError::UnsupportedVersion(self.v));
+        }
+        match self.body_encoding {
+            BodyEncoding::Utf8 => Ok(Cow::Borrowed(self.body.as_bytes())),
+            BodyEncoding::Base64 => STANDARD
+                .decode(&self.body)
+                .map(Cow::Owned)
+                .map_err(|_| WebhookJobError::BadBase64),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn at() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_767_225_600, 0).unwrap()
+    }
+
+    #[test]
+    fn utf8_bodies_round_trip_as_text() {
+        let body = br#"{"event":"invitee.created","payload":{"name":"L\u00e9a"}}"#;
+        let job = WebhookJob::new(Provider::Calendly, Some("invitee.created".into()), at(), "wh:calendly:x".into(), body, true);
+        let text = serde_json::to_string(&job).unwrap();
+        assert!(!text.contains("body_encoding") && !text.contains("request_id"), "{text}");
+        assert!(text.contains(r#""v":1"#) && text.contains(r#""provider":"calendly""#));
+        let back: WebhookJob = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, job);
+        assert_eq!(back.raw_body().unwrap().as_ref(), body);
+    }
+
+    #[test]
+    fn non_utf8_bodies_are_kept_as_base64() {
+        let body = [0xff, 0xfe, b'{', 0x00];
+        let job = WebhookJob::new(Provider::Zoom, None, at(), "wh:zoom:y".into(), &body, true)
+            .with_request_id(Some("req-1"));
+        let back: WebhookJob = serde_json::from_str(&serde_json::to_string(&job).unwrap()).unwrap();
+        assert_eq!(back.body_encoding, BodyEncoding::Base64);
+        assert_eq!(back.raw_body().unwrap().as_ref(), body);
+        assert_eq!(back.request_id.as_deref(), Some("req-1"));
+    }
+
+    #[test]
+    fn unknown_versions_are_refused() {
+        let mut job = WebhookJob::new(Provider::Zoom, None, at(), "id".into(), b"{}", true);
+        job.v = 2;
+        assert!(matches!(job.raw_body(), Err(WebhookJobError::UnsupportedVersion(2))));
+    }
+}
