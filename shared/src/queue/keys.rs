@@ -115,6 +115,20 @@ impl Keys {
         format!("{}tick:{task}:{tick}", self.prefix)
     }
 
+    /// STRING: the Zoom Server-to-Server OAuth access token shared by all workers; TTL = the
+    /// token's `expires_in` minus 60 s, so it is renewed before Zoom expires it. Deleted (only if
+    /// still the same value) when Zoom answers 401. Owner: providers::zoom_api.
+    pub fn zoom_token(&self) -> String {
+        format!("{}zoom:token", self.prefix)
+    }
+
+    /// STRING: the GCRA "theoretical arrival time" (µs, Redis clock) of one provider's rate
+    /// limiter shared by all worker replicas (`name` e.g. `brevo`, `engagelab`); expires when
+    /// idle. Owner: providers::rate_limit.
+    pub fn rate_limit(&self, name: &str) -> String {
+        format!("{}ratelimit:{name}", self.prefix)
+    }
+
     /// Any other key, for modules that document their own keys next to their code: `{ns}:<suffix>`.
     pub fn custom(&self, suffix: &str) -> String {
         format!("{}{suffix}", self.prefix)

@@ -1,0 +1,206 @@
+//! HTTP plumbing shared by the provider clients: building the one `reqwest::Client` each client
+//! owns (timeouts, no redirects, rustls with ring), sending a request and reading the whole body
+//! under that timeout, turning transport failures into classified [`ProviderError`]s, and
+//! building URLs from pre-encoded path segments (Brevo wants e-mails encoded, Zoom sometimes
+//! wants UUIDs encoded twice, so `Url::join` is not enough).
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use reqwest::header::HeaderMap;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use super::error::{Provider, ProviderError, sanitize_message};
+use super::retry::{Observed, Outcome, TransportFailure, classify, wait_hint};
+use crate::queue::ErrorClass;
+
+/// Longest time spent connecting, whatever the overall timeout.
+const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Builds a client whose every call is bounded by `timeout` (connect, send, and reading the
+/// body) and whose connect phase is bounded by `min(timeout, 10 s)`.
+pub(crate) fn build_client(
+    provider: Provider,
+    timeout: Duration,
+) -> Result<reqwest::Client, ProviderError> {
+    // reqwest is built without a default rustls provider; install ring once per process.
+    // An error only means a provider is already installed, which is what we want.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout.min(MAX_CONNECT_TIMEOUT))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("meetflow/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| {
+            ProviderError::new(
+                provider,
+                "build http client",
+                ErrorClass::Config,
+                describe(&e),
+            )
+        })
+}
+
+/// A fully read response.
+#[derive(Debug)]
+pub(crate) struct Response {
+    pub(crate) status: u16,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+}
+
+impl Response {
+    /// Whether the status is 2xx.
+    pub(crate) fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// Decodes a JSON success body. A body we cannot read after a 2xx means the provider did
+    /// act on the request: the error is a retryable provider failure flagged `ambiguous`.
+    pub(crate) fn json<T: DeserializeOwned>(
+        &self,
+        provider: Provider,
+        operation: &'static str,
+    ) -> Result<T, ProviderError> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            ProviderError::new(
+                provider,
+                operation,
+                ErrorClass::ProviderServer,
+                format!("unexpected response body: {e}"),
+            )
+            .with_status(self.status)
+            .with_ambiguous(true)
+        })
+    }
+}
+
+/// Sends `request` and reads the whole body; transport failures come back classified.
+pub(crate) async fn execute(
+    provider: Provider,
+    operation: &'static str,
+    request: reqwest::RequestBuilder,
+) -> Result<Response, ProviderError> {
+    let transport = |e: reqwest::Error| transport_error(provider, operation, &e);
+    let resp = request.send().await.map_err(transport)?;
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let body = resp.bytes().await.map_err(transport)?;
+    Ok(Response {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// A transport failure as a classified error. The URL is never included (it may hold an e-mail).
+pub(crate) fn transport_error(
+    provider: Provider,
+    operation: &'static str,
+    e: &reqwest::Error,
+) -> ProviderError {
+    let verdict = classify(Observed::Transport(TransportFailure::of(e)), None);
+    let class = verdict.class.unwrap_or(ErrorClass::Transport);
+    ProviderError::new(provider, operation, class, describe(e)).with_ambiguous(verdict.ambiguous)
+}
+
+/// Describes a reqwest error by its kind and source chain, without the URL.
+fn describe(e: &reqwest::Error) -> String {
+    let kind = match TransportFailure::of(e) {
+        TransportFailure::Connect => "connect failed",
+        TransportFailure::Timeout => "timed out",
+        TransportFailure::Interrupted => "connection failed after sending",
+        TransportFailure::Build => "request could not be built",
+    };
+    let mut text = kind.to_owned();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    sanitize_message(&text)
+}
+
+/// An error for a non-2xx answer, classified by the HTTP table in [`super::retry`], with the
+/// provider's wait hint read from `hint_headers`. `code` and `message` come from the body.
+pub(crate) fn status_error(
+    provider: Provider,
+    operation: &'static str,
+    resp: &Response,
+    code: Option<String>,
+    message: &str,
+    hint_headers: &[&str],
+) -> ProviderError {
+    let verdict = classify(
+        Observed::Status(resp.status),
+        wait_hint(&resp.headers, hint_headers),
+    );
+    let class = verdict.class.unwrap_or(ErrorClass::ProviderRejected);
+    let mut e = ProviderError::new(provider, operation, class, sanitize_message(message))
+        .with_status(resp.status)
+        .with_ambiguous(verdict.ambiguous);
+    if let Outcome::Retry {
+        after,
+        consume_attempt,
+    } = verdict.outcome
+    {
+        e.retry_after = after;
+        e.consume_attempt = consume_attempt;
+    }
+    e.code = code;
+    e
+}
+
+/// Characters left as-is in a path segment: RFC 3986 unreserved (`A-Z a-z 0-9 - . _ ~`).
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes one path segment (`/`, `@`, `+`, `=` ... all encoded).
+pub(crate) fn encode_segment(raw: &str) -> String {
+    utf8_percent_encode(raw, SEGMENT).to_string()
+}
+
+/// `base` with `segments` (already percent-encoded) appended to its path. Keeps the base's own
+/// path (`https://api.brevo.com/v3` + `contacts` = `/v3/contacts`), unlike `Url::join`.
+pub(crate) fn endpoint(base: &Url, segments: &[&str]) -> Url {
+    let mut url = base.clone();
+    let mut path = base.path().trim_end_matches('/').to_owned();
+    for s in segments {
+        path.push('/');
+        path.push_str(s);
+    }
+    url.set_path(&path);
+    url.set_query(None);
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_keeps_the_base_path_and_pre_encoded_segments() {
+        let base = Url::parse("https://api.brevo.com/v3").expect("url");
+        let email = encode_segment("a+b@example.com");
+        let url = endpoint(&base, &["contacts", &email]);
+        assert_eq!(
+            url.as_str(),
+            "https://api.brevo.com/v3/contacts/a%2Bb%40example.com"
+        );
+
+        let base = Url::parse("http://127.0.0.1:9/v2/").expect("url");
+        let twice = encode_segment(&encode_segment("/gyQ0iJUTHqdr7Ft1cSm0w=="));
+        let url = endpoint(&base, &["past_meetings", &twice, "participants"]);
+        assert_eq!(
+            url.path(),
+            "/v2/past_meetings/%252FgyQ0iJUTHqdr7Ft1cSm0w%253D%253D/participants"
+        );
+    }
+}

@@ -1,0 +1,65 @@
+//! Test helper: a connection to the CI Redis on 127.0.0.1:6379 under a fresh random namespace,
+//! so provider tests never see (or touch) anyone else's keys. Call `cleanup` at the end; keys
+//! left by a failed test carry TTLs and expire on their own.
+#![allow(clippy::unwrap_used)]
+
+use redis::aio::ConnectionManager;
+
+use crate::queue::Keys;
+
+const URL: &str = "redis://127.0.0.1:6379";
+
+/// A private namespace on the shared test Redis.
+pub(crate) struct TestNamespace {
+    pub(crate) keys: Keys,
+    namespace: String,
+}
+
+impl TestNamespace {
+    /// A fresh namespace `meetflow-test-<random>`.
+    pub(crate) fn new() -> Self {
+        let namespace = format!("meetflow-test-{:016x}", rand::random::<u64>());
+        Self {
+            keys: Keys::new(&namespace),
+            namespace,
+        }
+    }
+
+    /// A new connection (each call is a separate "replica").
+    pub(crate) async fn connect(&self) -> ConnectionManager {
+        redis::Client::open(URL)
+            .unwrap()
+            .get_connection_manager()
+            .await
+            .unwrap()
+    }
+
+    /// Deletes every key of the namespace.
+    pub(crate) async fn cleanup(self) {
+        let mut conn = self.connect().await;
+        let pattern = format!("{{{}}}:*", self.namespace);
+        let mut cursor: u64 = 0;
+        loop {
+            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(&pattern)
+                .arg("COUNT")
+                .arg(1000)
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+            if !keys.is_empty() {
+                redis::cmd("DEL")
+                    .arg(&keys)
+                    .query_async::<()>(&mut conn)
+                    .await
+                    .unwrap();
+            }
+            if next == 0 {
+                break;
+            }
+            cursor = next;
+        }
+    }
+}
