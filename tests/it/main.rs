@@ -1,1 +1,10 @@
-//! Integration tests.
+//! meetflow integration tests: one binary, one module per capability.
+//!
+//! Every test starts what it needs: a private Redis (`meetflow_tests::redis::TestRedis`)
+//! and fake providers over real HTTP (`meetflow_tests::fakes`). Add your module below.
+
+#![allow(clippy::unwrap_used)]
+
+mod fakes_brevo;
+mod fakes_engagelab;
+mod harness_redis;

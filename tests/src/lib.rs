@@ -1,1 +1,17 @@
-//! Test harness.
+//! meetflow's test harness, shared by every integration test in `tests/it`.
+//!
+//! * [`redis::TestRedis`]: a private `redis-server` per test (free port, temp dir,
+//!   optional AOF, SIGKILL + restart).
+//! * [`signing`]: Calendly/Zoom/EngageLab signatures computed as the providers do.
+//! * [`fakes`]: fake Brevo, EngageLab, Calendly API and Zoom API servers over real HTTP,
+//!   with request logs, state inspection and fault injection.
+//! * [`fixtures`]: the provider fixture bodies (exact wire bytes).
+//! * [`http`]: reqwest clients with the rustls crypto provider installed.
+
+pub mod fakes;
+pub mod fixtures;
+pub mod http;
+pub mod redis;
+pub mod signing;
+
+pub use http::{http_client, install_crypto};

@@ -1,0 +1,221 @@
+//! Plumbing shared by the fakes: the HTTP server task, the request log, injected faults
+//! (latency, canned failures) and a fixed-window rate limiter.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use bytes::Bytes;
+use serde_json::Value;
+
+/// One request as the fake received it, recorded before auth, faults or routing.
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    /// HTTP method, upper case (`POST`).
+    pub method: String,
+    /// Path exactly as sent, still percent-encoded (`/v3/contacts/a%40b.com`).
+    pub path: String,
+    /// Raw query string without `?`, if any.
+    pub query: Option<String>,
+    /// All request headers.
+    pub headers: HeaderMap,
+    /// Raw body bytes.
+    pub body: Bytes,
+    /// The body parsed as JSON, when it is JSON.
+    pub json: Option<Value>,
+    /// When the request arrived.
+    pub at: Instant,
+}
+
+impl RecordedRequest {
+    /// A header's value as text (`None` when absent or not visible ASCII).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// A query parameter, form-decoded.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        let q = self.query.as_deref()?;
+        url::form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
+
+    /// Path segments after splitting on `/`, still percent-encoded.
+    pub(crate) fn segments(&self) -> Vec<&str> {
+        self.path.split('/').filter(|s| !s.is_empty()).collect()
+    }
+}
+
+/// Lock a mutex, recovering from poisoning (a panicking test thread must not hide state).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Canned failures and latency, applied before the fake's own logic.
+#[derive(Debug, Default)]
+pub(crate) struct Faults {
+    next: VecDeque<(StatusCode, Value)>,
+    latency: Duration,
+}
+
+impl Faults {
+    /// Queue `n` responses of `status` with JSON `body`.
+    pub(crate) fn fail_next(&mut self, n: usize, status: u16, body: Value) {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        self.next.extend(std::iter::repeat_n((status, body), n));
+    }
+
+    pub(crate) fn set_latency(&mut self, d: Duration) {
+        self.latency = d;
+    }
+
+    pub(crate) fn latency(&self) -> Duration {
+        self.latency
+    }
+
+    /// Take the next canned failure, if any.
+    pub(crate) fn take(&mut self) -> Option<Response> {
+        self.next.pop_front().map(|(s, b)| json(s, &b))
+    }
+}
+
+/// A fixed-window request budget: `limit` requests per `period`.
+#[derive(Debug, Clone)]
+pub(crate) struct Window {
+    pub(crate) limit: u32,
+    pub(crate) period: Duration,
+    pub(crate) enforce: bool,
+    started: Instant,
+    used: u32,
+}
+
+/// What one request got from a [`Window`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Budget {
+    pub(crate) allowed: bool,
+    pub(crate) limit: u32,
+    pub(crate) remaining: u32,
+    /// Whole seconds until the window resets (at least 1 while it runs).
+    pub(crate) reset_secs: u64,
+}
+
+impl Window {
+    pub(crate) fn new(limit: u32, period: Duration, enforce: bool) -> Self {
+        Self {
+            limit,
+            period,
+            enforce,
+            started: Instant::now(),
+            used: 0,
+        }
+    }
+
+    /// Count one request against the budget.
+    pub(crate) fn take(&mut self) -> Budget {
+        let now = Instant::now();
+        if now.duration_since(self.started) >= self.period {
+            self.started = now;
+            self.used = 0;
+        }
+        let allowed = !self.enforce || self.used < self.limit;
+        if allowed {
+            self.used = self.used.saturating_add(1);
+        }
+        let left = (self.started + self.period).saturating_duration_since(now);
+        Budget {
+            allowed,
+            limit: self.limit,
+            remaining: self.limit.saturating_sub(self.used),
+            reset_secs: left.as_secs_f64().ceil().max(1.0) as u64,
+        }
+    }
+}
+
+/// A JSON response.
+pub(crate) fn json(status: StatusCode, body: &Value) -> Response {
+    let mut r = Response::new(Body::from(body.to_string()));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+/// A response with an empty body.
+pub(crate) fn empty(status: StatusCode) -> Response {
+    let mut r = Response::new(Body::empty());
+    *r.status_mut() = status;
+    r
+}
+
+/// Set a header from anything printable (numbers, strings).
+pub(crate) fn set_header(r: &mut Response, name: &'static str, value: impl ToString) {
+    if let Ok(v) = HeaderValue::from_str(&value.to_string()) {
+        r.headers_mut().insert(name, v);
+    }
+}
+
+/// Read a request fully into a [`RecordedRequest`].
+pub(crate) async fn record(req: Request) -> RecordedRequest {
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, 16 * 1024 * 1024)
+        .await
+        .unwrap_or_default();
+    let json = serde_json::from_slice(&body).ok();
+    RecordedRequest {
+        method: parts.method.as_str().to_owned(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        headers: parts.headers,
+        body,
+        json,
+        at: Instant::now(),
+    }
+}
+
+/// A running fake: its address and server task (aborted on drop).
+#[derive(Debug)]
+pub(crate) struct Server {
+    addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    /// Serve `router` on 127.0.0.1 with an OS-chosen port.
+    pub(crate) async fn start(router: Router) -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .context("bind fake provider")?;
+        let addr = listener.local_addr()?;
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        Ok(Self { addr, task })
+    }
+
+    /// `http://127.0.0.1:PORT` (no trailing slash).
+    pub(crate) fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// 19-digit decimal id, like EngageLab's and Zoom's large ids.
+pub(crate) fn long_id() -> i64 {
+    use rand::Rng;
+    rand::rng().random_range(1_000_000_000_000_000_000..i64::MAX)
+}

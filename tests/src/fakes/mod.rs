@@ -1,0 +1,18 @@
+//! Fake provider servers over real HTTP (axum on 127.0.0.1:0).
+//!
+//! Each fake reproduces the behaviours listed in `docs/providers.md` under "Behaviour a
+//! fake ... must reproduce": status codes, error bodies and headers as the real provider
+//! sends them, plus state a test can inspect and faults a test can inject. Every request
+//! is recorded ([`RecordedRequest`]) before any fault or auth check runs.
+//!
+//! One fake per test: start it, point the service's `base_url` at [`FakeBrevo::base_url`]
+//! (etc.), and drop it at the end (the server task is aborted on drop).
+
+mod brevo;
+mod brevo_contacts;
+mod common;
+mod engagelab;
+
+pub use brevo::{BrevoContact, BrevoEvent, FakeBrevo};
+pub use common::RecordedRequest;
+pub use engagelab::{FakeEngageLab, SentSms};
