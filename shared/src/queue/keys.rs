@@ -129,6 +129,33 @@ impl Keys {
         format!("{}ratelimit:{name}", self.prefix)
     }
 
+    /// HASH, one per booking (`booking` = invitee UUID): `status` (active | canceled |
+    /// rescheduled | no_show), `start_ms`, `end_ms`, `timezone`, `phone`, `name`, `email`,
+    /// `event_type`, `event_name`, `invitee_uri`, `old_invitee`, `new_invitee`, `updated_at`,
+    /// `version`, and per reminder `r:<kind>` = `<state>:<due_ms>`. A canceled booking stays as a
+    /// tombstone. TTL: 7 days after its last reminder's useful life (7 days for a tombstone of a
+    /// booking never seen booked). Owner: bookings.
+    pub fn booking(&self, booking: &str) -> String {
+        format!("{}bk:{booking}", self.prefix)
+    }
+
+    /// The prefix of [`Self::booking`] keys (`{ns}:bk:`), for the bookings scripts. Owner: bookings.
+    pub fn booking_prefix(&self) -> String {
+        format!("{}bk:", self.prefix)
+    }
+
+    /// ZSET reminder id (`rem:<booking>:<kind>`) -> due time (ms) of every planned reminder and
+    /// follow-up. No TTL. Owner: bookings (written by the worker, drained by the scheduler).
+    pub fn reminders_due(&self) -> String {
+        format!("{}reminders:due", self.prefix)
+    }
+
+    /// ZSET reminder id -> claim lease expiry (ms) of reminders a scheduler replica is enqueueing;
+    /// an expired claim (the replica died) is claimed again. No TTL. Owner: scheduler.
+    pub fn reminders_claimed(&self) -> String {
+        format!("{}reminders:claimed", self.prefix)
+    }
+
     /// Any other key, for modules that document their own keys next to their code: `{ns}:<suffix>`.
     pub fn custom(&self, suffix: &str) -> String {
         format!("{}{suffix}", self.prefix)

@@ -1,0 +1,184 @@
+//! The due loop: turn due reminders into SMS jobs, within milliseconds of their due time.
+//!
+//! Every replica runs it. One tick claims up to `batch` due reminders atomically
+//! ([`Bookings::claim_due`]), judges each against its booking's current state (stale ones are
+//! dropped and counted), enqueues the rest onto the `sms` queue in one round trip with the
+//! reminder id as job id (a re-enqueue after a crash is a duplicate no-op), and settles them.
+//! Between ticks the loop sleeps until the next due time or claim expiry, at most `max_sleep`
+//! (100 ms), so a reminder planned meanwhile for a sooner time is picked up quickly and an idle
+//! replica costs one `ZRANGE` pair per `max_sleep`.
+//!
+//! Catch-up after downtime: everything due is claimed oldest first, `batch` at a time, and goes
+//! to the `sms` queue at once; the SMS workers' rate limiter (shared in Redis) paces the sends to
+//! the provider's limit, and the SMS handler re-checks each reminder before sending, so those
+//! whose meeting starts meanwhile are dropped rather than sent late.
+
+use std::time::{Duration, Instant};
+
+use meetflow_shared::bookings::{Bookings, ClaimedReminder, Settlement};
+use meetflow_shared::jobs::{SMS, reminder::ReminderJob};
+use meetflow_shared::queue::NewJob;
+use metrics::{counter, histogram};
+use tokio_util::sync::CancellationToken;
+
+use crate::SchedulerError;
+
+/// How the due loop runs.
+#[derive(Debug, Clone)]
+pub struct DueLoopSettings {
+    /// Reminders claimed per tick.
+    pub batch: usize,
+    /// How long a claim is held before another replica may take it over.
+    pub lease: Duration,
+    /// Longest sleep between two looks at the due set.
+    pub max_sleep: Duration,
+    /// Redis unreachable for this long: give up (the process exits non-zero).
+    pub give_up: Duration,
+}
+
+impl Default for DueLoopSettings {
+    fn default() -> Self {
+        Self {
+            batch: 500,
+            lease: Duration::from_secs(30),
+            max_sleep: Duration::from_millis(100),
+            give_up: Duration::from_secs(120),
+        }
+    }
+}
+
+/// What one tick did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TickReport {
+    /// Reminders claimed.
+    pub claimed: usize,
+    /// SMS jobs created.
+    pub enqueued: usize,
+    /// SMS jobs that already existed (a re-claim after a crash).
+    pub duplicates: usize,
+    /// Reminders dropped as stale.
+    pub dropped: usize,
+}
+
+/// The due loop of one replica.
+#[derive(Debug, Clone)]
+pub struct DueLoop {
+    bookings: Bookings,
+    settings: DueLoopSettings,
+}
+
+impl DueLoop {
+    /// A loop over `bookings`' due reminders.
+    pub fn new(bookings: Bookings, settings: DueLoopSettings) -> Self {
+        Self { bookings, settings }
+    }
+
+    /// Claim, judge, enqueue and settle one batch.
+    pub async fn tick(&self) -> Result<TickReport, SchedulerError> {
+        let claimed = self
+            .bookings
+            .claim_due(self.settings.batch, self.settings.lease)
+            .await?;
+        let mut report = TickReport {
+            claimed: claimed.len(),
+            ..TickReport::default()
+        };
+        if claimed.is_empty() {
+            return Ok(report);
+        }
+        let mut outcomes = Vec::with_capacity(claimed.len());
+        let mut jobs: Vec<(&ClaimedReminder, ReminderJob)> = Vec::new();
+        for c in &claimed {
+            match self.bookings.prepare(c) {
+                Ok(job) => jobs.push((c, job)),
+                Err(reason) => {
+                    tracing::info!(reminder.id = %c.id, reason = %reason, "reminder dropped");
+                    counter!("meetflow_reminders_dropped_total", "reason" => reason.as_str(), "at" => "claim")
+                        .increment(1);
+                    outcomes.push((c.id.clone(), Settlement::Dropped));
+                    report.dropped += 1;
+                }
+            }
+        }
+        if !jobs.is_empty() {
+            let new_jobs = jobs
+                .iter()
+                .map(|(c, job)| Ok(NewJob::json(job)?.with_id(c.id.clone()).group(job.group())))
+                .collect::<Result<Vec<_>, meetflow_shared::queue::QueueError>>()?;
+            let results = self.bookings.client().enqueue_many(SMS, new_jobs).await?;
+            let now = self.bookings.clock().now_ms();
+            for ((c, job), res) in jobs.iter().zip(&results) {
+                if res.is_created() {
+                    report.enqueued += 1;
+                } else {
+                    report.duplicates += 1;
+                }
+                let late_ms = (now - job.due_at.timestamp_millis()).max(0);
+                histogram!("meetflow_reminder_lateness_seconds").record(late_ms as f64 / 1000.0);
+                counter!("meetflow_reminders_enqueued_total", "kind" => job.kind.label())
+                    .increment(1);
+                tracing::debug!(reminder.id = %c.id, late_ms, "reminder enqueued");
+                outcomes.push((c.id.clone(), Settlement::Enqueued));
+            }
+        }
+        let owned = self.bookings.settle(&outcomes).await?;
+        for ((id, outcome), still_ours) in outcomes.iter().zip(owned) {
+            if !still_ours && *outcome == Settlement::Enqueued {
+                // Cancelled while we were enqueueing it: take the job back if still pending.
+                // (The SMS handler's is_current check drops it otherwise.)
+                let _ = self.bookings.client().cancel(id).await;
+            }
+        }
+        Ok(report)
+    }
+
+    /// Run until `cancel` fires. Fails only when Redis stays unreachable for `give_up`.
+    pub async fn run(&self, cancel: CancellationToken) -> Result<(), SchedulerError> {
+        let mut failing_since: Option<Instant> = None;
+        let mut backoff = Duration::from_millis(50);
+        while !cancel.is_cancelled() {
+            match self.tick().await {
+                Ok(report) => {
+                    failing_since = None;
+                    backoff = Duration::from_millis(50);
+                    if report.claimed >= self.settings.batch {
+                        continue;
+                    }
+                }
+                Err(e) => {
+                    let since = *failing_since.get_or_insert_with(Instant::now);
+                    if since.elapsed() >= self.settings.give_up {
+                        return Err(SchedulerError::GaveUp(self.settings.give_up));
+                    }
+                    tracing::warn!(error = %e, "due loop: redis call failed; retrying");
+                    sleep_or_cancel(&cancel, backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(2));
+                    continue;
+                }
+            }
+            let wait = self.wait_time().await;
+            sleep_or_cancel(&cancel, wait).await;
+        }
+        Ok(())
+    }
+
+    /// Until the next due time or claim expiry, between 1 ms and `max_sleep`.
+    async fn wait_time(&self) -> Duration {
+        let max = self.settings.max_sleep;
+        match self.bookings.next_wake_ms().await {
+            Ok(Some(at)) => {
+                let ms = at.saturating_sub(self.bookings.clock().now_ms()).max(1);
+                Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX)).min(max)
+            }
+            Ok(None) | Err(_) => max,
+        }
+    }
+}
+
+/// Sleep `d`, or less if `cancel` fires.
+pub(crate) async fn sleep_or_cancel(cancel: &CancellationToken, d: Duration) {
+    tokio::select! {
+        () = cancel.cancelled() => {}
+        () = tokio::time::sleep(d) => {}
+    }
+}

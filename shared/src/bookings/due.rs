@@ -1,0 +1,160 @@
+//! The scheduler's side of the store: claim due reminders, turn them into SMS jobs, settle them.
+//!
+//! `claim_due` atomically moves due ids from `due` to `claimed` with a lease (and takes over
+//! claims whose lease expired: a replica died between claim and settle), so two replicas never
+//! work on the same reminder at once. The SMS job id is the reminder id, so if a replica dies
+//! after enqueueing but before settling, the replica that re-claims it gets a duplicate no-op
+//! from the queue: a reminder is enqueued at most once, and at least once while it is useful.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use redis::AsyncCommands;
+
+use super::record::{REMINDER_PREFIX, parse_booking, parse_record};
+use super::scripts::{ACK, CLAIM_DUE};
+use super::{
+    Booking, BookingError, BookingKey, Bookings, Currentness, PlannedReminder, ReminderKind,
+    StaleReason, plan,
+};
+use crate::jobs::reminder::ReminderJob;
+
+/// A reminder this scheduler replica holds until it settles it (or its lease expires).
+#[derive(Debug, Clone)]
+pub struct ClaimedReminder {
+    /// `rem:<booking>:<kind>`.
+    pub id: String,
+    /// Its booking and kind, `None` if the id is malformed (foreign data: dropped).
+    pub parsed: Option<(BookingKey, ReminderKind)>,
+    /// When it was due (ms); `None` when its booking record is gone.
+    pub due_ms: Option<i64>,
+    /// The booking's current state, `None` when gone.
+    pub booking: Option<Booking>,
+}
+
+/// How a claimed reminder ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settlement {
+    /// The SMS job is on the queue.
+    Enqueued,
+    /// Not worth sending any more.
+    Dropped,
+}
+
+impl Bookings {
+    /// Claim up to `limit` due reminders for `lease` (expired claims of dead replicas first).
+    pub async fn claim_due(
+        &self,
+        limit: usize,
+        lease: Duration,
+    ) -> Result<Vec<ClaimedReminder>, BookingError> {
+        let now = self.clock.now_ms();
+        let reply: Vec<(String, HashMap<String, String>)> = CLAIM_DUE
+            .key(self.keys.due())
+            .key(self.keys.claimed())
+            .arg(self.keys.booking_prefix())
+            .arg(now)
+            .arg(limit)
+            .arg(plan::ms(lease))
+            .invoke_async(&mut self.client.redis())
+            .await?;
+        Ok(reply
+            .into_iter()
+            .map(|(id, fields)| {
+                let parsed = PlannedReminder::parse_id(&id);
+                let due_ms = parsed.as_ref().and_then(|(_, kind)| {
+                    let field = format!("{REMINDER_PREFIX}{}", kind.label());
+                    fields
+                        .get(&field)
+                        .and_then(|v| parse_record(v))
+                        .map(|(_, due)| due)
+                });
+                let booking = parsed
+                    .as_ref()
+                    .and_then(|(key, _)| parse_booking(key, fields));
+                ClaimedReminder {
+                    id,
+                    parsed,
+                    due_ms,
+                    booking,
+                }
+            })
+            .collect())
+    }
+
+    /// Judge a claimed reminder now: the SMS job to enqueue, or why it is dropped.
+    pub fn prepare(&self, claimed: &ClaimedReminder) -> Result<ReminderJob, StaleReason> {
+        let (Some((key, kind)), Some(due_ms), Some(booking)) =
+            (&claimed.parsed, claimed.due_ms, claimed.booking.as_ref())
+        else {
+            return Err(StaleReason::BookingUnknown);
+        };
+        let now = self.clock.now_ms();
+        if let Currentness::Stale(reason) =
+            plan::judge(&self.settings, Some(booking), *kind, due_ms, None, now)
+        {
+            return Err(reason);
+        }
+        let (Some(start), Some(end)) = (booking.start, booking.end) else {
+            return Err(StaleReason::BookingUnknown);
+        };
+        let Some(phone) = booking.phone.clone() else {
+            return Err(StaleReason::NoPhone);
+        };
+        Ok(ReminderJob {
+            reminder_id: claimed.id.clone(),
+            booking: key.clone(),
+            kind: *kind,
+            due_at: chrono::DateTime::from_timestamp_millis(due_ms).unwrap_or(start),
+            start,
+            end,
+            invitee_uri: booking.invitee_uri.clone().unwrap_or_default(),
+            phone,
+            name: booking.name.clone().unwrap_or_default(),
+            timezone: booking.timezone.clone(),
+            event_name: booking.event_name.clone().unwrap_or_default(),
+        })
+    }
+
+    /// Settle claimed reminders. Returns, per entry, whether the claim was still ours (`false`:
+    /// it was cancelled meanwhile, or re-claimed after our lease expired).
+    pub async fn settle(
+        &self,
+        outcomes: &[(String, Settlement)],
+    ) -> Result<Vec<bool>, BookingError> {
+        if outcomes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut inv = ACK.prepare_invoke();
+        inv.key(self.keys.claimed()).arg(self.keys.booking_prefix());
+        for (id, outcome) in outcomes {
+            let state = match outcome {
+                Settlement::Enqueued => "enqueued",
+                Settlement::Dropped => "dropped",
+            };
+            inv.arg(id).arg(state);
+        }
+        let flags: Vec<i64> = inv.invoke_async(&mut self.client.redis()).await?;
+        Ok(flags.into_iter().map(|f| f == 1).collect())
+    }
+
+    /// When the scheduler should look again: the earliest due time or claim expiry (ms), if any.
+    pub async fn next_wake_ms(&self) -> Result<Option<i64>, BookingError> {
+        let mut conn = self.client.redis();
+        let due: Vec<(String, f64)> = conn.zrange_withscores(self.keys.due(), 0, 0).await?;
+        let claimed: Vec<(String, f64)> = conn.zrange_withscores(self.keys.claimed(), 0, 0).await?;
+        Ok(due
+            .into_iter()
+            .chain(claimed)
+            .map(|(_, score)| score as i64)
+            .min())
+    }
+
+    /// Number of reminders waiting in `due` and held in `claimed` (for gauges and tests).
+    pub async fn pending_counts(&self) -> Result<(u64, u64), BookingError> {
+        let mut conn = self.client.redis();
+        let due: u64 = conn.zcard(self.keys.due()).await?;
+        let claimed: u64 = conn.zcard(self.keys.claimed()).await?;
+        Ok((due, claimed))
+    }
+}

@@ -1,0 +1,53 @@
+-- Record a booking (invitee.created) and plan its reminders, once.
+-- KEYS: 1 booking HASH, 2 due ZSET, 3 claimed ZSET, [4 old booking HASH of a reschedule]
+-- ARGV: 1 booking key, 2 now_ms, 3 expire_at_ms, 4 tomb_expire_at_ms, 5 old booking key ('' = none),
+--       6 new invitee URI (link stored on the old booking), 7 n = number of field/value pairs,
+--       then n pairs, then (kind, due_ms) pairs of the reminders to plan.
+-- Returns {'recorded', kinds planned...} | {'duplicate', status} | {'tombstone', status},
+-- then (only when an old booking was given) the old booking's cancel result is appended after a
+-- '|' marker: '|', n_canceled, enqueued ids...
+local booking, now = ARGV[1], tonumber(ARGV[2])
+local expire_at, tomb_expire_at = tonumber(ARGV[3]), tonumber(ARGV[4])
+local old_booking, link = ARGV[5], ARGV[6]
+local n = tonumber(ARGV[7])
+
+local function cancel_old(out)
+  if old_booking ~= '' and KEYS[4] then
+    local r = cancel_booking(KEYS[4], old_booking, 'rescheduled', now, tomb_expire_at, KEYS[2], KEYS[3], link)
+    table.insert(out, '|')
+    for _, v in ipairs(r) do table.insert(out, v) end
+  end
+  return out
+end
+
+local status = redis.call('HGET', KEYS[1], 'status')
+if status == 'canceled' or status == 'rescheduled' then
+  return cancel_old({'tombstone', status})
+end
+if status and redis.call('HEXISTS', KEYS[1], 'start_ms') == 1 then
+  return cancel_old({'duplicate', status})
+end
+
+-- New booking, or a placeholder left by an early no-show event (keeps its no_show status).
+local no_show = (status == 'no_show')
+local base = 7
+for i = 1, n do
+  redis.call('HSET', KEYS[1], ARGV[base + 2 * i - 1], ARGV[base + 2 * i])
+end
+redis.call('HSET', KEYS[1], 'status', no_show and 'no_show' or 'active', 'updated_at', now)
+redis.call('HINCRBY', KEYS[1], 'version', 1)
+local out = {'recorded'}
+local i = base + 2 * n + 1
+while ARGV[i] do
+  local kind, due = ARGV[i], ARGV[i + 1]
+  if kind == 'followup' and no_show then
+    redis.call('HSET', KEYS[1], 'r:' .. kind, 'canceled:' .. due)
+  else
+    redis.call('HSET', KEYS[1], 'r:' .. kind, 'planned:' .. due)
+    redis.call('ZADD', KEYS[2], due, rem_id(booking, kind))
+    table.insert(out, kind)
+  end
+  i = i + 2
+end
+redis.call('PEXPIREAT', KEYS[1], expire_at)
+return cancel_old(out)

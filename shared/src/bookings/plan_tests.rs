@@ -1,0 +1,203 @@
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use chrono::DateTime;
+
+use super::*;
+use crate::bookings::{Booking, BookingKey, BookingStatus, PlannedReminder, ReminderState};
+
+const H: i64 = 3_600_000;
+const M: i64 = 60_000;
+
+fn settings() -> RemindersSettings {
+    RemindersSettings::default()
+}
+
+fn booking(
+    status: BookingStatus,
+    start: i64,
+    reminders: &[(ReminderKind, ReminderState, i64)],
+) -> Booking {
+    let key = BookingKey::parse("b1").unwrap();
+    Booking {
+        key: key.clone(),
+        status,
+        invitee_uri: None,
+        start: DateTime::from_timestamp_millis(start),
+        end: DateTime::from_timestamp_millis(start + 30 * M),
+        timezone: None,
+        phone: Some("+14155550132".into()),
+        name: None,
+        email: None,
+        event_type: None,
+        event_name: None,
+        old_invitee: None,
+        new_invitee: None,
+        updated_at: None,
+        version: 1,
+        reminders: reminders
+            .iter()
+            .map(|(kind, state, due)| PlannedReminder {
+                id: PlannedReminder::id_for(&key, *kind),
+                booking: key.clone(),
+                kind: *kind,
+                due_at: DateTime::from_timestamp_millis(*due).unwrap(),
+                state: *state,
+            })
+            .collect(),
+    }
+}
+
+const R24: ReminderKind = ReminderKind::Before(Duration::from_secs(24 * 3600));
+const R1: ReminderKind = ReminderKind::Before(Duration::from_secs(3600));
+
+#[test]
+fn default_schedule_is_24h_and_1h_before_and_30m_after_the_end() {
+    let start = 1_000 * H;
+    let got = schedule(&settings(), start, start + 30 * M);
+    assert_eq!(
+        got,
+        vec![
+            (R24, start - 24 * H),
+            (R1, start - H),
+            (ReminderKind::FollowUp, start + 60 * M)
+        ]
+    );
+}
+
+#[test]
+fn follow_up_off_and_duplicate_offsets_collapse() {
+    let mut s = settings();
+    s.follow_up_after_end = None;
+    s.offsets = vec![Duration::from_secs(3600), Duration::from_secs(3600)];
+    assert_eq!(schedule(&s, 10 * H, 11 * H), vec![(R1, 9 * H)]);
+}
+
+#[test]
+fn a_pre_meeting_reminder_is_current_until_the_meeting_starts() {
+    let start = 100 * H;
+    let b = booking(
+        BookingStatus::Active,
+        start,
+        &[(R1, ReminderState::Planned, start - H)],
+    );
+    let judge_at = |now| judge(&settings(), Some(&b), R1, start - H, Some(start), now);
+    assert_eq!(judge_at(start - H), Currentness::Current);
+    assert_eq!(
+        judge_at(start - 1),
+        Currentness::Current,
+        "late but still useful"
+    );
+    assert_eq!(
+        judge_at(start),
+        Currentness::Stale(StaleReason::MeetingStarted)
+    );
+}
+
+#[test]
+fn a_follow_up_is_current_within_max_lateness_only() {
+    let start = 100 * H;
+    let due = start + 60 * M;
+    let b = booking(
+        BookingStatus::Active,
+        start,
+        &[(ReminderKind::FollowUp, ReminderState::Planned, due)],
+    );
+    let judge_at = |now| {
+        judge(
+            &settings(),
+            Some(&b),
+            ReminderKind::FollowUp,
+            due,
+            None,
+            now,
+        )
+    };
+    assert_eq!(judge_at(due + 6 * H), Currentness::Current);
+    assert_eq!(
+        judge_at(due + 6 * H + 1),
+        Currentness::Stale(StaleReason::TooLate)
+    );
+}
+
+#[test]
+fn canceled_rescheduled_moved_and_no_show_bookings_are_stale() {
+    let start = 100 * H;
+    let due = start - H;
+    let s = settings();
+    let canceled = booking(BookingStatus::Canceled, start, &[]);
+    assert_eq!(
+        judge(&s, Some(&canceled), R1, due, None, due),
+        Currentness::Stale(StaleReason::Canceled)
+    );
+    let resched = booking(BookingStatus::Rescheduled, start, &[]);
+    assert_eq!(
+        judge(&s, Some(&resched), R1, due, None, due),
+        Currentness::Stale(StaleReason::Rescheduled)
+    );
+    let active = booking(BookingStatus::Active, start, &[]);
+    assert_eq!(
+        judge(&s, Some(&active), R1, due, Some(start + H), due),
+        Currentness::Stale(StaleReason::Moved)
+    );
+    assert_eq!(
+        judge(&s, None, R1, due, None, due),
+        Currentness::Stale(StaleReason::BookingUnknown)
+    );
+    let no_show = booking(BookingStatus::NoShow, start, &[]);
+    let fu_due = start + H;
+    assert_eq!(
+        judge(
+            &s,
+            Some(&no_show),
+            ReminderKind::FollowUp,
+            fu_due,
+            None,
+            fu_due
+        ),
+        Currentness::Stale(StaleReason::NoShow)
+    );
+}
+
+#[test]
+fn after_an_outage_only_the_latest_due_pre_meeting_reminder_is_sent() {
+    let start = 100 * H;
+    let b = booking(
+        BookingStatus::Active,
+        start,
+        &[
+            (R24, ReminderState::Planned, start - 24 * H),
+            (R1, ReminderState::Planned, start - H),
+        ],
+    );
+    let s = settings();
+    let now = start - 30 * M;
+    assert_eq!(
+        judge(&s, Some(&b), R24, start - 24 * H, None, now),
+        Currentness::Stale(StaleReason::Superseded)
+    );
+    assert_eq!(
+        judge(&s, Some(&b), R1, start - H, None, now),
+        Currentness::Current
+    );
+    // before the 1h reminder is due, the 24h one is not superseded
+    assert_eq!(
+        judge(&s, Some(&b), R24, start - 24 * H, None, start - 2 * H),
+        Currentness::Current
+    );
+}
+
+#[test]
+fn a_canceled_reminder_is_stale_even_if_the_booking_is_active() {
+    let start = 100 * H;
+    let b = booking(
+        BookingStatus::Active,
+        start,
+        &[(R1, ReminderState::Canceled, start - H)],
+    );
+    assert_eq!(
+        judge(&settings(), Some(&b), R1, start - H, None, start - H),
+        Currentness::Stale(StaleReason::ReminderCanceled)
+    );
+}

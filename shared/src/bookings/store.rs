@@ -1,0 +1,241 @@
+//! Booking changes from Calendly events: booked, canceled (or rescheduled), no-show.
+//!
+//! Every change is one Lua script, so a booking and its reminders never disagree, and each is
+//! idempotent: a redelivered event changes nothing. Reschedules arrive as two events in either
+//! order; both orders end with only the new booking's reminders:
+//! - old `invitee.canceled` (rescheduled) first: the old booking is tombstoned `rescheduled`,
+//!   its reminders canceled; the new `invitee.created` then records the new booking.
+//! - new `invitee.created` (with `old_invitee`) first: it records the new booking *and*, in the
+//!   same script, tombstones the old one (so no old reminder fires in between); the old
+//!   `invitee.canceled` then finds the tombstone and changes nothing.
+//!
+//! A tombstone also stops an out-of-order redelivery of `invitee.created` for a canceled
+//! invitee from planning reminders again.
+
+use std::collections::HashMap;
+
+use metrics::counter;
+use redis::AsyncCommands;
+
+use super::record::{booking_fields, parse_booking};
+use super::scripts::{BOOKED, CANCELED, NO_SHOW};
+use super::{
+    Booking, BookingChange, BookingError, BookingFacts, BookingKey, BookingStatus, Bookings,
+    CancelOutcome, NoShowOutcome, PlannedReminder, ReminderKind, ReminderState, plan,
+};
+
+/// How long a booking's record outlives its last useful moment (and a tombstone of a booking
+/// never seen booked lives): long enough for every Calendly redelivery (24 h) and for operators
+/// to look at what was sent.
+const RETENTION_MS: i64 = 7 * 24 * 3600 * 1000;
+
+impl Bookings {
+    /// Record a new booking (`invitee.created`) and plan its reminders: one per
+    /// `reminders.offsets` before the start and the follow-up after the end, except those whose
+    /// time has already passed, and none without a phone number. Idempotent. On the new half of
+    /// a reschedule (`old_invitee` set) the old booking is tombstoned in the same step.
+    pub async fn booked(&self, facts: &BookingFacts) -> Result<BookingChange, BookingError> {
+        let key = BookingKey::from_invitee_uri(&facts.invitee_uri);
+        let now = self.clock.now_ms();
+        let (start, end) = (facts.start.timestamp_millis(), facts.end.timestamp_millis());
+        let all = plan::schedule(&self.settings, start, end);
+        let (future, past): (Vec<_>, Vec<_>) = all.iter().partition(|(_, due)| *due > now);
+        let no_phone = facts.phone.is_none();
+        let to_plan: Vec<(ReminderKind, i64)> = if no_phone { Vec::new() } else { future };
+        let last_useful = all
+            .iter()
+            .map(|(_, due)| *due)
+            .chain([end])
+            .max()
+            .unwrap_or(end)
+            .saturating_add(plan::ms(self.settings.follow_up_max_lateness));
+        let old = facts
+            .old_invitee
+            .as_deref()
+            .map(BookingKey::from_invitee_uri);
+        let fields = booking_fields(facts);
+
+        let mut inv = BOOKED.prepare_invoke();
+        inv.key(self.keys.booking(&key))
+            .key(self.keys.due())
+            .key(self.keys.claimed());
+        if let Some(old) = &old {
+            inv.key(self.keys.booking(old));
+        }
+        inv.arg(key.as_str())
+            .arg(now)
+            .arg(last_useful.saturating_add(RETENTION_MS))
+            .arg(now.saturating_add(RETENTION_MS))
+            .arg(old.as_ref().map_or("", BookingKey::as_str))
+            .arg(&facts.invitee_uri)
+            .arg(fields.len());
+        for (f, v) in &fields {
+            inv.arg(*f).arg(v);
+        }
+        for (kind, due) in &to_plan {
+            inv.arg(kind.label()).arg(*due);
+        }
+        let reply: Vec<String> = inv.invoke_async(&mut self.client.redis()).await?;
+        let (main, old_part) = split_reply(&reply);
+        if old_part.is_some() {
+            self.after_cancel(old_part, "rescheduled").await;
+        }
+        match main.first().map(String::as_str) {
+            Some("recorded") => {
+                let planned: Vec<PlannedReminder> = to_plan
+                    .iter()
+                    .filter(|(kind, _)| main[1..].contains(&kind.label()))
+                    .map(|(kind, due)| planned(&key, *kind, *due))
+                    .collect();
+                for r in &planned {
+                    counter!("meetflow_reminders_planned_total", "kind" => r.kind.label())
+                        .increment(1);
+                }
+                let skipped_past = past.iter().map(|(kind, _)| *kind).collect();
+                Ok(BookingChange::Recorded {
+                    key,
+                    planned,
+                    skipped_past,
+                    no_phone,
+                })
+            }
+            Some("duplicate") => Ok(BookingChange::Duplicate { key }),
+            Some("tombstone") => {
+                let status = main
+                    .get(1)
+                    .and_then(|s| BookingStatus::parse(s))
+                    .unwrap_or(BookingStatus::Canceled);
+                Ok(BookingChange::AlreadyEnded { key, status })
+            }
+            _ => Err(BookingError::Protocol(format!("booked: {reply:?}"))),
+        }
+    }
+
+    /// Cancel a booking (`invitee.canceled`): every pending reminder and follow-up is removed
+    /// and the booking becomes a `canceled` (or, with `rescheduled`, `rescheduled`) tombstone.
+    /// Reminders already on the SMS queue are cancelled there when still pending. Idempotent;
+    /// works for a booking never seen (the tombstone blocks a late `invitee.created`).
+    pub async fn canceled(
+        &self,
+        invitee_uri: &str,
+        rescheduled: bool,
+        new_invitee: Option<&str>,
+    ) -> Result<CancelOutcome, BookingError> {
+        let key = BookingKey::from_invitee_uri(invitee_uri);
+        let now = self.clock.now_ms();
+        let status = if rescheduled {
+            BookingStatus::Rescheduled
+        } else {
+            BookingStatus::Canceled
+        };
+        let reply: Vec<String> = CANCELED
+            .key(self.keys.booking(&key))
+            .key(self.keys.due())
+            .key(self.keys.claimed())
+            .arg(key.as_str())
+            .arg(now)
+            .arg(now.saturating_add(RETENTION_MS))
+            .arg(status.as_str())
+            .arg(new_invitee.unwrap_or(""))
+            .arg(invitee_uri)
+            .invoke_async(&mut self.client.redis())
+            .await?;
+        let (n, already_enqueued) = self.after_cancel(Some(&reply), status.as_str()).await;
+        Ok(CancelOutcome {
+            key,
+            reminders_canceled: n.unwrap_or(0),
+            already_enqueued,
+            already_ended: n.is_none(),
+        })
+    }
+
+    /// Mark (`set`) or unmark an invitee as no-show (`invitee_no_show.created` / `.deleted`):
+    /// removes the pending follow-up, or plans it again (it is then sent if still within
+    /// `reminders.follow_up_max_lateness`). Idempotent.
+    pub async fn no_show(
+        &self,
+        invitee_uri: &str,
+        set: bool,
+    ) -> Result<NoShowOutcome, BookingError> {
+        let key = BookingKey::from_invitee_uri(invitee_uri);
+        let now = self.clock.now_ms();
+        let (outcome, changed): (String, i64) = NO_SHOW
+            .key(self.keys.booking(&key))
+            .key(self.keys.due())
+            .key(self.keys.claimed())
+            .arg(key.as_str())
+            .arg(now)
+            .arg(if set { "1" } else { "0" })
+            .arg(now.saturating_add(RETENTION_MS))
+            .arg(invitee_uri)
+            .invoke_async(&mut self.client.redis())
+            .await?;
+        let follow_up_changed = changed == 1;
+        if follow_up_changed && set {
+            counter!("meetflow_reminders_canceled_total", "cause" => "no_show").increment(1);
+        }
+        Ok(match outcome.as_str() {
+            "set" | "cleared" => NoShowOutcome::Changed { follow_up_changed },
+            "placeholder" => NoShowOutcome::Remembered,
+            _ => NoShowOutcome::Unchanged,
+        })
+    }
+
+    /// The stored state of a booking (also tombstones), with its reminders.
+    pub async fn get(&self, key: &BookingKey) -> Result<Option<Booking>, BookingError> {
+        let fields: HashMap<String, String> =
+            self.client.redis().hgetall(self.keys.booking(key)).await?;
+        Ok(parse_booking(key, fields))
+    }
+
+    /// Whether meetflow has seen this invitee at all (booked, canceled or no-show): what the
+    /// periodic reconciliation checks before healing a missed webhook.
+    pub async fn seen(&self, invitee_uri: &str) -> Result<bool, BookingError> {
+        let key = BookingKey::from_invitee_uri(invitee_uri);
+        Ok(self.client.redis().exists(self.keys.booking(&key)).await?)
+    }
+
+    /// Count and clean up after a cancel script's `{n, enqueued ids...}` (or `{-1}`): returns
+    /// the number cancelled (`None` = was already ended) and the ids already on the SMS queue.
+    async fn after_cancel(
+        &self,
+        reply: Option<&[String]>,
+        cause: &'static str,
+    ) -> (Option<usize>, Vec<String>) {
+        let Some((first, ids)) = reply.and_then(<[String]>::split_first) else {
+            return (None, Vec::new());
+        };
+        let n = first
+            .parse::<i64>()
+            .ok()
+            .and_then(|n| usize::try_from(n).ok());
+        if let Some(n) = n {
+            counter!("meetflow_reminders_canceled_total", "cause" => cause).increment(n as u64);
+        }
+        for id in ids {
+            // Best effort: the SMS handler re-checks the booking before sending anyway.
+            if let Err(e) = self.client.cancel(id).await {
+                tracing::debug!(reminder.id = %id, error = %e, "could not cancel an enqueued reminder job");
+            }
+        }
+        (n, ids.to_vec())
+    }
+}
+
+fn planned(key: &BookingKey, kind: ReminderKind, due: i64) -> PlannedReminder {
+    PlannedReminder {
+        id: PlannedReminder::id_for(key, kind),
+        booking: key.clone(),
+        kind,
+        due_at: chrono::DateTime::from_timestamp_millis(due).unwrap_or_default(),
+        state: ReminderState::Planned,
+    }
+}
+
+/// Split a `booked` reply at the `|` marker into its own part and the old booking's part.
+fn split_reply(reply: &[String]) -> (&[String], Option<&[String]>) {
+    match reply.iter().position(|s| s == "|") {
+        Some(i) => (&reply[..i], Some(&reply[i + 1..])),
+        None => (reply, None),
+    }
+}
