@@ -1,1 +1,70 @@
-//! meetflow-admin library.
+//! meetflow-admin: the operator's CLI (docs/contract.md "Admin CLI").
+//!
+//! Adding a verb: create `commands/<verb>.rs` with a clap `Args` or `Subcommand` type that has
+//! `async fn run(self, ctx: &Ctx, out: &mut Out) -> anyhow::Result<()>`, declare it in
+//! `commands/mod.rs`, and add one variant to [`Command`] plus one arm in [`run`].
+//! Output goes to `out` (stdout in the binary, a buffer in tests); logs go to stderr.
+
+pub mod commands;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use meetflow_shared::config::{ConfigError, Settings};
+
+/// Where commands write their output.
+pub type Out = dyn Write + Send;
+
+/// `meetflow-admin [--config PATH] <command>`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "meetflow-admin",
+    version,
+    about = "Operate meetflow: queues, dead letters, reminders, configuration."
+)]
+pub struct Cli {
+    /// YAML config file (else built-in defaults plus MEETFLOW__ overrides).
+    #[arg(long, global = true, env = "MEETFLOW_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The verbs; one file per family under `commands/`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the configuration and print the effective settings (secrets redacted).
+    #[command(subcommand)]
+    Config(commands::config::ConfigCommand),
+}
+
+/// What every command gets: how to load the settings.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// `--config` / `MEETFLOW_CONFIG`.
+    pub config_path: Option<PathBuf>,
+}
+
+impl Ctx {
+    /// Loads and validates the settings (file, `${VAR}`, `MEETFLOW__` overrides).
+    pub fn settings(&self) -> Result<Settings, ConfigError> {
+        Settings::load(self.config_path.as_deref())
+    }
+}
+
+/// Runs one parsed command line, writing its output to `out`.
+pub async fn run(cli: Cli, out: &mut Out) -> anyhow::Result<()> {
+    let ctx = Ctx {
+        config_path: cli.config,
+    };
+    match cli.command {
+        Command::Config(cmd) => cmd.run(&ctx, out).await,
+    }
+}
+
+/// An error and its causes on one line (`a: b: c`), as the contract wants for exit 1.
+pub fn one_line(e: &anyhow::Error) -> String {
+    format!("{e:#}").replace('\n', " ")
+}

@@ -8,12 +8,12 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("config error: cannot read {}: {source}", path.display())]
+    #[error("config error: cannot read {}: {io}", path.display())]
     Read {
         /// The path given by `--config` or `MEETFLOW_CONFIG`.
         path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
+        /// The I/O error (in the message, not a `source`, so it prints once).
+        io: std::io::Error,
     },
     /// A `${...}` expression is malformed.
     #[error("config error: {0}")]
