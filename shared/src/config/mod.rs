@@ -85,9 +85,9 @@ impl Settings {
             .map(Path::to_path_buf)
             .or_else(|| from_env.map(Into::into));
         let text = match &path {
-            Some(p) => std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+            Some(p) => std::fs::read_to_string(p).map_err(|io| ConfigError::Read {
                 path: p.clone(),
-                source,
+                io,
             })?,
             None => String::new(),
         };
