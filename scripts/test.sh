@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs the whole test suite the way CI does: `scripts/test.sh [nextest filters...]`.
+# Tests start their own private redis-server processes on free ports, so the redis-server
+# binary must be installed (it is installed here if missing); nothing touches a Redis on 6379.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if ! command -v redis-server >/dev/null 2>&1; then
+  echo "test.sh: installing redis-server (needed by the tests)" >&2
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+fi
+if ! command -v cargo-nextest >/dev/null 2>&1; then
+  echo "test.sh: installing cargo-nextest" >&2
+  cargo install cargo-nextest --locked
+fi
+
+if [ -z "${NEXTEST_PROFILE:-}" ]; then
+  if [ "${CI:-}" = "true" ]; then export NEXTEST_PROFILE=ci; else export NEXTEST_PROFILE=default; fi
+fi
+exec cargo nextest run --workspace --no-fail-fast "$@"
