@@ -6,8 +6,11 @@
 //! Replicas: run as many as availability needs. Claims are atomic and SMS job ids are the
 //! reminder ids, so no reminder is enqueued twice; periodic tasks take a per-tick lock.
 
+pub mod app;
 pub mod periodic;
 pub mod promote;
+pub mod reconcile;
+pub mod synthetic;
 
 use std::time::Duration;
 
