@@ -184,7 +184,7 @@ ENV_FILE="$STATE/env"
   for v in MEETFLOW_CONFIG MEETFLOW__REDIS__URL MEETFLOW__INGEST__LISTEN MEETFLOW__ADMIN__LISTEN \
            CALENDLY_WEBHOOK_SIGNING_KEY ZOOM_WEBHOOK_SECRET MEETFLOW__CONNECTORS__CALENDLY__SIGNING_KEY \
            MEETFLOW__CONNECTORS__ZOOM__WEBHOOK_SECRET MEETFLOW__BREVO__BASE_URL MEETFLOW__ENGAGELAB__BASE_URL; do
-    [ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}"
+    if [ -n "${!v:-}" ]; then printf 'export %s=%q\n' "$v" "${!v}"; fi
   done
 } >"$ENV_FILE"
 chmod 600 "$ENV_FILE"
