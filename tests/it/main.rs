@@ -7,4 +7,6 @@
 
 mod fakes_brevo;
 mod fakes_engagelab;
+mod fakes_zoom;
 mod harness_redis;
+mod harness_webhook;

@@ -7,11 +7,13 @@
 //!   with request logs, state inspection and fault injection.
 //! * [`fixtures`]: the provider fixture bodies (exact wire bytes).
 //! * [`http`]: reqwest clients with the rustls crypto provider installed.
+//! * [`webhook`]: sign and POST Calendly/Zoom deliveries to the service under test.
 
 pub mod fakes;
 pub mod fixtures;
 pub mod http;
 pub mod redis;
 pub mod signing;
+pub mod webhook;
 
 pub use http::{http_client, install_crypto};

@@ -12,7 +12,10 @@ mod brevo;
 mod brevo_contacts;
 mod common;
 mod engagelab;
+mod zoom;
+mod zoom_participants;
 
 pub use brevo::{BrevoContact, BrevoEvent, FakeBrevo};
 pub use common::RecordedRequest;
 pub use engagelab::{FakeEngageLab, SentSms};
+pub use zoom::FakeZoom;

@@ -1,0 +1,147 @@
+//! Past-meeting participants for the fake Zoom: stored rows, opaque page tokens, the
+//! `page_size` cap and the double-encoding rule for UUIDs that start with `/` or contain
+//! `//` (docs/providers.md §2.6).
+
+use std::collections::HashMap;
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use percent_encoding::percent_decode_str;
+use serde_json::{Value, json};
+
+use super::common::{RecordedRequest, json as json_resp};
+
+/// Stored meetings and issued page tokens.
+#[derive(Debug)]
+pub(crate) struct Meetings {
+    rows: HashMap<String, Vec<Value>>,
+    /// token -> (meeting uuid, offset of the next page)
+    pages: HashMap<String, (String, usize)>,
+    pub(crate) reject_oversized: bool,
+}
+
+impl Default for Meetings {
+    fn default() -> Self {
+        Self {
+            rows: HashMap::new(),
+            pages: HashMap::new(),
+            reject_oversized: true,
+        }
+    }
+}
+
+impl Meetings {
+    pub(crate) fn add(&mut self, uuid: &str, rows: Vec<Value>) {
+        self.rows.insert(uuid.to_owned(), rows);
+    }
+}
+
+/// A participant row like Zoom's; `duration` is leave - join in seconds.
+pub(crate) fn row(name: &str, email: &str, join: &str, leave: &str) -> Value {
+    let secs = |t: &str| {
+        chrono::DateTime::parse_from_rfc3339(t)
+            .map(|d| d.timestamp())
+            .ok()
+    };
+    let duration = match (secs(join), secs(leave)) {
+        (Some(j), Some(l)) => (l - j).max(0),
+        _ => 0,
+    };
+    json!({
+        "id": "", "name": name, "user_id": "16778240", "registrant_id": "", "user_email": email,
+        "join_time": join, "leave_time": leave, "duration": duration, "failover": false,
+        "status": "in_meeting", "internal_user": false
+    })
+}
+
+/// The three rows of fixtures/zoom/past_meeting_participants_page{1,2}.json.
+pub(crate) fn fixture_rows() -> Vec<Value> {
+    [
+        crate::fixtures::ZOOM_PARTICIPANTS_PAGE1,
+        crate::fixtures::ZOOM_PARTICIPANTS_PAGE2,
+    ]
+    .iter()
+    .filter_map(|p| serde_json::from_str::<Value>(p).ok())
+    .filter_map(|v| v.get("participants").and_then(Value::as_array).cloned())
+    .flatten()
+    .collect()
+}
+
+fn error(status: StatusCode, code: i64, message: &str) -> Response {
+    json_resp(status, &json!({ "code": code, "message": message }))
+}
+
+/// Decode the `{meetingUUID}` path segment as Zoom does. `None` when a UUID that needs
+/// double encoding (leading `/` or `//` inside) arrived encoded once or not at all.
+fn decode_uuid(raw: &str) -> Option<String> {
+    if raw.contains('/') {
+        return None; // a raw slash splits the path: Zoom routes it elsewhere
+    }
+    let once = percent_decode_str(raw).decode_utf8_lossy().into_owned();
+    let (uuid, double) = if once.contains('%') {
+        (
+            percent_decode_str(&once).decode_utf8_lossy().into_owned(),
+            true,
+        )
+    } else {
+        (once, false)
+    };
+    let needs_double = uuid.starts_with('/') || uuid.contains("//");
+    (double || !needs_double).then_some(uuid)
+}
+
+/// `GET /v2/past_meetings/{raw}/participants`.
+pub(crate) fn participants(m: &mut Meetings, raw: &str, rec: &RecordedRequest) -> Response {
+    let not_found = |id: &str| {
+        error(
+            StatusCode::NOT_FOUND,
+            3001,
+            &format!("Meeting does not exist: {id}."),
+        )
+    };
+    let Some(uuid) = decode_uuid(raw) else {
+        return not_found(&percent_decode_str(raw).decode_utf8_lossy());
+    };
+    let Some(rows) = m.rows.get(&uuid) else {
+        return not_found(&uuid);
+    };
+    let page_size = match rec.query_param("page_size").map(|s| s.parse::<usize>()) {
+        None => 30,
+        Some(Ok(n)) if (1..=300).contains(&n) => n,
+        Some(Ok(n)) if n > 300 && !m.reject_oversized => 300,
+        Some(_) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                300,
+                "The page_size must be between 1 and 300.",
+            );
+        }
+    };
+    let offset = match rec.query_param("next_page_token").filter(|t| !t.is_empty()) {
+        None => 0,
+        Some(t) => match m.pages.get(&t) {
+            Some((u, off)) if *u == uuid => *off,
+            _ => return error(StatusCode::BAD_REQUEST, 300, "Invalid next_page_token."),
+        },
+    };
+    let total = rows.len();
+    let page: Vec<Value> = rows.iter().skip(offset).take(page_size).cloned().collect();
+    let next = offset + page.len();
+    let token = if next < total {
+        let t = uuid::Uuid::new_v4().simple().to_string();
+        m.pages.insert(t.clone(), (uuid.clone(), next));
+        t
+    } else {
+        String::new()
+    };
+    json_resp(
+        StatusCode::OK,
+        &json!({
+            "page_count": total.div_ceil(page_size),
+            "page_size": page_size,
+            "total_records": total,
+            "next_page_token": token,
+            "participants": page
+        }),
+    )
+}
