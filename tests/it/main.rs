@@ -10,3 +10,7 @@ mod fakes_engagelab;
 mod fakes_zoom;
 mod harness_redis;
 mod harness_webhook;
+mod ingest_intake;
+mod ingest_resilience;
+mod ingest_signatures;
+mod ingest_support;

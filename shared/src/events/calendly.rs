@@ -129,7 +129,9 @@ fn raw_head(body: &[u8]) -> Result<(RawHead, String), EventError> {
 pub fn head(body: &[u8]) -> Result<CalendlyHead, EventError> {
     let (raw, event) = raw_head(body)?;
     let payload = raw.payload.0;
-    let no_show_uri = payload.as_ref().and_then(|p| p.no_show.0.as_ref()?.uri.0.clone());
+    let no_show_uri = payload
+        .as_ref()
+        .and_then(|p| p.no_show.0.as_ref()?.uri.0.clone());
     Ok(CalendlyHead {
         event,
         created_at: raw.created_at.0,

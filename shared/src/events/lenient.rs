@@ -10,8 +10,8 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use chrono::{DateTime, Utc};
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// A scalar read as text: strings as they are, numbers in decimal, anything else as `None`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -211,7 +211,10 @@ mod tests {
         let p: Probe = serde_json::from_str(r#"{"a":{"nested":[1,2,{"z":null}]}}"#).unwrap();
         assert_eq!(p.a.0, None);
         let p: Probe = serde_json::from_str(r#"{"a":null,"b":"text","c":null,"d":""}"#).unwrap();
-        assert_eq!((p.a.0, p.b.0.is_none(), p.c.len(), p.d), (None, true, 0, None));
+        assert_eq!(
+            (p.a.0, p.b.0.is_none(), p.c.len(), p.d),
+            (None, true, 0, None)
+        );
     }
 
     #[test]

@@ -77,7 +77,9 @@ impl Visitor<'_> for MeetingIdVisitor {
 
 /// An optional id where `null`, absent and `""` all mean "none"
 /// (`#[serde(default, deserialize_with = "opt_meeting_id")]`).
-pub(crate) fn opt_meeting_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<MeetingId>, D::Error> {
+pub(crate) fn opt_meeting_id<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<MeetingId>, D::Error> {
     struct OptVisitor;
     impl<'de> Visitor<'de> for OptVisitor {
         type Value = Option<MeetingId>;
@@ -129,7 +131,12 @@ mod tests {
             #[serde(default, deserialize_with = "opt_meeting_id")]
             id: Option<MeetingId>,
         }
-        for (body, want) in [(r#"{"id":""}"#, None), (r#"{"id":null}"#, None), ("{}", None), (r#"{"id":7}"#, Some("7"))] {
+        for (body, want) in [
+            (r#"{"id":""}"#, None),
+            (r#"{"id":null}"#, None),
+            ("{}", None),
+            (r#"{"id":7}"#, Some("7")),
+        ] {
             let p: P = serde_json::from_str(body).unwrap();
             assert_eq!(p.id.as_ref().map(MeetingId::as_str), want, "{body}");
         }
@@ -137,7 +144,14 @@ mod tests {
 
     #[test]
     fn non_digit_ids_are_rejected() {
-        for bad in ["\"\"", "\"12a\"", "-4", "1.5", "true", "\"123456789012345678901\""] {
+        for bad in [
+            "\"\"",
+            "\"12a\"",
+            "-4",
+            "1.5",
+            "true",
+            "\"123456789012345678901\"",
+        ] {
             assert!(serde_json::from_str::<MeetingId>(bad).is_err(), "{bad}");
         }
     }

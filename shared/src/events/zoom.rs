@@ -214,9 +214,7 @@ pub fn parse(body: &[u8]) -> Result<ZoomDelivery, EventError> {
         MEETING_ENDED => ZoomEvent::MeetingEnded(object(&name, body)?),
         MEETING_PARTICIPANT_JOINED => ZoomEvent::MeetingParticipantJoined(object(&name, body)?),
         WEBINAR_PARTICIPANT_JOINED => ZoomEvent::WebinarParticipantJoined(object(&name, body)?),
-        WEBINAR_REGISTRATION_CREATED => {
-            ZoomEvent::WebinarRegistrationCreated(object(&name, body)?)
-        }
+        WEBINAR_REGISTRATION_CREATED => ZoomEvent::WebinarRegistrationCreated(object(&name, body)?),
         RECORDING_COMPLETED => ZoomEvent::RecordingCompleted(object(&name, body)?),
         _ => ZoomEvent::Other,
     };

@@ -138,9 +138,19 @@ mod tests {
     #[test]
     fn utf8_bodies_round_trip_as_text() {
         let body = br#"{"event":"invitee.created","payload":{"name":"L\u00e9a"}}"#;
-        let job = WebhookJob::new(Provider::Calendly, Some("invitee.created".into()), at(), "wh:calendly:x".into(), body, true);
+        let job = WebhookJob::new(
+            Provider::Calendly,
+            Some("invitee.created".into()),
+            at(),
+            "wh:calendly:x".into(),
+            body,
+            true,
+        );
         let text = serde_json::to_string(&job).unwrap();
-        assert!(!text.contains("body_encoding") && !text.contains("request_id"), "{text}");
+        assert!(
+            !text.contains("body_encoding") && !text.contains("request_id"),
+            "{text}"
+        );
         assert!(text.contains(r#""v":1"#) && text.contains(r#""provider":"calendly""#));
         let back: WebhookJob = serde_json::from_str(&text).unwrap();
         assert_eq!(back, job);
@@ -162,6 +172,9 @@ mod tests {
     fn unknown_versions_are_refused() {
         let mut job = WebhookJob::new(Provider::Zoom, None, at(), "id".into(), b"{}", true);
         job.v = 2;
-        assert!(matches!(job.raw_body(), Err(WebhookJobError::UnsupportedVersion(2))));
+        assert!(matches!(
+            job.raw_body(),
+            Err(WebhookJobError::UnsupportedVersion(2))
+        ));
     }
 }

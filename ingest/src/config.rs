@@ -1,0 +1,112 @@
+//! What the webhook server needs from the shared [`Settings`], plus its fixed time limits.
+//!
+//! Kept separate from `Settings` so tests can shorten a limit without writing YAML, and so the
+//! secrets are turned into keyed verifiers once, at start.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use meetflow_shared::config::Settings;
+use secrecy::ExposeSecret;
+
+use crate::signature::{CalendlyVerifier, ZoomVerifier};
+
+/// Time limits of one webhook request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// A connection must deliver a complete request head within this; an idle keep-alive
+    /// connection is closed after it too.
+    pub header_read: Duration,
+    /// The body must arrive within this once the head is read (408 otherwise).
+    pub body_read: Duration,
+    /// Everything after the head (body, verification, enqueue) finishes within this; when the
+    /// enqueue cannot complete in what is left, the answer is 503. Both providers give up after
+    /// about 3 s, so the default 1.5 s leaves room for the network.
+    pub request_budget: Duration,
+    /// After the stop signal, requests in flight get this long to finish.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            header_read: Duration::from_secs(3),
+            body_read: Duration::from_secs(1),
+            request_budget: Duration::from_millis(1500),
+            shutdown_grace: Duration::from_secs(20),
+        }
+    }
+}
+
+/// Everything the webhook server runs with.
+#[derive(Debug, Clone)]
+pub struct IngestConfig {
+    /// Address to bind (`ingest.listen`; port 0 picks one).
+    pub listen: SocketAddr,
+    /// Largest accepted body (`ingest.max_body_bytes`).
+    pub max_body_bytes: usize,
+    /// `redis.url`.
+    pub redis_url: String,
+    /// `redis.namespace`.
+    pub namespace: String,
+    /// Calendly signing key, window and `allow_unsigned`.
+    pub calendly: CalendlyVerifier,
+    /// Zoom secret token and window.
+    pub zoom: ZoomVerifier,
+    /// Time limits.
+    pub limits: Limits,
+    /// De-duplicate redeliveries (the job id is the delivery identity). Only load tests turn this
+    /// off (`--no-dedupe`): then every request becomes a job with a fresh id.
+    pub dedupe: bool,
+}
+
+impl IngestConfig {
+    /// Reads the keys ingest uses. Zoom has no window of its own in the contract; it uses
+    /// `connectors.calendly.tolerance` too.
+    #[must_use]
+    pub fn from_settings(settings: &Settings) -> Self {
+        let cal = &settings.connectors.calendly;
+        let zoom = &settings.connectors.zoom;
+        Self {
+            listen: settings.ingest.listen,
+            max_body_bytes: settings.ingest.max_body_bytes,
+            redis_url: settings.redis.url.clone(),
+            namespace: settings.redis.namespace.clone(),
+            calendly: CalendlyVerifier::new(
+                cal.signing_key.as_ref().map(|k| k.expose_secret()),
+                cal.tolerance,
+                cal.allow_unsigned,
+            ),
+            zoom: ZoomVerifier::new(
+                zoom.webhook_secret.as_ref().map(|k| k.expose_secret()),
+                cal.tolerance,
+            ),
+            limits: Limits::default(),
+            dedupe: true,
+        }
+    }
+
+    /// Logs what an operator must know about this configuration (never a secret).
+    pub fn warn_about_risks(&self) {
+        if self.calendly.allows_unsigned() {
+            tracing::warn!(
+                "connectors.calendly.allow_unsigned is true: Calendly deliveries without a signature are accepted"
+            );
+        }
+        if !self.calendly.has_key() && !self.calendly.allows_unsigned() {
+            tracing::warn!(
+                "connectors.calendly.signing_key is unset: POST /webhooks/calendly answers 401"
+            );
+        }
+        if !self.zoom.has_secret() {
+            tracing::warn!(
+                "connectors.zoom.webhook_secret is unset: POST /webhooks/zoom answers 401"
+            );
+        }
+        if !self.dedupe {
+            tracing::warn!(
+                "de-duplication is OFF (--no-dedupe): every redelivery becomes a new job; use for load tests only"
+            );
+        }
+    }
+}

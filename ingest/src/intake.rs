@@ -1,0 +1,184 @@
+//! Turning a verified delivery into exactly one job on the `events` queue, within the budget.
+//!
+//! The job id is the delivery identity (`wh:<provider>:<sha256>`, see
+//! `meetflow_shared::events::identity`), so a redelivery finds its job and becomes
+//! [`Outcome::Duplicate`]. The id stays reserved after the job ran for longer than the provider
+//! retries: 25 h for Calendly (24 h of retries), 2 h for Zoom (retries end after ~85 min). A signed
+//! body that is not an event goes straight to the dead-letter store, keyed by its bytes.
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use meetflow_shared::events::identity::Identity;
+use meetflow_shared::events::{EventError, Provider, calendly, zoom};
+use meetflow_shared::jobs::{EVENTS, WebhookJob};
+use meetflow_shared::queue::{Enqueued, ErrorClass, NewJob, QueueClient, QueueError};
+
+use crate::error::IngestError;
+use crate::metrics;
+use crate::signature::Verified;
+
+/// How long a Calendly delivery's id blocks a re-enqueue: Calendly retries for 24 h.
+pub const CALENDLY_RETENTION: Duration = Duration::from_secs(25 * 3600);
+/// How long a Zoom delivery's id blocks a re-enqueue: Zoom's last retry comes ~85 min later.
+pub const ZOOM_RETENTION: Duration = Duration::from_secs(2 * 3600);
+
+/// What ingest read from a verified body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reading {
+    /// An envelope with an event name.
+    Event {
+        /// Event name.
+        name: String,
+        /// The delivery's identity (its job id).
+        identity: Identity,
+    },
+    /// Not an event: kept in the dead-letter store.
+    NotAnEvent(EventError),
+}
+
+impl Reading {
+    /// Reads a verified Calendly body.
+    #[must_use]
+    pub fn calendly(verified: &Verified) -> Self {
+        match calendly::head(verified.body()) {
+            Ok(head) => Self::Event {
+                identity: Identity::calendly(&head, verified.body()),
+                name: head.event,
+            },
+            Err(e) => Self::NotAnEvent(e),
+        }
+    }
+
+    /// Reads a verified Zoom body whose head was already read.
+    #[must_use]
+    pub fn zoom(verified: &Verified, head: Result<zoom::ZoomHead, EventError>) -> Self {
+        match head {
+            Ok(head) => Self::Event {
+                identity: Identity::zoom(&head, verified.body()),
+                name: head.event,
+            },
+            Err(e) => Self::NotAnEvent(e),
+        }
+    }
+}
+
+/// How a delivery was stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// A new job.
+    Created,
+    /// The delivery was already stored (redelivery); nothing new.
+    Duplicate,
+    /// Not an event: stored in the dead-letter store.
+    DeadLettered,
+}
+
+/// Stores verified deliveries on the `events` queue.
+#[derive(Debug, Clone)]
+pub struct Intake {
+    queue: QueueClient,
+    dedupe: bool,
+}
+
+impl Intake {
+    /// An intake writing through `queue`; `dedupe: false` gives every delivery a fresh job id.
+    #[must_use]
+    pub fn new(queue: QueueClient, dedupe: bool) -> Self {
+        Self { queue, dedupe }
+    }
+
+    /// The queue client (for readiness checks).
+    #[must_use]
+    pub fn queue(&self) -> &QueueClient {
+        &self.queue
+    }
+
+    /// Stores one verified delivery, giving up at `deadline`.
+    ///
+    /// # Errors
+    /// [`IngestError::Unavailable`] when Redis fails or does not answer before `deadline`.
+    pub async fn store(
+        &self,
+        verified: &Verified,
+        reading: Reading,
+        received_at: DateTime<Utc>,
+        request_id: Option<&str>,
+        deadline: Instant,
+    ) -> Result<Outcome, IngestError> {
+        let provider = verified.provider();
+        let retain = match provider {
+            Provider::Calendly => CALENDLY_RETENTION,
+            Provider::Zoom => ZOOM_RETENTION,
+        };
+        let (event, id, failure) = match reading {
+            Reading::Event { name, identity } => (Some(name), identity.job_id(), None),
+            Reading::NotAnEvent(e) => (
+                None,
+                Identity::of_body(provider, verified.body()).job_id(),
+                Some(e),
+            ),
+        };
+        let job = WebhookJob::new(
+            provider,
+            event,
+            received_at,
+            id.clone(),
+            verified.body(),
+            verified.signed(),
+        )
+        .with_request_id(request_id);
+        let new_job = NewJob::json(&job)
+            .map_err(|e| unavailable(provider, &e))?
+            .retain(retain);
+        let started = Instant::now();
+        let write = async {
+            match &failure {
+                Some(e) => {
+                    let reason = format!("{provider} delivery is not an event: {e}");
+                    let job = new_job.with_id(id);
+                    self.queue
+                        .bury(EVENTS, job, ErrorClass::BadPayload, &reason)
+                        .await
+                }
+                None if self.dedupe => self.queue.enqueue(EVENTS, new_job.with_id(id)).await,
+                None => self.queue.enqueue(EVENTS, new_job).await,
+            }
+        };
+        let answer = tokio::time::timeout_at(deadline.into(), write).await;
+        let outcome = match answer {
+            Err(_elapsed) => {
+                metrics::enqueue_latency(provider, "timeout", started);
+                tracing::warn!(%provider, "Redis did not take the webhook job within the request budget");
+                return Err(IngestError::Unavailable);
+            }
+            Ok(Err(e)) => {
+                metrics::enqueue_latency(provider, "error", started);
+                return Err(unavailable(provider, &e));
+            }
+            Ok(Ok(enqueued)) => enqueued,
+        };
+        Ok(match (outcome, failure) {
+            (Enqueued::Duplicate { .. }, _) => {
+                metrics::enqueue_latency(provider, "duplicate", started);
+                metrics::duplicate(provider);
+                Outcome::Duplicate
+            }
+            (Enqueued::Created { .. }, Some(e)) => {
+                metrics::enqueue_latency(provider, "created", started);
+                metrics::dead_lettered(provider, e.kind());
+                tracing::info!(%provider, kind = e.kind(), "signed delivery is not an event; kept in the dead-letter store");
+                Outcome::DeadLettered
+            }
+            (Enqueued::Created { .. }, None) => {
+                metrics::enqueue_latency(provider, "created", started);
+                Outcome::Created
+            }
+        })
+    }
+}
+
+fn unavailable(provider: Provider, error: &QueueError) -> IngestError {
+    tracing::warn!(%provider, %error, "could not store the webhook job");
+    IngestError::Unavailable
+}

@@ -1,0 +1,57 @@
+//! The webhook server's metrics (exported on `ops.listen` `/metrics`).
+//!
+//! - `meetflow_ingest_requests_total{route, status}` and
+//!   `meetflow_ingest_request_seconds{route}`: every request, by route (`calendly`, `zoom`,
+//!   `other`) and status code.
+//! - `meetflow_ingest_signature_failures_total{provider, reason}`.
+//! - `meetflow_ingest_duplicates_total{provider}`: redeliveries answered 200 without a new job.
+//! - `meetflow_ingest_dead_lettered_total{provider, kind}`: signed bodies that are not events.
+//! - `meetflow_ingest_enqueue_seconds{provider, outcome}`: time Redis took to take (or refuse)
+//!   the job; `outcome` is `created`, `duplicate`, `error` or `timeout`.
+
+use std::time::Instant;
+
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::Response;
+use meetflow_shared::events::Provider;
+
+/// Middleware: counts and times every request by route and status.
+pub(crate) async fn track(request: Request, next: Next) -> Response {
+    let route = match request.uri().path() {
+        "/webhooks/calendly" => "calendly",
+        "/webhooks/zoom" => "zoom",
+        _ => "other",
+    };
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    metrics::counter!("meetflow_ingest_requests_total", "route" => route, "status" => status)
+        .increment(1);
+    metrics::histogram!("meetflow_ingest_request_seconds", "route" => route)
+        .record(started.elapsed().as_secs_f64());
+    response
+}
+
+pub(crate) fn signature_failure(provider: Provider, reason: &'static str) {
+    metrics::counter!("meetflow_ingest_signature_failures_total",
+        "provider" => provider.as_str(), "reason" => reason)
+    .increment(1);
+}
+
+pub(crate) fn duplicate(provider: Provider) {
+    metrics::counter!("meetflow_ingest_duplicates_total", "provider" => provider.as_str())
+        .increment(1);
+}
+
+pub(crate) fn dead_lettered(provider: Provider, kind: &'static str) {
+    metrics::counter!("meetflow_ingest_dead_lettered_total",
+        "provider" => provider.as_str(), "kind" => kind)
+    .increment(1);
+}
+
+pub(crate) fn enqueue_latency(provider: Provider, outcome: &'static str, started: Instant) {
+    metrics::histogram!("meetflow_ingest_enqueue_seconds",
+        "provider" => provider.as_str(), "outcome" => outcome)
+    .record(started.elapsed().as_secs_f64());
+}

@@ -1,0 +1,43 @@
+//! `POST /webhooks/calendly`: verify `Calendly-Webhook-Signature`, store one job.
+
+use std::time::Instant;
+
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use meetflow_shared::events::Provider;
+
+use super::{now_unix, read_body, stored};
+use crate::error::IngestError;
+use crate::intake::Reading;
+use crate::metrics;
+use crate::signature::CALENDLY_HEADER;
+use crate::startup::AppState;
+
+pub(crate) async fn receive(State(state): State<AppState>, request: Request) -> Response {
+    handle(&state, request)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn handle(state: &AppState, request: Request) -> Result<Response, IngestError> {
+    let started = Instant::now();
+    let received_at = chrono::Utc::now();
+    let s = state.inner();
+    let (parts, body) = request.into_parts();
+    let body = read_body(&parts.headers, body, s.max_body_bytes, s.limits.body_read).await?;
+    let header = parts.headers.get(CALENDLY_HEADER).map(|v| v.as_bytes());
+    let verified = s
+        .calendly
+        .verify(header, body, now_unix())
+        .inspect_err(|e| {
+            metrics::signature_failure(Provider::Calendly, e.reason());
+            tracing::debug!(reason = e.reason(), "Calendly signature rejected");
+        })?;
+    let reading = Reading::calendly(&verified);
+    let deadline = started + s.limits.request_budget;
+    let outcome = s
+        .intake
+        .store(&verified, reading, received_at, None, deadline)
+        .await?;
+    Ok(stored(outcome))
+}

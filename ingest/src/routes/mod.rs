@@ -1,0 +1,56 @@
+//! The webhook routes and what they share: bounded body reading and the 200 answers.
+
+pub(crate) mod calendly;
+pub(crate) mod zoom;
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::body::Body;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde_json::json;
+
+use crate::error::IngestError;
+use crate::intake::Outcome;
+
+/// Reads the whole body, refusing more than `max` bytes (first by Content-Length, without reading
+/// anything, then while streaming) and giving up after `timeout`.
+pub(crate) async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    max: usize,
+    timeout: Duration,
+) -> Result<Bytes, IngestError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|len| len > max as u64) {
+        return Err(IngestError::TooLarge);
+    }
+    let collect = Limited::new(body, max).collect();
+    match tokio::time::timeout(timeout, collect).await {
+        Err(_elapsed) => Err(IngestError::BodyTimeout),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err(IngestError::TooLarge),
+        Ok(Err(_)) => Err(IngestError::BodyRead),
+    }
+}
+
+/// The 200 answer for a stored (or already stored) delivery.
+pub(crate) fn stored(outcome: Outcome) -> Response {
+    let status = match outcome {
+        Outcome::Created => "accepted",
+        Outcome::Duplicate => "duplicate",
+        Outcome::DeadLettered => "kept_for_review",
+    };
+    Json(json!({ "status": status })).into_response()
+}
+
+/// Seconds since the Unix epoch, for signature windows.
+pub(crate) fn now_unix() -> i64 {
+    chrono::Utc::now().timestamp()
+}
