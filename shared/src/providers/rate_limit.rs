@@ -1,1 +1,285 @@
-//! In progress.
+//! A provider rate limit shared by every worker replica, enforced in Redis.
+//!
+//! Why in Redis: Brevo allows 10 contact calls per second per *account*, however many worker
+//! containers run; a per-process limiter would multiply the budget by the replica count.
+//!
+//! Algorithm: GCRA with no burst, in one Lua script (atomic, Redis clock via `TIME`, so replica
+//! clocks do not matter). The key holds the "theoretical arrival time" (TAT): the earliest time
+//! the next call may start. Calls are spaced by `interval = per / count`, so any window of length
+//! `per` holds at most `count` calls. A caller *reserves* the next free slot if it is at most
+//! `max_wait` away (the TAT advances by one interval) and then sleeps until it; a slot further
+//! away is not reserved and the caller learns how long to wait, so a job handler can give the
+//! job back to the queue (`JobError::rate_limited`) instead of holding a worker. Reserving means
+//! one round trip per call and first-come-first-served order among waiting replicas.
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use redis::aio::ConnectionManager;
+
+use crate::queue::JobError;
+
+/// KEYS[1] = limiter key; ARGV[1] = interval (µs); ARGV[2] = max wait (µs).
+/// Returns {reserved (0|1), wait until the slot (µs), the slot's start (µs, Redis clock)}.
+const SCRIPT: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local wait = tat - now
+if wait > tonumber(ARGV[2]) then
+  return {0, wait, tat}
+end
+local next_tat = tat + tonumber(ARGV[1])
+local ttl_ms = math.floor((next_tat - now) / 1000) + 1000
+redis.call('SET', KEYS[1], string.format('%.0f', next_tat), 'PX', ttl_ms)
+return {1, wait, tat}
+";
+
+static GCRA: LazyLock<redis::Script> = LazyLock::new(|| redis::Script::new(SCRIPT));
+
+/// The limiter could not answer, or the wait is longer than the caller accepts.
+#[derive(Debug, thiserror::Error)]
+pub enum RateLimitError {
+    /// Redis failed (retryable).
+    #[error("rate limiter redis: {0}")]
+    Redis(#[from] redis::RedisError),
+    /// The next free slot is further away than the caller's `max_wait`; nothing was reserved.
+    #[error("rate limited for {0:?}")]
+    WaitTooLong(Duration),
+}
+
+impl From<RateLimitError> for JobError {
+    fn from(e: RateLimitError) -> Self {
+        match e {
+            RateLimitError::Redis(_) => {
+                JobError::retry(crate::queue::ErrorClass::Internal, e.to_string())
+            }
+            RateLimitError::WaitTooLong(after) => JobError::rate_limited(e.to_string(), after),
+        }
+    }
+}
+
+/// The answer to one request for a slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// A slot is reserved for this caller; start the call after this delay (zero = now).
+    Granted(Duration),
+    /// No slot was reserved: the next one is this far away.
+    Wait(Duration),
+}
+
+/// One provider's shared limit. Cheap to clone (a connection handle and a key).
+#[derive(Clone)]
+pub struct RateLimiter {
+    conn: ConnectionManager,
+    key: String,
+    interval_us: u64,
+}
+
+impl std::fmt::Debug for RateLimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RateLimiter")
+            .field("key", &self.key)
+            .field("interval_us", &self.interval_us)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A slot as the script reports it (used by tests to check spacing on the Redis clock).
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    reserved: bool,
+    wait: Duration,
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "the tests check slot spacing on the Redis clock")
+    )]
+    start_us: i64,
+}
+
+impl RateLimiter {
+    /// At most `count` calls per `per` for everyone using `key` (from
+    /// [`crate::queue::Keys::rate_limit`]). `count` 0 is treated as 1.
+    pub fn new(conn: ConnectionManager, key: String, count: u32, per: Duration) -> Self {
+        let per_us = u64::try_from(per.as_micros()).unwrap_or(u64::MAX).max(1);
+        let interval_us = per_us.div_ceil(u64::from(count.max(1)));
+        Self {
+            conn,
+            key,
+            interval_us,
+        }
+    }
+
+    /// The spacing between two calls.
+    pub fn interval(&self) -> Duration {
+        Duration::from_micros(self.interval_us)
+    }
+
+    /// Takes a slot only if one is free now.
+    pub async fn acquire(&self) -> Result<Admission, RateLimitError> {
+        self.reserve(Duration::ZERO).await
+    }
+
+    /// Reserves the next slot if it starts within `max_wait`.
+    pub async fn reserve(&self, max_wait: Duration) -> Result<Admission, RateLimitError> {
+        let slot = self.slot(max_wait).await?;
+        Ok(if slot.reserved {
+            Admission::Granted(slot.wait)
+        } else {
+            Admission::Wait(slot.wait)
+        })
+    }
+
+    /// Reserves a slot within `max_wait` and sleeps until it starts. Keep `max_wait` short (a
+    /// second or two): a longer wait comes back as [`RateLimitError::WaitTooLong`] so the job can
+    /// be re-enqueued for later instead of holding a worker.
+    pub async fn until_ready(&self, max_wait: Duration) -> Result<(), RateLimitError> {
+        match self.reserve(max_wait).await? {
+            Admission::Granted(wait) => {
+                if !wait.is_zero() {
+                    tokio::time::sleep(wait).await;
+                }
+                Ok(())
+            }
+            Admission::Wait(wait) => Err(RateLimitError::WaitTooLong(wait)),
+        }
+    }
+
+    async fn slot(&self, max_wait: Duration) -> Result<Slot, RateLimitError> {
+        let max_wait_us = u64::try_from(max_wait.as_micros()).unwrap_or(u64::MAX);
+        let mut conn = self.conn.clone();
+        let (reserved, wait_us, start_us): (i64, i64, i64) = GCRA
+            .key(&self.key)
+            .arg(self.interval_us)
+            .arg(max_wait_us)
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(Slot {
+            reserved: reserved == 1,
+            wait: Duration::from_micros(u64::try_from(wait_us).unwrap_or(0)),
+            start_us,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::{Arc, Mutex};
+    use std::time::Instant;
+
+    use super::*;
+    use crate::providers::test_redis::TestNamespace;
+
+    #[tokio::test]
+    async fn a_second_call_inside_the_interval_must_wait_and_reserves_nothing() {
+        let ns = TestNamespace::new();
+        let limiter = RateLimiter::new(
+            ns.connect().await,
+            ns.keys.rate_limit("t"),
+            1,
+            Duration::from_secs(10),
+        );
+
+        assert_eq!(
+            limiter.acquire().await.unwrap(),
+            Admission::Granted(Duration::ZERO)
+        );
+        let Admission::Wait(wait) = limiter.acquire().await.unwrap() else {
+            panic!("expected a wait")
+        };
+        assert!(
+            wait > Duration::from_secs(9) && wait <= Duration::from_secs(10),
+            "{wait:?}"
+        );
+        let err = limiter
+            .until_ready(Duration::from_millis(100))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, RateLimitError::WaitTooLong(w) if w > Duration::from_secs(9)),
+            "{err:?}"
+        );
+        assert!(matches!(
+            JobError::from(err),
+            JobError::Retry {
+                consume_attempt: false,
+                ..
+            }
+        ));
+
+        let mut conn = ns.connect().await;
+        let pttl: i64 = redis::cmd("PTTL")
+            .arg(ns.keys.rate_limit("t"))
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        assert!(
+            pttl > 0 && pttl <= 11_000,
+            "the key expires when idle: {pttl}"
+        );
+        ns.cleanup().await;
+    }
+
+    #[tokio::test]
+    async fn two_replicas_together_never_exceed_the_rate_in_any_window() {
+        // Arrange: 10 calls per 500 ms (one per 50 ms), two "replicas" with their own
+        // connections, three concurrent callers each, for 1.5 s.
+        let ns = TestNamespace::new();
+        let (count, per) = (10_usize, Duration::from_millis(500));
+        let key = ns.keys.rate_limit("brevo");
+        let replicas = [
+            RateLimiter::new(ns.connect().await, key.clone(), count as u32, per),
+            RateLimiter::new(ns.connect().await, key.clone(), count as u32, per),
+        ];
+        let slots = Arc::new(Mutex::new(Vec::new()));
+        let deadline = Instant::now() + Duration::from_millis(1500);
+
+        // Act
+        let mut tasks = Vec::new();
+        for (replica, limiter) in replicas.iter().enumerate() {
+            for _ in 0..3 {
+                let (limiter, slots) = (limiter.clone(), slots.clone());
+                tasks.push(tokio::spawn(async move {
+                    while Instant::now() < deadline {
+                        let before = Instant::now();
+                        let slot = limiter.slot(Duration::from_secs(1)).await.unwrap();
+                        if !slot.reserved {
+                            tokio::time::sleep(slot.wait).await;
+                            continue;
+                        }
+                        tokio::time::sleep(slot.wait).await;
+                        assert!(before.elapsed() >= slot.wait);
+                        slots.lock().unwrap().push((slot.start_us, replica));
+                    }
+                }));
+            }
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+
+        // Assert: on the Redis clock, any `count + 1` consecutive slots span at least `per`.
+        let mut slots = slots.lock().unwrap().clone();
+        slots.sort_unstable();
+        let per_us = per.as_micros() as i64;
+        for w in slots.windows(count + 1) {
+            assert!(
+                w[count].0 - w[0].0 >= per_us,
+                "{} calls within {per:?}: {w:?}",
+                count + 1
+            );
+        }
+        // ... and the budget is actually used, by both replicas.
+        assert!(slots.len() >= 25, "only {} calls in 1.5 s", slots.len());
+        for replica in 0..2 {
+            assert!(
+                slots.iter().any(|s| s.1 == replica),
+                "replica {replica} never got a slot"
+            );
+        }
+        ns.cleanup().await;
+    }
+}

@@ -118,10 +118,10 @@ pub(super) fn classify(op: &'static str, resp: &Response) -> BrevoError {
     if resp.status == 404 {
         return BrevoError::ContactNotFound(error);
     }
-    if resp.status == 400 {
-        if let Some(reason) = phone_rejection(message, &duplicates) {
-            return BrevoError::PhoneRejected { reason, error };
-        }
+    if resp.status == 400
+        && let Some(reason) = phone_rejection(message, &duplicates)
+    {
+        return BrevoError::PhoneRejected { reason, error };
     }
     BrevoError::Provider(error)
 }
