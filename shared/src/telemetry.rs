@@ -37,12 +37,15 @@ pub enum TelemetryError {
 impl LogFormat {
     /// The format chosen by `MEETFLOW_LOG_FORMAT`, or by whether stderr is a terminal.
     pub fn from_env() -> Result<LogFormat, TelemetryError> {
-        match std::env::var(LOG_FORMAT_ENV).ok().as_deref().map(str::trim) {
-            None | Some("") => Ok(if std::io::stderr().is_terminal() {
-                LogFormat::Pretty
-            } else {
-                LogFormat::Json
-            }),
+        let value = std::env::var(LOG_FORMAT_ENV).ok();
+        Self::parse(value.as_deref(), std::io::stderr().is_terminal())
+    }
+
+    /// `json` / `pretty` (any case); unset or empty picks `pretty` on a terminal, else `json`.
+    pub fn parse(value: Option<&str>, on_terminal: bool) -> Result<LogFormat, TelemetryError> {
+        match value.map(str::trim) {
+            None | Some("") if on_terminal => Ok(LogFormat::Pretty),
+            None | Some("") => Ok(LogFormat::Json),
             Some(v) if v.eq_ignore_ascii_case("json") => Ok(LogFormat::Json),
             Some(v) if v.eq_ignore_ascii_case("pretty") => Ok(LogFormat::Pretty),
             Some(other) => Err(TelemetryError::BadFormat(other.to_owned())),
@@ -98,4 +101,33 @@ pub fn init_for_tests() {
         )
         .with_test_writer()
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_format_follows_the_variable_then_the_terminal() {
+        assert_eq!(
+            LogFormat::parse(Some("JSON"), true).ok(),
+            Some(LogFormat::Json)
+        );
+        assert_eq!(
+            LogFormat::parse(Some(" pretty "), false).ok(),
+            Some(LogFormat::Pretty)
+        );
+        assert_eq!(LogFormat::parse(None, true).ok(), Some(LogFormat::Pretty));
+        assert_eq!(
+            LogFormat::parse(Some(""), false).ok(),
+            Some(LogFormat::Json)
+        );
+        let err = LogFormat::parse(Some("xml"), true)
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("MEETFLOW_LOG_FORMAT must be `json` or `pretty`, not `xml`")
+        );
+    }
 }

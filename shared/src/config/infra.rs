@@ -10,13 +10,40 @@ use serde::{Deserialize, Deserializer, Serialize};
 use super::values::{opt_duration, secret};
 
 /// `redis:`: where every piece of state lives.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RedisSettings {
     /// Connection URL, e.g. `redis://127.0.0.1:6379` or `rediss://user:pass@host/0`.
+    /// A password in it is shown as `***` by `Debug` and [`super::Settings::redacted_yaml`].
+    #[serde(serialize_with = "serialize_redacted_url")]
     pub url: String,
     /// Prefix of every key (a hash tag), so several installations can share one Redis.
     pub namespace: String,
+}
+
+/// `url` with any password replaced by `***` (unparseable URLs are shown whole: no password
+/// can be told apart in them, and validation rejects them anyway).
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn serialize_redacted_url<S: serde::Serializer>(url: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&redact_url(url))
+}
+
+impl std::fmt::Debug for RedisSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisSettings")
+            .field("url", &redact_url(&self.url))
+            .field("namespace", &self.namespace)
+            .finish()
+    }
 }
 
 impl Default for RedisSettings {

@@ -35,7 +35,7 @@ pub use connectors::{
 pub use error::ConfigError;
 pub use infra::{
     AdminSettings, BackoffSpec, IngestSettings, OpsSettings, QueueSpec, QueuesSettings,
-    RedisSettings,
+    RedisSettings, redact_url,
 };
 pub use messaging::{
     BrevoEvents, BrevoSettings, EngagelabSettings, EngagementSettings, RemindersSettings,

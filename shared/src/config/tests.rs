@@ -271,6 +271,26 @@ const SECRETS: &[(&str, &str)] = &[
     ("MEETFLOW_ADMIN_TOKEN", "admin-token-zyxw"),
 ];
 
+#[test]
+fn redis_password_is_hidden_in_debug_and_redacted_output() {
+    let s = load(
+        "redis: { url: \"rediss://app:hunter2pass@redis.internal:6380/0\" }",
+        &[],
+    )
+    .unwrap();
+    assert!(
+        s.redis.url.contains("hunter2pass"),
+        "the real value is kept for connecting"
+    );
+    assert!(!format!("{s:?}").contains("hunter2pass"));
+    let yaml = s.redacted_yaml();
+    assert!(!yaml.contains("hunter2pass"));
+    assert!(
+        yaml.contains("rediss://app:***@redis.internal:6380/0"),
+        "{yaml}"
+    );
+}
+
 fn example_yaml() -> String {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
