@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod deploy_compose;
 mod fakes_brevo;
 mod fakes_engagelab;
 mod fakes_zoom;
