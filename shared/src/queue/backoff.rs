@@ -19,8 +19,12 @@ pub fn exponential_ceiling(attempt: u32, base: Duration, cap: Duration) -> Durat
     base.saturating_mul(factor).min(cap)
 }
 
+/// Longest provider hint we honour; anything longer is a provider bug we do not want to wait out.
+pub(crate) const MAX_HINT: Duration = Duration::from_secs(24 * 3600);
+
 /// The delay for a provider's hint (Retry-After, x-sib-ratelimit-reset): the hint plus up to 10 %
-/// jitter, capped at `cap`.
+/// jitter. The hint is honoured even beyond the exponential cap (the provider knows when it will
+/// take the request again), up to `cap`, which callers set to [`MAX_HINT`].
 pub(crate) fn hinted(after: Duration, cap: Duration) -> Duration {
     let extra = u64::try_from(after.as_millis() / 10).unwrap_or(0);
     let jitter = Duration::from_millis(rand::rng().random_range(0..=extra));

@@ -144,7 +144,7 @@ impl QueueClient {
             let run_at = job.run_at.map_or(now, |t| t.timestamp_millis());
             inv.arg(&job.id).arg(&job.payload).arg(run_at);
             inv.arg(job.group.as_deref().unwrap_or(""));
-            inv.arg(job.max_attempts.unwrap_or(self.defaults.max_attempts));
+            inv.arg(job.max_attempts.map_or(String::new(), |n| n.to_string()));
             inv.arg(u64::try_from(job.retain.as_millis()).unwrap_or(u64::MAX));
         }
         let mut conn = self.conn.clone();

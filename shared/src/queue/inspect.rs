@@ -9,6 +9,19 @@ use super::error::QueueError;
 use super::job::{AttemptError, JobRecord, JobState};
 use super::time::now_ms;
 
+/// Raw replies of the stats pipeline: list/set sizes, the head of the ready list, and the
+/// current and previous minute's counters.
+type StatsReply = (
+    u64,
+    u64,
+    u64,
+    u64,
+    u64,
+    Option<String>,
+    HashMap<String, u64>,
+    HashMap<String, u64>,
+);
+
 /// Counts of one queue, as shown by `meetflow-admin queues` and exported as metrics.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct QueueStats {
@@ -84,16 +97,7 @@ impl QueueClient {
         let k = self.keys();
         let minute = now_ms() / 60_000;
         let mut conn = self.redis();
-        let (ready, running, delayed, retrying, dead, head, cur, prev): (
-            u64,
-            u64,
-            u64,
-            u64,
-            u64,
-            Option<String>,
-            HashMap<String, u64>,
-            HashMap<String, u64>,
-        ) = redis::pipe()
+        let (ready, running, delayed, retrying, dead, head, cur, prev): StatsReply = redis::pipe()
             .cmd("LLEN")
             .arg(k.ready(queue))
             .cmd("ZCARD")

@@ -2,7 +2,7 @@
 -- KEYS: 1 ready LIST, 2 delayed ZSET, 3 wake LIST, 4 queues SET
 -- ARGV: 1 key prefix "{ns}:", 2 queue, 3 now_ms, 4 state for new jobs ("" = by run_at, "dead" = bury),
 --       5 bury error JSON (or ""), 6 dead_all ZSET, 7 dead ZSET,
---       then 6 per job: id, payload, run_at_ms, group, max_attempts, retain_ms
+--       then 6 per job: id, payload, run_at_ms, group, max_attempts ("" = the queue's), retain_ms
 -- Returns one integer per job: 1 created, 0 duplicate.
 local prefix, queue, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local forced, bury_err = ARGV[4], ARGV[5]

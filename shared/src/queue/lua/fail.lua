@@ -2,7 +2,8 @@
 -- KEYS: 1 leased ZSET, 2 delayed ZSET, 3 retrying SET, 4 dead_all ZSET, 5 dead ZSET (queue),
 --       6 minute stats HASH
 -- ARGV: 1 prefix, 2 owner, 3 now_ms, 4 id, 5 error JSON, 6 mode ("retry" | "dead"),
---       7 run_at_ms, 8 consume attempt (1|0), 9 dead max count, 10 dead max age ms
+--       7 run_at_ms, 8 consume attempt (1|0), 9 dead max count, 10 dead max age ms,
+--       11 max attempts of jobs that set none
 -- Returns "retry", "dead" or "stale" (not our lease any more).
 local prefix, owner, now, id = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local jk = prefix .. 'job:' .. id
@@ -14,7 +15,7 @@ redis.call('RPUSH', jk .. ':errors', ARGV[5])
 redis.call('LTRIM', jk .. ':errors', -50, -1)
 if ARGV[8] == '0' then redis.call('HINCRBY', jk, 'attempts', -1) end
 local attempts = tonumber(redis.call('HGET', jk, 'attempts')) or 0
-local maxa = tonumber(redis.call('HGET', jk, 'max_attempts')) or 1
+local maxa = tonumber(redis.call('HGET', jk, 'max_attempts')) or tonumber(ARGV[11]) or 1
 redis.call('HDEL', jk, 'owner')
 if ARGV[6] == 'retry' and (attempts < maxa or ARGV[8] == '0') then
   local run_at = tonumber(ARGV[7])

@@ -1,6 +1,6 @@
 -- Lease up to n ready jobs to one worker process.
 -- KEYS: 1 ready LIST, 2 leased ZSET, 3 wake LIST
--- ARGV: 1 prefix, 2 n, 3 now_ms, 4 lease_ms, 5 owner
+-- ARGV: 1 prefix, 2 n, 3 now_ms, 4 lease_ms, 5 owner, 6 max attempts of jobs that set none
 -- Returns a flat array: id, payload, attempts, max_attempts, enq_ms per leased job.
 local prefix, n, now, lease, owner = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local ids = redis.call('LPOP', KEYS[1], n)
@@ -16,7 +16,9 @@ for _, id in ipairs(ids) do
     out[#out + 1] = id
     out[#out + 1] = payload
     out[#out + 1] = attempts
-    out[#out + 1] = redis.call('HGET', jk, 'max_attempts') or '1'
+    local maxa = redis.call('HGET', jk, 'max_attempts')
+    if not maxa or maxa == '' then maxa = ARGV[6] end
+    out[#out + 1] = maxa
     out[#out + 1] = redis.call('HGET', jk, 'enq_ms') or tostring(now)
   end
 end

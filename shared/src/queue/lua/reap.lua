@@ -2,7 +2,7 @@
 -- the dead letters when that was their last attempt (attempts are counted when leased, so a job
 -- that crashes its process cannot loop forever).
 -- KEYS: 1 leased ZSET, 2 ready LIST, 3 wake LIST, 4 dead_all ZSET, 5 dead ZSET (queue)
--- ARGV: 1 prefix, 2 now_ms, 3 limit
+-- ARGV: 1 prefix, 2 now_ms, 3 limit, 4 max attempts of jobs that set none
 -- Returns {requeued, buried}.
 local prefix, now, limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)
@@ -12,7 +12,7 @@ for _, id in ipairs(ids) do
   local jk = prefix .. 'job:' .. id
   if redis.call('HGET', jk, 'state') == 'running' then
     local attempts = tonumber(redis.call('HGET', jk, 'attempts')) or 0
-    local maxa = tonumber(redis.call('HGET', jk, 'max_attempts')) or 1
+    local maxa = tonumber(redis.call('HGET', jk, 'max_attempts')) or tonumber(ARGV[4]) or 1
     local owner = redis.call('HGET', jk, 'owner') or '?'
     redis.call('RPUSH', jk .. ':errors', cjson.encode({at_ms = now, attempt = attempts,
       class = 'lease_expired', message = 'lease expired: process ' .. owner .. ' stopped renewing it'}))

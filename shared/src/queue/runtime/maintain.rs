@@ -73,7 +73,7 @@ async fn promote_loop(rt: Arc<Runtime>, stop: CancellationToken) {
 async fn reap_loop(rt: Arc<Runtime>, stop: CancellationToken) {
     let every = (rt.settings.lease / 4).clamp(Duration::from_millis(100), Duration::from_secs(1));
     while sleep_or_stop(every, &stop).await {
-        match reap(&rt.client, &rt.queue, BATCH).await {
+        match reap(&rt.client, &rt.queue, BATCH, rt.settings.max_attempts).await {
             Ok((requeued, buried)) if requeued + buried > 0 => {
                 tracing::warn!(queue = %rt.queue, requeued, buried, "recovered jobs whose lease expired");
                 metrics::counter!("meetflow_leases_expired_total", "queue" => rt.queue.clone())

@@ -116,7 +116,8 @@ impl Runtime {
             .arg(n)
             .arg(now_ms())
             .arg(self.lease_ms())
-            .arg(&self.owner);
+            .arg(&self.owner)
+            .arg(self.settings.max_attempts);
         let mut conn = self.client.redis();
         let flat: Vec<String> = inv.invoke_async(&mut conn).await?;
         flat.chunks(5)
@@ -162,7 +163,7 @@ impl Runtime {
                 ..
             } => {
                 let delay = match after {
-                    Some(hint) => backoff::hinted(*hint, s.backoff_cap),
+                    Some(hint) => backoff::hinted(*hint, backoff::MAX_HINT),
                     None => backoff::full_jitter(job.attempt, s.backoff_base, s.backoff_cap),
                 };
                 ("retry", delay, *consume_attempt)
@@ -183,7 +184,8 @@ impl Runtime {
             .arg(run_at)
             .arg(if consume { "1" } else { "0" });
         inv.arg(s.dead_max_count)
-            .arg(u64::try_from(s.dead_max_age.as_millis()).unwrap_or(u64::MAX));
+            .arg(u64::try_from(s.dead_max_age.as_millis()).unwrap_or(u64::MAX))
+            .arg(s.max_attempts);
         let mut conn = self.client.redis();
         Ok(inv.invoke_async(&mut conn).await?)
     }
@@ -248,6 +250,7 @@ pub(crate) async fn reap(
     client: &QueueClient,
     queue: &str,
     limit: usize,
+    default_max: u32,
 ) -> Result<(i64, i64), QueueError> {
     let k = client.keys();
     let mut inv = scripts::REAP.prepare_invoke();
@@ -256,7 +259,10 @@ pub(crate) async fn reap(
         .key(k.wake(queue))
         .key(k.dead_all())
         .key(k.dead(queue));
-    inv.arg(k.prefix()).arg(now_ms()).arg(limit);
+    inv.arg(k.prefix())
+        .arg(now_ms())
+        .arg(limit)
+        .arg(default_max);
     let mut conn = client.redis();
     Ok(inv.invoke_async(&mut conn).await?)
 }
