@@ -79,7 +79,29 @@ impl Response {
 }
 
 /// Sends `request` and reads the whole body; transport failures come back classified.
+/// Records `meetflow_provider_request_duration_seconds{provider, operation}` and
+/// `meetflow_provider_requests_total{provider, operation, outcome}` (outcome = HTTP status or
+/// the error class of a transport failure).
 pub(crate) async fn execute(
+    provider: Provider,
+    operation: &'static str,
+    request: reqwest::RequestBuilder,
+) -> Result<Response, ProviderError> {
+    let started = std::time::Instant::now();
+    let result = send(provider, operation, request).await;
+    let outcome = match &result {
+        Ok(r) => r.status.to_string(),
+        Err(e) => e.class.as_str().to_owned(),
+    };
+    let (p, o) = (provider.as_str(), operation);
+    metrics::histogram!("meetflow_provider_request_duration_seconds", "provider" => p, "operation" => o)
+        .record(started.elapsed().as_secs_f64());
+    metrics::counter!("meetflow_provider_requests_total", "provider" => p, "operation" => o, "outcome" => outcome)
+        .increment(1);
+    result
+}
+
+async fn send(
     provider: Provider,
     operation: &'static str,
     request: reqwest::RequestBuilder,

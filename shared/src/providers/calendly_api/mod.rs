@@ -6,6 +6,7 @@
 //! `X-RateLimit-Reset`. Webhooks need a paid plan: Calendly's 403 "Please upgrade" becomes a
 //! permanent config error that says so.
 
+mod error;
 mod resources;
 #[cfg(test)]
 mod tests;
@@ -16,10 +17,10 @@ use std::time::Duration;
 use chrono::SecondsFormat;
 use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
+use self::error::api_error;
 pub use self::resources::{
     CalendlyUser, EventStatus, EventType, EventsQuery, InviteeNoShow, NewWebhookSubscription,
     Scope, WebhookSubscription,
@@ -34,8 +35,6 @@ use crate::queue::ErrorClass;
 const PAGE_COUNT: &str = "100";
 /// Stop reading pages after this many (a provider bug must not loop forever).
 const MAX_PAGES: usize = 1000;
-/// Headers carrying the wait on a 429.
-const WAIT_HEADERS: &[&str] = &["x-ratelimit-reset", "retry-after"];
 
 /// A Calendly API client. Cheap to clone; `Debug` shows no token.
 #[derive(Clone)]
@@ -289,49 +288,6 @@ impl CalendlyClient {
             Err(api_error(op, &resp))
         }
     }
-}
-
-#[derive(Deserialize, Default)]
-struct ApiError {
-    title: Option<String>,
-    message: Option<String>,
-    #[serde(default)]
-    details: Vec<serde_json::Value>,
-}
-
-/// Classifies an error answer by the HTTP table; "Please upgrade" says what to do.
-fn api_error(op: &'static str, resp: &Response) -> ProviderError {
-    let body: ApiError = serde_json::from_slice(&resp.body).unwrap_or_default();
-    // `title` ("Permission Denied", "Resource Not Found") is the closest thing to a code.
-    let mut message = body.message.clone().unwrap_or_default();
-    let details: Vec<String> = body
-        .details
-        .iter()
-        .map(|d| {
-            match (
-                d.get("parameter").and_then(|v| v.as_str()),
-                d.get("message").and_then(|v| v.as_str()),
-            ) {
-                (Some(p), Some(m)) => format!("{p}: {m}"),
-                (None, Some(m)) => m.to_owned(),
-                _ => d.to_string(),
-            }
-        })
-        .collect();
-    if !details.is_empty() {
-        message = format!("{message} ({})", details.join("; "));
-    }
-    if resp.status == 403 && message.to_ascii_lowercase().contains("upgrade") {
-        message = format!("this needs a paid Calendly plan (Standard or higher): {message}");
-    }
-    http::status_error(
-        Provider::Calendly,
-        op,
-        resp,
-        body.title,
-        &message,
-        WAIT_HEADERS,
-    )
 }
 
 /// The last path segment of a URI, or the input when it has no `/`.

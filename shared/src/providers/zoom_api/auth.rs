@@ -9,7 +9,7 @@
 //! the next call fetches a new one.
 
 use std::fmt;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -58,6 +58,8 @@ pub struct ZoomAuth {
     authorization: HeaderValue,
     redis: ConnectionManager,
     cache_key: String,
+    /// One token fetch at a time per process: 32 jobs finding the cache empty ask Zoom once.
+    fetching: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl fmt::Debug for ZoomAuth {
@@ -118,21 +120,22 @@ impl ZoomAuth {
             authorization,
             redis,
             cache_key: keys.zoom_token(),
+            fetching: Arc::default(),
         })
     }
 
     /// A valid access token: the cached one, or a new one from Zoom (then cached).
     pub async fn token(&self) -> Result<SecretString, ProviderError> {
-        let mut conn = self.redis.clone();
-        let cached: Option<String> = redis::cmd("GET")
-            .arg(&self.cache_key)
-            .query_async(&mut conn)
-            .await
-            .map_err(cache_error)?;
-        if let Some(token) = cached {
-            return Ok(SecretString::from(token));
+        if let Some(token) = self.cached().await? {
+            return Ok(token);
+        }
+        let _single_flight = self.fetching.lock().await;
+        // Another task of this process may have fetched while we waited for the lock.
+        if let Some(token) = self.cached().await? {
+            return Ok(token);
         }
         let (token, expires_in) = self.fetch().await?;
+        let mut conn = self.redis.clone();
         let ttl = expires_in
             .saturating_sub(REFRESH_MARGIN)
             .max(expires_in / 2)
@@ -147,6 +150,16 @@ impl ZoomAuth {
             .await
             .map_err(cache_error)?;
         Ok(token)
+    }
+
+    async fn cached(&self) -> Result<Option<SecretString>, ProviderError> {
+        let mut conn = self.redis.clone();
+        let cached: Option<String> = redis::cmd("GET")
+            .arg(&self.cache_key)
+            .query_async(&mut conn)
+            .await
+            .map_err(cache_error)?;
+        Ok(cached.map(SecretString::from))
     }
 
     /// Forgets `rejected` (Zoom answered 401 with it), unless another replica already replaced it.

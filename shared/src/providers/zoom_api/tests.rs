@@ -305,3 +305,28 @@ async fn unknown_meetings_are_rejected_and_rate_limits_carry_retry_after() {
     assert!(!busy.consume_attempt);
     ns.cleanup().await;
 }
+
+#[tokio::test]
+async fn concurrent_callers_of_one_process_fetch_a_single_token() {
+    let ns = TestNamespace::new();
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(token_body("only-one"))
+                .set_delay(Duration::from_millis(100)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let zoom = client(&server, &ns).await;
+
+    let calls = (0..16).map(|_| zoom.auth.token());
+    let tokens = futures::future::join_all(calls).await;
+
+    for t in tokens {
+        assert_eq!(t.unwrap().expose_secret(), "only-one");
+    }
+    ns.cleanup().await;
+}
