@@ -66,10 +66,7 @@ pub(crate) async fn spawn_ingest_with(
     let stop = CancellationToken::new();
     let signal = stop.clone();
     let task = tokio::spawn(async move { app.run_until_stopped(signal.cancelled_owned()).await });
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
+    let http = meetflow_tests::http::http_client();
     TestIngest {
         redis,
         addr,

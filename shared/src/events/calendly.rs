@@ -111,6 +111,7 @@ struct Typed<P> {
 }
 
 fn raw_head(body: &[u8]) -> Result<(RawHead, String), EventError> {
+    EventError::require_object(body)?;
     let head: RawHead = serde_json::from_slice(body).map_err(|e| EventError::from_head(&e))?;
     let event = head
         .event

@@ -45,10 +45,31 @@ impl EventError {
         }
     }
 
-    /// Maps a serde_json error met while reading the envelope head.
+    /// Fails unless `body` is a JSON object at the top level (serde's derived structs would also
+    /// accept an array, reading its items as the fields in order).
+    pub(crate) fn require_object(body: &[u8]) -> Result<(), Self> {
+        let first = body.iter().find(|b| !b.is_ascii_whitespace());
+        if first == Some(&b'{') {
+            return Ok(());
+        }
+        match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+            Ok(_) => Err(Self::NotAnObject),
+            Err(e) => Err(Self::Syntax {
+                line: e.line(),
+                column: e.column(),
+            }),
+        }
+    }
+
+    /// Maps a serde_json error met while reading the envelope head of an object. The head's fields
+    /// accept any value, so the only data error left is a key given twice.
     pub(crate) fn from_head(err: &serde_json::Error) -> Self {
         match err.classify() {
-            serde_json::error::Category::Data => Self::NotAnObject,
+            serde_json::error::Category::Data => Self::Shape {
+                event: "envelope".to_owned(),
+                path: "$".to_owned(),
+                problem: "repeats a field".to_owned(),
+            },
             _ => Self::Syntax {
                 line: err.line(),
                 column: err.column(),

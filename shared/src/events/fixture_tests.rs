@@ -125,6 +125,13 @@ fn malformed_calendly_bodies_give_typed_errors() {
         Err(EventError::Syntax { .. })
     ));
     assert_eq!(calendly::parse(b"[1,2]"), Err(EventError::NotAnObject));
+    assert_eq!(zoom::parse(b" \"text\" "), Err(EventError::NotAnObject));
+    assert!(matches!(
+        zoom::parse(b"[1,"),
+        Err(EventError::Syntax { .. })
+    ));
+    let twice = calendly::parse(br#"{"event":"a","event":"b"}"#).unwrap_err();
+    assert_eq!(twice.to_string(), "envelope: `$` repeats a field");
     assert_eq!(
         calendly::parse(br#"{"payload":{}}"#),
         Err(EventError::MissingEventName)
