@@ -7,6 +7,9 @@
 
 mod deploy_compose;
 mod fakes_brevo;
+mod fakes_brevo_faults;
+mod fakes_calendly;
+mod fakes_calendly_hooks;
 mod fakes_engagelab;
 mod fakes_zoom;
 mod harness_redis;

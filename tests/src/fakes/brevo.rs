@@ -11,8 +11,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-pub use super::brevo_contacts::{BrevoContact, BrevoEvent};
-use super::brevo_contacts::{Store, route};
+use super::brevo_contacts::route;
+use super::brevo_store::Store;
+pub use super::brevo_store::{BrevoContact, BrevoEvent};
 use super::common::{Faults, RecordedRequest, Server, Window, lock, record, set_header};
 
 /// The API key the fake accepts.

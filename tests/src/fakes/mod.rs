@@ -10,12 +10,21 @@
 
 mod brevo;
 mod brevo_contacts;
+mod brevo_store;
+mod calendly;
+mod calendly_data;
+mod calendly_hooks;
+mod calendly_routes;
 mod common;
 mod engagelab;
+mod engagelab_send;
 mod zoom;
 mod zoom_participants;
 
 pub use brevo::{BrevoContact, BrevoEvent, FakeBrevo};
+pub use calendly::FakeCalendlyApi;
+pub use calendly_data::{DEFAULT_EVENT_TYPE_URI, EventSeed, InviteeSeed, ORG_URI, USER_URI};
+pub use calendly_hooks::CalendlyDelivery;
 pub use common::RecordedRequest;
 pub use engagelab::{FakeEngageLab, SentSms};
 pub use zoom::FakeZoom;
