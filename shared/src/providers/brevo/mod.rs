@@ -1,7 +1,7 @@
 //! Brevo API v3 client: contacts, lists and custom events.
 //!
 //! Brevo is where contacts live and automations run, so every booking and attendance ends here.
-//! Success is 201 or 204 (200 tolerated); errors are classified in [`error`] by status, message
+//! Success is 201 or 204 (200 tolerated); errors are classified in `error.rs` by status, message
 //! and `metadata.duplicate_identifiers`, never by `code` alone (Brevo's codes drift). A phone
 //! number Brevo refuses is its own variant, [`BrevoError::PhoneRejected`], so the caller can sync
 //! the contact again without `SMS` ([`ContactUpsert::without_sms`]) and record why.

@@ -1,7 +1,7 @@
 //! EngageLab SMS client: sends one templated SMS (`POST /messages`, Basic auth).
 //!
 //! Success needs HTTP 2xx *and* a body `code` that is absent or 0; every documented code is
-//! classified in [`codes`]. 3004 (same template to the same number within its window) is not an
+//! classified in `codes.rs`. 3004 (same template to the same number within its window) is not an
 //! error: [`SendOutcome::Suppressed`]. The send is not idempotent (EngageLab has no idempotency
 //! key), so a failure that may have reached EngageLab (a timeout after sending, a 502/504, an
 //! unreadable 2xx) is flagged `ambiguous` and the caller decides whether re-sending is safe.
