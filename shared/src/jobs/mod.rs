@@ -3,8 +3,11 @@
 //! Every payload is versioned (`v`) so a worker can refuse (dead-letter) a shape it does not know
 //! after a rolling deploy instead of misreading it. One file per payload.
 
+pub mod brevo;
 pub mod reminder;
+pub mod sms;
 pub mod webhook;
+pub mod zoom;
 
 pub use webhook::{BodyEncoding, WebhookJob, WebhookJobError};
 

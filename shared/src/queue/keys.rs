@@ -156,6 +156,23 @@ impl Keys {
         format!("{}reminders:claimed", self.prefix)
     }
 
+    /// STRING: the at-most-once marker of one SMS (`booking` = booking key, `kind` =
+    /// `confirmation`, `cancellation`, `host_notify`, `rem-24h`, `rem-followup`, ...). Set NX to
+    /// `sending:<ms>` right before the EngageLab call, `sent` / `suppressed` after it; deleted
+    /// when the call definitely did not send. A `sending:` value found by a later attempt means
+    /// "possibly sent": the job goes to the dead letters instead of sending again. TTL 30 days.
+    /// Owner: worker (SMS handler).
+    pub fn sms_marker(&self, booking: &str, kind: &str) -> String {
+        format!("{}sms:{booking}:{kind}", self.prefix)
+    }
+
+    /// SET of the e-mail addresses booked (through Calendly's Zoom location) on one Zoom meeting
+    /// id, so `recording.completed` can reach them. TTL 30 days after the last booking added.
+    /// Owner: worker (events handler).
+    pub fn zoom_meeting_contacts(&self, meeting_id: &str) -> String {
+        format!("{}zoom:meeting:{meeting_id}:contacts", self.prefix)
+    }
+
     /// Any other key, for modules that document their own keys next to their code: `{ns}:<suffix>`.
     pub fn custom(&self, suffix: &str) -> String {
         format!("{}{suffix}", self.prefix)

@@ -1,0 +1,153 @@
+//! [`SmsJob`]: one event-driven SMS on the `sms` queue (confirmation, cancellation, host notice),
+//! and [`SmsQueueJob`], everything the `sms` queue carries (these and the scheduler's
+//! [`ReminderJob`]s).
+//!
+//! Job id = [`SmsJob::job_id`] (`sms:<kind>:<booking>`): one SMS of each kind per booking, however
+//! often the webhook behind it is delivered. The worker also keeps an at-most-once marker per
+//! (booking, kind) in Redis around the actual send (see the worker's SMS handler).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::reminder::ReminderJob;
+use crate::bookings::BookingKey;
+
+/// Which event-driven SMS (each has its template in `engagelab.templates`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmsKind {
+    /// A booking was made (`invitee.created`).
+    Confirmation,
+    /// A booking was cancelled (not a reschedule).
+    Cancellation,
+    /// The host is told about a new booking (`engagelab.host_phone`).
+    HostNotify,
+}
+
+impl SmsKind {
+    /// The stable label used in job ids, marker keys and metrics.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Confirmation => "confirmation",
+            Self::Cancellation => "cancellation",
+            Self::HostNotify => "host_notify",
+        }
+    }
+}
+
+impl std::fmt::Display for SmsKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An SMS to send now about one booking (queue [`super::SMS`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmsJob {
+    /// Payload version: [`SmsJob::VERSION`].
+    pub v: u32,
+    /// The booking (invitee UUID).
+    pub booking: BookingKey,
+    /// Which SMS.
+    pub kind: SmsKind,
+    /// Recipient, E.164 (the invitee, or the host for [`SmsKind::HostNotify`]).
+    pub to: String,
+    /// Invitee name.
+    pub name: String,
+    /// Event name.
+    pub event_name: String,
+    /// Meeting start.
+    pub start: Option<DateTime<Utc>>,
+    /// Meeting end.
+    pub end: Option<DateTime<Utc>>,
+    /// IANA time zone the times are written in (`reminders.default_timezone` when `None`).
+    pub timezone: Option<String>,
+    /// Calendly's cancel link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancel_url: Option<String>,
+    /// Calendly's reschedule link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reschedule_url: Option<String>,
+}
+
+impl SmsJob {
+    /// The payload version this build writes and reads.
+    pub const VERSION: u32 = 1;
+
+    /// `sms:<kind>:<booking>`: the job id, one per booking and kind.
+    #[must_use]
+    pub fn job_id(&self) -> String {
+        format!("sms:{}:{}", self.kind, self.booking)
+    }
+
+    /// The queue group of every SMS of the booking (for `cancel_group`).
+    #[must_use]
+    pub fn group(&self) -> String {
+        format!("booking:{}", self.booking)
+    }
+}
+
+/// Whatever the `sms` queue carries: a scheduler reminder or an event-driven SMS. Reminders are
+/// tried first (they have `reminder_id`, which an [`SmsJob`] never has).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SmsQueueJob {
+    /// A reminder or follow-up that came due.
+    Reminder(ReminderJob),
+    /// A confirmation, cancellation or host notice.
+    Send(SmsJob),
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::bookings::ReminderKind;
+
+    fn sms() -> SmsJob {
+        SmsJob {
+            v: SmsJob::VERSION,
+            booking: BookingKey::parse("abc-1").unwrap(),
+            kind: SmsKind::HostNotify,
+            to: "+14155550132".into(),
+            name: "Zoë".into(),
+            event_name: "Demo".into(),
+            start: None,
+            end: None,
+            timezone: None,
+            cancel_url: None,
+            reschedule_url: None,
+        }
+    }
+
+    #[test]
+    fn both_shapes_are_told_apart() {
+        let s = sms();
+        assert_eq!(s.job_id(), "sms:host_notify:abc-1");
+        let text = serde_json::to_string(&s).unwrap();
+        assert_eq!(
+            serde_json::from_str::<SmsQueueJob>(&text).unwrap(),
+            SmsQueueJob::Send(s)
+        );
+        let at = DateTime::from_timestamp(1_776_790_800, 0).unwrap();
+        let r = ReminderJob {
+            reminder_id: "rem:abc-1:24h".into(),
+            booking: BookingKey::parse("abc-1").unwrap(),
+            kind: ReminderKind::FollowUp,
+            due_at: at,
+            start: at,
+            end: at,
+            invitee_uri: "https://x/invitees/abc-1".into(),
+            phone: "+14155550132".into(),
+            name: "Zoë".into(),
+            timezone: None,
+            event_name: "Demo".into(),
+        };
+        let text = serde_json::to_string(&r).unwrap();
+        assert_eq!(
+            serde_json::from_str::<SmsQueueJob>(&text).unwrap(),
+            SmsQueueJob::Reminder(r)
+        );
+    }
+}

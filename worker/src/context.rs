@@ -1,0 +1,184 @@
+//! What every handler shares: the settings, the queue client, the bookings store and one client
+//! per provider with its rate limiter (shared across replicas through Redis).
+
+use std::time::Duration;
+
+use meetflow_shared::bookings::Bookings;
+use meetflow_shared::config::{RateLimit, Settings};
+use meetflow_shared::providers::ProviderError;
+use meetflow_shared::providers::brevo::BrevoClient;
+use meetflow_shared::providers::engagelab::EngageLabClient;
+use meetflow_shared::providers::rate_limit::RateLimiter;
+use meetflow_shared::providers::zoom_api::{ZoomAuth, ZoomClient, ZoomCredentials};
+use meetflow_shared::queue::{ErrorClass, JobError, QueueClient};
+use secrecy::SecretString;
+use url::Url;
+
+use crate::queues::{brevo_access, engagelab_access, zoom_access};
+
+/// Knobs of a worker process that are not configuration keys (tests shorten them).
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    /// Timeout of every provider call [10 s].
+    pub http_timeout: Duration,
+    /// Longest wait for a rate-limit slot inside a job; a longer one gives the job back to the
+    /// queue without spending an attempt [1 s].
+    pub rate_limit_wait: Duration,
+    /// How long in-flight jobs may run after the stop signal [25 s].
+    pub grace: Duration,
+    /// How often queue depths are exported to `/metrics` [5 s].
+    pub stats_every: Duration,
+}
+
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        Self {
+            http_timeout: Duration::from_secs(10),
+            rate_limit_wait: Duration::from_secs(1),
+            grace: meetflow_shared::shutdown::DEFAULT_GRACE,
+            stats_every: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A provider client and the limiter every call to it goes through.
+#[derive(Debug, Clone)]
+pub(crate) struct Limited<C> {
+    pub(crate) client: C,
+    pub(crate) limiter: RateLimiter,
+}
+
+/// Shared state of the handlers of one process.
+#[derive(Debug)]
+pub(crate) struct Worker {
+    pub(crate) settings: Settings,
+    pub(crate) client: QueueClient,
+    pub(crate) bookings: Bookings,
+    pub(crate) brevo: Option<Limited<BrevoClient>>,
+    pub(crate) engagelab: Option<Limited<EngageLabClient>>,
+    pub(crate) zoom: Option<ZoomClient>,
+    pub(crate) options: WorkerOptions,
+}
+
+/// Placeholder credential sent to a local sandbox, which accepts any.
+const SANDBOX_KEY: &str = "sandbox";
+
+fn url(key: &str, raw: &str) -> Result<Url, ProviderError> {
+    Url::parse(raw).map_err(|e| {
+        ProviderError::new(
+            meetflow_shared::providers::Provider::Brevo,
+            "configure",
+            ErrorClass::Config,
+            format!("{key}: {e}"),
+        )
+    })
+}
+
+fn limiter(client: &QueueClient, name: &str, rate: RateLimit) -> RateLimiter {
+    RateLimiter::new(
+        client.redis(),
+        client.keys().rate_limit(name),
+        rate.count,
+        rate.per,
+    )
+}
+
+fn secret(v: &Option<SecretString>) -> SecretString {
+    v.clone()
+        .unwrap_or_else(|| SecretString::from(SANDBOX_KEY.to_owned()))
+}
+
+impl Worker {
+    /// Builds the clients of every provider that can be reached (see [`crate::queues`]).
+    pub(crate) fn new(
+        settings: Settings,
+        client: QueueClient,
+        options: WorkerOptions,
+    ) -> Result<Self, ProviderError> {
+        let timeout = options.http_timeout;
+        let brevo = if brevo_access(&settings).usable() {
+            Some(Limited {
+                client: BrevoClient::new(
+                    url("brevo.base_url", &settings.brevo.base_url)?,
+                    secret(&settings.brevo.api_key),
+                    timeout,
+                )?,
+                limiter: limiter(&client, "brevo", settings.brevo.rate_limit),
+            })
+        } else {
+            None
+        };
+        let e = &settings.engagelab;
+        let engagelab = if engagelab_access(&settings).usable() {
+            Some(Limited {
+                client: EngageLabClient::new(
+                    url("engagelab.base_url", &e.base_url)?,
+                    secret(&e.dev_key),
+                    secret(&e.dev_secret),
+                    timeout,
+                )?,
+                limiter: limiter(&client, "engagelab", e.rate_limit),
+            })
+        } else {
+            None
+        };
+        let z = &settings.connectors.zoom;
+        let zoom = match (&z.account_id, &z.client_id, &z.client_secret) {
+            (Some(account_id), Some(client_id), Some(client_secret))
+                if zoom_access(&settings).usable() =>
+            {
+                let credentials = ZoomCredentials {
+                    account_id: account_id.clone(),
+                    client_id: client_id.clone(),
+                    client_secret: client_secret.clone(),
+                };
+                let auth = ZoomAuth::new(
+                    url("connectors.zoom.oauth_base_url", &z.oauth_base_url)?,
+                    &credentials,
+                    client.redis(),
+                    client.keys(),
+                    timeout,
+                )?;
+                Some(ZoomClient::new(
+                    url("connectors.zoom.api_base_url", &z.api_base_url)?,
+                    auth,
+                ))
+            }
+            _ => None,
+        };
+        let bookings = Bookings::new(client.clone(), settings.reminders.clone());
+        Ok(Self {
+            settings,
+            client,
+            bookings,
+            brevo,
+            engagelab,
+            zoom,
+            options,
+        })
+    }
+
+    /// The Brevo client, or a permanent `config` failure when Brevo is not configured.
+    pub(crate) fn brevo(&self) -> Result<&Limited<BrevoClient>, JobError> {
+        self.brevo.as_ref().ok_or_else(|| not_configured("brevo"))
+    }
+
+    /// The EngageLab client, or a permanent `config` failure.
+    pub(crate) fn engagelab(&self) -> Result<&Limited<EngageLabClient>, JobError> {
+        self.engagelab
+            .as_ref()
+            .ok_or_else(|| not_configured("engagelab"))
+    }
+
+    /// The Zoom client, or a permanent `config` failure.
+    pub(crate) fn zoom(&self) -> Result<&ZoomClient, JobError> {
+        self.zoom.as_ref().ok_or_else(|| not_configured("zoom"))
+    }
+}
+
+fn not_configured(provider: &str) -> JobError {
+    JobError::permanent(
+        ErrorClass::Config,
+        format!("{provider} is not configured in this worker (credentials missing)"),
+    )
+}

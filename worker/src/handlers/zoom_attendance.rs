@@ -1,0 +1,176 @@
+//! The `zoom` queue: a finished meeting's attendance, from
+//! `GET /past_meetings/{uuid}/participants` (every page) to Brevo.
+//!
+//! Zoom lists one row per join session, so one person who joined three times has three rows: the
+//! rows are grouped by e-mail (case-insensitive) and their durations summed. Each person with an
+//! e-mail gets a contact sync (`brevo:zoom:attended:<uuid>:<email hash>`) onto
+//! `connectors.zoom.lists.meeting_participants` with `ATTENDANCE_STATUS` = `attended`,
+//! `JOIN_TIME` (first join, RFC 3339) and `ATTENDANCE_MINUTES` (total, rounded up), plus the
+//! Brevo `attended` event. Rows without an e-mail (guests) are counted
+//! (`meetflow_zoom_participants_skipped_total{reason="no_email"}`) and skipped.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use meetflow_shared::jobs::brevo::{ContactSync, EventTrack};
+use meetflow_shared::jobs::zoom::{ZoomJob, ZoomOp};
+use meetflow_shared::providers::zoom_api::Participant;
+use meetflow_shared::queue::{JobContext, JobError};
+use serde_json::{Map, Value};
+
+use super::brevo_skipped;
+use crate::context::Worker;
+use crate::error;
+use crate::fanout::{FanOut, email_tag};
+
+/// Attendance attributes written to Brevo.
+pub(crate) const ATTENDANCE_STATUS: &str = "ATTENDANCE_STATUS";
+/// First join time.
+pub(crate) const JOIN_TIME: &str = "JOIN_TIME";
+/// Total minutes attended.
+pub(crate) const ATTENDANCE_MINUTES: &str = "ATTENDANCE_MINUTES";
+
+/// One person's attendance, summed over their sessions.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Attendance {
+    pub(crate) email: String,
+    pub(crate) name: String,
+    pub(crate) first_join: Option<DateTime<Utc>>,
+    pub(crate) seconds: u64,
+    pub(crate) sessions: usize,
+}
+
+/// Groups sessions by e-mail; returns the people (by e-mail) and the rows without an e-mail.
+pub(crate) fn summarize(rows: &[Participant]) -> (Vec<Attendance>, usize) {
+    let mut people: BTreeMap<String, Attendance> = BTreeMap::new();
+    let mut no_email = 0;
+    for row in rows {
+        let Some(email) = row.user_email.as_deref().map(str::trim) else {
+            no_email += 1;
+            continue;
+        };
+        let a = people
+            .entry(email.to_lowercase())
+            .or_insert_with(|| Attendance {
+                email: email.to_owned(),
+                name: row.name.trim().to_owned(),
+                first_join: None,
+                seconds: 0,
+                sessions: 0,
+            });
+        a.seconds += row.duration;
+        a.sessions += 1;
+        a.first_join = match (a.first_join, row.join_time) {
+            (Some(x), Some(y)) => Some(x.min(y)),
+            (x, y) => x.or(y),
+        };
+    }
+    (people.into_values().collect(), no_email)
+}
+
+/// Handles one `zoom` job.
+pub(crate) async fn handle(w: &Worker, job: ZoomJob, ctx: JobContext) -> Result<(), JobError> {
+    error::check_version("zoom job", job.v, ZoomJob::VERSION)?;
+    let ZoomOp::MeetingEnded(meeting) = job.op;
+    let Some(list) = w.settings.connectors.zoom.lists.meeting_participants else {
+        brevo_skipped("zoom:meeting.ended", "list_off");
+        return Ok(());
+    };
+    let rows = w
+        .zoom()?
+        .past_meeting_participants(&meeting.meeting_uuid)
+        .await?;
+    let (people, no_email) = summarize(&rows);
+    if no_email > 0 {
+        metrics::counter!("meetflow_zoom_participants_skipped_total", "reason" => "no_email")
+            .increment(no_email as u64);
+    }
+    tracing::info!(job.id = %ctx.id, sessions = rows.len(), people = people.len(), no_email, "meeting attendance read");
+    let attended = &w.settings.engagement.brevo_events.attended;
+    let name_attr = w.settings.connectors.calendly.field_mapping.name.clone();
+    let mut out = FanOut::default();
+    for p in people {
+        let tag = email_tag(&p.email);
+        let mut attributes = Map::new();
+        attributes.insert(ATTENDANCE_STATUS.into(), Value::String("attended".into()));
+        if let Some(t) = p.first_join {
+            attributes.insert(
+                JOIN_TIME.into(),
+                Value::String(t.to_rfc3339_opts(SecondsFormat::Secs, true)),
+            );
+        }
+        attributes.insert(
+            ATTENDANCE_MINUTES.into(),
+            Value::from(p.seconds.div_ceil(60)),
+        );
+        if let (Some(attr), false) = (&name_attr, p.name.is_empty()) {
+            attributes.insert(attr.clone(), Value::String(p.name.clone()));
+        }
+        let mut properties = Map::new();
+        properties.insert("minutes".into(), Value::from(p.seconds.div_ceil(60)));
+        properties.insert("sessions".into(), Value::from(p.sessions));
+        if let Some(topic) = &meeting.topic {
+            properties.insert("topic".into(), Value::String(topic.clone()));
+        }
+        out.event(
+            &format!("{}:{tag}", meeting.meeting_uuid),
+            EventTrack {
+                event_name: attended.clone(),
+                email: p.email.clone(),
+                properties,
+            },
+        )?;
+        out.contact(
+            format!("brevo:zoom:attended:{}:{tag}", meeting.meeting_uuid),
+            ContactSync {
+                email: p.email,
+                attributes,
+                list_ids: vec![list],
+                source: "zoom:meeting.ended".into(),
+                ..ContactSync::default()
+            },
+        )?;
+    }
+    out.enqueue(&w.client).await
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn row(email: &str, join: &str, secs: u64) -> Participant {
+        Participant {
+            name: "Jordan Rivera".into(),
+            user_email: (!email.is_empty()).then(|| email.to_owned()),
+            join_time: DateTime::parse_from_rfc3339(join)
+                .ok()
+                .map(|t| t.with_timezone(&Utc)),
+            duration: secs,
+            ..Participant::default()
+        }
+    }
+
+    #[test]
+    fn sessions_of_one_person_are_summed_and_guests_counted() {
+        let rows = [
+            row("Jordan@example.com", "2026-04-21T17:05:00Z", 600),
+            row("", "2026-04-21T17:01:00Z", 900),
+            row("jordan@example.com", "2026-04-21T17:02:00Z", 61),
+            row("maya@example.com", "2026-04-21T17:00:00Z", 1800),
+        ];
+        let (people, no_email) = summarize(&rows);
+        assert_eq!(no_email, 1);
+        assert_eq!(people.len(), 2);
+        let j = &people[0];
+        assert_eq!(j.seconds, 661);
+        assert_eq!(j.sessions, 2);
+        assert_eq!(j.seconds.div_ceil(60), 12);
+        assert_eq!(
+            j.first_join
+                .unwrap()
+                .to_rfc3339_opts(SecondsFormat::Secs, true),
+            "2026-04-21T17:02:00Z"
+        );
+    }
+}
