@@ -5,7 +5,14 @@
 //! `commands/mod.rs`, and add one variant to [`Command`] plus one arm in [`run`].
 //! Output goes to `out` (stdout in the binary, a buffer in tests); logs go to stderr.
 
+pub mod backend;
 pub mod commands;
+pub mod dead;
+pub mod mask;
+pub mod overview;
+pub mod sandbox;
+pub mod table;
+pub mod web;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -38,6 +45,20 @@ pub enum Command {
     /// Check the configuration and print the effective settings (secrets redacted).
     #[command(subcommand)]
     Config(commands::config::ConfigCommand),
+    /// Per queue: ready, in flight, scheduled, retrying, dead, oldest age, last minute's throughput.
+    Queues(commands::queues::QueuesCommand),
+    /// Dead letters: list, show, retry (replay), delete.
+    #[command(subcommand)]
+    Dlq(commands::dlq::DlqCommand),
+    /// Reminders and follow-ups of a booking, or the next ones.
+    #[command(subcommand)]
+    Reminders(commands::reminders::RemindersCommand),
+    /// Sign a realistic sample webhook with the configured key and post it to the ingest.
+    SendTestWebhook(commands::send_test_webhook::SendTestWebhookCommand),
+    /// Serve the web page and JSON API on admin.listen.
+    Serve(commands::serve::ServeCommand),
+    /// Brevo- and EngageLab-compatible endpoints that record each call (local runs).
+    Sandbox(commands::sandbox::SandboxCommand),
 }
 
 /// What every command gets: how to load the settings.
@@ -61,6 +82,12 @@ pub async fn run(cli: Cli, out: &mut Out) -> anyhow::Result<()> {
     };
     match cli.command {
         Command::Config(cmd) => cmd.run(&ctx, out).await,
+        Command::Queues(cmd) => cmd.run(&ctx, out).await,
+        Command::Dlq(cmd) => cmd.run(&ctx, out).await,
+        Command::Reminders(cmd) => cmd.run(&ctx, out).await,
+        Command::SendTestWebhook(cmd) => cmd.run(&ctx, out).await,
+        Command::Serve(cmd) => cmd.run(&ctx, out).await,
+        Command::Sandbox(cmd) => cmd.run(&ctx, out).await,
     }
 }
 

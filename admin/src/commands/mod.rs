@@ -1,3 +1,11 @@
 //! One module per verb family of `meetflow-admin`; each exposes a clap type with `run`.
 
 pub mod config;
+pub mod dlq;
+pub mod dlq_bulk;
+pub mod queues;
+pub mod reminders;
+pub mod sandbox;
+pub mod send_test_webhook;
+pub mod serve;
+pub mod webhook_samples;

@@ -1,0 +1,88 @@
+//! `meetflow-admin queues [--watch] [--json]`: per queue ready, in flight, scheduled, retrying,
+//! dead, age of the oldest ready job, and jobs processed / failed in the last minute.
+
+use std::time::Duration;
+
+use clap::Args;
+use meetflow_shared::queue::QueueStats;
+
+use crate::backend::Backend;
+use crate::overview;
+use crate::table::Table;
+use crate::{Ctx, Out};
+
+/// How often `--watch` refreshes.
+const WATCH_EVERY: Duration = Duration::from_secs(2);
+
+/// `meetflow-admin queues`.
+#[derive(Debug, Args)]
+pub struct QueuesCommand {
+    /// Refresh every 2 s until Ctrl-C (with --json: one JSON document per line).
+    #[arg(long)]
+    pub watch: bool,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl QueuesCommand {
+    /// Runs the command.
+    pub async fn run(self, ctx: &Ctx, out: &mut Out) -> anyhow::Result<()> {
+        let backend = Backend::connect(ctx).await?;
+        loop {
+            let stats = overview::stats(&backend.client).await?;
+            if self.json {
+                writeln!(out, "{}", serde_json::to_string(&stats)?)?;
+            } else {
+                if self.watch {
+                    // Clear the screen and go home, like `watch`.
+                    write!(out, "\x1b[2J\x1b[H")?;
+                    writeln!(
+                        out,
+                        "meetflow queues at {} (every {}s, Ctrl-C to stop)\n",
+                        chrono::Local::now().format("%H:%M:%S"),
+                        WATCH_EVERY.as_secs()
+                    )?;
+                }
+                out.write_all(render(&stats).as_bytes())?;
+            }
+            out.flush()?;
+            if !self.watch {
+                return Ok(());
+            }
+            tokio::select! {
+                () = tokio::time::sleep(WATCH_EVERY) => {}
+                _ = tokio::signal::ctrl_c() => return Ok(()),
+            }
+        }
+    }
+}
+
+/// The overview table.
+pub fn render(stats: &[QueueStats]) -> String {
+    let mut t = Table::new(&[
+        "QUEUE",
+        ">READY",
+        ">IN FLIGHT",
+        ">SCHEDULED",
+        ">RETRYING",
+        ">DEAD",
+        ">OLDEST READY",
+        ">PROCESSED/1m",
+        ">FAILED/1m",
+    ]);
+    for s in stats {
+        t.row(vec![
+            s.queue.clone(),
+            s.ready.to_string(),
+            s.running.to_string(),
+            s.delayed.to_string(),
+            s.retrying.to_string(),
+            s.dead.to_string(),
+            overview::age(s.oldest_ready_age_ms),
+            s.processed_last_minute.to_string(),
+            s.failed_last_minute.to_string(),
+        ]);
+    }
+    t.render()
+}

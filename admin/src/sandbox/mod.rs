@@ -1,0 +1,116 @@
+//! `meetflow-admin sandbox`: Brevo- and EngageLab-compatible endpoints for local runs without
+//! provider credentials. Point `brevo.base_url` at `http://ADDR/v3` and `engagelab.base_url` at
+//! `http://ADDR/v1`; any api key or Basic credentials are accepted.
+//!
+//! Every call is answered the way the real API answers a success ([`brevo`], [`engagelab`]) and
+//! recorded as one JSON line `{time, provider, method, path, status, body}`, appended to the
+//! record file and printed on stdout, so a person sees exactly what meetflow would have sent.
+//! The body is recorded as sent (it is what the user asked to see); credentials are not.
+
+mod brevo;
+mod engagelab;
+mod recorder;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+
+pub use recorder::{RecordedCall, Recorder};
+
+/// Shared state of the sandbox server.
+#[derive(Debug)]
+pub struct Sandbox {
+    recorder: Recorder,
+    brevo: brevo::Contacts,
+    engagelab: engagelab::Ids,
+}
+
+impl Sandbox {
+    /// A sandbox appending to `record` (parent folders are created).
+    pub fn new(record: PathBuf) -> std::io::Result<Self> {
+        Ok(Self {
+            recorder: Recorder::open(record)?,
+            brevo: brevo::Contacts::default(),
+            engagelab: engagelab::Ids::default(),
+        })
+    }
+
+    /// The routes: `/v3/...` (Brevo), `/v1/messages` (EngageLab), anything else 404 (recorded).
+    pub fn router(self: Arc<Self>) -> Router {
+        Router::new().fallback(handle).with_state(self)
+    }
+}
+
+async fn handle(State(sb): State<Arc<Sandbox>>, method: Method, uri: Uri, body: Bytes) -> Response {
+    let path = uri.path().to_owned();
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let parsed: Value = serde_json::from_slice(&body).unwrap_or_else(|_| {
+        if body.is_empty() {
+            Value::Null
+        } else {
+            Value::String(String::from_utf8_lossy(&body).into_owned())
+        }
+    });
+    let (provider, status, answer) = match segments.as_slice() {
+        ["v3", rest @ ..] => {
+            let (status, answer) = sb.brevo.handle(&method, rest, &parsed);
+            ("brevo", status, answer)
+        }
+        ["v1", "messages"] if method == Method::POST => {
+            let (status, answer) = sb.engagelab.send(&parsed);
+            ("engagelab", status, answer)
+        }
+        _ => (
+            "unknown",
+            StatusCode::NOT_FOUND,
+            Some(json!({"code": "not_found", "message": "the sandbox has no such endpoint"})),
+        ),
+    };
+    let full_path = uri
+        .path_and_query()
+        .map_or_else(|| path.clone(), |p| p.as_str().to_owned());
+    sb.recorder
+        .record(RecordedCall::now(
+            provider,
+            method.as_str(),
+            &full_path,
+            status.as_u16(),
+            parsed,
+        ))
+        .await;
+    match answer {
+        Some(v) => (status, axum::Json(v)).into_response(),
+        None => status.into_response(),
+    }
+}
+
+/// Binds `listen` and serves until `shutdown`; returns the bound address and the server task.
+pub async fn serve(
+    listen: SocketAddr,
+    record: PathBuf,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<std::io::Result<()>>)> {
+    let sandbox =
+        Arc::new(Sandbox::new(record.clone()).map_err(|e| {
+            anyhow::anyhow!("cannot open the record file {}: {e}", record.display())
+        })?);
+    let listener = TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+    let addr = listener.local_addr()?;
+    let app = sandbox.router();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+    });
+    Ok((addr, task))
+}

@@ -1,0 +1,141 @@
+// meetflow admin page: live queue counts, the throughput chart, confirmations and POSTs.
+// Plain browser JavaScript, no dependencies, served by meetflow-admin itself.
+(function () {
+  "use strict";
+  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = csrfMeta ? csrfMeta.content : "";
+
+  function fmtAge(ms) {
+    if (!ms) return "-";
+    var s = Math.floor(ms / 1000);
+    if (s < 60) return (ms / 1000).toFixed(1) + "s";
+    if (s < 3600) return Math.floor(s / 60) + "m" + String(s % 60).padStart(2, "0") + "s";
+    if (s < 86400) return Math.floor(s / 3600) + "h" + String(Math.floor((s % 3600) / 60)).padStart(2, "0") + "m";
+    return Math.floor(s / 86400) + "d" + String(Math.floor((s % 86400) / 3600)).padStart(2, "0") + "h";
+  }
+
+  var SVG = "http://www.w3.org/2000/svg";
+  function el(name, attrs) {
+    var e = document.createElementNS(SVG, name);
+    for (var k in attrs) e.setAttribute(k, attrs[k]);
+    return e;
+  }
+
+  // Stacked bars per minute: processed, retried, dead.
+  function drawChart(points) {
+    var box = document.getElementById("chart");
+    if (!box || !points) return;
+    var w = 720, h = 160, pad = 28, n = points.length || 1;
+    var max = 1;
+    points.forEach(function (p) { max = Math.max(max, p.processed + p.retried + p.dead); });
+    var svg = el("svg", { viewBox: "0 0 " + w + " " + (h + 20), width: "100%", height: h + 20 });
+    var bw = (w - pad) / n;
+    [0, 0.5, 1].forEach(function (f) {
+      var y = h - f * (h - 10);
+      svg.appendChild(el("line", { x1: pad, x2: w, y1: y, y2: y, "class": "grid" }));
+      var t = el("text", { x: pad - 4, y: y + 4, "text-anchor": "end", "class": "axis" });
+      t.textContent = String(Math.round(f * max));
+      svg.appendChild(t);
+    });
+    points.forEach(function (p, i) {
+      var x = pad + i * bw + 1, y = h;
+      [["ok", p.processed], ["retry", p.retried], ["dead", p.dead]].forEach(function (part) {
+        if (!part[1]) return;
+        var bh = (part[1] / max) * (h - 10);
+        y -= bh;
+        var r = el("rect", { x: x, y: y, width: Math.max(bw - 2, 1), height: bh, "class": part[0] });
+        var title = el("title", {});
+        title.textContent = new Date(p.at_ms).toLocaleTimeString() + ": " + part[1] + " " +
+          (part[0] === "ok" ? "processed" : part[0] === "retry" ? "retried" : "dead");
+        r.appendChild(title);
+        svg.appendChild(r);
+      });
+    });
+    [0, n - 1].forEach(function (i) {
+      if (!points[i]) return;
+      var t = el("text", { x: pad + i * bw + (i ? bw : 0), y: h + 16, "text-anchor": i ? "end" : "start", "class": "axis" });
+      t.textContent = i ? "now" : new Date(points[i].at_ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      svg.appendChild(t);
+    });
+    box.replaceChildren(svg);
+  }
+
+  function refreshQueues() {
+    if (document.visibilityState !== "visible") return;
+    fetch("/api/queues", { credentials: "same-origin", headers: { accept: "application/json" } })
+      .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
+      .then(function (data) {
+        data.queues.forEach(function (s) {
+          var row = document.querySelector('#queues tr[data-queue="' + CSS.escape(s.queue) + '"]');
+          if (!row) return;
+          var set = function (k, v) { var c = row.querySelector('[data-k="' + k + '"]'); if (c) c.textContent = v; };
+          set("ready", s.ready); set("running", s.running); set("delayed", s.delayed);
+          set("retrying", s.retrying); set("dead", s.dead); set("oldest", fmtAge(s.oldest_ready_age_ms));
+          set("processed", s.processed_last_minute); set("failed", s.failed_last_minute);
+          var oldest = row.querySelector('[data-k="oldest"]');
+          if (oldest) oldest.classList.toggle("alert", s.oldest_ready_age_ms > 300000);
+        });
+        drawChart(data.throughput);
+        var u = document.getElementById("updated");
+        if (u) { u.textContent = "updated " + new Date().toLocaleTimeString(); u.classList.remove("error"); }
+      })
+      .catch(function (e) {
+        var u = document.getElementById("updated");
+        if (u) { u.textContent = "refresh failed: " + e.message; u.classList.add("error"); }
+      });
+  }
+
+  function selectedIds() {
+    return Array.prototype.map.call(document.querySelectorAll('#dlq input[name="id"]:checked'), function (c) { return c.value; });
+  }
+
+  function act(button) {
+    var action = button.dataset.action;           // retry | delete
+    var verb = action === "retry" ? "Replay" : "Delete";
+    var body, what;
+    if (button.dataset.ids) {
+      var ids = JSON.parse(button.dataset.ids);
+      body = { ids: ids }; what = ids.length === 1 ? "job " + ids[0] : ids.length + " jobs";
+    } else if (button.dataset.scope === "all") {
+      body = { all: true }; if (button.dataset.queue) body.queue = button.dataset.queue;
+      what = "ALL " + button.dataset.count + " dead letters" + (button.dataset.queue ? " of queue " + button.dataset.queue : "");
+    } else {
+      var sel = selectedIds();
+      if (!sel.length) { alert("Select dead letters first."); return; }
+      body = { ids: sel }; what = sel.length + " selected dead letter" + (sel.length > 1 ? "s" : "");
+    }
+    var warning = action === "delete" ? "\nDeleted jobs cannot be recovered." : "";
+    if (!confirm(verb + " " + what + "?" + warning)) return;
+    button.disabled = true;
+    fetch("/api/dlq/" + action, {
+      method: "POST", credentials: "same-origin",
+      headers: { "content-type": "application/json", "x-csrf-token": csrf, accept: "application/json" },
+      body: JSON.stringify(body)
+    }).then(function (r) {
+      return r.json().then(function (j) { if (!r.ok) throw new Error(j.error || ("HTTP " + r.status)); return j; });
+    }).then(function (j) {
+      var msg = (action === "retry" ? "Replayed " : "Deleted ") + j.done + " of " + j.requested + " (" + what + ")";
+      var target = new URL(button.dataset.redirect || window.location.href, window.location.href);
+      target.searchParams.set("done", msg);
+      target.searchParams.delete("offset");
+      window.location.assign(target.toString());
+    }).catch(function (e) {
+      button.disabled = false;
+      alert(verb + " failed: " + e.message);
+    });
+  }
+
+  document.addEventListener("click", function (ev) {
+    var b = ev.target.closest("button[data-action]");
+    if (b) { ev.preventDefault(); act(b); }
+  });
+  var all = document.getElementById("select-all");
+  if (all) all.addEventListener("change", function () {
+    document.querySelectorAll('#dlq input[name="id"]').forEach(function (c) { c.checked = all.checked; });
+  });
+  var data = document.getElementById("throughput-data");
+  if (data) {
+    try { drawChart(JSON.parse(data.textContent)); } catch (e) { /* keep the page usable */ }
+    setInterval(refreshQueues, 2000);
+  }
+})();
