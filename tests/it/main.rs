@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod bookings_store;
 mod deploy_compose;
 mod fakes_brevo;
 mod fakes_brevo_faults;
@@ -18,3 +19,6 @@ mod ingest_intake;
 mod ingest_resilience;
 mod ingest_signatures;
 mod ingest_support;
+mod scheduler_due;
+mod scheduler_process;
+mod scheduler_support;

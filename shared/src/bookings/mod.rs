@@ -15,6 +15,7 @@
 mod clock;
 mod due;
 mod error;
+mod facts;
 mod key;
 pub mod keys;
 mod kind;
