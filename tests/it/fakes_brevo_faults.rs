@@ -52,32 +52,37 @@ async fn fakes_brevo_rate_limit_headers_and_429() {
     ] {
         assert!(r.headers().contains_key(h), "{h} missing");
     }
-    b.rate_limit(3);
+    b.rate_limit_window(3, Duration::from_secs(60));
     let mut statuses = Vec::new();
     let mut remaining = Vec::new();
     for _ in 0..5 {
         let r = call(&b, Method::GET, "/contacts/1", None).await;
         statuses.push(r.status().as_u16());
-        remaining.push(
-            r.headers()["x-sib-ratelimit-remaining"]
-                .to_str()
-                .unwrap()
-                .to_owned(),
-        );
-        if r.status() == 429 {
-            assert_eq!(r.headers()["x-sib-ratelimit-limit"], "3");
-            assert_eq!(r.headers()["x-sib-ratelimit-reset"], "1");
-        }
+        let h = |k: &str| r.headers()[k].to_str().unwrap().to_owned();
+        remaining.push(h("x-sib-ratelimit-remaining"));
+        assert_eq!(h("x-sib-ratelimit-limit"), "3");
+        let reset: u64 = h("x-sib-ratelimit-reset").parse().unwrap();
+        assert!((55..=60).contains(&reset), "reset {reset}");
     }
-    assert_eq!(statuses, vec![404, 404, 404, 429, 429]);
-    assert_eq!(remaining, vec!["2", "1", "0", "0", "0"]);
+    assert_eq!(statuses, [404, 404, 404, 429, 429]);
+    assert_eq!(remaining, ["2", "1", "0", "0", "0"]);
     // Events have their own budget.
     let ev = json!({"event_name": "x", "identifiers": {"email_id": "a@example.com"}});
     assert_eq!(
         call(&b, Method::POST, "/events", Some(ev)).await.status(),
         204
     );
-    // The window resets.
+
+    // A 1-second window refills after a second.
+    b.rate_limit(1);
+    assert_eq!(
+        call(&b, Method::GET, "/contacts/1", None).await.status(),
+        404
+    );
+    let r = call(&b, Method::GET, "/contacts/1", None).await;
+    assert_eq!(r.status(), 429);
+    assert_eq!(r.headers()["x-sib-ratelimit-reset"], "1");
+    assert_eq!(r.headers()["x-sib-ratelimit-remaining"], "0");
     tokio::time::sleep(Duration::from_millis(1050)).await;
     assert_eq!(
         call(&b, Method::GET, "/contacts/1", None).await.status(),

@@ -153,9 +153,14 @@ impl FakeBrevo {
     /// Enforce `per_sec` requests per 1-second window on `/contacts*` and `/events`
     /// (separate budgets, like Brevo's 10 RPS each).
     pub fn rate_limit(&self, per_sec: u32) {
+        self.rate_limit_window(per_sec, Duration::from_secs(1));
+    }
+
+    /// Enforce `limit` requests per `period` on `/contacts*` and `/events` (separate budgets).
+    pub fn rate_limit_window(&self, limit: u32, period: Duration) {
         let mut g = lock(&self.shared);
-        g.contacts_window = Window::new(per_sec, Duration::from_secs(1), true);
-        g.events_window = Window::new(per_sec, Duration::from_secs(1), true);
+        g.contacts_window = Window::new(limit, period, true);
+        g.events_window = Window::new(limit, period, true);
     }
 
     /// Enforce Brevo's general limits: contacts 10/s, events 10/s, all others 100/h.

@@ -87,13 +87,15 @@ impl Faults {
     }
 }
 
-/// A fixed-window request budget: `limit` requests per `period`.
+/// A fixed-window request budget: `limit` requests per `period`, the window opening
+/// at the first request (so a test's timing starts when it starts calling).
 #[derive(Debug, Clone)]
 pub(crate) struct Window {
     pub(crate) limit: u32,
     pub(crate) period: Duration,
     pub(crate) enforce: bool,
-    started: Instant,
+    /// Start of the current window: the first request after the previous one expired.
+    started: Option<Instant>,
     used: u32,
 }
 
@@ -113,7 +115,7 @@ impl Window {
             limit,
             period,
             enforce,
-            started: Instant::now(),
+            started: None,
             used: 0,
         }
     }
@@ -121,15 +123,19 @@ impl Window {
     /// Count one request against the budget.
     pub(crate) fn take(&mut self) -> Budget {
         let now = Instant::now();
-        if now.duration_since(self.started) >= self.period {
-            self.started = now;
-            self.used = 0;
-        }
+        let started = match self.started {
+            Some(t) if now.duration_since(t) < self.period => t,
+            _ => {
+                self.used = 0;
+                now
+            }
+        };
+        self.started = Some(started);
         let allowed = !self.enforce || self.used < self.limit;
         if allowed {
             self.used = self.used.saturating_add(1);
         }
-        let left = (self.started + self.period).saturating_duration_since(now);
+        let left = (started + self.period).saturating_duration_since(now);
         Budget {
             allowed,
             limit: self.limit,

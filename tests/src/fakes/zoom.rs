@@ -136,7 +136,12 @@ impl FakeZoom {
 
     /// Allow `per_sec` API calls per 1-second window; more get 429 (per-second message).
     pub fn rate_limit(&self, per_sec: u32) {
-        lock(&self.shared).window = Some(Window::new(per_sec, Duration::from_secs(1), true));
+        self.rate_limit_window(per_sec, Duration::from_secs(1));
+    }
+
+    /// Allow `limit` API calls per `period` (same 429 as [`Self::rate_limit`]).
+    pub fn rate_limit_window(&self, limit: u32, period: Duration) {
+        lock(&self.shared).window = Some(Window::new(limit, period, true));
     }
 
     /// Answer every API call with the daily-limit 429.
