@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Queue-core benchmark beside BullMQ, same machine, same session, same counts (issue 3).
+#   enqueue 50,000 one by one and in batches of 1,000; drain 50,000 no-op jobs with one worker
+#   process at concurrency 1, 10, 100; enqueue->start latency at 1,000 jobs/s for 30 s; lateness of
+#   20,000 delayed jobs due over 10 s; Redis bytes per waiting job; redis-benchmark on the same Redis.
+# Usage: scripts/bench-queue.sh            (RUNS=3; SKIP_PEERS=1 to skip BullMQ; PORT=6393)
+# Needs: redis-server, redis-benchmark, node + npm (for BullMQ via ../shared/bench/setup.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+SHARED=${MEETFLOW_SHARED:-$(cd "$ROOT/.." && pwd)/shared}
+RUNS=${RUNS:-3}; PORT=${PORT:-6393}; N=${N:-50000}
+OUT=${OUT:-/tmp/meetflow-bench}; mkdir -p "$OUT"; : > "$OUT/queue.jsonl"
+command -v redis-server >/dev/null || { apt-get update && apt-get install -y redis-server; }
+cargo build --release -q -p meetflow-tests --bin queue-bench
+B="$ROOT/target/release/queue-bench"
+DIR=$(mktemp -d); redis-server --port "$PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$DIR" --daemonize yes --pidfile "$DIR/pid" >/dev/null
+trap 'kill "$(cat "$DIR/pid")" 2>/dev/null || true; rm -rf "$DIR"' EXIT
+until redis-cli -p "$PORT" ping >/dev/null 2>&1; do sleep 0.05; done
+URL="redis://127.0.0.1:$PORT"
+fresh() { redis-cli -p "$PORT" flushall >/dev/null; }
+rec() { "$@" | grep '^{' | tee -a "$OUT/queue.jsonl"; }
+for run in $(seq "$RUNS"); do
+  fresh; rec "$B" "$URL" enqueue single "$N"
+  fresh; rec "$B" "$URL" enqueue bulk "$N"
+  for c in 1 10 100; do fresh; "$B" "$URL" fill "$N"; rec "$B" "$URL" worker throughput "$c" "$N"; done
+  fresh; rec "$B" "$URL" worker latency 10 30000 & w=$!; sleep 1; "$B" "$URL" steady 1000 30; wait $w
+  fresh; rec "$B" "$URL" worker delayed 10 20000 & w=$!; sleep 1; "$B" "$URL" delayed-producer 20000 10000; wait $w
+done
+fresh; rec "$B" "$URL" memory 10000 16
+fresh; rec "$B" "$URL" memory 10000 2200
+LPUSH=$(redis-benchmark -p "$PORT" -t lpush -n 200000 --csv | awk -F'"' '/LPUSH/ {print $4}')
+if [ -z "${SKIP_PEERS:-}" ]; then
+  [ -d /tmp/peerbench/node_modules/bullmq ] || bash "$SHARED/bench/setup.sh" >/dev/null
+  RESULTS="$OUT/peer" QUIET_PCT=1000 MAX_FOREIGN=1000 RUNS="$RUNS" CONCURRENCIES="1 10 100" \
+    bash "$SHARED/bench/02-bullmq.sh" > "$OUT/bullmq.log" 2>&1 || echo "BullMQ run failed: see $OUT/bullmq.log"
+fi
+echo; echo "## Queue core vs BullMQ ($RUNS runs each, medians; raw: $OUT)"
+python3 "$ROOT/scripts/bench/queue_table.py" "$OUT/queue.jsonl" "$OUT/peer/bullmq-none.jsonl" "${LPUSH:-}"
