@@ -20,4 +20,16 @@ fi
 if [ -z "${NEXTEST_PROFILE:-}" ]; then
   if [ "${CI:-}" = "true" ]; then export NEXTEST_PROFILE=ci; else export NEXTEST_PROFILE=default; fi
 fi
-exec cargo nextest run --workspace --no-fail-fast "$@"
+# A private redis-server for the library unit tests (integration tests start one per test).
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+dir=$(mktemp -d)
+redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" \
+  --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"
+trap 'kill "$(cat "$dir/redis.pid" 2>/dev/null)" 2>/dev/null || true; rm -rf "$dir"' EXIT
+export MEETFLOW_TEST_REDIS_URL="redis://127.0.0.1:$port"
+
+# Tests that start meetflow's binaries as processes (crash, restart, compose-as-processes) need
+# them built; MEETFLOW_REQUIRE_BINS turns a missing binary into a failure instead of a skip.
+cargo build --workspace --bins
+export MEETFLOW_REQUIRE_BINS=1
+cargo nextest run --workspace --no-fail-fast "$@"

@@ -1,4 +1,5 @@
-//! Test helper: a connection to the CI Redis on 127.0.0.1:6379 under a fresh random namespace,
+//! Test helper: a connection to the test Redis (`MEETFLOW_TEST_REDIS_URL`, which `scripts/test.sh`
+//! points at a private redis-server; 127.0.0.1:6379 otherwise) under a fresh random namespace,
 //! so provider tests never see (or touch) anyone else's keys. Call `cleanup` at the end; keys
 //! left by a failed test carry TTLs and expire on their own.
 #![allow(clippy::unwrap_used)]
@@ -7,7 +8,9 @@ use redis::aio::ConnectionManager;
 
 use crate::queue::Keys;
 
-const URL: &str = "redis://127.0.0.1:6379";
+fn url() -> String {
+    std::env::var("MEETFLOW_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
 
 /// A private namespace on the shared test Redis.
 pub(crate) struct TestNamespace {
@@ -27,7 +30,7 @@ impl TestNamespace {
 
     /// A new connection (each call is a separate "replica").
     pub(crate) async fn connect(&self) -> ConnectionManager {
-        redis::Client::open(URL)
+        redis::Client::open(url())
             .unwrap()
             .get_connection_manager()
             .await
