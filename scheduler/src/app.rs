@@ -65,7 +65,7 @@ pub async fn run(settings: Settings, shutdown: Shutdown) -> Result<(), AppError>
             stop.clone(),
         );
         tasks.spawn(async move {
-            run_periodic(client, clock, "calendly_reconcile", every, cancel, || {
+            run_periodic(client, clock, "calendly_reconcile", every, cancel, |_| {
                 let r = Arc::clone(&reconciler);
                 async move { r.run_once().await.map(|_| ()) }
             })

@@ -34,8 +34,8 @@ pub async fn acquire_tick(
     Ok(taken.map(|_| tick))
 }
 
-/// Run `task` once per tick of `every` across all replicas, until `cancel` fires. Errors of a
-/// run are logged and counted; the next tick tries again.
+/// Run `task(tick)` once per tick of `every` across all replicas, until `cancel` fires. Errors
+/// of a run are logged and counted; the next tick tries again.
 pub async fn run_periodic<F, Fut, E>(
     client: QueueClient,
     clock: Clock,
@@ -44,7 +44,7 @@ pub async fn run_periodic<F, Fut, E>(
     cancel: CancellationToken,
     task: F,
 ) where
-    F: Fn() -> Fut,
+    F: Fn(i64) -> Fut,
     Fut: Future<Output = Result<(), E>>,
     E: std::fmt::Display,
 {
@@ -54,7 +54,7 @@ pub async fn run_periodic<F, Fut, E>(
         match acquire_tick(&client, name, every, now).await {
             Ok(Some(tick)) => {
                 tracing::info!(task = name, tick, "periodic task starting");
-                let outcome = match task().await {
+                let outcome = match task(tick).await {
                     Ok(()) => "ok",
                     Err(e) => {
                         tracing::warn!(task = name, error = %e, "periodic task failed");

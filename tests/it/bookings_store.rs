@@ -1,7 +1,9 @@
 //! The bookings store against a real Redis: what a booking plans, duplicates, cancellation,
 //! reschedules in both orders (and concurrently), tombstones, no-shows.
 
-use meetflow_shared::bookings::{BookingChange, BookingKey, BookingStatus, NoShowOutcome, ReminderState};
+use meetflow_shared::bookings::{
+    BookingChange, BookingKey, BookingStatus, NoShowOutcome, ReminderState,
+};
 
 use crate::scheduler_support::{HOUR, MIN, at, due_ids, facts, fixture, key, now_ms, rem};
 
@@ -13,11 +15,20 @@ async fn a_booking_plans_the_24h_and_1h_reminders_and_the_follow_up_at_their_tim
 
     let change = f.bookings.booked(&b).await.unwrap();
 
-    let BookingChange::Recorded { planned, skipped_past, no_phone, .. } = change else {
+    let BookingChange::Recorded {
+        planned,
+        skipped_past,
+        no_phone,
+        ..
+    } = change
+    else {
         panic!("expected Recorded, got {change:?}");
     };
     assert!(!no_phone && skipped_past.is_empty());
-    let got: Vec<(String, i64)> = planned.iter().map(|r| (r.id.clone(), r.due_at.timestamp_millis())).collect();
+    let got: Vec<(String, i64)> = planned
+        .iter()
+        .map(|r| (r.id.clone(), r.due_at.timestamp_millis()))
+        .collect();
     let want = vec![
         (rem(&b, "24h"), start - 24 * HOUR),
         (rem(&b, "1h"), start - HOUR),
@@ -34,8 +45,16 @@ async fn a_booking_plans_the_24h_and_1h_reminders_and_the_follow_up_at_their_tim
     assert_eq!(stored.start, Some(at(start)));
     assert_eq!(stored.name.as_deref(), Some("Léa Müller-Øster 🙂"));
     assert_eq!(stored.reminders.len(), 3);
-    assert!(stored.reminders.iter().all(|r| r.state == ReminderState::Planned));
-    assert_eq!(f.bookings.reminders(Some(&key(&b)), 10).await.unwrap(), stored.reminders);
+    assert!(
+        stored
+            .reminders
+            .iter()
+            .all(|r| r.state == ReminderState::Planned)
+    );
+    assert_eq!(
+        f.bookings.reminders(Some(&key(&b)), 10).await.unwrap(),
+        stored.reminders
+    );
     assert_eq!(f.bookings.reminders(None, 10).await.unwrap().len(), 3);
 }
 
@@ -46,8 +65,18 @@ async fn a_booking_made_30_minutes_ahead_gets_only_its_follow_up() {
 
     let change = f.bookings.booked(&b).await.unwrap();
 
-    let BookingChange::Recorded { planned, skipped_past, .. } = change else { panic!("{change:?}") };
-    assert_eq!(planned.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), vec![rem(&b, "followup")]);
+    let BookingChange::Recorded {
+        planned,
+        skipped_past,
+        ..
+    } = change
+    else {
+        panic!("{change:?}")
+    };
+    assert_eq!(
+        planned.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
+        vec![rem(&b, "followup")]
+    );
     assert_eq!(skipped_past.len(), 2);
     assert_eq!(due_ids(&f.client).await, vec![rem(&b, "followup")]);
 }
@@ -58,7 +87,9 @@ async fn a_booking_without_a_phone_number_plans_nothing() {
     let mut b = facts(now_ms() + 48 * HOUR);
     b.phone = None;
     let change = f.bookings.booked(&b).await.unwrap();
-    assert!(matches!(change, BookingChange::Recorded { no_phone: true, ref planned, .. } if planned.is_empty()));
+    assert!(
+        matches!(change, BookingChange::Recorded { no_phone: true, ref planned, .. } if planned.is_empty())
+    );
     assert!(due_ids(&f.client).await.is_empty());
     assert!(f.bookings.seen(&b.invitee_uri).await.unwrap());
 }
@@ -73,7 +104,10 @@ async fn the_same_booking_delivered_twice_has_one_set_of_reminders() {
     // concurrent duplicates as well
     let c = facts(now_ms() + 48 * HOUR);
     let results = futures::future::join_all((0..8).map(|_| f.bookings.booked(&c))).await;
-    let recorded = results.iter().filter(|r| matches!(r, Ok(BookingChange::Recorded { .. }))).count();
+    let recorded = results
+        .iter()
+        .filter(|r| matches!(r, Ok(BookingChange::Recorded { .. })))
+        .count();
     assert_eq!(recorded, 1);
     assert_eq!(due_ids(&f.client).await.len(), 6);
     assert_eq!(f.bookings.get(&key(&c)).await.unwrap().unwrap().version, 1);
@@ -85,18 +119,37 @@ async fn cancel_removes_every_pending_reminder_and_a_late_redelivery_does_not_br
     let b = facts(now_ms() + 48 * HOUR);
     f.bookings.booked(&b).await.unwrap();
 
-    let out = f.bookings.canceled(&b.invitee_uri, false, None).await.unwrap();
+    let out = f
+        .bookings
+        .canceled(&b.invitee_uri, false, None)
+        .await
+        .unwrap();
 
     assert_eq!(out.reminders_canceled, 3);
     assert!(!out.already_ended);
     assert!(due_ids(&f.client).await.is_empty());
     let stored = f.bookings.get(&key(&b)).await.unwrap().unwrap();
     assert_eq!(stored.status, BookingStatus::Canceled);
-    assert!(stored.reminders.iter().all(|r| r.state == ReminderState::Canceled));
-    let again = f.bookings.canceled(&b.invitee_uri, false, None).await.unwrap();
+    assert!(
+        stored
+            .reminders
+            .iter()
+            .all(|r| r.state == ReminderState::Canceled)
+    );
+    let again = f
+        .bookings
+        .canceled(&b.invitee_uri, false, None)
+        .await
+        .unwrap();
     assert!(again.already_ended);
     let late = f.bookings.booked(&b).await.unwrap();
-    assert_eq!(late, BookingChange::AlreadyEnded { key: key(&b), status: BookingStatus::Canceled });
+    assert_eq!(
+        late,
+        BookingChange::AlreadyEnded {
+            key: key(&b),
+            status: BookingStatus::Canceled
+        }
+    );
     assert!(due_ids(&f.client).await.is_empty());
 }
 
@@ -104,7 +157,11 @@ async fn cancel_removes_every_pending_reminder_and_a_late_redelivery_does_not_br
 async fn a_cancel_that_arrives_before_its_booking_leaves_a_tombstone() {
     let f = fixture().await;
     let b = facts(now_ms() + 48 * HOUR);
-    let out = f.bookings.canceled(&b.invitee_uri, false, None).await.unwrap();
+    let out = f
+        .bookings
+        .canceled(&b.invitee_uri, false, None)
+        .await
+        .unwrap();
     assert_eq!(out.reminders_canceled, 0);
     let late = f.bookings.booked(&b).await.unwrap();
     assert!(matches!(late, BookingChange::AlreadyEnded { .. }));
@@ -112,23 +169,42 @@ async fn a_cancel_that_arrives_before_its_booking_leaves_a_tombstone() {
 }
 
 /// Old booking, and the new one of its reschedule (linked both ways).
-fn reschedule_pair() -> (meetflow_shared::bookings::BookingFacts, meetflow_shared::bookings::BookingFacts) {
+fn reschedule_pair() -> (
+    meetflow_shared::bookings::BookingFacts,
+    meetflow_shared::bookings::BookingFacts,
+) {
     let old = facts(now_ms() + 48 * HOUR);
     let mut new = facts(now_ms() + 72 * HOUR);
     new.old_invitee = Some(old.invitee_uri.clone());
     (old, new)
 }
 
-async fn assert_only_new_reminders(f: &crate::scheduler_support::Fixture, old: &BookingKey, new: &BookingKey) {
+async fn assert_only_new_reminders(
+    f: &crate::scheduler_support::Fixture,
+    old: &BookingKey,
+    new: &BookingKey,
+) {
     let mut due = due_ids(&f.client).await;
     due.sort();
-    let mut want = vec![format!("rem:{new}:24h"), format!("rem:{new}:1h"), format!("rem:{new}:followup")];
+    let mut want = vec![
+        format!("rem:{new}:24h"),
+        format!("rem:{new}:1h"),
+        format!("rem:{new}:followup"),
+    ];
     want.sort();
     assert_eq!(due, want);
     let old_b = f.bookings.get(old).await.unwrap().unwrap();
     assert_eq!(old_b.status, BookingStatus::Rescheduled);
-    assert!(old_b.reminders.iter().all(|r| r.state == ReminderState::Canceled));
-    assert_eq!(f.bookings.get(new).await.unwrap().unwrap().status, BookingStatus::Active);
+    assert!(
+        old_b
+            .reminders
+            .iter()
+            .all(|r| r.state == ReminderState::Canceled)
+    );
+    assert_eq!(
+        f.bookings.get(new).await.unwrap().unwrap().status,
+        BookingStatus::Active
+    );
 }
 
 #[tokio::test]
@@ -137,7 +213,11 @@ async fn reschedule_with_the_cancel_first_ends_with_only_the_new_reminders() {
     let (old, new) = reschedule_pair();
     f.bookings.booked(&old).await.unwrap();
 
-    let out = f.bookings.canceled(&old.invitee_uri, true, Some(&new.invitee_uri)).await.unwrap();
+    let out = f
+        .bookings
+        .canceled(&old.invitee_uri, true, Some(&new.invitee_uri))
+        .await
+        .unwrap();
     assert_eq!(out.reminders_canceled, 3);
     f.bookings.booked(&new).await.unwrap();
 
@@ -155,7 +235,11 @@ async fn reschedule_with_the_new_booking_first_ends_with_only_the_new_reminders(
     f.bookings.booked(&new).await.unwrap();
     // the old reminders are gone already, before the old half arrives
     assert_only_new_reminders(&f, &key(&old), &key(&new)).await;
-    let out = f.bookings.canceled(&old.invitee_uri, true, Some(&new.invitee_uri)).await.unwrap();
+    let out = f
+        .bookings
+        .canceled(&old.invitee_uri, true, Some(&new.invitee_uri))
+        .await
+        .unwrap();
 
     assert!(out.already_ended);
     assert_only_new_reminders(&f, &key(&old), &key(&new)).await;
@@ -168,13 +252,17 @@ async fn reschedule_halves_racing_each_other_end_the_same_way() {
         let (old, new) = reschedule_pair();
         f.bookings.booked(&old).await.unwrap();
         let (a, b) = tokio::join!(
-            f.bookings.canceled(&old.invitee_uri, true, Some(&new.invitee_uri)),
+            f.bookings
+                .canceled(&old.invitee_uri, true, Some(&new.invitee_uri)),
             f.bookings.booked(&new)
         );
         a.unwrap();
         b.unwrap();
         assert_only_new_reminders(&f, &key(&old), &key(&new)).await;
-        f.bookings.canceled(&new.invitee_uri, false, None).await.unwrap();
+        f.bookings
+            .canceled(&new.invitee_uri, false, None)
+            .await
+            .unwrap();
         assert!(due_ids(&f.client).await.is_empty());
     }
 }
@@ -186,7 +274,13 @@ async fn reschedule_of_a_booking_never_seen_still_blocks_it() {
     f.bookings.booked(&new).await.unwrap();
     // a late, out-of-order invitee.created of the old invitee
     let late = f.bookings.booked(&old).await.unwrap();
-    assert_eq!(late, BookingChange::AlreadyEnded { key: key(&old), status: BookingStatus::Rescheduled });
+    assert_eq!(
+        late,
+        BookingChange::AlreadyEnded {
+            key: key(&old),
+            status: BookingStatus::Rescheduled
+        }
+    );
     assert_only_new_reminders(&f, &key(&old), &key(&new)).await;
 }
 
@@ -197,27 +291,49 @@ async fn no_show_removes_the_follow_up_and_unmarking_restores_it() {
     f.bookings.booked(&b).await.unwrap();
 
     let set = f.bookings.no_show(&b.invitee_uri, true).await.unwrap();
-    assert_eq!(set, NoShowOutcome::Changed { follow_up_changed: true });
+    assert_eq!(
+        set,
+        NoShowOutcome::Changed {
+            follow_up_changed: true
+        }
+    );
     assert!(!due_ids(&f.client).await.contains(&rem(&b, "followup")));
     assert_eq!(due_ids(&f.client).await.len(), 2);
-    assert_eq!(f.bookings.no_show(&b.invitee_uri, true).await.unwrap(), NoShowOutcome::Unchanged);
+    assert_eq!(
+        f.bookings.no_show(&b.invitee_uri, true).await.unwrap(),
+        NoShowOutcome::Unchanged
+    );
 
     let cleared = f.bookings.no_show(&b.invitee_uri, false).await.unwrap();
-    assert_eq!(cleared, NoShowOutcome::Changed { follow_up_changed: true });
+    assert_eq!(
+        cleared,
+        NoShowOutcome::Changed {
+            follow_up_changed: true
+        }
+    );
     assert!(due_ids(&f.client).await.contains(&rem(&b, "followup")));
-    assert_eq!(f.bookings.get(&key(&b)).await.unwrap().unwrap().status, BookingStatus::Active);
+    assert_eq!(
+        f.bookings.get(&key(&b)).await.unwrap().unwrap().status,
+        BookingStatus::Active
+    );
 }
 
 #[tokio::test]
 async fn a_no_show_that_arrives_before_its_booking_means_no_follow_up() {
     let f = fixture().await;
     let b = facts(now_ms() + 48 * HOUR);
-    assert_eq!(f.bookings.no_show(&b.invitee_uri, true).await.unwrap(), NoShowOutcome::Remembered);
+    assert_eq!(
+        f.bookings.no_show(&b.invitee_uri, true).await.unwrap(),
+        NoShowOutcome::Remembered
+    );
     f.bookings.booked(&b).await.unwrap();
     let mut due = due_ids(&f.client).await;
     due.sort();
     assert_eq!(due, vec![rem(&b, "1h"), rem(&b, "24h")]);
-    assert_eq!(f.bookings.get(&key(&b)).await.unwrap().unwrap().status, BookingStatus::NoShow);
+    assert_eq!(
+        f.bookings.get(&key(&b)).await.unwrap().unwrap().status,
+        BookingStatus::NoShow
+    );
 }
 
 #[tokio::test]

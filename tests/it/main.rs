@@ -21,4 +21,5 @@ mod ingest_signatures;
 mod ingest_support;
 mod scheduler_due;
 mod scheduler_process;
+mod scheduler_reconcile;
 mod scheduler_support;

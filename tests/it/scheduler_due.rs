@@ -44,12 +44,19 @@ async fn check_on_time(shift_ms: i64, kind: &str, due_of: impl Fn(i64) -> i64) {
 
     let at = at.unwrap_or_else(|| panic!("{kind} reminder never enqueued"));
     let late = at + shift_ms - due;
-    assert!((0..300).contains(&late), "{kind} enqueued {late} ms after its due time");
-    let job: ReminderJob = serde_json::from_str(&f.client.job(&id).await.unwrap().unwrap().payload.unwrap()).unwrap();
+    assert!(
+        (0..300).contains(&late),
+        "{kind} enqueued {late} ms after its due time"
+    );
+    let job: ReminderJob =
+        serde_json::from_str(&f.client.job(&id).await.unwrap().unwrap().payload.unwrap()).unwrap();
     assert_eq!(job.kind.label(), kind);
     assert_eq!(job.start.timestamp_millis(), start);
     assert_eq!(job.phone, "+14155550132");
-    assert_eq!(f.bookings.reminder_state(&id).await.unwrap(), Some(ReminderState::Enqueued));
+    assert_eq!(
+        f.bookings.reminder_state(&id).await.unwrap(),
+        Some(ReminderState::Enqueued)
+    );
 }
 
 #[tokio::test]
@@ -75,11 +82,17 @@ async fn a_reminder_cancelled_before_its_time_is_never_enqueued() {
     let b = facts(now_ms() + 24 * HOUR + 500);
     f.bookings.booked(&b).await.unwrap();
     let running = spawn_loop(&f.bookings, DueLoopSettings::default());
-    f.bookings.canceled(&b.invitee_uri, false, None).await.unwrap();
+    f.bookings
+        .canceled(&b.invitee_uri, false, None)
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(1500)).await;
     running.stop().await;
     assert!(sms_ids(&f.client).await.is_empty());
-    assert_eq!(f.bookings.reminder_state(&rem(&b, "24h")).await.unwrap(), Some(ReminderState::Canceled));
+    assert_eq!(
+        f.bookings.reminder_state(&rem(&b, "24h")).await.unwrap(),
+        Some(ReminderState::Canceled)
+    );
 }
 
 #[tokio::test]
@@ -93,7 +106,10 @@ async fn two_loops_at_once_enqueue_every_reminder_exactly_once() {
         f.bookings.booked(&b).await.unwrap();
         ids.insert(rem(&b, "24h"));
     }
-    let small = DueLoopSettings { batch: 7, ..DueLoopSettings::default() };
+    let small = DueLoopSettings {
+        batch: 7,
+        ..DueLoopSettings::default()
+    };
     // two replicas, each with its own connection
     let other = fixture_client_for(&f).await;
     let a = spawn_loop(&f.bookings, small.clone());
@@ -111,15 +127,23 @@ async fn two_loops_at_once_enqueue_every_reminder_exactly_once() {
     assert_eq!(sms.iter().cloned().collect::<HashSet<_>>(), ids);
     assert_eq!(f.client.stats(SMS).await.unwrap().ready, n as u64);
     for id in &ids {
-        assert_eq!(f.bookings.reminder_state(id).await.unwrap(), Some(ReminderState::Enqueued));
+        assert_eq!(
+            f.bookings.reminder_state(id).await.unwrap(),
+            Some(ReminderState::Enqueued)
+        );
     }
-    assert_eq!(f.bookings.pending_counts().await.unwrap(), (2 * n as u64, 0), "1h + follow-up remain");
+    assert_eq!(
+        f.bookings.pending_counts().await.unwrap(),
+        (2 * n as u64, 0),
+        "1h + follow-up remain"
+    );
 }
 
 async fn fixture_client_for(f: &Fixture) -> Bookings {
-    let client = meetflow_shared::queue::QueueClient::connect(&f.redis.url(), crate::scheduler_support::NS)
-        .await
-        .unwrap();
+    let client =
+        meetflow_shared::queue::QueueClient::connect(&f.redis.url(), crate::scheduler_support::NS)
+            .await
+            .unwrap();
     Bookings::new(client, f.bookings.settings().clone())
 }
 
@@ -137,10 +161,22 @@ async fn a_replica_dying_between_claim_and_settle_is_taken_over_without_a_second
     assert_eq!(claimed.len(), 2);
     let c1 = claimed.iter().find(|c| c.id == rem(&b1, "24h")).unwrap();
     let job = f.bookings.prepare(c1).unwrap();
-    f.client.enqueue(SMS, NewJob::json(&job).unwrap().with_id(c1.id.clone())).await.unwrap();
-    assert!(f.bookings.claim_due(10, lease).await.unwrap().is_empty(), "claims are exclusive");
+    f.client
+        .enqueue(SMS, NewJob::json(&job).unwrap().with_id(c1.id.clone()))
+        .await
+        .unwrap();
+    assert!(
+        f.bookings.claim_due(10, lease).await.unwrap().is_empty(),
+        "claims are exclusive"
+    );
 
-    let due = DueLoop::new(f.bookings.clone(), DueLoopSettings { lease, ..DueLoopSettings::default() });
+    let due = DueLoop::new(
+        f.bookings.clone(),
+        DueLoopSettings {
+            lease,
+            ..DueLoopSettings::default()
+        },
+    );
     let started = Instant::now();
     let mut report = due.tick().await.unwrap();
     while report.claimed == 0 && started.elapsed() < Duration::from_secs(3) {
@@ -148,14 +184,24 @@ async fn a_replica_dying_between_claim_and_settle_is_taken_over_without_a_second
         report = due.tick().await.unwrap();
     }
 
-    assert!(started.elapsed() >= Duration::from_millis(400), "taken over only after the lease");
-    assert_eq!((report.claimed, report.enqueued, report.duplicates), (2, 1, 1));
+    assert!(
+        started.elapsed() >= Duration::from_millis(400),
+        "taken over only after the lease"
+    );
+    assert_eq!(
+        (report.claimed, report.enqueued, report.duplicates),
+        (2, 1, 1)
+    );
     let mut sms = sms_ids(&f.client).await;
     sms.sort();
     let mut want = vec![rem(&b1, "24h"), rem(&b2, "24h")];
     want.sort();
     assert_eq!(sms, want);
-    assert_eq!(f.bookings.pending_counts().await.unwrap().1, 0, "nothing left claimed");
+    assert_eq!(
+        f.bookings.pending_counts().await.unwrap().1,
+        0,
+        "nothing left claimed"
+    );
 }
 
 #[tokio::test]
@@ -172,7 +218,10 @@ async fn after_downtime_late_reminders_follow_the_catch_up_rules() {
         past.booked(b).await.unwrap();
     }
 
-    let report = DueLoop::new(f.bookings.clone(), DueLoopSettings::default()).tick().await.unwrap();
+    let report = DueLoop::new(f.bookings.clone(), DueLoopSettings::default())
+        .tick()
+        .await
+        .unwrap();
 
     let mut sms = sms_ids(&f.client).await;
     sms.sort();
@@ -181,10 +230,26 @@ async fn after_downtime_late_reminders_follow_the_catch_up_rules() {
     assert_eq!(sms, want);
     let bookings = &f.bookings;
     let state = |id: String| async move { bookings.reminder_state(&id).await.unwrap() };
-    assert_eq!(state(rem(&soon, "24h")).await, Some(ReminderState::Dropped), "superseded by the 1 h reminder");
-    assert_eq!(state(rem(&started, "1h")).await, Some(ReminderState::Dropped), "meeting started");
-    assert_eq!(state(rem(&started, "followup")).await, Some(ReminderState::Planned), "not due yet");
-    assert_eq!(state(rem(&fu_too_late, "followup")).await, Some(ReminderState::Dropped), "beyond 6 h");
+    assert_eq!(
+        state(rem(&soon, "24h")).await,
+        Some(ReminderState::Dropped),
+        "superseded by the 1 h reminder"
+    );
+    assert_eq!(
+        state(rem(&started, "1h")).await,
+        Some(ReminderState::Dropped),
+        "meeting started"
+    );
+    assert_eq!(
+        state(rem(&started, "followup")).await,
+        Some(ReminderState::Planned),
+        "not due yet"
+    );
+    assert_eq!(
+        state(rem(&fu_too_late, "followup")).await,
+        Some(ReminderState::Dropped),
+        "beyond 6 h"
+    );
     assert_eq!(report.enqueued, 2);
     // Planned by a clock 25 h behind, so reminders already due then were never planned:
     // soon 24h (superseded) + started 24h, 1h + fu_too_late 1h, follow-up + fu_late_ok 1h.
@@ -197,17 +262,36 @@ async fn the_sms_handler_check_drops_a_reminder_whose_booking_changed_after_enqu
     let b = facts(now_ms() + 24 * HOUR + 50);
     f.bookings.booked(&b).await.unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
-    DueLoop::new(f.bookings.clone(), DueLoopSettings::default()).tick().await.unwrap();
+    DueLoop::new(f.bookings.clone(), DueLoopSettings::default())
+        .tick()
+        .await
+        .unwrap();
     let id = rem(&b, "24h");
     let record = f.client.job(&id).await.unwrap().unwrap();
     let job: ReminderJob = serde_json::from_str(record.payload.as_deref().unwrap()).unwrap();
-    assert_eq!(record.group.as_deref(), Some(format!("booking:{}", key(&b)).as_str()));
-    assert_eq!(f.bookings.is_current(&job).await.unwrap(), Currentness::Current);
+    assert_eq!(
+        record.group.as_deref(),
+        Some(format!("booking:{}", key(&b)).as_str())
+    );
+    assert_eq!(
+        f.bookings.is_current(&job).await.unwrap(),
+        Currentness::Current
+    );
 
-    let out = f.bookings.canceled(&b.invitee_uri, true, None).await.unwrap();
+    let out = f
+        .bookings
+        .canceled(&b.invitee_uri, true, None)
+        .await
+        .unwrap();
 
     assert_eq!(out.already_enqueued, vec![id.clone()]);
-    assert!(f.client.job(&id).await.unwrap().is_none(), "the pending job was taken back");
-    assert_eq!(f.bookings.is_current(&job).await.unwrap(), Currentness::Stale(StaleReason::Rescheduled));
+    assert!(
+        f.client.job(&id).await.unwrap().is_none(),
+        "the pending job was taken back"
+    );
+    assert_eq!(
+        f.bookings.is_current(&job).await.unwrap(),
+        Currentness::Stale(StaleReason::Rescheduled)
+    );
     assert!(due_ids(&f.client).await.is_empty());
 }

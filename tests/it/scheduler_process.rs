@@ -7,9 +7,15 @@ use std::time::{Duration, Instant};
 use meetflow_shared::bookings::ReminderState;
 use meetflow_tests::redis::{TestRedis, TestRedisOptions};
 
-use crate::scheduler_support::{HOUR, facts, fixture, fixture_with, now_ms, rem, sms_ids, start_scheduler, try_sms_ids};
+use crate::scheduler_support::{
+    HOUR, facts, fixture, fixture_with, now_ms, rem, sms_ids, start_scheduler, try_sms_ids,
+};
 
-async fn wait_for_sms(f: &crate::scheduler_support::Fixture, n: usize, limit: Duration) -> Vec<String> {
+async fn wait_for_sms(
+    f: &crate::scheduler_support::Fixture,
+    n: usize,
+    limit: Duration,
+) -> Vec<String> {
     let deadline = Instant::now() + limit;
     loop {
         let ids = try_sms_ids(&f.client).await.unwrap_or_default();
@@ -30,13 +36,20 @@ async fn a_scheduler_killed_just_before_a_due_time_sends_the_reminder_once_after
     // an earlier reminder proves the process is up and working before we kill it
     let warmup = facts(now_ms() + 24 * HOUR + 100);
     f.bookings.booked(&warmup).await.unwrap();
-    assert_eq!(wait_for_sms(&f, 1, Duration::from_secs(20)).await, vec![rem(&warmup, "24h")]);
+    assert_eq!(
+        wait_for_sms(&f, 1, Duration::from_secs(20)).await,
+        vec![rem(&warmup, "24h")]
+    );
 
     tokio::time::sleep(Duration::from_millis(900)).await;
     first.kill().unwrap(); // SIGKILL, ~0.5 s before the due time
     first.wait().unwrap();
     tokio::time::sleep(Duration::from_millis(1_200)).await;
-    assert_eq!(sms_ids(&f.client).await.len(), 1, "nothing enqueued while no scheduler runs");
+    assert_eq!(
+        sms_ids(&f.client).await.len(),
+        1,
+        "nothing enqueued while no scheduler runs"
+    );
 
     let mut second = start_scheduler(&f.redis.url(), &dir);
     let ids = wait_for_sms(&f, 2, Duration::from_secs(20)).await;
@@ -46,12 +59,17 @@ async fn a_scheduler_killed_just_before_a_due_time_sends_the_reminder_once_after
 
     assert_eq!(ids, vec![rem(&warmup, "24h"), rem(&b, "24h")]);
     assert_eq!(sms_ids(&f.client).await.len(), 2, "enqueued once");
-    assert_eq!(f.bookings.reminder_state(&rem(&b, "24h")).await.unwrap(), Some(ReminderState::Enqueued));
+    assert_eq!(
+        f.bookings.reminder_state(&rem(&b, "24h")).await.unwrap(),
+        Some(ReminderState::Enqueued)
+    );
 }
 
 #[tokio::test]
 async fn an_aof_redis_killed_and_restarted_under_a_running_scheduler_loses_no_reminder() {
-    let redis = TestRedis::start_with(TestRedisOptions::new().persistent()).await.unwrap();
+    let redis = TestRedis::start_with(TestRedisOptions::new().persistent())
+        .await
+        .unwrap();
     let mut f = fixture_with(redis).await;
     let dir = f.redis.data_dir().to_owned();
     let n = 40;

@@ -34,7 +34,11 @@ pub(crate) async fn fixture() -> Fixture {
 pub(crate) async fn fixture_with(redis: TestRedis) -> Fixture {
     let client = QueueClient::connect(&redis.url(), NS).await.unwrap();
     let bookings = Bookings::new(client.clone(), RemindersSettings::default());
-    Fixture { redis, client, bookings }
+    Fixture {
+        redis,
+        client,
+        bookings,
+    }
 }
 
 impl Fixture {
@@ -121,7 +125,11 @@ pub(crate) struct RunningLoop {
 impl RunningLoop {
     pub(crate) async fn stop(self) {
         self.stop.cancel();
-        tokio::time::timeout(Duration::from_secs(10), self.handle).await.unwrap().unwrap().unwrap();
+        tokio::time::timeout(Duration::from_secs(10), self.handle)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
     }
 }
 
@@ -145,11 +153,19 @@ pub(crate) fn scheduler_binary() -> PathBuf {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
             .current_dir(&root)
-            .args(["build", "--quiet", "-p", "meetflow-scheduler", "--bin", "meetflow-scheduler"])
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "meetflow-scheduler",
+                "--bin",
+                "meetflow-scheduler",
+            ])
             .status()
             .expect("run cargo build for meetflow-scheduler");
         assert!(status.success(), "cargo build -p meetflow-scheduler failed");
-        let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+        let target =
+            std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
         target.join("debug").join("meetflow-scheduler")
     })
     .clone()
@@ -158,7 +174,8 @@ pub(crate) fn scheduler_binary() -> PathBuf {
 /// Start `meetflow-scheduler` against `redis_url` with a config file in `dir`.
 pub(crate) fn start_scheduler(redis_url: &str, dir: &std::path::Path) -> Child {
     let config = dir.join(format!("scheduler-{}.yaml", uuid::Uuid::new_v4()));
-    let yaml = format!("redis:\n  url: {redis_url}\n  namespace: {NS}\nops:\n  listen: 127.0.0.1:0\n");
+    let yaml =
+        format!("redis:\n  url: {redis_url}\n  namespace: {NS}\nops:\n  listen: 127.0.0.1:0\n");
     std::fs::write(&config, yaml).unwrap();
     Command::new(scheduler_binary())
         .arg("--config")
