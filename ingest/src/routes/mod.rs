@@ -3,6 +3,9 @@
 pub(crate) mod calendly;
 pub(crate) mod zoom;
 
+#[cfg(test)]
+mod tests;
+
 use std::time::Duration;
 
 use axum::Json;
