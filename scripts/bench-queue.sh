@@ -2,7 +2,8 @@
 # Queue-core benchmark beside BullMQ, same machine, same session, same counts (issue 3).
 #   enqueue 50,000 one by one and in batches of 1,000; drain 50,000 no-op jobs with one worker
 #   process at concurrency 1, 10, 100; enqueue->start latency at 1,000 jobs/s for 30 s; lateness of
-#   20,000 delayed jobs due over 10 s; Redis bytes per waiting job; redis-benchmark on the same Redis.
+#   20,000 delayed jobs due over 10 s; Redis bytes per waiting job; a backlog of 1,000,000 delayed
+#   jobs all due at once, drained by one worker; redis-benchmark on the same Redis.
 # Usage: scripts/bench-queue.sh            (RUNS=3; SKIP_PEERS=1 to skip BullMQ; PORT=6393)
 # Needs: redis-server, redis-benchmark, node + npm (for BullMQ via ../shared/bench/setup.sh).
 set -euo pipefail
@@ -29,6 +30,7 @@ for run in $(seq "$RUNS"); do
 done
 fresh; rec "$B" "$URL" memory 10000 16
 fresh; rec "$B" "$URL" memory 10000 2200
+fresh; rec "$B" "$URL" backlog "${BACKLOG:-1000000}"
 LPUSH=$(redis-benchmark -p "$PORT" -t lpush -n 200000 --csv | awk -F'"' '/LPUSH/ {print $4}')
 if [ -z "${SKIP_PEERS:-}" ]; then
   [ -d /tmp/peerbench/node_modules/bullmq ] || bash "$SHARED/bench/setup.sh" >/dev/null

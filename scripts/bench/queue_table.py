@@ -47,6 +47,10 @@ for label, ours_case, peer_case, field, higher in rows:
 for case in ours:
     if case.startswith("meetflow memory"):
         print(f"| Redis bytes per waiting job ({case.split('memory ')[1]}) | {fmt(med(ours, case, 'bytes_per_job'))} | BullMQ ~240-280 B, 3,122 B with 2.2 KB body (BASELINES.md) | |")
+for case, recs in ours.items():
+    if case.startswith("meetflow backlog"):
+        r = recs[-1]
+        print(f"| backlog: {r['delayed_at_due']:,} delayed jobs due at once | drained in {r['secs']:.1f} s ({r['jobs_per_s']:,.0f} jobs/s), dead {r['dead']}, left {r['left']}, worker alive: {r['worker_alive']} | apalis-redis 1.0: workers die above ~8,000 | |")
 c100 = med(ours, "meetflow throughput concurrency=100 ", "jobs_per_s")
 if redis_ops and c100:
     print(f"\nProcessing at concurrency 100 = {c100:,.0f} jobs/s = {100 * c100 / redis_ops:.1f}% of redis-benchmark LPUSH ({redis_ops:,.0f} ops/s, no pipelining) on the same Redis.")

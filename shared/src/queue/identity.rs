@@ -19,3 +19,16 @@ pub fn process_identity() -> &'static str {
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_identity_names_host_and_pid_and_is_stable_within_a_process() {
+        let id = process_identity();
+        assert!(id.contains(&format!("-{}-", std::process::id())), "{id}");
+        assert_eq!(id, process_identity());
+        assert!(id.len() > 10);
+    }
+}

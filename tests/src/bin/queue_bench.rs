@@ -8,6 +8,7 @@
 //! queue-bench <redis-url> steady RATE SECONDS        (latency producer: stamps wall-clock ms)
 //! queue-bench <redis-url> delayed-producer N SPAN_MS (delays uniform in [0, SPAN_MS))
 //! queue-bench <redis-url> memory N BODY_BYTES         (Redis bytes per waiting job)
+//! queue-bench <redis-url> backlog N                  (N delayed jobs all due at once, drained)
 //! ```
 
 use std::sync::Arc;
@@ -61,6 +62,7 @@ async fn main() -> anyhow::Result<()> {
         Some("steady") => steady(&client, arg(2)?, arg(3)?).await,
         Some("delayed-producer") => delayed_producer(&client, arg(2)?, arg(3)?).await,
         Some("memory") => memory(&client, arg(2)?, arg(3)?).await,
+        Some("backlog") => backlog(client, arg(2)?).await,
         _ => anyhow::bail!("usage: see the module docs of queue_bench.rs"),
     }
 }
@@ -236,6 +238,66 @@ async fn memory(client: &QueueClient, n: u64, body: u64) -> anyhow::Result<()> {
     println!(
         r#"{{"case":"meetflow memory body={body}B N={n}","bytes_per_job":{:.0}}}"#,
         (after.saturating_sub(before)) as f64 / n as f64
+    );
+    Ok(())
+}
+
+/// Puts `n` jobs in the delayed set, all due at the same instant, then drains them with one
+/// worker (concurrency 100) and reports the time and any job that did not finish.
+async fn backlog(client: QueueClient, n: u64) -> anyhow::Result<()> {
+    let due_ms = now_ms() + i64::try_from(n / 40 + 5_000)?;
+    let due =
+        chrono::DateTime::from_timestamp_millis(due_ms).ok_or_else(|| anyhow::anyhow!("time"))?;
+    for _ in 0..n.div_ceil(1000) {
+        let jobs = (0..1000)
+            .map(|_| Ok(job(0)?.run_at(due)))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        client.enqueue_many(QUEUE, jobs).await?;
+    }
+    let before = client.stats(QUEUE).await?;
+    let ran = Arc::new(AtomicUsize::new(0));
+    let r = ran.clone();
+    let handler = move |_: Payload, _: JobContext| {
+        r.fetch_add(1, Ordering::Relaxed);
+        futures::future::ready(Ok(()))
+    };
+    let settings = QueueSettings {
+        concurrency: 100,
+        ..QueueSettings::default()
+    };
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let stopper = stop.clone();
+    let run = tokio::spawn(run_queue(
+        client.clone(),
+        QUEUE,
+        settings,
+        handler,
+        async move { stopper.notified().await },
+    ));
+    tokio::time::sleep(Duration::from_millis(u64::try_from(
+        (due_ms - now_ms()).max(0),
+    )?))
+    .await;
+    let t0 = Instant::now();
+    let target = usize::try_from(before.delayed + before.ready)?;
+    while ran.load(Ordering::Relaxed) < target
+        && !run.is_finished()
+        && t0.elapsed() < Duration::from_secs(600)
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    let worker_alive = !run.is_finished();
+    stop.notify_one();
+    let _ = tokio::time::timeout(Duration::from_secs(10), run).await;
+    let after = client.stats(QUEUE).await?;
+    println!(
+        r#"{{"case":"meetflow backlog N={n}","delayed_at_due":{},"ran":{},"secs":{secs:.2},"jobs_per_s":{:.0},"dead":{},"left":{},"worker_alive":{worker_alive}}}"#,
+        before.delayed,
+        ran.load(Ordering::Relaxed),
+        ran.load(Ordering::Relaxed) as f64 / secs,
+        after.dead,
+        after.ready + after.delayed + after.running + after.retrying,
     );
     Ok(())
 }
