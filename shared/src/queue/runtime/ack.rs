@@ -13,8 +13,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use apalis_core::error::BoxDynError;
-use apalis_core::task::Task;
+use apalis::prelude::{BoxDynError, Task};
 use tokio::sync::{mpsc, oneshot};
 use tower::{Layer, Service};
 

@@ -5,10 +5,9 @@
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use apalis::prelude::{Backend, Task, WorkerContext};
+use apalis_core::backend::BackendConfig;
 use apalis_core::backend::finalize::Ephemeral;
-use apalis_core::backend::{Backend, BackendConfig};
-use apalis_core::task::Task;
-use apalis_core::worker::context::WorkerContext;
 
 use super::ack::{AckLayer, Acker};
 use super::fetch::TaskReceiver;

@@ -5,8 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use apalis_core::task::Task;
-use apalis_core::task::builder::TaskBuilder;
+use apalis::prelude::{Task, TaskBuilder};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 

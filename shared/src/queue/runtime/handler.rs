@@ -8,8 +8,7 @@ use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use apalis_core::error::BoxDynError;
-use apalis_core::task::Task;
+use apalis::prelude::{BoxDynError, Task};
 use futures::FutureExt;
 use serde::de::DeserializeOwned;
 use tower::Service;

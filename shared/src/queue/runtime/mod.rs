@@ -12,7 +12,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use apalis_core::worker::builder::WorkerBuilder;
+use apalis::prelude::{WorkerBuilder, WorkerError};
 use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -82,12 +82,10 @@ where
     maintenance.cancel();
     tracing::info!(queue, "worker stopped");
     result.map_err(|e| match e {
-        apalis_core::error::WorkerError::BackendError(inner) => {
-            match inner.downcast::<QueueError>() {
-                Ok(q) => *q,
-                Err(other) => QueueError::Protocol(other.to_string()),
-            }
-        }
+        WorkerError::BackendError(inner) => match inner.downcast::<QueueError>() {
+            Ok(q) => *q,
+            Err(other) => QueueError::Protocol(other.to_string()),
+        },
         other => QueueError::Protocol(other.to_string()),
     })
 }
