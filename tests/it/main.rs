@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod admin_support;
+mod admin_cli;
 mod bookings_store;
 mod deploy_compose;
 mod fakes_brevo;

@@ -1,0 +1,225 @@
+//! Helpers of the `meetflow-admin` tests: the built binary run as a process against a private
+//! Redis, dead letters made the way production makes them, and `serve` on a free port.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use meetflow_shared::queue::{ErrorClass, JobContext, JobError, NewJob, QueueClient, QueueSettings, run_queue};
+use meetflow_tests::redis::TestRedis;
+use tokio_util::sync::CancellationToken;
+
+/// Namespace of every admin test.
+pub(crate) const NS: &str = "adm";
+
+/// The `meetflow-admin` binary: `MEETFLOW_ADMIN_BIN`, else target/debug/meetflow-admin (which
+/// scripts/test.sh builds before the tests), built here only when missing or older than the
+/// admin or shared sources.
+pub(crate) fn admin_binary() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Some(p) = std::env::var_os("MEETFLOW_ADMIN_BIN") {
+            return PathBuf::from(p);
+        }
+        let root = repo_root();
+        let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+        let bin = target.join("debug").join("meetflow-admin");
+        let built = std::fs::metadata(&bin).and_then(|m| m.modified()).ok();
+        let sources = newest(&root.join("admin")).max(newest(&root.join("shared/src")));
+        if built.is_some_and(|b| sources.is_none_or(|s| s <= b)) {
+            return bin;
+        }
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .current_dir(&root)
+            .args(["build", "--quiet", "-p", "meetflow-admin", "--bin", "meetflow-admin"])
+            .status()
+            .expect("run cargo build for meetflow-admin");
+        assert!(status.success(), "cargo build -p meetflow-admin failed");
+        bin
+    })
+    .clone()
+}
+
+/// Newest modification time of any file under `dir`.
+fn newest(dir: &Path) -> Option<std::time::SystemTime> {
+    let mut best = None;
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        let t = if path.is_dir() { newest(&path) } else { entry.metadata().and_then(|m| m.modified()).ok() };
+        best = best.max(t);
+    }
+    best
+}
+
+pub(crate) fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+pub(crate) fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A private Redis, a queue client on it, and the admin binary pointed at it.
+pub(crate) struct Admin {
+    pub(crate) redis: TestRedis,
+    pub(crate) client: QueueClient,
+}
+
+impl Admin {
+    pub(crate) async fn start() -> Self {
+        let redis = TestRedis::start().await.unwrap();
+        let client = QueueClient::connect(&redis.url(), NS).await.unwrap();
+        Self { redis, client }
+    }
+
+    /// `meetflow-admin` with the environment of a user whose only config is the Redis URL.
+    pub(crate) fn command(&self) -> Command {
+        let mut cmd = Command::new(admin_binary());
+        for (k, _) in std::env::vars_os() {
+            if k.to_string_lossy().starts_with("MEETFLOW") {
+                cmd.env_remove(k);
+            }
+        }
+        cmd.env("MEETFLOW__REDIS__URL", self.redis.url())
+            .env("MEETFLOW__REDIS__NAMESPACE", NS)
+            .env("RUST_LOG", "warn")
+            .env("NO_COLOR", "1");
+        cmd
+    }
+
+    /// Runs the CLI with `args` (stdin closed) and returns its output.
+    pub(crate) async fn cli(&self, args: &[&str]) -> Output {
+        let mut cmd = self.command();
+        cmd.args(args).stdin(Stdio::null());
+        run(cmd).await
+    }
+
+    /// A dead letter stored directly (as ingest does for a body it cannot parse).
+    pub(crate) async fn bury(&self, queue: &str, id: &str, payload: &serde_json::Value, class: ErrorClass, reason: &str) {
+        let job = NewJob::json(payload).unwrap().with_id(id);
+        assert!(self.client.bury(queue, job, class, reason).await.unwrap().is_created());
+    }
+
+    /// Dead letters that went through every attempt of a real worker: each attempt fails with a
+    /// provider error and the last one is rejected for good.
+    pub(crate) async fn kill_through_worker(&self, queue: &str, jobs: Vec<(String, serde_json::Value)>) {
+        let n = jobs.len() as u64;
+        for (id, payload) in jobs {
+            let job = NewJob::json(&payload).unwrap().with_id(id).max_attempts(3);
+            self.client.enqueue(queue, job).await.unwrap();
+        }
+        let settings = QueueSettings {
+            concurrency: 4,
+            backoff_base: Duration::from_millis(10),
+            backoff_cap: Duration::from_millis(40),
+            ..QueueSettings::default()
+        };
+        let stop = CancellationToken::new();
+        let signal = stop.clone();
+        let client = self.client.clone();
+        let q = queue.to_owned();
+        let handler = |_p: serde_json::Value, ctx: JobContext| async move {
+            if ctx.attempt < ctx.max_attempts {
+                Err(JobError::retry(
+                    ErrorClass::ProviderServer,
+                    format!("engagelab: HTTP 500 code 1000 internal error (attempt {})", ctx.attempt),
+                ))
+            } else {
+                Err(JobError::permanent(
+                    ErrorClass::ProviderRejected,
+                    "engagelab: HTTP 400 code 4001 template not found for +14155550132",
+                ))
+            }
+        };
+        let worker = tokio::spawn(async move { run_queue(client, &q, settings, handler, signal.cancelled_owned()).await });
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.client.dead_letters().count(Some(queue)).await.unwrap() < n {
+            assert!(Instant::now() < deadline, "jobs did not die in time");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        stop.cancel();
+        tokio::time::timeout(Duration::from_secs(20), worker).await.unwrap().unwrap().unwrap();
+    }
+}
+
+/// Runs `cmd` to completion without blocking the test's runtime (servers in it keep serving).
+pub(crate) async fn run(cmd: Command) -> Output {
+    tokio::process::Command::from(cmd).output().await.unwrap()
+}
+
+/// Stdout of a successful run (panics with stderr otherwise).
+pub(crate) fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+/// A running `meetflow-admin serve` (SIGTERM and wait on drop).
+pub(crate) struct Served {
+    pub(crate) child: Child,
+    pub(crate) base: String,
+    pub(crate) ops: u16,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        terminate(&mut self.child);
+    }
+}
+
+/// SIGTERM, then wait (SIGKILL after 10 s).
+pub(crate) fn terminate(child: &mut Child) {
+    let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Waits until `port` on loopback accepts connections.
+pub(crate) async fn wait_port(port: u16, child: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("process exited early: {status}");
+        }
+        assert!(Instant::now() < deadline, "port {port} never opened");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+impl Admin {
+    /// `meetflow-admin serve` on a free loopback port with `token`.
+    pub(crate) async fn serve(&self, token: Option<&str>) -> Served {
+        let (port, ops) = (free_port(), free_port());
+        let mut cmd = self.command();
+        cmd.arg("serve")
+            .env("MEETFLOW__ADMIN__LISTEN", format!("127.0.0.1:{port}"))
+            .env("MEETFLOW__OPS__LISTEN", format!("127.0.0.1:{ops}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some(t) = token {
+            cmd.env("MEETFLOW__ADMIN__TOKEN", t);
+        }
+        let mut child = cmd.spawn().unwrap();
+        wait_port(port, &mut child).await;
+        Served { child, base: format!("http://127.0.0.1:{port}"), ops }
+    }
+}
