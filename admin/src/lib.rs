@@ -59,6 +59,12 @@ pub enum Command {
     Serve(commands::serve::ServeCommand),
     /// Brevo- and EngageLab-compatible endpoints that record each call (local runs).
     Sandbox(commands::sandbox::SandboxCommand),
+    /// Calendly setup: webhook subscription (with its signing key), event types to map.
+    #[command(subcommand)]
+    Calendly(commands::calendly::CalendlyCommand),
+    /// Zoom setup: check the Server-to-Server app; print the webhook URL and events to enable.
+    #[command(subcommand)]
+    Zoom(commands::zoom::ZoomCommand),
 }
 
 /// What every command gets: how to load the settings.
@@ -88,6 +94,8 @@ pub async fn run(cli: Cli, out: &mut Out) -> anyhow::Result<()> {
         Command::SendTestWebhook(cmd) => cmd.run(&ctx, out).await,
         Command::Serve(cmd) => cmd.run(&ctx, out).await,
         Command::Sandbox(cmd) => cmd.run(&ctx, out).await,
+        Command::Calendly(cmd) => cmd.run(&ctx, out).await,
+        Command::Zoom(cmd) => cmd.run(&ctx, out).await,
     }
 }
 

@@ -1,5 +1,6 @@
 //! One module per verb family of `meetflow-admin`; each exposes a clap type with `run`.
 
+pub mod calendly;
 pub mod config;
 pub mod dlq;
 pub mod dlq_bulk;
@@ -9,3 +10,4 @@ pub mod sandbox;
 pub mod send_test_webhook;
 pub mod serve;
 pub mod webhook_samples;
+pub mod zoom;

@@ -1,0 +1,178 @@
+//! `meetflow-admin zoom check`: proves the Zoom Server-to-Server OAuth app works before any
+//! webhook arrives, and says how to finish the setup in Zoom's Marketplace.
+//!
+//! It asks Zoom for a fresh token with `connectors.zoom.account_id/client_id/client_secret`
+//! (through the same [`ZoomAuth`] the worker uses), calls one cheap endpoint (`GET /users/me`),
+//! then prints the webhook URL to configure in the app and the events to enable. The token is
+//! cached under a key of its own and deleted afterwards, so a token the workers already hold can
+//! neither hide bad credentials nor be disturbed. Zoom's refusal is reported with its reason
+//! (`Invalid client_id or client_secret`, `Account does not exist`, ...) on one line.
+
+use std::time::Duration;
+
+use anyhow::{Context as _, anyhow, bail};
+use clap::{Args, Subcommand};
+use meetflow_shared::domain::redact;
+use meetflow_shared::providers::ProviderError;
+use meetflow_shared::providers::zoom_api::{ZoomAuth, ZoomClient, ZoomCredentials};
+use meetflow_shared::queue::Keys;
+use secrecy::SecretString;
+
+use super::send_test_webhook::default_url;
+use crate::backend::Backend;
+use crate::{Ctx, Out};
+
+/// Bound on each Zoom call.
+const CALL_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The webhook events meetflow handles; enable these in the Zoom app's Event Subscriptions.
+pub const ZOOM_EVENTS: [&str; 6] = [
+    "meeting.ended",
+    "meeting.participant_joined",
+    "webinar.participant_joined",
+    "webinar.registration_created",
+    "recording.completed",
+    "endpoint.url_validation",
+];
+
+/// `meetflow-admin zoom ...`.
+#[derive(Debug, Subcommand)]
+pub enum ZoomCommand {
+    /// Check the Server-to-Server OAuth credentials (token + GET /users/me); print the webhook
+    /// URL and the events to enable in the Zoom app.
+    Check(CheckArgs),
+}
+
+/// `zoom check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The public URL of meetflow-ingest's Zoom route (default: derived from ingest.listen).
+    #[arg(long)]
+    pub url: Option<String>,
+}
+
+impl ZoomCommand {
+    /// Runs the command.
+    pub async fn run(self, ctx: &Ctx, out: &mut Out) -> anyhow::Result<()> {
+        match self {
+            Self::Check(args) => check(ctx, args, out).await,
+        }
+    }
+}
+
+/// A configured secret, or a line naming the key and its environment variable.
+fn required(value: Option<&SecretString>, key: &str, env: &str) -> anyhow::Result<SecretString> {
+    value
+        .cloned()
+        .ok_or_else(|| anyhow!("connectors.zoom.{key} is not set ({env}); copy it from the Server-to-Server OAuth app's App Credentials page"))
+}
+
+async fn check(ctx: &Ctx, args: CheckArgs, out: &mut Out) -> anyhow::Result<()> {
+    let settings = ctx.settings()?;
+    let z = &settings.connectors.zoom;
+    let credentials = ZoomCredentials {
+        account_id: required(z.account_id.as_ref(), "account_id", "ZOOM_ACCOUNT_ID")?,
+        client_id: required(z.client_id.as_ref(), "client_id", "ZOOM_CLIENT_ID")?,
+        client_secret: required(
+            z.client_secret.as_ref(),
+            "client_secret",
+            "ZOOM_CLIENT_SECRET",
+        )?,
+    };
+    let oauth = reqwest::Url::parse(&z.oauth_base_url)
+        .context("connectors.zoom.oauth_base_url is not a URL")?;
+    let api = reqwest::Url::parse(&z.api_base_url)
+        .context("connectors.zoom.api_base_url is not a URL")?;
+    let redis = Backend::client(&settings)
+        .await
+        .context("zoom check keeps the token in Redis, as the worker does")?;
+    // A key of its own: a token cached by the workers must not make bad credentials look good.
+    let keys = Keys::new(&format!(
+        "{}:zoom-check:{}",
+        settings.redis.namespace,
+        uuid::Uuid::new_v4().simple()
+    ));
+    let auth =
+        ZoomAuth::new(oauth, &credentials, redis.redis(), &keys, CALL_TIMEOUT).map_err(explain)?;
+    let token = auth.token().await.map_err(explain)?;
+    let me = ZoomClient::new(api, auth.clone()).users_me().await;
+    // Best effort: the key would expire on its own a minute before the token does.
+    let _ = auth.invalidate(&token).await;
+    let me = me.map_err(explain)?;
+    writeln!(
+        out,
+        "OK: Zoom accepted the Server-to-Server credentials (account {}, acting as user {} {})",
+        if me.account_id.is_empty() {
+            "-"
+        } else {
+            &me.account_id
+        },
+        me.id,
+        redact::email(&me.email)
+    )?;
+    let url = match args.url {
+        Some(u) => {
+            let parsed = reqwest::Url::parse(&u)
+                .ok()
+                .filter(|p| matches!(p.scheme(), "http" | "https") && p.host().is_some());
+            if parsed.is_none() {
+                bail!("--url {u:?} is not an http(s) URL");
+            }
+            if !u.trim_end_matches('/').ends_with("/webhooks/zoom") {
+                writeln!(
+                    out,
+                    "note: meetflow-ingest receives Zoom deliveries on /webhooks/zoom; {u} does not end with it"
+                )?;
+            }
+            u
+        }
+        None => {
+            let u = default_url(settings.ingest.listen, "zoom");
+            writeln!(
+                out,
+                "note: {u} is derived from ingest.listen; Zoom needs the public https address that reaches it (pass --url)"
+            )?;
+            u
+        }
+    };
+    writeln!(
+        out,
+        "\nIn the Zoom app (Marketplace > your app > Features > Access > Event Subscriptions):\n  Event notification endpoint URL: {url}\n  Events to enable:"
+    )?;
+    for e in ZOOM_EVENTS {
+        writeln!(out, "    {e}")?;
+    }
+    let secret = if z.webhook_secret.is_some() {
+        "set"
+    } else {
+        "NOT SET: copy the app's Secret Token into ZOOM_WEBHOOK_SECRET before validating the URL"
+    };
+    writeln!(
+        out,
+        "  Secret Token -> connectors.zoom.webhook_secret (ZOOM_WEBHOOK_SECRET): {secret}"
+    )?;
+    Ok(())
+}
+
+/// A Zoom failure as one line with Zoom's own reason.
+fn explain(e: ProviderError) -> anyhow::Error {
+    let status = e.status.map_or_else(String::new, |s| format!("HTTP {s}"));
+    let code = e
+        .code
+        .as_deref()
+        .map_or_else(String::new, |c| format!(", {c}"));
+    let why = if e.message.is_empty() {
+        "no reason given".to_owned()
+    } else {
+        e.message.clone()
+    };
+    match (e.operation, e.status) {
+        ("fetch access token", Some(_)) => anyhow!(
+            "Zoom rejected the Server-to-Server credentials: {why} ({status}{code}); check connectors.zoom.account_id, client_id and client_secret, and that the app is activated"
+        ),
+        ("users me", Some(400 | 401 | 403)) => anyhow!(
+            "Zoom issued a token but refused GET /users/me: {why} ({status}{code}); the app may lack a user read scope (user:read:user:admin)"
+        ),
+        _ => anyhow!(e),
+    }
+}
