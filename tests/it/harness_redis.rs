@@ -136,3 +136,60 @@ async fn harness_redis_extra_args_are_applied() {
         .unwrap();
     assert_eq!(got[1], (8 * 1024 * 1024).to_string());
 }
+
+#[tokio::test]
+async fn harness_redis_watchdog_kills_orphans() {
+    // A child process that starts a server and then dies without running Drop: its
+    // server must not outlive it.
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new(exe)
+        .args([
+            "--exact",
+            "harness_redis::orphan_helper",
+            "--ignored",
+            "--nocapture",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let port: u16 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("ORPHAN_PORT="))
+        .unwrap_or_else(|| panic!("helper printed no port: {text}"))
+        .trim()
+        .parse()
+        .unwrap();
+    let dir = std::path::PathBuf::from(
+        text.lines()
+            .find_map(|l| l.strip_prefix("ORPHAN_DIR="))
+            .unwrap()
+            .trim(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while dir.exists() {
+        assert!(Instant::now() < deadline, "orphan's data dir not removed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_ok()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "orphaned redis-server still answers on {port}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Run only by `harness_redis_watchdog_kills_orphans`: start a server, then exit the
+/// process without dropping it.
+#[tokio::test]
+#[ignore = "helper process for harness_redis_watchdog_kills_orphans"]
+async fn orphan_helper() {
+    let r = TestRedis::start().await.unwrap();
+    println!("ORPHAN_PORT={}", r.port());
+    println!("ORPHAN_DIR={}", r.data_dir().display());
+    std::mem::forget(r);
+    std::process::exit(0);
+}

@@ -54,6 +54,8 @@ impl TestRedisOptions {
 #[derive(Debug)]
 pub struct TestRedis {
     child: Option<Child>,
+    /// Kills the server if the test process dies without running `Drop` (nextest timeout).
+    watchdog: Option<Child>,
     port: u16,
     dir: PathBuf,
     opts: TestRedisOptions,
@@ -71,6 +73,7 @@ impl TestRedis {
         std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
         let mut me = Self {
             child: None,
+            watchdog: None,
             port: 0,
             dir,
             opts,
@@ -130,6 +133,7 @@ impl TestRedis {
     /// SIGKILL the server and wait until the process is gone. Data not yet in the AOF is
     /// lost, exactly as in a crash. The data directory is kept for [`Self::restart`].
     pub fn kill9(&mut self) -> anyhow::Result<()> {
+        self.stop_watchdog();
         if let Some(mut child) = self.child.take() {
             // std's Child::kill sends SIGKILL on Unix.
             child.kill().context("SIGKILL redis-server")?;
@@ -152,6 +156,7 @@ impl TestRedis {
                 && child.try_wait().context("poll redis-server")?.is_some()
             {
                 self.child = None;
+                self.stop_watchdog();
                 return Ok(());
             }
             tokio::time::sleep(POLL).await;
@@ -232,6 +237,8 @@ impl TestRedis {
             .stderr(Stdio::null())
             .spawn()
             .context("cannot run `redis-server`: is it installed and on PATH? (apt-get install redis-server)")?;
+        self.stop_watchdog();
+        self.watchdog = spawn_watchdog(child.id(), &self.dir);
         self.child = Some(child);
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
@@ -239,6 +246,7 @@ impl TestRedis {
                 && let Some(status) = child.try_wait().context("poll redis-server")?
             {
                 self.child = None;
+                self.stop_watchdog();
                 bail!(
                     "redis-server on port {} exited early ({status}); log tail:\n{}",
                     self.port,
@@ -262,6 +270,13 @@ impl TestRedis {
         }
     }
 
+    fn stop_watchdog(&mut self) {
+        if let Some(mut w) = self.watchdog.take() {
+            let _ = w.kill();
+            let _ = w.wait();
+        }
+    }
+
     fn log_tail(&self) -> String {
         let log = std::fs::read_to_string(self.dir.join("redis.log")).unwrap_or_default();
         let lines: Vec<&str> = log.lines().collect();
@@ -271,12 +286,35 @@ impl TestRedis {
 
 impl Drop for TestRedis {
     fn drop(&mut self) {
+        self.stop_watchdog();
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// A `sh` loop that SIGKILLs `redis_pid` and deletes `dir` once this process is gone, so
+/// a test killed by a timeout leaves no orphaned server behind. Best effort: `None` if
+/// `sh` is missing.
+fn spawn_watchdog(redis_pid: u32, dir: &Path) -> Option<Child> {
+    let script = r#"while kill -0 "$0" 2>/dev/null; do sleep 0.5; done
+kill -9 "$1" 2>/dev/null; sleep 0.2; rm -rf "$2""#;
+    let args = [
+        std::process::id().to_string(),
+        redis_pid.to_string(),
+        dir.display().to_string(),
+    ];
+    Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()
 }
 
 /// Ask the OS for a free port on 127.0.0.1 (released immediately; callers retry on a race).
