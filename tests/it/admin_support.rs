@@ -7,7 +7,9 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use meetflow_shared::queue::{ErrorClass, JobContext, JobError, NewJob, QueueClient, QueueSettings, run_queue};
+use meetflow_shared::queue::{
+    ErrorClass, JobContext, JobError, NewJob, QueueClient, QueueSettings, run_queue,
+};
 use meetflow_tests::redis::TestRedis;
 use tokio_util::sync::CancellationToken;
 
@@ -24,7 +26,8 @@ pub(crate) fn admin_binary() -> PathBuf {
             return PathBuf::from(p);
         }
         let root = repo_root();
-        let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+        let target =
+            std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
         let bin = target.join("debug").join("meetflow-admin");
         let built = std::fs::metadata(&bin).and_then(|m| m.modified()).ok();
         let sources = newest(&root.join("admin")).max(newest(&root.join("shared/src")));
@@ -34,7 +37,14 @@ pub(crate) fn admin_binary() -> PathBuf {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
             .current_dir(&root)
-            .args(["build", "--quiet", "-p", "meetflow-admin", "--bin", "meetflow-admin"])
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "meetflow-admin",
+                "--bin",
+                "meetflow-admin",
+            ])
             .status()
             .expect("run cargo build for meetflow-admin");
         assert!(status.success(), "cargo build -p meetflow-admin failed");
@@ -48,18 +58,29 @@ fn newest(dir: &Path) -> Option<std::time::SystemTime> {
     let mut best = None;
     for entry in std::fs::read_dir(dir).ok()?.flatten() {
         let path = entry.path();
-        let t = if path.is_dir() { newest(&path) } else { entry.metadata().and_then(|m| m.modified()).ok() };
+        let t = if path.is_dir() {
+            newest(&path)
+        } else {
+            entry.metadata().and_then(|m| m.modified()).ok()
+        };
         best = best.max(t);
     }
     best
 }
 
 pub(crate) fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 pub(crate) fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A private Redis, a queue client on it, and the admin binary pointed at it.
@@ -98,14 +119,31 @@ impl Admin {
     }
 
     /// A dead letter stored directly (as ingest does for a body it cannot parse).
-    pub(crate) async fn bury(&self, queue: &str, id: &str, payload: &serde_json::Value, class: ErrorClass, reason: &str) {
+    pub(crate) async fn bury(
+        &self,
+        queue: &str,
+        id: &str,
+        payload: &serde_json::Value,
+        class: ErrorClass,
+        reason: &str,
+    ) {
         let job = NewJob::json(payload).unwrap().with_id(id);
-        assert!(self.client.bury(queue, job, class, reason).await.unwrap().is_created());
+        assert!(
+            self.client
+                .bury(queue, job, class, reason)
+                .await
+                .unwrap()
+                .is_created()
+        );
     }
 
     /// Dead letters that went through every attempt of a real worker: each attempt fails with a
     /// provider error and the last one is rejected for good.
-    pub(crate) async fn kill_through_worker(&self, queue: &str, jobs: Vec<(String, serde_json::Value)>) {
+    pub(crate) async fn kill_through_worker(
+        &self,
+        queue: &str,
+        jobs: Vec<(String, serde_json::Value)>,
+    ) {
         let n = jobs.len() as u64;
         for (id, payload) in jobs {
             let job = NewJob::json(&payload).unwrap().with_id(id).max_attempts(3);
@@ -125,7 +163,10 @@ impl Admin {
             if ctx.attempt < ctx.max_attempts {
                 Err(JobError::retry(
                     ErrorClass::ProviderServer,
-                    format!("engagelab: HTTP 500 code 1000 internal error (attempt {})", ctx.attempt),
+                    format!(
+                        "engagelab: HTTP 500 code 1000 internal error (attempt {})",
+                        ctx.attempt
+                    ),
                 ))
             } else {
                 Err(JobError::permanent(
@@ -134,14 +175,20 @@ impl Admin {
                 ))
             }
         };
-        let worker = tokio::spawn(async move { run_queue(client, &q, settings, handler, signal.cancelled_owned()).await });
+        let worker = tokio::spawn(async move {
+            run_queue(client, &q, settings, handler, signal.cancelled_owned()).await
+        });
         let deadline = Instant::now() + Duration::from_secs(20);
         while self.client.dead_letters().count(Some(queue)).await.unwrap() < n {
             assert!(Instant::now() < deadline, "jobs did not die in time");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         stop.cancel();
-        tokio::time::timeout(Duration::from_secs(20), worker).await.unwrap().unwrap().unwrap();
+        tokio::time::timeout(Duration::from_secs(20), worker)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
     }
 }
 
@@ -177,7 +224,10 @@ impl Drop for Served {
 
 /// SIGTERM, then wait (SIGKILL after 10 s).
 pub(crate) fn terminate(child: &mut Child) {
-    let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
         if let Ok(Some(_)) = child.try_wait() {
@@ -193,7 +243,10 @@ pub(crate) fn terminate(child: &mut Child) {
 pub(crate) async fn wait_port(port: u16, child: &mut Child) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
             return;
         }
         if let Ok(Some(status)) = child.try_wait() {
@@ -220,6 +273,10 @@ impl Admin {
         }
         let mut child = cmd.spawn().unwrap();
         wait_port(port, &mut child).await;
-        Served { child, base: format!("http://127.0.0.1:{port}"), ops }
+        Served {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            ops,
+        }
     }
 }
