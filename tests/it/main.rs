@@ -26,3 +26,8 @@ mod scheduler_due;
 mod scheduler_process;
 mod scheduler_reconcile;
 mod scheduler_support;
+mod security_admin;
+mod security_http;
+mod security_parsers;
+mod security_signatures;
+mod security_support;

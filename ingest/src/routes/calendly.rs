@@ -6,7 +6,7 @@ use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use meetflow_shared::events::Provider;
 
-use super::{now_unix, read_body, stored};
+use super::{now_unix, read_body, single_header, stored};
 use crate::error::IngestError;
 use crate::intake::Reading;
 use crate::metrics;
@@ -25,10 +25,8 @@ async fn handle(state: &AppState, request: Request) -> Result<Response, IngestEr
     let s = state.inner();
     let (parts, body) = request.into_parts();
     let body = read_body(&parts.headers, body, s.max_body_bytes, s.limits.body_read).await?;
-    let header = parts.headers.get(CALENDLY_HEADER).map(|v| v.as_bytes());
-    let verified = s
-        .calendly
-        .verify(header, body, now_unix())
+    let verified = single_header(&parts.headers, CALENDLY_HEADER)
+        .and_then(|header| s.calendly.verify(header, body, now_unix()))
         .inspect_err(|e| {
             metrics::signature_failure(Provider::Calendly, e.reason());
             tracing::debug!(reason = e.reason(), "Calendly signature rejected");

@@ -18,6 +18,7 @@ use serde_json::json;
 
 use crate::error::IngestError;
 use crate::intake::Outcome;
+use crate::signature::SignatureError;
 
 /// Reads the whole body, refusing more than `max` bytes (first by Content-Length, without reading
 /// anything, then while streaming) and giving up after `timeout`.
@@ -41,6 +42,21 @@ pub(crate) async fn read_body(
         Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err(IngestError::TooLarge),
         Ok(Err(_)) => Err(IngestError::BodyRead),
     }
+}
+
+/// The value of a signature header that must appear at most once. Two copies are ambiguous (a proxy
+/// in front may check one and we the other), so a repeated header is malformed, whatever the
+/// copies hold.
+pub(crate) fn single_header<'a>(
+    headers: &'a HeaderMap,
+    name: &str,
+) -> Result<Option<&'a [u8]>, SignatureError> {
+    let mut values = headers.get_all(name).iter();
+    let first = values.next().map(|v| v.as_bytes());
+    if values.next().is_some() {
+        return Err(SignatureError::Malformed("signature header repeated"));
+    }
+    Ok(first)
 }
 
 /// The 200 answer for a stored (or already stored) delivery.

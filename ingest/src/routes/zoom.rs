@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use meetflow_shared::events::{EventError, Provider, zoom};
 use serde_json::json;
 
-use super::{now_unix, read_body, stored};
+use super::{now_unix, read_body, single_header, stored};
 use crate::error::IngestError;
 use crate::intake::Reading;
 use crate::metrics;
@@ -28,17 +28,9 @@ async fn handle(state: &AppState, request: Request) -> Result<Response, IngestEr
     let s = state.inner();
     let (parts, body) = request.into_parts();
     let body = read_body(&parts.headers, body, s.max_body_bytes, s.limits.body_read).await?;
-    let signature = parts
-        .headers
-        .get(ZOOM_SIGNATURE_HEADER)
-        .map(|v| v.as_bytes());
-    let timestamp = parts
-        .headers
-        .get(ZOOM_TIMESTAMP_HEADER)
-        .map(|v| v.as_bytes());
-    let verified = s
-        .zoom
-        .verify(signature, timestamp, body, now_unix())
+    let verified = single_header(&parts.headers, ZOOM_SIGNATURE_HEADER)
+        .and_then(|sig| Ok((sig, single_header(&parts.headers, ZOOM_TIMESTAMP_HEADER)?)))
+        .and_then(|(sig, ts)| s.zoom.verify(sig, ts, body, now_unix()))
         .inspect_err(|e| {
             metrics::signature_failure(Provider::Zoom, e.reason());
             tracing::debug!(reason = e.reason(), "Zoom signature rejected");
