@@ -44,6 +44,8 @@ async fn a_booking_plans_the_24h_and_1h_reminders_and_the_follow_up_at_their_tim
     assert_eq!(stored.status, BookingStatus::Active);
     assert_eq!(stored.start, Some(at(start)));
     assert_eq!(stored.name.as_deref(), Some("Léa Müller-Øster 🙂"));
+    assert_eq!(stored.invitee_uri.as_deref(), Some(b.invitee_uri.as_str()));
+    assert_eq!(stored.event_type.as_deref(), Some(b.event_type.as_str()));
     assert_eq!(stored.reminders.len(), 3);
     assert!(
         stored
@@ -223,7 +225,7 @@ async fn reschedule_with_the_cancel_first_ends_with_only_the_new_reminders() {
 
     assert_only_new_reminders(&f, &key(&old), &key(&new)).await;
     let old_b = f.bookings.get(&key(&old)).await.unwrap().unwrap();
-    assert_eq!(old_b.new_invitee.as_deref(), Some(new.invitee_uri.as_str()));
+    assert_eq!(old_b.rescheduled_to, Some(key(&new)));
 }
 
 #[tokio::test]
@@ -351,4 +353,21 @@ async fn booking_keys_expire_after_their_useful_life() {
     // follow-up due end + 30 min, + 6 h max lateness, + 7 days retention
     let want = start + 30 * MIN + 30 * MIN + 6 * HOUR + 7 * 24 * HOUR;
     assert_eq!(expire_at, want);
+}
+
+#[tokio::test]
+async fn a_booking_hash_stays_a_compact_listpack() {
+    let f = fixture().await;
+    let mut b = facts(now_ms() + 48 * HOUR);
+    b.event_type =
+        "https://api.calendly.com/event_types/2b6c1f0a-7d3e-4c8b-9f21-5a4e8d0c6b13".into();
+    f.bookings.booked(&b).await.unwrap();
+    let mut conn = f.client.redis();
+    let encoding: String = redis::cmd("OBJECT")
+        .arg("ENCODING")
+        .arg(f.client.keys().booking(key(&b).as_str()))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(encoding, "listpack", "every stored value fits in 64 bytes");
 }

@@ -165,10 +165,10 @@ pub struct Booking {
     pub event_type: Option<String>,
     /// Event name.
     pub event_name: Option<String>,
-    /// The old invitee, when this booking is the new half of a reschedule.
-    pub old_invitee: Option<String>,
-    /// The new invitee, when this booking was rescheduled.
-    pub new_invitee: Option<String>,
+    /// The booking this one replaced, when it is the new half of a reschedule.
+    pub rescheduled_from: Option<BookingKey>,
+    /// The booking that replaced this one, when it was rescheduled (and the cancel said so).
+    pub rescheduled_to: Option<BookingKey>,
     /// Last change.
     pub updated_at: Option<DateTime<Utc>>,
     /// Incremented on every change.

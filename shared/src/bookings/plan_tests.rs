@@ -32,8 +32,8 @@ fn booking(
         email: None,
         event_type: None,
         event_name: None,
-        old_invitee: None,
-        new_invitee: None,
+        rescheduled_from: None,
+        rescheduled_to: None,
         updated_at: None,
         version: 1,
         reminders: reminders

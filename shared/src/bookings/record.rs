@@ -1,4 +1,15 @@
-//! The booking hash on the wire: field names and parsing into [`Booking`].
+//! The booking hash on the wire: field names, a compact encoding of Calendly URIs, and parsing
+//! into [`Booking`].
+//!
+//! Redis keeps a small hash as one compact listpack only while every value is at most
+//! `hash-max-listpack-value` (64) bytes; one longer value turns it into a real hash table, about
+//! 2.5 times the memory. Calendly URIs are longer, so the hash stores them shortened:
+//! - `invitee_uri` `https://api.calendly.com/scheduled_events/<event>/invitees/<booking key>`
+//!   is stored as `~<event>` (the rest is the key itself);
+//! - `event_type` `https://api.calendly.com/event_types/<uuid>` as `~<uuid>`;
+//! - the reschedule links as booking keys (`old_key`, `new_key`).
+//!
+//! Any other value is stored as is.
 
 use std::collections::HashMap;
 
@@ -13,27 +24,68 @@ pub(super) const STATUS: &str = "status";
 /// Prefix of the reminder record fields (`r:<kind>`).
 pub(super) const REMINDER_PREFIX: &str = "r:";
 
+const SCHEDULED_EVENTS: &str = "https://api.calendly.com/scheduled_events/";
+const EVENT_TYPES: &str = "https://api.calendly.com/event_types/";
+const PACKED: char = '~';
+
+/// `invitee_uri` as stored for booking `key`.
+pub(super) fn pack_invitee_uri(uri: &str, key: &BookingKey) -> String {
+    let event = uri
+        .strip_prefix(SCHEDULED_EVENTS)
+        .and_then(|rest| rest.strip_suffix(key.as_str()))
+        .and_then(|rest| rest.strip_suffix("/invitees/"))
+        .filter(|event| !event.is_empty() && !event.contains('/'));
+    match event {
+        Some(event) => format!("{PACKED}{event}"),
+        None => uri.to_owned(),
+    }
+}
+
+fn unpack_invitee_uri(stored: String, key: &BookingKey) -> String {
+    match stored.strip_prefix(PACKED) {
+        Some(event) => format!("{SCHEDULED_EVENTS}{event}/invitees/{key}"),
+        None => stored,
+    }
+}
+
+fn pack_prefixed(value: &str, prefix: &str) -> String {
+    match value.strip_prefix(prefix) {
+        Some(rest) if !rest.is_empty() => format!("{PACKED}{rest}"),
+        _ => value.to_owned(),
+    }
+}
+
+fn unpack_prefixed(stored: String, prefix: &str) -> String {
+    match stored.strip_prefix(PACKED) {
+        Some(rest) => format!("{prefix}{rest}"),
+        None => stored,
+    }
+}
+
 /// The booking fields written by `booked`, as (field, value) pairs; absent values are omitted.
-pub(super) fn booking_fields(facts: &BookingFacts) -> Vec<(&'static str, String)> {
+pub(super) fn booking_fields(
+    facts: &BookingFacts,
+    key: &BookingKey,
+) -> Vec<(&'static str, String)> {
     let mut out = vec![
         ("start_ms", facts.start.timestamp_millis().to_string()),
         ("end_ms", facts.end.timestamp_millis().to_string()),
-        ("invitee_uri", facts.invitee_uri.clone()),
+        ("invitee_uri", pack_invitee_uri(&facts.invitee_uri, key)),
         ("name", facts.name.clone()),
         ("email", facts.email.clone()),
-        ("event_type", facts.event_type.clone()),
+        ("event_type", pack_prefixed(&facts.event_type, EVENT_TYPES)),
         ("event_name", facts.event_name.clone()),
     ];
+    let old_key = facts
+        .old_invitee
+        .as_deref()
+        .map(|uri| BookingKey::from_invitee_uri(uri).as_str().to_owned());
     let optional = [
-        ("timezone", &facts.timezone),
-        ("phone", &facts.phone),
-        ("old_invitee", &facts.old_invitee),
+        ("timezone", facts.timezone.clone()),
+        ("phone", facts.phone.clone()),
+        ("old_key", old_key),
     ];
-    out.extend(
-        optional
-            .into_iter()
-            .filter_map(|(f, v)| v.clone().map(|v| (f, v))),
-    );
+    out.extend(optional.into_iter().filter_map(|(f, v)| v.map(|v| (f, v))));
     out
 }
 
@@ -74,15 +126,42 @@ pub(super) fn parse_booking(key: &BookingKey, mut f: HashMap<String, String>) ->
         end: ms_time(f.get("end_ms")),
         updated_at: ms_time(f.get("updated_at")),
         version: f.get("version").and_then(|v| v.parse().ok()).unwrap_or(0),
-        invitee_uri: f.remove("invitee_uri"),
+        invitee_uri: f.remove("invitee_uri").map(|v| unpack_invitee_uri(v, key)),
         timezone: f.remove("timezone"),
         phone: f.remove("phone"),
         name: f.remove("name"),
         email: f.remove("email"),
-        event_type: f.remove("event_type"),
+        event_type: f
+            .remove("event_type")
+            .map(|v| unpack_prefixed(v, EVENT_TYPES)),
         event_name: f.remove("event_name"),
-        old_invitee: f.remove("old_invitee"),
-        new_invitee: f.remove("new_invitee"),
+        rescheduled_from: f.remove("old_key").and_then(|k| BookingKey::parse(&k)),
+        rescheduled_to: f.remove("new_key").and_then(|k| BookingKey::parse(&k)),
         reminders,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn calendly_uris_are_stored_short_and_read_back_whole() {
+        let uri = "https://api.calendly.com/scheduled_events/5f443a67-564e-4e90-a900-b0e92c02ec25/invitees/9cbca8f8-c422-48fb-8fd7-60a8d1bc5c6e";
+        let key = BookingKey::from_invitee_uri(uri);
+        let packed = pack_invitee_uri(uri, &key);
+        assert_eq!(packed, "~5f443a67-564e-4e90-a900-b0e92c02ec25");
+        assert_eq!(unpack_invitee_uri(packed, &key), uri);
+        let other = "https://example.com/x/invitees/abc";
+        let k2 = BookingKey::from_invitee_uri(other);
+        assert_eq!(unpack_invitee_uri(pack_invitee_uri(other, &k2), &k2), other);
+        let et = "https://api.calendly.com/event_types/2b6c1f0a-7d3e-4c8b-9f21-5a4e8d0c6b13";
+        assert!(pack_prefixed(et, EVENT_TYPES).len() <= 64);
+        assert_eq!(
+            unpack_prefixed(pack_prefixed(et, EVENT_TYPES), EVENT_TYPES),
+            et
+        );
+        assert_eq!(pack_prefixed("Discovery", EVENT_TYPES), "Discovery");
+    }
 }

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use metrics::counter;
 use redis::AsyncCommands;
 
-use super::record::{booking_fields, parse_booking};
+use super::record::{booking_fields, pack_invitee_uri, parse_booking};
 use super::scripts::{BOOKED, CANCELED, NO_SHOW};
 use super::{
     Booking, BookingChange, BookingError, BookingFacts, BookingKey, BookingStatus, Bookings,
@@ -53,7 +53,7 @@ impl Bookings {
             .old_invitee
             .as_deref()
             .map(BookingKey::from_invitee_uri);
-        let fields = booking_fields(facts);
+        let fields = booking_fields(facts, &key);
 
         let mut inv = BOOKED.prepare_invoke();
         inv.key(self.keys.booking(&key))
@@ -67,7 +67,7 @@ impl Bookings {
             .arg(last_useful.saturating_add(RETENTION_MS))
             .arg(now.saturating_add(RETENTION_MS))
             .arg(old.as_ref().map_or("", BookingKey::as_str))
-            .arg(&facts.invitee_uri)
+            .arg(key.as_str())
             .arg(fields.len());
         for (f, v) in &fields {
             inv.arg(*f).arg(v);
@@ -136,8 +136,13 @@ impl Bookings {
             .arg(now)
             .arg(now.saturating_add(RETENTION_MS))
             .arg(status.as_str())
-            .arg(new_invitee.unwrap_or(""))
-            .arg(invitee_uri)
+            .arg(
+                new_invitee
+                    .map(BookingKey::from_invitee_uri)
+                    .as_ref()
+                    .map_or("", BookingKey::as_str),
+            )
+            .arg(pack_invitee_uri(invitee_uri, &key))
             .invoke_async(&mut self.client.redis())
             .await?;
         let (n, already_enqueued) = self.after_cancel(Some(&reply), status.as_str()).await;
@@ -167,7 +172,7 @@ impl Bookings {
             .arg(now)
             .arg(if set { "1" } else { "0" })
             .arg(now.saturating_add(RETENTION_MS))
-            .arg(invitee_uri)
+            .arg(pack_invitee_uri(invitee_uri, &key))
             .invoke_async(&mut self.client.redis())
             .await?;
         let follow_up_changed = changed == 1;

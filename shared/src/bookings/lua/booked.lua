@@ -1,7 +1,7 @@
 -- Record a booking (invitee.created) and plan its reminders, once.
 -- KEYS: 1 booking HASH, 2 due ZSET, 3 claimed ZSET, [4 old booking HASH of a reschedule]
 -- ARGV: 1 booking key, 2 now_ms, 3 expire_at_ms, 4 tomb_expire_at_ms, 5 old booking key ('' = none),
---       6 new invitee URI (link stored on the old booking), 7 n = number of field/value pairs,
+--       6 this booking's key (stored on the old booking as its `new_key`), 7 n = number of field/value pairs,
 --       then n pairs, then (kind, due_ms) pairs of the reminders to plan.
 -- Returns {'recorded', kinds planned...} | {'duplicate', status} | {'tombstone', status},
 -- then (only when an old booking was given) the old booking's cancel result is appended after a

@@ -41,7 +41,7 @@ local function cancel_booking(bk, booking, new_status, now, tomb_expire_at, due_
     end
   end
   redis.call('HSET', bk, 'status', new_status, 'updated_at', now)
-  if link and link ~= '' then redis.call('HSET', bk, 'new_invitee', link) end
+  if link and link ~= '' then redis.call('HSET', bk, 'new_key', link) end
   redis.call('HINCRBY', bk, 'version', 1)
   if not cur then redis.call('PEXPIREAT', bk, tomb_expire_at) end
   return out

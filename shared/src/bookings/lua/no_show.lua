@@ -1,6 +1,6 @@
 -- Mark (ARGV[3] = '1') or unmark ('0') a booking as no-show: removes / restores its follow-up.
 -- KEYS: 1 booking HASH, 2 due ZSET, 3 claimed ZSET
--- ARGV: 1 booking key, 2 now_ms, 3 set, 4 tomb_expire_at_ms (TTL of a placeholder), 5 invitee URI
+-- ARGV: 1 booking key, 2 now_ms, 3 set, 4 tomb_expire_at_ms (TTL of a placeholder), 5 invitee URI, packed
 -- Returns {outcome, follow_up_changed (0|1)}; outcome: 'set' | 'cleared' | 'placeholder' |
 -- 'unchanged:<status>' | 'unknown'.
 local booking, now, set = ARGV[1], tonumber(ARGV[2]), ARGV[3] == '1'
