@@ -133,8 +133,9 @@ impl Keys {
     /// rescheduled | no_show), `start_ms`, `end_ms`, `timezone`, `phone`, `name`, `email`,
     /// `event_type`, `event_name`, `invitee_uri` (Calendly URIs shortened to keep the hash a
     /// listpack, see `bookings::record`), `old_key`, `new_key`, `updated_at`, `version`, and per
-    /// reminder `r:<kind>` = `<state>:<due_ms>`. A canceled booking stays as a tombstone. TTL: 7 days after its last reminder's useful life (7 days for a tombstone of a
-    /// booking never seen booked). Owner: bookings.
+    /// reminder `r:<kind>` = `<state>:<due_ms>`. A canceled booking stays as a tombstone.
+    /// TTL: 7 days after its last reminder's useful life (7 days for a tombstone of a booking
+    /// never seen booked). Owner: bookings.
     pub fn booking(&self, booking: &str) -> String {
         format!("{}bk:{booking}", self.prefix)
     }
