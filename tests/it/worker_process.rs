@@ -139,16 +139,24 @@ async fn bad_queue_names_and_missing_credentials_stop_the_worker_with_one_line()
 }
 
 #[tokio::test]
-async fn sigterm_stops_the_worker_with_exit_0() {
+async fn sigterm_finishes_the_sms_in_flight_and_exits_0() {
     let env = env().await;
+    env.engagelab.set_latency(Duration::from_millis(1500));
     let (dir, config) = config_file(&env.yaml);
     let mut child = spawn(&config, &[], &[]);
     let up = eventually(Duration::from_secs(30), || async {
-        env.client.queue_names().await.unwrap_or_default().len() >= 4
-            || child_consumers(&env).await >= 4
+        child_consumers(&env).await == 4
     })
     .await;
     assert!(up, "the worker did not start serving its queues");
+    let (uri, key) = new_invitee();
+    env.deliver(Provider::Calendly, &created(&uri, in_two_days()))
+        .await;
+    let calling = eventually(Duration::from_secs(30), || async {
+        !env.engagelab.requests().is_empty()
+    })
+    .await;
+    assert!(calling, "the SMS call started");
     let pid = child.id().to_string();
     assert!(
         Command::new("kill")
@@ -161,6 +169,9 @@ async fn sigterm_stops_the_worker_with_exit_0() {
         .await
         .expect("exits after SIGTERM");
     assert!(status.success(), "{status}");
+    assert_eq!(env.engagelab.sent_count(), 1, "the call in flight finished");
+    let marker = env.client.keys().sms_marker(key.as_str(), "confirmation");
+    assert_eq!(env.get(&marker).await.as_deref(), Some("sent"));
     let _ = std::fs::remove_dir_all(dir);
 }
 
