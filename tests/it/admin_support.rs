@@ -18,7 +18,8 @@ pub(crate) const NS: &str = "adm";
 
 /// The `meetflow-admin` binary: `MEETFLOW_ADMIN_BIN`, else target/debug/meetflow-admin (which
 /// scripts/test.sh builds before the tests), built here only when missing or older than the
-/// admin or shared sources.
+/// admin sources (not on every shared change: that would queue behind every build on the
+/// machine; run `cargo build --bins` after changing shared code).
 pub(crate) fn admin_binary() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
@@ -30,7 +31,7 @@ pub(crate) fn admin_binary() -> PathBuf {
             std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
         let bin = target.join("debug").join("meetflow-admin");
         let built = std::fs::metadata(&bin).and_then(|m| m.modified()).ok();
-        let sources = newest(&root.join("admin")).max(newest(&root.join("shared/src")));
+        let sources = newest(&root.join("admin"));
         if built.is_some_and(|b| sources.is_none_or(|s| s <= b)) {
             return bin;
         }

@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod admin_sandbox;
 mod admin_api;
 mod admin_support;
 mod admin_cli;
