@@ -9,6 +9,7 @@ mod admin_sandbox;
 mod admin_api;
 mod admin_support;
 mod admin_cli;
+mod admin_setup;
 mod bookings_store;
 mod deploy_compose;
 mod fakes_brevo;
