@@ -6,6 +6,7 @@
 //! retries: 25 h for Calendly (24 h of retries), 2 h for Zoom (retries end after ~85 min). A signed
 //! body that is not an event goes straight to the dead-letter store, keyed by its bytes.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -14,6 +15,7 @@ use meetflow_shared::events::{EventError, Provider, calendly, zoom};
 use meetflow_shared::jobs::{EVENTS, WebhookJob};
 use meetflow_shared::queue::{Enqueued, ErrorClass, NewJob, QueueClient, QueueError};
 
+use crate::batcher::Batcher;
 use crate::error::IngestError;
 use crate::metrics;
 use crate::signature::Verified;
@@ -74,18 +76,26 @@ pub enum Outcome {
     DeadLettered,
 }
 
-/// Stores verified deliveries on the `events` queue.
+/// Stores verified deliveries on the `events` queue (events through the group-commit batcher,
+/// dead letters directly).
 #[derive(Debug, Clone)]
 pub struct Intake {
     queue: QueueClient,
+    batcher: Batcher,
     dedupe: bool,
 }
 
 impl Intake {
     /// An intake writing through `queue`; `dedupe: false` gives every delivery a fresh job id.
+    /// Starts the batching task, so it must be called inside a Tokio runtime.
     #[must_use]
     pub fn new(queue: QueueClient, dedupe: bool) -> Self {
-        Self { queue, dedupe }
+        let batcher = Batcher::spawn(queue.clone());
+        Self {
+            queue,
+            batcher,
+            dedupe,
+        }
     }
 
     /// The queue client (for readiness checks).
@@ -137,12 +147,14 @@ impl Intake {
                 Some(e) => {
                     let reason = format!("{provider} delivery is not an event: {e}");
                     let job = new_job.with_id(id);
-                    self.queue
+                    (self
+                        .queue
                         .bury(EVENTS, job, ErrorClass::BadPayload, &reason)
-                        .await
+                        .await)
+                        .map_err(Arc::new)
                 }
-                None if self.dedupe => self.queue.enqueue(EVENTS, new_job.with_id(id)).await,
-                None => self.queue.enqueue(EVENTS, new_job).await,
+                None if self.dedupe => self.batcher.enqueue(new_job.with_id(id)).await,
+                None => self.batcher.enqueue(new_job).await,
             }
         };
         let answer = tokio::time::timeout_at(deadline.into(), write).await;

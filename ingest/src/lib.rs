@@ -14,6 +14,7 @@
 //! [`startup::Application`] binds the socket (port 0 in tests), [`startup::router`] builds the
 //! routes for in-process tests.
 
+mod batcher;
 pub mod config;
 mod error;
 pub mod intake;

@@ -1,0 +1,109 @@
+//! Group commit: requests that arrive together share one Redis round trip.
+//!
+//! Each request hands its job to one background task and waits for that job's own answer. The task
+//! takes whatever has queued up (at least one job, at most `MAX_BATCH`) and writes it with one
+//! `enqueue_many` call, i.e. one atomic script run. Alone, a request is written at once, so there is
+//! no added latency; under load the batches grow by themselves, which saves a script invocation,
+//! a round trip and two syscalls per job on both sides. Up to `MAX_IN_FLIGHT` batches are written at
+//! a time (pipelined on the one connection); while they all wait, the next batch keeps filling.
+//!
+//! The guarantee does not change: a request is answered 200 only after Redis confirmed its job. If
+//! the request gives up first (its budget ran out), the job may still land a moment later; that is
+//! a stored delivery answered 503, which the provider re-sends and de-duplication absorbs.
+
+use std::sync::Arc;
+
+use meetflow_shared::jobs::EVENTS;
+use meetflow_shared::queue::{Enqueued, NewJob, QueueClient, QueueError};
+use tokio::sync::{Semaphore, mpsc, oneshot};
+
+/// Most jobs written by one script call.
+const MAX_BATCH: usize = 64;
+/// Most batches waiting for Redis at once.
+const MAX_IN_FLIGHT: usize = 4;
+/// Jobs waiting for a batch; senders wait (within their budget) when it is full.
+const BACKLOG: usize = 4096;
+
+/// The answer for one job.
+pub(crate) type Reply = Result<Enqueued, Arc<QueueError>>;
+
+struct Pending {
+    job: NewJob,
+    reply: oneshot::Sender<Reply>,
+}
+
+/// Handle on the batching task; cheap to clone. The task ends when every handle is dropped.
+#[derive(Debug, Clone)]
+pub(crate) struct Batcher {
+    tx: mpsc::Sender<Pending>,
+}
+
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pending")
+            .field("id", &self.job.id())
+            .finish()
+    }
+}
+
+impl Batcher {
+    /// Starts the task writing to the `events` queue through `queue` (needs a Tokio runtime).
+    pub(crate) fn spawn(queue: QueueClient) -> Self {
+        let (tx, rx) = mpsc::channel(BACKLOG);
+        tokio::spawn(run(queue, rx));
+        Self { tx }
+    }
+
+    /// Enqueues `job` with the next batch and waits for Redis' answer about it.
+    pub(crate) async fn enqueue(&self, job: NewJob) -> Reply {
+        let (reply, answer) = oneshot::channel();
+        let stopped = || Arc::new(QueueError::Protocol("the enqueue task has stopped".into()));
+        self.tx
+            .send(Pending { job, reply })
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
+
+async fn run(queue: QueueClient, mut rx: mpsc::Receiver<Pending>) {
+    let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let Ok(permit) = permits.clone().acquire_owned().await else {
+            return; // never closed
+        };
+        let pending = std::mem::replace(&mut batch, Vec::with_capacity(MAX_BATCH));
+        let queue = queue.clone();
+        tokio::spawn(async move {
+            write(&queue, pending).await;
+            drop(permit);
+        });
+    }
+}
+
+async fn write(queue: &QueueClient, pending: Vec<Pending>) {
+    let (jobs, replies): (Vec<NewJob>, Vec<oneshot::Sender<Reply>>) =
+        pending.into_iter().map(|p| (p.job, p.reply)).unzip();
+    match queue.enqueue_many(EVENTS, jobs).await {
+        Ok(results) if results.len() == replies.len() => {
+            for (result, reply) in results.into_iter().zip(replies) {
+                let _ = reply.send(Ok(result));
+            }
+        }
+        Ok(_) => {
+            let error = Arc::new(QueueError::Protocol(
+                "enqueue answered a different count".into(),
+            ));
+            replies
+                .into_iter()
+                .for_each(|r| drop(r.send(Err(error.clone()))));
+        }
+        Err(e) => {
+            let error = Arc::new(e);
+            replies
+                .into_iter()
+                .for_each(|r| drop(r.send(Err(error.clone()))));
+        }
+    }
+}
