@@ -18,10 +18,13 @@ use std::time::{Duration, Instant};
 use meetflow_shared::bookings::{Bookings, ClaimedReminder, Settlement};
 use meetflow_shared::jobs::{SMS, reminder::ReminderJob};
 use meetflow_shared::queue::NewJob;
-use metrics::{counter, histogram};
+use metrics::{counter, gauge, histogram};
 use tokio_util::sync::CancellationToken;
 
 use crate::SchedulerError;
+
+/// How often the backlog gauges are refreshed.
+const GAUGE_EVERY: Duration = Duration::from_secs(5);
 
 /// How the due loop runs.
 #[derive(Debug, Clone)]
@@ -136,7 +139,12 @@ impl DueLoop {
     pub async fn run(&self, cancel: CancellationToken) -> Result<(), SchedulerError> {
         let mut failing_since: Option<Instant> = None;
         let mut backoff = Duration::from_millis(50);
+        let mut gauges_at = Instant::now();
         while !cancel.is_cancelled() {
+            if gauges_at.elapsed() >= GAUGE_EVERY {
+                gauges_at = Instant::now();
+                self.export_gauges().await;
+            }
             match self.tick().await {
                 Ok(report) => {
                     failing_since = None;
@@ -160,6 +168,14 @@ impl DueLoop {
             sleep_or_cancel(&cancel, wait).await;
         }
         Ok(())
+    }
+
+    /// `meetflow_reminders_pending{set="due"|"claimed"}`: the backlog, for dashboards and alerts.
+    async fn export_gauges(&self) {
+        if let Ok((due, claimed)) = self.bookings.pending_counts().await {
+            gauge!("meetflow_reminders_pending", "set" => "due").set(due as f64);
+            gauge!("meetflow_reminders_pending", "set" => "claimed").set(claimed as f64);
+        }
     }
 
     /// Until the next due time or claim expiry, between 1 ms and `max_sleep`.

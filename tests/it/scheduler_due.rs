@@ -295,3 +295,26 @@ async fn the_sms_handler_check_drops_a_reminder_whose_booking_changed_after_enqu
     );
     assert!(due_ids(&f.client).await.is_empty());
 }
+
+#[tokio::test]
+async fn the_due_loop_gives_up_when_redis_stays_unreachable() {
+    let mut f = fixture().await;
+    let settings = DueLoopSettings {
+        give_up: Duration::from_millis(800),
+        ..DueLoopSettings::default()
+    };
+    let running = DueLoop::new(f.bookings.clone(), settings);
+    f.redis.kill9().unwrap();
+    let started = Instant::now();
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(20),
+        running.run(tokio_util::sync::CancellationToken::new()),
+    )
+    .await
+    .expect("the loop stops by itself");
+    assert!(
+        matches!(outcome, Err(meetflow_scheduler::SchedulerError::GaveUp(_))),
+        "{outcome:?}"
+    );
+    assert!(started.elapsed() >= Duration::from_millis(800));
+}

@@ -102,3 +102,50 @@ async fn an_aof_redis_killed_and_restarted_under_a_running_scheduler_loses_no_re
     assert_eq!(got, want, "every reminder enqueued exactly once");
     assert_eq!(sms_ids(&f.client).await.len(), n as usize);
 }
+
+#[tokio::test]
+async fn sigterm_stops_the_scheduler_with_exit_code_0() {
+    let f = fixture().await;
+    let dir = f.redis.data_dir().to_owned();
+    let mut scheduler = start_scheduler(&f.redis.url(), &dir);
+    let b = facts(now_ms() + 24 * HOUR + 100);
+    f.bookings.booked(&b).await.unwrap();
+    assert_eq!(
+        wait_for_sms(&f, 1, Duration::from_secs(20)).await.len(),
+        1,
+        "it runs"
+    );
+
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &scheduler.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let code = loop {
+        if let Some(code) = scheduler.try_wait().unwrap() {
+            break code;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still running 10 s after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(code.success(), "{code:?}");
+}
+
+#[tokio::test]
+async fn a_bad_config_stops_the_scheduler_with_a_one_line_reason() {
+    let f = fixture().await;
+    let config = f.redis.data_dir().join("bad.yaml");
+    std::fs::write(&config, "reminders:\n  offsets: [soon]\n").unwrap();
+    let out = std::process::Command::new(crate::scheduler_support::scheduler_binary())
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("reminders.offsets"), "{stderr}");
+}

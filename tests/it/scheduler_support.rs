@@ -142,7 +142,9 @@ pub(crate) fn spawn_loop(bookings: &Bookings, settings: DueLoopSettings) -> Runn
     RunningLoop { stop, handle }
 }
 
-/// The `meetflow-scheduler` binary, built (once per test process) if missing or stale.
+/// The `meetflow-scheduler` binary: `$MEETFLOW_SCHEDULER_BIN`, else `target/debug/meetflow-scheduler`
+/// (`scripts/test.sh` builds the binaries before the tests), built here first when it is missing
+/// or older than the scheduler's or the shared library's sources.
 pub(crate) fn scheduler_binary() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
@@ -150,25 +152,47 @@ pub(crate) fn scheduler_binary() -> PathBuf {
             return PathBuf::from(p);
         }
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .current_dir(&root)
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "meetflow-scheduler",
-                "--bin",
-                "meetflow-scheduler",
-            ])
-            .status()
-            .expect("run cargo build for meetflow-scheduler");
-        assert!(status.success(), "cargo build -p meetflow-scheduler failed");
         let target =
             std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-        target.join("debug").join("meetflow-scheduler")
+        let bin = target.join("debug").join("meetflow-scheduler");
+        let built = std::fs::metadata(&bin).and_then(|m| m.modified()).ok();
+        let sources = [
+            root.join("scheduler"),
+            root.join("shared/src"),
+            root.join("Cargo.lock"),
+        ];
+        if built.is_none_or(|b| sources.iter().any(|s| newer_than(s, b))) {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let status = Command::new(cargo)
+                .current_dir(&root)
+                .args([
+                    "build",
+                    "--quiet",
+                    "-p",
+                    "meetflow-scheduler",
+                    "--bin",
+                    "meetflow-scheduler",
+                ])
+                .status()
+                .expect("run cargo build for meetflow-scheduler");
+            assert!(status.success(), "cargo build -p meetflow-scheduler failed");
+        }
+        bin
     })
     .clone()
+}
+
+/// Whether `path` (a file, or any file below a directory) was modified after `than`.
+fn newer_than(path: &std::path::Path, than: std::time::SystemTime) -> bool {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return false;
+    };
+    if meta.is_dir() {
+        return std::fs::read_dir(path)
+            .map(|rd| rd.flatten().any(|e| newer_than(&e.path(), than)))
+            .unwrap_or(false);
+    }
+    meta.modified().is_ok_and(|m| m > than)
 }
 
 /// Start `meetflow-scheduler` against `redis_url` with a config file in `dir`.
