@@ -5,11 +5,11 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod admin_sandbox;
 mod admin_api;
-mod admin_support;
 mod admin_cli;
+mod admin_sandbox;
 mod admin_setup;
+mod admin_support;
 mod bookings_store;
 mod deploy_compose;
 mod fakes_brevo;
@@ -24,6 +24,11 @@ mod ingest_intake;
 mod ingest_resilience;
 mod ingest_signatures;
 mod ingest_support;
+mod queue_basics;
+mod queue_recovery;
+mod queue_retries;
+mod queue_support;
+mod queue_throughput;
 mod scheduler_due;
 mod scheduler_process;
 mod scheduler_reconcile;
