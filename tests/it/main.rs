@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod admin_browser;
 mod admin_api;
 mod admin_cli;
 mod admin_sandbox;

@@ -81,6 +81,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/logout", post(pages::logout))
         .route("/assets/app.js", get(pages::script))
         .route("/assets/app.css", get(pages::style))
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .with_state(app)
 }
 

@@ -25,7 +25,7 @@
   function drawChart(points) {
     var box = document.getElementById("chart");
     if (!box || !points) return;
-    var w = 720, h = 160, pad = 28, n = points.length || 1;
+    var w = Math.max(box.clientWidth || 720, 320), h = 160, pad = 28, n = points.length || 1;
     var max = 1;
     points.forEach(function (p) { max = Math.max(max, p.processed + p.retried + p.dead); });
     var svg = el("svg", { viewBox: "0 0 " + w + " " + (h + 20), width: "100%", height: h + 20 });
