@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod admin_observability;
 mod admin_browser;
 mod admin_api;
 mod admin_cli;
