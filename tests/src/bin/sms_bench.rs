@@ -1,0 +1,165 @@
+//! SMS throughput of real `meetflow-worker` processes against a fake EngageLab that answers in a
+//! fixed time (issue 5's benchmark; driven by `scripts/bench-sms.sh`).
+//!
+//! `sms-bench <redis-url> <worker-binary> <processes> <jobs> <latency-ms> <rate-per-s>`
+//!
+//! Enqueues `jobs` confirmation SMS (one booking each), starts `processes` workers serving only the
+//! `sms` queue, waits until the fake accepted every SMS, then reads each process's CPU time and
+//! peak RSS from /proc before stopping it with SIGTERM. Prints one JSON line: jobs/s over the
+//! steady part (first to last accepted SMS), wall time from start, and per process CPU and RSS.
+//! Also checks the at-most-once rule: exactly `jobs` SMS accepted, none twice, no dead letters.
+
+use std::collections::HashSet;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use chrono::Utc;
+use meetflow_shared::bookings::BookingKey;
+use meetflow_shared::jobs::SMS;
+use meetflow_shared::jobs::sms::{SmsJob, SmsKind};
+use meetflow_shared::queue::{NewJob, QueueClient};
+use meetflow_tests::fakes::FakeEngageLab;
+use serde_json::json;
+
+/// Linux's USER_HZ (clock ticks per second in /proc/<pid>/stat) on every mainstream kernel.
+const TICKS_PER_SECOND: f64 = 100.0;
+
+fn proc_cpu_seconds(pid: u32) -> anyhow::Result<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    let after = stat.rsplit_once(')').context("stat format")?.1;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // After the command: state(0) ... utime(11) stime(12).
+    let utime: f64 = fields.get(11).context("utime")?.parse()?;
+    let stime: f64 = fields.get(12).context("stime")?.parse()?;
+    Ok((utime + stime) / TICKS_PER_SECOND)
+}
+
+fn proc_kib(pid: u32, field: &str) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let line = status
+        .lines()
+        .find(|l| l.starts_with(field))
+        .context("status field")?;
+    Ok(line.split_whitespace().nth(1).context("value")?.parse()?)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let [_, url, bin, processes, jobs, latency_ms, rate] = args.as_slice() else {
+        bail!(
+            "usage: sms-bench <redis-url> <worker-binary> <processes> <jobs> <latency-ms> <rate-per-s>"
+        );
+    };
+    let (processes, jobs): (usize, usize) = (processes.parse()?, jobs.parse()?);
+    let fake = FakeEngageLab::start().await?;
+    fake.set_latency(Duration::from_millis(latency_ms.parse()?));
+    let ns = format!("smsbench{}", rand::random::<u32>());
+    let client = QueueClient::connect(url, &ns).await?;
+    let start_at = Utc::now() + chrono::Duration::days(1);
+    for chunk in (0..jobs).collect::<Vec<_>>().chunks(1000) {
+        let batch = chunk
+            .iter()
+            .map(|i| {
+                let job = SmsJob {
+                    v: SmsJob::VERSION,
+                    booking: BookingKey::parse(&format!("bench-{i}")).context("key")?,
+                    kind: SmsKind::Confirmation,
+                    to: "+14155550132".into(),
+                    name: "Bench Mark".into(),
+                    event_name: "Benchmark".into(),
+                    start: Some(start_at),
+                    end: Some(start_at + chrono::Duration::minutes(30)),
+                    timezone: Some("America/Los_Angeles".into()),
+                    cancel_url: None,
+                    reschedule_url: None,
+                };
+                Ok(NewJob::json(&job)?.with_id(job.job_id()))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        client.enqueue_many(SMS, batch).await?;
+    }
+    let dir = std::env::temp_dir().join(&ns);
+    std::fs::create_dir_all(&dir)?;
+    let config = dir.join("meetflow.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "redis: {{ url: \"{url}\", namespace: {ns} }}\nops: {{ listen: \"127.0.0.1:0\" }}\n\
+             engagelab: {{ dev_key: \"{}\", dev_secret: \"{}\", base_url: \"{}\", rate_limit: {rate}/s, \
+             templates: {{ confirmation: tpl_confirmation }} }}\n",
+            fake.dev_key(),
+            fake.dev_secret(),
+            fake.base_url()
+        ),
+    )?;
+    let started = Instant::now();
+    let mut children: Vec<Child> = (0..processes)
+        .map(|_| {
+            Command::new(bin)
+                .args(["--config"])
+                .arg(&config)
+                .args(["--queues", "sms"])
+                .env("RUST_LOG", "warn")
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .context("start meetflow-worker")
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let deadline = started + Duration::from_secs(600);
+    while fake.sent_count() < jobs {
+        if Instant::now() > deadline {
+            bail!("only {} of {jobs} SMS after 10 min", fake.sent_count());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let wall = started.elapsed().as_secs_f64();
+    let per_process: Vec<serde_json::Value> = children
+        .iter()
+        .map(|c| {
+            let pid = c.id();
+            json!({
+                "cpu_s": proc_cpu_seconds(pid).unwrap_or(f64::NAN),
+                "rss_peak_mib": proc_kib(pid, "VmHWM:").unwrap_or(0) as f64 / 1024.0,
+            })
+        })
+        .collect();
+    for c in &children {
+        let _ = Command::new("kill")
+            .args(["-TERM", &c.id().to_string()])
+            .status();
+    }
+    for c in &mut children {
+        let _ = c.wait();
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let sent = fake.sent();
+    let first = sent.iter().map(|s| s.at).min().context("no SMS")?;
+    let last = sent.iter().map(|s| s.at).max().context("no SMS")?;
+    let steady = last.duration_since(first).as_secs_f64();
+    let distinct: HashSet<String> = sent
+        .iter()
+        .filter_map(|s| {
+            s.custom_args
+                .as_ref()?
+                .get("booking")?
+                .as_str()
+                .map(str::to_owned)
+        })
+        .collect();
+    let dead = client.dead_letters().count(Some(SMS)).await?;
+    println!(
+        "{}",
+        json!({
+            "processes": processes, "jobs": jobs, "latency_ms": latency_ms.parse::<u64>()?,
+            "rate_limit": rate, "accepted": sent.len(), "distinct_bookings": distinct.len(), "dead": dead,
+            "wall_s": wall, "steady_s": steady,
+            "jobs_per_s": if steady > 0.0 { (sent.len().saturating_sub(1)) as f64 / steady } else { 0.0 },
+            "per_process": per_process,
+        })
+    );
+    let _ = std::fs::remove_dir_all(dir);
+    Ok(())
+}
