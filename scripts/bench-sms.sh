@@ -15,8 +15,8 @@ cargo build --release -q -p meetflow-worker --bin meetflow-worker
 cargo build --release -q -p meetflow-tests --bin sms-bench
 W="$PWD/target/release/meetflow-worker"; B="$PWD/target/release/sms-bench"
 DIR=$(mktemp -d)
-redis-server --port "$PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$DIR" --daemonize yes --pidfile "$DIR/pid" >/dev/null
-trap 'kill "$(cat "$DIR/pid")" 2>/dev/null || true; rm -rf "$DIR"' EXIT
+redis-server --port "$PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$DIR" --daemonize yes >/dev/null
+trap 'redis-cli -p "$PORT" shutdown nosave >/dev/null 2>&1 || true; rm -rf "$DIR"' EXIT
 until redis-cli -p "$PORT" ping >/dev/null 2>&1; do sleep 0.05; done
 URL="redis://127.0.0.1:$PORT"
 for run in $(seq "$RUNS"); do
