@@ -344,6 +344,13 @@ async fn without_a_token_serve_stays_on_loopback() {
         StatusCode::FORBIDDEN
     );
     assert_eq!(a.client.dead_letters().count(None).await.unwrap(), 1);
+    let mut s = s;
+    crate::admin_support::terminate(&mut s.child);
+    assert_eq!(
+        s.child.try_wait().unwrap().and_then(|st| st.code()),
+        Some(0),
+        "SIGTERM: clean exit"
+    );
 
     let mut cmd = a.command();
     cmd.arg("serve").env(

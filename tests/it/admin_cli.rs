@@ -385,3 +385,43 @@ async fn send_test_webhook_signs_samples_the_ingest_accepts() {
     assert_eq!(unknown.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown zoom event"));
 }
+
+#[tokio::test]
+async fn queues_watch_refreshes_until_interrupted() {
+    use tokio::io::AsyncBufReadExt;
+    let a = Admin::start().await;
+    let mut cmd = a.command();
+    cmd.args(["queues", "--watch", "--json"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped());
+    let mut child = tokio::process::Command::from(cmd).spawn().unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first: Vec<Value> =
+        serde_json::from_str(&lines.next_line().await.unwrap().unwrap()).unwrap();
+    assert!(first.iter().all(|s| s["ready"] == 0));
+    a.client
+        .enqueue("sms", NewJob::json(&1).unwrap())
+        .await
+        .unwrap();
+    let second = tokio::time::timeout(std::time::Duration::from_secs(5), lines.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let second: Vec<Value> = serde_json::from_str(&second).unwrap();
+    assert_eq!(
+        second.iter().find(|s| s["queue"] == "sms").unwrap()["ready"],
+        1,
+        "the refresh sees the new job"
+    );
+    let pid = child.id().unwrap().to_string();
+    std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    let status = tokio::time::timeout(std::time::Duration::from_secs(5), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "Ctrl-C ends --watch cleanly");
+}

@@ -31,7 +31,7 @@ pub(crate) fn admin_binary() -> PathBuf {
             std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
         let bin = target.join("debug").join("meetflow-admin");
         let built = std::fs::metadata(&bin).and_then(|m| m.modified()).ok();
-        let sources = newest(&root.join("admin"));
+        let sources = newest(&root.join("admin/src"));
         if built.is_some_and(|b| sources.is_none_or(|s| s <= b)) {
             return bin;
         }
@@ -225,6 +225,9 @@ impl Drop for Served {
 
 /// SIGTERM, then wait (SIGKILL after 10 s).
 pub(crate) fn terminate(child: &mut Child) {
+    if !matches!(child.try_wait(), Ok(None)) {
+        return; // already exited (and reaped): its pid may belong to someone else now
+    }
     let _ = Command::new("kill")
         .arg("-TERM")
         .arg(child.id().to_string())
