@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod admin_scale;
+mod admin_cli_more;
 mod admin_observability;
 mod admin_browser;
 mod admin_api;

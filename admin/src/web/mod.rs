@@ -14,6 +14,7 @@ pub mod auth;
 pub mod html;
 pub mod pages;
 mod render;
+mod views;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -14,7 +14,7 @@ use subtle::ConstantTimeEq;
 use super::App;
 use super::api::{ApiError, DlqQuery, RemindersQuery};
 use super::auth::{self, Caller};
-use super::render;
+use super::{render, views};
 use crate::commands::reminders;
 use crate::{dead, overview};
 
@@ -74,7 +74,7 @@ pub async fn job(
     Query(q): Query<JobQuery>,
 ) -> Result<Response, ApiError> {
     let detail = dead::detail(&app.client, &id, q.reveal).await?;
-    let mut resp = render::job(&caller, &id, detail.as_ref());
+    let mut resp = views::job(&caller, &id, detail.as_ref());
     if detail.is_none() {
         *resp.status_mut() = StatusCode::NOT_FOUND;
     }
@@ -89,7 +89,7 @@ pub async fn reminders(
 ) -> Result<Response, ApiError> {
     let limit = q.limit.unwrap_or(100).min(1000);
     let v = reminders::view(&app.bookings, q.booking.as_deref(), limit).await?;
-    Ok(render::reminders(
+    Ok(views::reminders(
         &caller,
         q.booking.as_deref().unwrap_or(""),
         &v,
@@ -108,7 +108,7 @@ pub async fn login_form(State(app): State<Arc<App>>, Query(q): Query<LoginQuery>
     if !app.auth.requires_login() {
         return Redirect::to("/").into_response();
     }
-    render::login(q.error.is_some())
+    views::login(q.error.is_some())
 }
 
 /// The login form.
@@ -133,7 +133,7 @@ pub async fn login(
         // Slows down guessing; the comparison itself is constant-time.
         tokio::time::sleep(Duration::from_millis(300)).await;
         tracing::warn!("admin: failed login");
-        let mut resp = render::login(true);
+        let mut resp = views::login(true);
         *resp.status_mut() = StatusCode::UNAUTHORIZED;
         return Ok(resp);
     }
