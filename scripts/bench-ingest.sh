@@ -10,7 +10,7 @@
 #        RUNS        rounds; each round runs the seed once, then ours once (interleaved)   [3]
 #        DURATION, CONCURRENCIES, REDIS_PORT, PORT    passed to the harness   [20, "16 64", 6392, 8080]
 #        RESULTS     where the JSON lines go  [target/bench-ingest]
-#        SKIP_SEED=1 only run ours (no ratios)
+#        SKIP_SEED=1 only run ours (no ratios); SUMMARY_ONLY=1 reprint the tables of the last run
 #        QUIET_PCT, MAX_FOREIGN   the harness's shared-box guard (see its README); on a busy box use
 #                    QUIET_PCT=1000 MAX_FOREIGN=1000 and read the ratios ("others' CPU %" shows the noise)
 #
@@ -34,6 +34,7 @@ export RESULTS=${RESULTS:-$ROOT/target/bench-ingest}
 export PERSIST=${PERSIST:-aof} REDIS_PORT=${REDIS_PORT:-6392} PORT=${PORT:-8080}
 mkdir -p "$RESULTS"
 
+if [ "${SUMMARY_ONLY:-0}" != 1 ]; then
 echo "building meetflow-ingest (release)..." >&2
 (cd "$ROOT" && cargo build --release -q -p meetflow-ingest)
 BIN=$ROOT/target/release/meetflow-ingest
@@ -67,6 +68,7 @@ for round in $(seq "$ROUNDS"); do
 done
 cat "$RESULTS"/webhook-seed-r*.jsonl > "$RESULTS/webhook-seed.jsonl" 2>/dev/null || true
 cat "$RESULTS"/webhook-meetflow-r*.jsonl > "$RESULTS/webhook-meetflow.jsonl"
+fi
 
 python3 - "$RESULTS/webhook-seed.jsonl" "$RESULTS/webhook-meetflow.jsonl" "$PERSIST" <<'PY'
 import json, os, statistics, sys
@@ -86,24 +88,29 @@ def load(path):
 def med(rows, key):
     return statistics.median(r[key] for r in rows)
 
+def cpu_us(rows):
+    # CPU time the server spent per request: the figure least disturbed by a busy box.
+    return statistics.median(r["server_cpu_pct"] * 1e4 / r["rps"] for r in rows)
+
 seed, ours = load(seed_path), load(ours_path)
 print(f"\n## Webhook ingest, wrk 2.2 KB signed Calendly body, Redis persistence: {persist} (medians)")
-print("| server | c | req/s | p50 ms | p99 ms | max ms | RSS peak MB | server CPU % | jobs == 2xx | runs | others' CPU % |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+print("| server | c | req/s | p50 ms | p99 ms | max ms | RSS peak MB | server CPU % | server CPU µs/req | jobs == 2xx | runs | others' CPU % |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for name, data in (("seed (express+BullMQ)", seed), ("meetflow-ingest", ours)):
     for c in sorted(data):
         rows = data[c]
         ok = all(0 <= r["jobs_in_redis"] - r["wrk_2xx"] <= c and r["non2xx"] == 0 for r in rows)
         print(f"| {name} | {c} | {med(rows, 'rps'):,.0f} | {med(rows, 'p50_ms'):.2f} | {med(rows, 'p99_ms'):.2f} "
               f"| {med(rows, 'max_ms'):.1f} | {med(rows, 'rss_peak_mb'):.1f} | {med(rows, 'server_cpu_pct'):.0f} "
+              f"| {cpu_us(rows):.0f} "
               f"| {'yes' if ok else 'NO'} | {len(rows)} | {med(rows, 'foreign_cpu_pct'):.0f} |")
 if seed and ours:
-    print("\n| c | req/s ours/seed | p99 seed/ours | RSS seed/ours |")
-    print("|---|---|---|---|")
+    print("\n| c | req/s ours/seed | p99 seed/ours | RSS seed/ours | server CPU per request seed/ours |")
+    print("|---|---|---|---|---|")
     for c in sorted(set(seed) & set(ours)):
         s, o = seed[c], ours[c]
         print(f"| {c} | {med(o, 'rps') / med(s, 'rps'):.1f}x | {med(s, 'p99_ms') / med(o, 'p99_ms'):.1f}x "
-              f"| {med(s, 'rss_peak_mb') / med(o, 'rss_peak_mb'):.1f}x |")
+              f"| {med(s, 'rss_peak_mb') / med(o, 'rss_peak_mb'):.1f}x | {cpu_us(s) / cpu_us(o):.1f}x |")
 goals = []
 if 64 in ours and 64 in seed:
     goals.append(("req/s at c=64 >= 8x seed", med(ours[64], "rps") >= 8 * med(seed[64], "rps")))
