@@ -6,7 +6,6 @@
 //! Output goes to `out` (stdout in the binary, a buffer in tests); logs go to stderr.
 
 pub mod backend;
-pub mod bulk;
 pub mod commands;
 pub mod dead;
 pub mod mask;

@@ -157,7 +157,11 @@ async fn bulk(app: &App, body: BulkBody, replay: bool) -> Result<Response, ApiEr
     let (done, requested) = if body.all {
         let queue = body.queue.as_deref().filter(|q| !q.is_empty());
         let requested = dead.count(queue).await?;
-        let n = crate::bulk::drain(&app.client, queue, replay, |_| {}).await?;
+        let n = if replay {
+            dead.replay_all(queue, |_| {}).await?
+        } else {
+            dead.delete_all(queue, |_| {}).await?
+        };
         (n, requested as usize)
     } else if replay {
         (dead.replay(&body.ids).await?, body.ids.len())

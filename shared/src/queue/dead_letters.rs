@@ -115,7 +115,7 @@ impl DeadLetters {
     pub async fn replay_all(
         &self,
         queue: Option<&str>,
-        mut progress: impl FnMut(usize),
+        mut progress: impl FnMut(usize) + Send,
     ) -> Result<usize, QueueError> {
         self.drain(queue, &mut progress, true).await
     }
@@ -124,7 +124,7 @@ impl DeadLetters {
     pub async fn delete_all(
         &self,
         queue: Option<&str>,
-        mut progress: impl FnMut(usize),
+        mut progress: impl FnMut(usize) + Send,
     ) -> Result<usize, QueueError> {
         self.drain(queue, &mut progress, false).await
     }
@@ -132,7 +132,7 @@ impl DeadLetters {
     async fn drain(
         &self,
         queue: Option<&str>,
-        progress: &mut dyn FnMut(usize),
+        progress: &mut (dyn FnMut(usize) + Send),
         replay: bool,
     ) -> Result<usize, QueueError> {
         let mut total = 0;
