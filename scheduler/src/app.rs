@@ -7,6 +7,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use meetflow_shared::bookings::Bookings;
 use meetflow_shared::config::Settings;
+use meetflow_shared::jobs::SMS;
 use meetflow_shared::ops;
 use meetflow_shared::queue::QueueClient;
 use meetflow_shared::shutdown::{Shutdown, finish_within};
@@ -51,7 +52,19 @@ pub async fn run(settings: Settings, shutdown: Shutdown) -> Result<(), AppError>
     // Loops stop on this token: the signal, or a fatal error of another loop.
     let stop = shutdown.token().child_token();
     let mut tasks = tokio::task::JoinSet::new();
-    let due = DueLoop::new(bookings.clone(), DueLoopSettings::default());
+    // A claim held by a replica that died (kill -9 between claim and settle) is taken over after
+    // the `sms` queue's lease, like a job of that queue; a fixed 30 s would make a reminder due
+    // less than 30 s before its meeting miss it.
+    let defaults = DueLoopSettings::default();
+    let due_settings = DueLoopSettings {
+        lease: settings
+            .queues
+            .effective(SMS)
+            .lease
+            .unwrap_or(defaults.lease),
+        ..defaults
+    };
+    let due = DueLoop::new(bookings.clone(), due_settings);
     let due_stop = stop.clone();
     tasks.spawn(async move { due.run(due_stop).await });
 
