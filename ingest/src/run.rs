@@ -1,7 +1,6 @@
 //! The process around the server: configuration, logging, the ops endpoints, signals.
 
 use std::path::Path;
-use std::time::Duration;
 
 use anyhow::Context as _;
 use futures::future::BoxFuture;
@@ -30,7 +29,6 @@ pub async fn run(config_path: Option<&Path>, dedupe: bool) -> anyhow::Result<()>
         Box::pin(async move { queue.ping().await.is_ok() })
     };
     let (_, ops_task) = ops::serve(settings.ops.listen, ready, shutdown.wait()).await?;
-    spawn_metrics_upkeep(shutdown.clone());
     app.run_until_stopped(shutdown.wait()).await;
     shutdown.trigger();
     ops_task
@@ -39,20 +37,4 @@ pub async fn run(config_path: Option<&Path>, dedupe: bool) -> anyhow::Result<()>
         .context("ops server")?;
     tracing::info!("meetflow-ingest stopped");
     Ok(())
-}
-
-/// The Prometheus recorder keeps histogram samples until its upkeep folds them into buckets, which
-/// otherwise only happens on a `/metrics` scrape: without a scraper, memory would grow with every
-/// request. Fold them every few seconds regardless.
-fn spawn_metrics_upkeep(shutdown: Shutdown) {
-    tokio::spawn(async move {
-        let handle = ops::metrics_handle();
-        let mut tick = tokio::time::interval(Duration::from_secs(5));
-        loop {
-            tokio::select! {
-                _ = tick.tick() => handle.run_upkeep(),
-                () = shutdown.wait() => return,
-            }
-        }
-    });
 }

@@ -50,6 +50,9 @@ pub enum OpsError {
     },
 }
 
+/// How often histogram samples are folded into buckets (see [`serve`]).
+const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The process-wide Prometheus handle; the first call installs the global `metrics` recorder
 /// (later calls, e.g. from several tests in one process, reuse it and never panic).
 pub fn metrics_handle() -> PrometheusHandle {
@@ -123,10 +126,23 @@ where
         source,
     })?;
     let app = router(Arc::new(ready));
+    // The recorder keeps histogram samples until its upkeep folds them into buckets, which
+    // otherwise happens only on a scrape: without a scraper memory would grow with every
+    // observation. Fold them every few seconds while the ops server runs.
+    let upkeep = tokio::spawn(async {
+        let handle = metrics_handle();
+        let mut tick = tokio::time::interval(UPKEEP_EVERY);
+        loop {
+            tick.tick().await;
+            handle.run_upkeep();
+        }
+    });
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
+        let served = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
-            .await
+            .await;
+        upkeep.abort();
+        served
     });
     tracing::info!(%addr, "ops endpoints listening (/healthz, /readyz, /metrics)");
     Ok((addr, task))
