@@ -25,8 +25,8 @@ use meetflow_tests::redis::{TestRedis, TestRedisOptions};
 use crate::chaos_actors::{Counters, deliver, faults, killer, operator};
 use crate::chaos_bodies::{deliveries, poison};
 use crate::chaos_check::{
-    Figures, census, check_contacts, check_dead_letters, check_sms, in_flight, scan_logs,
-    sms_counts,
+    Figures, census, check_contacts, check_dead_letters, check_sms, count_in_logs, in_flight,
+    scan_logs, sms_counts,
 };
 use crate::chaos_plan::{Size, last_due, plan};
 use crate::chaos_procs::{NS, Proc, wait_port, write_config};
@@ -232,6 +232,20 @@ async fn chaos_run_loses_nothing_and_sends_every_sms_exactly_once() {
     fig.add("dead letters (all deliberate)", dead);
     fig.pair("log lines scanned / json", report.lines, report.json_lines);
     fig.add("log leaks", report.findings.len());
+    let marks = count_in_logs(
+        &logs,
+        &[
+            "SMS already handled",
+            "reminder no longer applies",
+            "\"reminder dropped\"",
+        ],
+    );
+    fig.add("SMS duplicates prevented (marker)", marks[0]);
+    fig.pair(
+        "stale reminders dropped at send / at claim",
+        marks[1],
+        marks[2],
+    );
     let secs = |d: Duration| format!("{:.1}", d.as_secs_f64());
     fig.pair("setup / sending (s)", secs(setup), secs(sent_by));
     fig.pair(

@@ -122,6 +122,20 @@ pub(crate) fn scan_logs(
     scan.dir(dir)
 }
 
+/// How many log lines of the run contain each of `needles`.
+pub(crate) fn count_in_logs(dir: &std::path::Path, needles: &[&str]) -> Vec<usize> {
+    let mut counts = vec![0; needles.len()];
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        for line in text.lines() {
+            for (i, n) in needles.iter().enumerate() {
+                counts[i] += usize::from(line.contains(n));
+            }
+        }
+    }
+    counts
+}
+
 /// Jobs per queue and state, and the retries they took (`attempts - 1` summed).
 #[derive(Debug, Default)]
 pub(crate) struct JobCensus {
