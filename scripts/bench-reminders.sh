@@ -3,7 +3,8 @@
 #   - 1,000,002 planned reminders (333,334 bookings x 24 h, 1 h, follow-up): time to plan them
 #     through Bookings::booked (64 in flight) and Redis memory per reminder;
 #   - lateness of 20,000 reminders due over 10 s: the real meetflow-scheduler binary enqueues them,
-#     an SMS consumer (meetflow's queue runtime, concurrency 64) records due -> job start;
+#     an SMS consumer (meetflow's queue runtime, concurrency 10 like the BullMQ worker) records
+#     due -> job start;
 #     median of RUNS (3) runs;
 #   - beside BullMQ's delayed-job lateness from ../shared/bench (02-bullmq.sh, scenario `delayed`),
 #     measured in the same session when the peer bench is installed (its setup.sh), else quoted
@@ -38,7 +39,7 @@ target/release/examples/bench_reminders --redis "redis://127.0.0.1:$PORT" --book
 echo
 if [ -z "${SKIP_BULLMQ:-}" ] && [ -d "${PEERBENCH:-/tmp/peerbench}/node_modules/bullmq" ]; then
   echo "## BullMQ delayed jobs, same session (../shared/bench/02-bullmq.sh, RUNS=$RUNS)"
-  RUNS=$RUNS SCENARIOS=delayed "$PEERS/02-bullmq.sh" 2>&1 | tail -n 6
+  RUNS=$RUNS SCENARIOS=delayed "$PEERS/02-bullmq.sh" 2>/dev/null | grep '^| bullmq' || echo "(02-bullmq.sh failed)"
 else
   echo "## BullMQ delayed jobs (not installed here: run $PEERS/setup.sh to measure it in this session)"
   grep -m1 'delayed jobs due over 10 s' "$PEERS/BASELINES.md" 2>/dev/null || echo "(no BASELINES.md at $PEERS)"

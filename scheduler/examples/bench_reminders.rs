@@ -5,7 +5,7 @@
 //!    reminder and per booking.
 //! 2. Lateness: plan `--lateness` bookings whose 24 h reminder comes due uniformly over the next
 //!    `--window-ms`, run the real `meetflow-scheduler` binary (`--scheduler-bin`) and an SMS
-//!    consumer in this process; lateness = SMS job start - due time (as BullMQ's bench measures
+//!    consumer (concurrency 10, as the BullMQ worker of the peer bench) in this process; lateness = SMS job start - due time (as BullMQ's bench measures
 //!    processor start - (timestamp + delay)), plus due -> enqueued from the job records.
 //!
 //! Prints a Markdown table. Needs a Redis it may FLUSHDB (`--redis`).
@@ -108,6 +108,7 @@ fn wait_quiet() {
         let _ = std::process::Command::new("python3")
             .arg(script)
             .arg("wait")
+            .stdout(std::process::Stdio::null())
             .status();
     }
 }
@@ -266,7 +267,7 @@ async fn lateness_run(
         futures::future::ready(Ok::<(), JobError>(()))
     };
     let consumer_settings = QueueSettings {
-        concurrency: 64,
+        concurrency: 10,
         ..QueueSettings::default()
     };
     let token = stop.clone();
