@@ -5,8 +5,9 @@
 //!    reminder and per booking.
 //! 2. Lateness: plan `--lateness` bookings whose 24 h reminder comes due uniformly over the next
 //!    `--window-ms`, run the real `meetflow-scheduler` binary (`--scheduler-bin`) and an SMS
-//!    consumer (concurrency 10, as the BullMQ worker of the peer bench) in this process; lateness = SMS job start - due time (as BullMQ's bench measures
-//!    processor start - (timestamp + delay)), plus due -> enqueued from the job records.
+//!    consumer (concurrency 10, as the BullMQ worker of the peer bench) in this process;
+//!    lateness = SMS job start - due time (as BullMQ's bench measures processor start -
+//!    (timestamp + delay)), plus due -> enqueued from the job records.
 //!
 //! Prints a Markdown table. Needs a Redis it may FLUSHDB (`--redis`).
 
