@@ -5,13 +5,13 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod admin_scale;
+mod admin_api;
+mod admin_browser;
+mod admin_cli;
 mod admin_cli_more;
 mod admin_observability;
-mod admin_browser;
-mod admin_api;
-mod admin_cli;
 mod admin_sandbox;
+mod admin_scale;
 mod admin_setup;
 mod admin_support;
 mod bookings_store;
