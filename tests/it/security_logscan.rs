@@ -4,6 +4,7 @@
 //! `+1 415-555-0132` / `(415) 555-0132` forms), or a full e-mail address of a test invitee.
 //! Masked forms (`+1415•••0132`, `j•••@example.com`) are fine: they are what the services log.
 
+use std::collections::HashSet;
 use std::path::Path;
 
 /// One forbidden value found in a log line.
@@ -26,11 +27,16 @@ pub(crate) struct ScanReport {
     pub(crate) findings: Vec<Finding>,
 }
 
-/// The values no log line may contain.
+/// The values no log line may contain. Lines are read once each: secrets by substring, e-mail
+/// addresses and phone numbers by extracting every candidate token and looking it up, so the
+/// cost does not grow with the number of invitees.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct LogScan {
-    /// `(label, needle, digits_only)`: digit needles must not touch other digits.
-    needles: Vec<(String, String, bool)>,
+    secrets: Vec<(String, String)>,
+    /// National significant numbers (ten digits) of the +1 numbers.
+    phones: HashSet<String>,
+    /// Lower-cased addresses.
+    emails: HashSet<String>,
 }
 
 impl LogScan {
@@ -42,62 +48,57 @@ impl LogScan {
     /// characters are refused, since they would match by chance.
     pub(crate) fn secret(&mut self, label: &str, value: &str) -> &mut Self {
         assert!(value.len() >= 6, "secret {label} too short to scan for");
-        self.needles
-            .push((format!("secret:{label}"), value.to_owned(), false));
+        self.secrets
+            .push((format!("secret:{label}"), value.to_owned()));
         self
     }
 
-    /// A North American phone number in E.164 (`+1NXXNXXXXXX`): forbidden as E.164, as its
-    /// digits, and in the usual national and international formats.
+    /// A North American phone number in E.164 (`+1NXXNXXXXXX`): forbidden in any writing whose
+    /// digits are its ten digits, with or without the country code (`+14155550132`,
+    /// `+1 415-555-0132`, `(415) 555-0132`, `415.555.0132`, `14155550132`, ...), unless they
+    /// are part of a longer number.
     pub(crate) fn phone(&mut self, e164: &str) -> &mut Self {
         let digits: String = e164.chars().filter(char::is_ascii_digit).collect();
         let national = digits.strip_prefix('1').unwrap_or(&digits).to_owned();
         assert_eq!(national.len(), 10, "{e164} is not a +1 number");
-        let (a, b, c) = (&national[..3], &national[3..6], &national[6..]);
-        for form in [
-            e164.to_owned(),
-            format!("+1 {a}-{b}-{c}"),
-            format!("+1 ({a}) {b}-{c}"),
-            format!("({a}) {b}-{c}"),
-            format!("{a}-{b}-{c}"),
-            format!("{a} {b} {c}"),
-            format!("{a}.{b}.{c}"),
-        ] {
-            self.needles.push(("phone".into(), form, false));
-        }
-        // The digits anywhere, with or without the country code, unless part of a longer number.
-        self.needles
-            .push(("phone".into(), format!("1{national}"), true));
-        self.needles.push(("phone".into(), national, true));
+        self.phones.insert(national);
         self
     }
 
     /// An e-mail address: forbidden in any letter case.
     pub(crate) fn email(&mut self, email: &str) -> &mut Self {
-        self.needles
-            .push(("email".into(), email.to_lowercase(), false));
+        self.emails.insert(email.to_lowercase());
         self
     }
 
     /// Findings in one line.
     pub(crate) fn line(&self, place: &str, line: &str) -> Vec<Finding> {
-        let lower = line.to_lowercase();
-        let mut out = Vec::new();
-        for (label, needle, digits) in &self.needles {
-            let hay = if label == "email" { &lower } else { line };
-            let hit = if *digits {
-                contains_number(hay, needle)
-            } else {
-                hay.contains(needle.as_str())
-            };
-            if hit && !out.iter().any(|f: &Finding| &f.what == label) {
-                out.push(Finding {
-                    place: place.to_owned(),
-                    what: label.clone(),
-                });
-            }
+        let mut found: Vec<String> = self
+            .secrets
+            .iter()
+            .filter(|(_, v)| line.contains(v.as_str()))
+            .map(|(label, _)| label.clone())
+            .collect();
+        if email_tokens(line).any(|t| self.emails.contains(&t)) {
+            found.push("email".into());
         }
-        out
+        if number_tokens(line).any(|d| {
+            let national = if d.len() == 11 {
+                d.strip_prefix('1')
+            } else {
+                Some(d.as_str())
+            };
+            national.is_some_and(|n| self.phones.contains(n))
+        }) {
+            found.push("phone".into());
+        }
+        found
+            .into_iter()
+            .map(|what| Finding {
+                place: place.to_owned(),
+                what,
+            })
+            .collect()
     }
 
     /// Scans every line of `text`.
@@ -134,14 +135,30 @@ impl LogScan {
     }
 }
 
-/// `needle` (digits) occurs in `hay` with no digit right before or after it.
-fn contains_number(hay: &str, needle: &str) -> bool {
-    let bytes = hay.as_bytes();
-    hay.match_indices(needle).any(|(at, _)| {
-        let before = at.checked_sub(1).map(|i| bytes[i]);
-        let after = bytes.get(at + needle.len()).copied();
-        !before.is_some_and(|b| b.is_ascii_digit()) && !after.is_some_and(|b| b.is_ascii_digit())
+/// Every e-mail-looking token of `line` (around each `@`), lower-cased.
+fn email_tokens(line: &str) -> impl Iterator<Item = String> + '_ {
+    let is_part = |c: char| c.is_ascii_alphanumeric() || "._%+-".contains(c);
+    line.match_indices('@').map(move |(at, _)| {
+        let local = line[..at]
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| is_part(*c))
+            .last()
+            .map_or(at, |(i, _)| i);
+        let end = line[at + 1..]
+            .char_indices()
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || ".-".contains(*c)))
+            .map_or(line.len(), |(i, _)| at + 1 + i);
+        line[local..end].trim_end_matches('.').to_lowercase()
     })
+}
+
+/// The digits of every run of number-writing characters (digits, `+`, `-`, `.`, `(`, `)`,
+/// space) in `line`.
+fn number_tokens(line: &str) -> impl Iterator<Item = String> + '_ {
+    line.split(|c: char| !(c.is_ascii_digit() || "+-.() ".contains(c)))
+        .map(|run| run.chars().filter(char::is_ascii_digit).collect::<String>())
+        .filter(|d| d.len() == 10 || d.len() == 11)
 }
 
 #[test]
