@@ -13,9 +13,10 @@
 //! the provider's limit, and the SMS handler re-checks each reminder before sending, so those
 //! whose meeting starts meanwhile are dropped rather than sent late.
 
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use meetflow_shared::bookings::{Bookings, ClaimedReminder, Settlement};
+use meetflow_shared::bookings::{Bookings, ClaimedReminder, Settled, Settlement};
 use meetflow_shared::jobs::{SMS, reminder::ReminderJob};
 use meetflow_shared::queue::NewJob;
 use metrics::{counter, gauge, histogram};
@@ -31,7 +32,9 @@ const GAUGE_EVERY: Duration = Duration::from_secs(5);
 pub struct DueLoopSettings {
     /// Reminders claimed per tick.
     pub batch: usize,
-    /// How long a claim is held before another replica may take it over.
+    /// How long a claim is held before another replica may take it over. Only a dead or stalled
+    /// replica's claims wait for it; a takeover while the first replica is still at work is
+    /// harmless (the SMS job id de-duplicates the enqueue).
     pub lease: Duration,
     /// Longest sleep between two looks at the due set.
     pub max_sleep: Duration,
@@ -43,7 +46,7 @@ impl Default for DueLoopSettings {
     fn default() -> Self {
         Self {
             batch: 500,
-            lease: Duration::from_secs(30),
+            lease: Duration::from_secs(10),
             max_sleep: Duration::from_millis(100),
             give_up: Duration::from_secs(120),
         }
@@ -64,34 +67,68 @@ pub struct TickReport {
 }
 
 /// The due loop of one replica.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct DueLoop {
     bookings: Bookings,
     settings: DueLoopSettings,
+    /// Ids claimed by a tick that failed after the claim, retried first.
+    held: Mutex<Vec<String>>,
 }
 
 impl DueLoop {
     /// A loop over `bookings`' due reminders.
     pub fn new(bookings: Bookings, settings: DueLoopSettings) -> Self {
-        Self { bookings, settings }
+        Self {
+            bookings,
+            settings,
+            held: Mutex::new(Vec::new()),
+        }
     }
 
-    /// Claim, judge, enqueue and settle one batch.
+    /// Claim, judge, enqueue and settle one batch. When a step after the claim fails (Redis
+    /// went away), the claimed ids are kept and taken up again first by the next tick, so a
+    /// Redis restart does not leave them waiting for their lease to expire.
     pub async fn tick(&self) -> Result<TickReport, SchedulerError> {
-        let claimed = self
+        let held = std::mem::take(&mut *self.held());
+        let claimed = match self
             .bookings
-            .claim_due(self.settings.batch, self.settings.lease)
-            .await?;
+            .claim_due(self.settings.batch, self.settings.lease, &held)
+            .await
+        {
+            Ok(claimed) => claimed,
+            Err(e) => {
+                *self.held() = held;
+                return Err(e.into());
+            }
+        };
         let mut report = TickReport {
             claimed: claimed.len(),
             ..TickReport::default()
         };
+        if let Err(e) = self.process(&claimed, &mut report).await {
+            *self.held() = claimed.into_iter().map(|c| c.id).collect();
+            return Err(e);
+        }
+        Ok(report)
+    }
+
+    fn held(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
+        self.held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    async fn process(
+        &self,
+        claimed: &[ClaimedReminder],
+        report: &mut TickReport,
+    ) -> Result<(), SchedulerError> {
         if claimed.is_empty() {
-            return Ok(report);
+            return Ok(());
         }
         let mut outcomes = Vec::with_capacity(claimed.len());
         let mut jobs: Vec<(&ClaimedReminder, ReminderJob)> = Vec::new();
-        for c in &claimed {
+        for c in claimed {
             match self.bookings.prepare(c) {
                 Ok(job) => jobs.push((c, job)),
                 Err(reason) => {
@@ -111,28 +148,28 @@ impl DueLoop {
             let results = self.bookings.client().enqueue_many(SMS, new_jobs).await?;
             let now = self.bookings.clock().now_ms();
             for ((c, job), res) in jobs.iter().zip(&results) {
-                if res.is_created() {
-                    report.enqueued += 1;
-                } else {
+                outcomes.push((c.id.clone(), Settlement::Enqueued));
+                if !res.is_created() {
                     report.duplicates += 1;
+                    continue;
                 }
+                report.enqueued += 1;
                 let late_ms = (now - job.due_at.timestamp_millis()).max(0);
                 histogram!("meetflow_reminder_lateness_seconds").record(late_ms as f64 / 1000.0);
                 counter!("meetflow_reminders_enqueued_total", "kind" => job.kind.label())
                     .increment(1);
                 tracing::debug!(reminder.id = %c.id, late_ms, "reminder enqueued");
-                outcomes.push((c.id.clone(), Settlement::Enqueued));
             }
         }
-        let owned = self.bookings.settle(&outcomes).await?;
-        for ((id, outcome), still_ours) in outcomes.iter().zip(owned) {
-            if !still_ours && *outcome == Settlement::Enqueued {
+        let settled = self.bookings.settle(&outcomes).await?;
+        for ((id, outcome), settled) in outcomes.iter().zip(settled) {
+            if settled == Settled::Canceled && *outcome == Settlement::Enqueued {
                 // Cancelled while we were enqueueing it: take the job back if still pending.
                 // (The SMS handler's is_current check drops it otherwise.)
                 let _ = self.bookings.client().cancel(id).await;
             }
         }
-        Ok(report)
+        Ok(())
     }
 
     /// Run until `cancel` fires. Fails only when Redis stays unreachable for `give_up`.

@@ -1,6 +1,6 @@
 //! The due loop against a real Redis: reminders are enqueued on time (24 h, 1 h, follow-up),
-//! cancelled ones never, two loops never enqueue one twice, a loop that died between claim and
-//! settle is taken over, and the catch-up rules after downtime.
+//! cancelled ones never, two loops never enqueue one twice, the catch-up rules after downtime,
+//! and the SMS handler's last check. Failures: `scheduler_recovery`.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 use meetflow_scheduler::{DueLoop, DueLoopSettings};
 use meetflow_shared::bookings::{Bookings, Currentness, ReminderState, StaleReason};
 use meetflow_shared::jobs::{SMS, reminder::ReminderJob};
-use meetflow_shared::queue::NewJob;
 
 use crate::scheduler_support::{
     Fixture, HOUR, MIN, due_ids, facts, fixture, key, now_ms, rem, sms_ids, spawn_loop,
@@ -148,63 +147,6 @@ async fn fixture_client_for(f: &Fixture) -> Bookings {
 }
 
 #[tokio::test]
-async fn a_replica_dying_between_claim_and_settle_is_taken_over_without_a_second_job() {
-    let f = fixture().await;
-    let b1 = facts(now_ms() + 24 * HOUR + 100);
-    let b2 = facts(now_ms() + 24 * HOUR + 100);
-    f.bookings.booked(&b1).await.unwrap();
-    f.bookings.booked(&b2).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let lease = Duration::from_millis(600);
-    // the dead replica claimed both; it enqueued b1's job but died before settling
-    let claimed = f.bookings.claim_due(10, lease).await.unwrap();
-    assert_eq!(claimed.len(), 2);
-    let c1 = claimed.iter().find(|c| c.id == rem(&b1, "24h")).unwrap();
-    let job = f.bookings.prepare(c1).unwrap();
-    f.client
-        .enqueue(SMS, NewJob::json(&job).unwrap().with_id(c1.id.clone()))
-        .await
-        .unwrap();
-    assert!(
-        f.bookings.claim_due(10, lease).await.unwrap().is_empty(),
-        "claims are exclusive"
-    );
-
-    let due = DueLoop::new(
-        f.bookings.clone(),
-        DueLoopSettings {
-            lease,
-            ..DueLoopSettings::default()
-        },
-    );
-    let started = Instant::now();
-    let mut report = due.tick().await.unwrap();
-    while report.claimed == 0 && started.elapsed() < Duration::from_secs(3) {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        report = due.tick().await.unwrap();
-    }
-
-    assert!(
-        started.elapsed() >= Duration::from_millis(400),
-        "taken over only after the lease"
-    );
-    assert_eq!(
-        (report.claimed, report.enqueued, report.duplicates),
-        (2, 1, 1)
-    );
-    let mut sms = sms_ids(&f.client).await;
-    sms.sort();
-    let mut want = vec![rem(&b1, "24h"), rem(&b2, "24h")];
-    want.sort();
-    assert_eq!(sms, want);
-    assert_eq!(
-        f.bookings.pending_counts().await.unwrap().1,
-        0,
-        "nothing left claimed"
-    );
-}
-
-#[tokio::test]
 async fn after_downtime_late_reminders_follow_the_catch_up_rules() {
     let f = fixture().await;
     let now = now_ms();
@@ -294,27 +236,4 @@ async fn the_sms_handler_check_drops_a_reminder_whose_booking_changed_after_enqu
         Currentness::Stale(StaleReason::Rescheduled)
     );
     assert!(due_ids(&f.client).await.is_empty());
-}
-
-#[tokio::test]
-async fn the_due_loop_gives_up_when_redis_stays_unreachable() {
-    let mut f = fixture().await;
-    let settings = DueLoopSettings {
-        give_up: Duration::from_millis(800),
-        ..DueLoopSettings::default()
-    };
-    let running = DueLoop::new(f.bookings.clone(), settings);
-    f.redis.kill9().unwrap();
-    let started = Instant::now();
-    let outcome = tokio::time::timeout(
-        Duration::from_secs(20),
-        running.run(tokio_util::sync::CancellationToken::new()),
-    )
-    .await
-    .expect("the loop stops by itself");
-    assert!(
-        matches!(outcome, Err(meetflow_scheduler::SchedulerError::GaveUp(_))),
-        "{outcome:?}"
-    );
-    assert!(started.elapsed() >= Duration::from_millis(800));
 }

@@ -32,6 +32,17 @@ pub struct ClaimedReminder {
     pub booking: Option<Booking>,
 }
 
+/// What became of a claim when it was settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settled {
+    /// It was still ours: the record is now `enqueued` / `dropped`.
+    Done,
+    /// Cancelled while we held it (or its booking is gone): a job we enqueued should go.
+    Canceled,
+    /// Another replica took it over after our lease expired and settled it: nothing to undo.
+    TakenOver,
+}
+
 /// How a claimed reminder ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Settlement {
@@ -42,22 +53,28 @@ pub enum Settlement {
 }
 
 impl Bookings {
-    /// Claim up to `limit` due reminders for `lease` (expired claims of dead replicas first).
+    /// Claim up to `limit` due reminders for `lease`: first `held` (ids this replica claimed in a
+    /// tick that failed half-way, still claimed), then expired claims of dead replicas, then due
+    /// ones.
     pub async fn claim_due(
         &self,
         limit: usize,
         lease: Duration,
+        held: &[String],
     ) -> Result<Vec<ClaimedReminder>, BookingError> {
         let now = self.clock.now_ms();
-        let reply: Vec<(String, HashMap<String, String>)> = CLAIM_DUE
-            .key(self.keys.due())
+        let mut inv = CLAIM_DUE.prepare_invoke();
+        inv.key(self.keys.due())
             .key(self.keys.claimed())
             .arg(self.keys.booking_prefix())
             .arg(now)
             .arg(limit)
-            .arg(plan::ms(lease))
-            .invoke_async(&mut self.client.redis())
-            .await?;
+            .arg(plan::ms(lease));
+        for id in held {
+            inv.arg(id);
+        }
+        let reply: Vec<(String, HashMap<String, String>)> =
+            inv.invoke_async(&mut self.client.redis()).await?;
         Ok(reply
             .into_iter()
             .map(|(id, fields)| {
@@ -116,12 +133,11 @@ impl Bookings {
         })
     }
 
-    /// Settle claimed reminders. Returns, per entry, whether the claim was still ours (`false`:
-    /// it was cancelled meanwhile, or re-claimed after our lease expired).
+    /// Settle claimed reminders; returns what became of each claim.
     pub async fn settle(
         &self,
         outcomes: &[(String, Settlement)],
-    ) -> Result<Vec<bool>, BookingError> {
+    ) -> Result<Vec<Settled>, BookingError> {
         if outcomes.is_empty() {
             return Ok(Vec::new());
         }
@@ -135,7 +151,14 @@ impl Bookings {
             inv.arg(id).arg(state);
         }
         let flags: Vec<i64> = inv.invoke_async(&mut self.client.redis()).await?;
-        Ok(flags.into_iter().map(|f| f == 1).collect())
+        Ok(flags
+            .into_iter()
+            .map(|f| match f {
+                1 => Settled::Done,
+                2 => Settled::TakenOver,
+                _ => Settled::Canceled,
+            })
+            .collect())
     }
 
     /// When the scheduler should look again: the earliest due time or claim expiry (ms), if any.

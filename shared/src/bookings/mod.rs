@@ -30,7 +30,7 @@ use crate::config::RemindersSettings;
 use crate::queue::QueueClient;
 
 pub use clock::Clock;
-pub use due::{ClaimedReminder, Settlement};
+pub use due::{ClaimedReminder, Settled, Settlement};
 pub use error::BookingError;
 pub use key::BookingKey;
 pub use keys::BookingKeys;

@@ -1,11 +1,21 @@
--- Claim due reminders for this scheduler replica: expired claims of a dead replica first, then
--- due ones, each moved to `claimed` with a lease. Atomic, so two replicas never claim the same id.
+-- Claim due reminders for this scheduler replica: first the ids it still holds from a tick that
+-- failed half-way (ARGV 5..; only those still in `claimed`), then expired claims of dead
+-- replicas, then due ones; each gets a fresh lease in `claimed`. Atomic, so two replicas never
+-- claim the same id at once.
 -- KEYS: 1 due ZSET, 2 claimed ZSET
--- ARGV: 1 booking key prefix, 2 now_ms, 3 limit, 4 lease_ms
+-- ARGV: 1 booking key prefix, 2 now_ms, 3 limit, 4 lease_ms, 5.. ids held by this replica
 -- Returns a list of {id, {booking hash field, value, ...}} (empty hash = booking gone).
 local prefix, now, limit, lease = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, limit)
+local ids = {}
+for i = 5, #ARGV do
+  if redis.call('ZSCORE', KEYS[2], ARGV[i]) then table.insert(ids, ARGV[i]) end
+end
 local rest = limit - #ids
+if rest > 0 then
+  local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, rest)
+  for _, id in ipairs(expired) do table.insert(ids, id) end
+  rest = limit - #ids
+end
 if rest > 0 then
   local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, rest)
   for _, id in ipairs(due) do
