@@ -3,7 +3,7 @@
 //! of the unit proptests in ingest and shared/src/events: the whole intake path on hostile input
 //! (verify, then read, then identity, then the worker's full parse), correctly signed arbitrary
 //! bodies, header variants that must not change the verdict, nesting at any depth (no stack
-//! overflow), and that memory stays proportional to the input (peak RSS, `VmHWM`).
+//! overflow), and that memory stays proportional to the input (peak RSS per case, `VmHWM`).
 
 use std::time::Duration;
 
@@ -166,15 +166,38 @@ proptest! {
     }
 }
 
-/// Peak resident memory of this process in KiB (`VmHWM`); nextest runs each test in its own
-/// process, so growth during a test is that test's.
-fn peak_rss_kib() -> u64 {
+/// A field of `/proc/self/status` in KiB (`VmHWM` = peak resident memory, `VmRSS` = now).
+fn status_kib(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| {
+            v.trim_start_matches(':')
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse()
+                .ok()
+        })
         .unwrap_or(0)
+}
+
+/// Resets the peak (`VmHWM`) to the current RSS, so each case measures its own peak.
+fn reset_peak() {
+    std::fs::write("/proc/self/clear_refs", "5").expect("reset VmHWM (Linux >= 4.0)");
+}
+
+/// A real `invitee.created` whose `questions_and_answers` holds `n` entries (a list the reader
+/// does collect).
+fn many_answers(n: usize) -> Vec<u8> {
+    let mut v: serde_json::Value =
+        serde_json::from_str(meetflow_tests::fixtures::CALENDLY_INVITEE_CREATED).unwrap();
+    let qa: Vec<_> = (0..n)
+        .map(|i| serde_json::json!({"question": format!("q{i}"), "answer": "a", "position": i}))
+        .collect();
+    v["payload"]["questions_and_answers"] = serde_json::Value::Array(qa);
+    serde_json::to_vec(&v).unwrap()
 }
 
 #[test]
@@ -182,6 +205,8 @@ fn memory_stays_proportional_to_hostile_input() {
     const MIB: usize = 1024 * 1024;
     let many_keys: String = (0..120_000).map(|i| format!("\"k{i}\":0,")).collect();
     let hostile: Vec<(&str, Vec<u8>)> = vec![
+        // First: the heap keeps what earlier cases freed, which would hide this one's growth.
+        ("invitee with 20,000 answers", many_answers(20_000)),
         ("deep arrays", "[".repeat(MIB).into_bytes()),
         ("deep objects", "{\"a\":".repeat(MIB / 5).into_bytes()),
         (
@@ -207,11 +232,12 @@ fn memory_stays_proportional_to_hostile_input() {
         ),
     ];
     for (name, body) in &hostile {
-        let before = peak_rss_kib();
+        reset_peak();
+        let before = status_kib("VmRSS");
         read_all(body);
         let header = calendly_signature(KEY, NOW, body);
         intake_and_work(header.as_bytes(), b"1", body);
-        let grown_mib = (peak_rss_kib() - before) / 1024;
+        let grown_mib = status_kib("VmHWM").saturating_sub(before) / 1024;
         // A JSON value tree costs tens of bytes per input byte at worst; nothing may grow
         // beyond that (an input-controlled preallocation would show up here as hundreds of MiB).
         let bound = 64 * body.len() / MIB + 16;
