@@ -188,14 +188,20 @@ impl Env {
 
     /// Waits until no queue has work left (ready, running, delayed or retrying).
     pub(crate) async fn settle(&self) {
+        // One atomic snapshot of every queue: reading the queues one after the other could
+        // miss a job that a handler enqueued on an already-read queue just before finishing.
         let ok = eventually(Duration::from_secs(20), || async {
+            let k = self.client.keys();
+            let mut pipe = redis::pipe();
+            pipe.atomic();
             for q in ALL_QUEUES {
-                let s = self.client.stats(q).await.unwrap();
-                if s.ready + s.running + s.delayed + s.retrying > 0 {
-                    return false;
-                }
+                pipe.cmd("LLEN").arg(k.ready(q));
+                pipe.cmd("ZCARD").arg(k.leased(q));
+                pipe.cmd("ZCARD").arg(k.delayed(q));
             }
-            true
+            let mut conn = self.client.redis();
+            let counts: Vec<u64> = pipe.query_async(&mut conn).await.unwrap();
+            counts.iter().all(|&n| n == 0)
         })
         .await;
         assert!(ok, "queues did not settle");
