@@ -185,7 +185,7 @@ pub(crate) async fn killer(
     (fleet, redis)
 }
 
-/// Misbehaving providers until `stop`: every 500 ms maybe a few 5xx, sometimes a 429 burst
+/// Misbehaving providers until `stop`: 5xx on about 12% of the calls, sometimes a 429 burst
 /// (Brevo: its rate window shrinks to 3 calls per 2 s, answered with the reset headers; EngageLab:
 /// 429s), sometimes a slow spell (0.4-0.9 s per answer for 1.5 s).
 pub(crate) async fn faults(
@@ -197,23 +197,31 @@ pub(crate) async fn faults(
 ) {
     let mut rng = StdRng::seed_from_u64(seed ^ 0x6661756c);
     let internal = json!({"code": 1000, "message": "internal error"});
+    let brevo_error = json!({"code": "internal_error", "message": "try later"});
+    // A share of the calls fails: each call of the last half second stands for one future call
+    // that fails with probability FAIL_SHARE (so a lone retrying job is not fed every fault).
+    const FAIL_SHARE: f64 = 0.12;
+    let (mut seen_e, mut seen_b) = (0, 0);
     while !stop.load(Ordering::Relaxed) {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        if rng.random_bool(0.5) {
-            let n = rng.random_range(1..=3);
+        let (now_e, now_b) = (engagelab.requests().len(), brevo.requests().len());
+        let share = |calls: usize, rng: &mut StdRng| {
+            (0..calls).filter(|_| rng.random_bool(FAIL_SHARE)).count()
+        };
+        let n = share(now_e - seen_e, &mut rng);
+        if n > 0 {
             engagelab.fail_next(n, 500, internal.clone());
-            c.faults_5xx.fetch_add(n as u64, Ordering::Relaxed);
         }
-        if rng.random_bool(0.5) {
-            let n = rng.random_range(1..=3);
-            let status = [500, 502, 503][rng.random_range(0..3)];
+        let m = share(now_b - seen_b, &mut rng);
+        if m > 0 {
             brevo.fail_next(
-                n,
-                status,
-                json!({"code": "internal_error", "message": "try later"}),
+                m,
+                [500, 502, 503][rng.random_range(0..3)],
+                brevo_error.clone(),
             );
-            c.faults_5xx.fetch_add(n as u64, Ordering::Relaxed);
         }
+        c.faults_5xx.fetch_add((n + m) as u64, Ordering::Relaxed);
+        (seen_e, seen_b) = (now_e, now_b);
         let roll = rng.random_range(0..100);
         if roll < 8 {
             inc(&c.bursts_429);
