@@ -10,7 +10,9 @@ use meetflow_shared::queue::{JobContext, JobError, JobState, NewJob, QueueError,
 use meetflow_tests::redis::{TestRedis, TestRedisOptions};
 use serde_json::json;
 
-use crate::queue_support::{eventually, fast, fixture, fixture_with, list, spawn};
+use crate::queue_support::{
+    enqueue_numbered, eventually, fast, fixture, fixture_with, list, spawn,
+};
 
 fn probe(url: &str, lease_ms: u64, sleep_ms: u64) -> Child {
     Command::new(env!("CARGO_BIN_EXE_queue-probe"))
@@ -118,15 +120,7 @@ async fn a_redis_stall_makes_workers_wait_not_die_and_nothing_runs_twice() {
     let f = fixture().await;
     let (runs, handler) = recorder();
     let w = spawn(&f.client, "q", fast(), handler);
-    for i in 0..50 {
-        f.client
-            .enqueue(
-                "q",
-                NewJob::json(&json!({})).unwrap().with_id(format!("a{i}")),
-            )
-            .await
-            .unwrap();
-    }
+    enqueue_numbered(&f.client, "q", "a", 50).await;
     let mut conn = f.redis.conn().await.unwrap();
     let stall = tokio::spawn(async move {
         let _: redis::RedisResult<()> = redis::cmd("DEBUG")
@@ -136,15 +130,7 @@ async fn a_redis_stall_makes_workers_wait_not_die_and_nothing_runs_twice() {
             .await;
     });
     tokio::time::sleep(Duration::from_millis(100)).await;
-    for i in 0..50 {
-        f.client
-            .enqueue(
-                "q",
-                NewJob::json(&json!({})).unwrap().with_id(format!("b{i}")),
-            )
-            .await
-            .unwrap();
-    }
+    enqueue_numbered(&f.client, "q", "b", 50).await;
     stall.await.unwrap();
     assert!(
         eventually(Duration::from_secs(15), || async {
@@ -250,15 +236,7 @@ async fn graceful_shutdown_finishes_jobs_in_flight_and_leaves_the_rest_ready() {
         ..fast()
     };
     let w = spawn(&f.client, "q", settings, handler);
-    for i in 0..6 {
-        f.client
-            .enqueue(
-                "q",
-                NewJob::json(&json!({})).unwrap().with_id(format!("g{i}")),
-            )
-            .await
-            .unwrap();
-    }
+    enqueue_numbered(&f.client, "q", "g", 6).await;
     assert!(
         eventually(Duration::from_secs(3), || async {
             f.client.stats("q").await.unwrap().running == 2

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use meetflow_shared::queue::{ErrorClass, JobContext, JobError, JobState, NewJob, QueueSettings};
 use serde_json::json;
 
-use crate::queue_support::{eventually, fast, fixture, spawn};
+use crate::queue_support::{enqueue_numbered, eventually, fast, fixture, spawn};
 
 #[expect(clippy::type_complexity, reason = "a test handler and its run counter")]
 fn failing(
@@ -256,15 +256,7 @@ async fn the_dead_letter_store_is_bounded_by_count() {
         ..fast()
     };
     let w = spawn(&f.client, "q", settings, handler);
-    for i in 0..6 {
-        f.client
-            .enqueue(
-                "q",
-                NewJob::json(&json!({})).unwrap().with_id(format!("x{i}")),
-            )
-            .await
-            .unwrap();
-    }
+    enqueue_numbered(&f.client, "q", "x", 6).await;
     assert!(
         eventually(Duration::from_secs(5), || async {
             let s = f.client.stats("q").await.unwrap();

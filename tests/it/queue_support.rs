@@ -120,3 +120,13 @@ pub(crate) async fn list(client: &QueueClient, key: &str) -> Vec<String> {
         .await
         .unwrap()
 }
+
+/// Enqueues `n` empty jobs with ids `<prefix>0`, `<prefix>1`, ...
+pub(crate) async fn enqueue_numbered(client: &QueueClient, queue: &str, prefix: &str, n: usize) {
+    for i in 0..n {
+        let job = meetflow_shared::queue::NewJob::json(&serde_json::json!({}))
+            .unwrap()
+            .with_id(format!("{prefix}{i}"));
+        client.enqueue(queue, job).await.unwrap();
+    }
+}
