@@ -5,8 +5,9 @@
 //! attempt. Brevo's own 429 waits for `x-sib-ratelimit-reset`, also without spending an attempt;
 //! 401 (bad key, unknown IP) is a permanent `config` failure; 5xx retries with back-off.
 //!
-//! A sync about a booking writes the booking's current status (so syncs that run out of order end
-//! right) and is dropped when the booking was rescheduled (the new booking syncs the contact). A
+//! A sync about a booking writes the booking's current status, and writes again when the status
+//! changed while it was writing (so syncs that run out of order or at once end right); it is
+//! dropped when the booking was rescheduled (the new booking syncs the contact). A
 //! phone number Brevo refuses ("Invalid phone number", or owned by another contact) is dropped and
 //! the contact synced without it; why is recorded
 //! (`meetflow_brevo_sms_attribute_dropped_total{reason}` and a log line).
@@ -39,33 +40,63 @@ async fn slot(w: &Worker, brevo: &Limited<BrevoClient>) -> Result<(), JobError> 
         .map_err(JobError::from)
 }
 
+/// How many times one sync writes again because its booking changed while it was writing.
+const MAX_REWRITES: usize = 5;
+
+/// The booking's current status, `None` without a booking (or when it is not stored).
+async fn current_status(w: &Worker, sync: &ContactSync) -> Result<Option<BookingStatus>, JobError> {
+    let Some(key) = &sync.booking else {
+        return Ok(None);
+    };
+    let booking = w.bookings.get(key).await.map_err(error::bookings)?;
+    Ok(booking.map(|b| b.status))
+}
+
+/// Writes the contact with the booking's current status. Two syncs of one booking (its creation
+/// and its cancellation) can run at once: each reads the status, then waits for a rate-limit slot
+/// and the call, so the one that read the older status may land last. So after each write the
+/// status is read again, and a sync whose booking changed meanwhile writes again: the last write
+/// to land is always followed by a read that confirms it.
 async fn upsert(
     w: &Worker,
     brevo: &Limited<BrevoClient>,
     sync: ContactSync,
     ctx: &JobContext,
 ) -> Result<(), JobError> {
-    let mut attributes = sync.attributes;
-    if let Some(key) = &sync.booking
-        && let Some(booking) = w.bookings.get(key).await.map_err(error::bookings)?
-    {
-        if booking.status == BookingStatus::Rescheduled {
+    let mut status = current_status(w, &sync).await?;
+    for _ in 0..MAX_REWRITES {
+        if status == Some(BookingStatus::Rescheduled) {
             super::brevo_skipped("booking", "rescheduled");
-            tracing::info!(booking = %key, job.id = %ctx.id, "booking was rescheduled: its new booking syncs the contact");
+            tracing::info!(job.id = %ctx.id, "booking was rescheduled: its new booking syncs the contact");
             return Ok(());
         }
-        if let Some(attr) = &sync.status_attribute {
-            attributes.insert(
-                attr.clone(),
-                Value::String(status_text(booking.status).into()),
-            );
+        write(w, brevo, &sync, status, ctx).await?;
+        let now = current_status(w, &sync).await?;
+        if now == status {
+            return Ok(());
         }
+        metrics::counter!("meetflow_brevo_status_rewrites_total").increment(1);
+        status = now;
+    }
+    Ok(())
+}
+
+async fn write(
+    w: &Worker,
+    brevo: &Limited<BrevoClient>,
+    sync: &ContactSync,
+    status: Option<BookingStatus>,
+    ctx: &JobContext,
+) -> Result<(), JobError> {
+    let mut attributes = sync.attributes.clone();
+    if let (Some(status), Some(attr)) = (status, &sync.status_attribute) {
+        attributes.insert(attr.clone(), Value::String(status_text(status).into()));
     }
     let contact = ContactUpsert {
-        email: sync.email,
+        email: sync.email.clone(),
         ext_id: None,
         attributes,
-        list_ids: sync.list_ids,
+        list_ids: sync.list_ids.clone(),
     };
     slot(w, brevo).await?;
     match brevo.client.upsert_contact(&contact).await {
