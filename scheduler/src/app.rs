@@ -53,15 +53,12 @@ pub async fn run(settings: Settings, shutdown: Shutdown) -> Result<(), AppError>
     let stop = shutdown.token().child_token();
     let mut tasks = tokio::task::JoinSet::new();
     // A claim held by a replica that died (kill -9 between claim and settle) is taken over after
-    // the `sms` queue's lease, like a job of that queue; a fixed 30 s would make a reminder due
-    // less than 30 s before its meeting miss it.
+    // the due loop's lease, or sooner when the `sms` queue's lease is shorter: a reminder due
+    // less than a lease before its meeting would otherwise miss it.
     let defaults = DueLoopSettings::default();
+    let sms_lease = settings.queues.effective(SMS).lease;
     let due_settings = DueLoopSettings {
-        lease: settings
-            .queues
-            .effective(SMS)
-            .lease
-            .unwrap_or(defaults.lease),
+        lease: sms_lease.map_or(defaults.lease, |l| l.min(defaults.lease)),
         ..defaults
     };
     let due = DueLoop::new(bookings.clone(), due_settings);
