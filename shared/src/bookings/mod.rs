@@ -3,9 +3,9 @@
 //! Why here (and not as delayed jobs in the queue): a reminder must never be sent for a time that
 //! is no longer booked, whatever order Calendly's events arrive in. So the booking's current state
 //! lives in one hash per booking, next to the records of its reminders, and every change is one
-//! atomic Lua script ([`store`]). The worker reports bookings ([`Bookings::booked`],
+//! atomic Lua script (`store.rs`). The worker reports bookings ([`Bookings::booked`],
 //! [`Bookings::canceled`], [`Bookings::no_show`]); `meetflow-scheduler` enqueues each reminder onto
-//! the SMS queue when it comes due ([`due`]); the SMS handler checks [`Bookings::is_current`]
+//! the SMS queue when it comes due (`due.rs`); the SMS handler checks [`Bookings::is_current`]
 //! right before sending. The rules of what is planned and what is stale are pure functions in
 //! [`plan`]; key names are in [`keys`].
 //!
