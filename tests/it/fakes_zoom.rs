@@ -6,7 +6,7 @@ use meetflow_tests::fakes::FakeZoom;
 use reqwest::Response;
 use serde_json::{Value, json};
 
-async fn token(z: &FakeZoom) -> String {
+pub(crate) async fn token(z: &FakeZoom) -> String {
     let r = meetflow_tests::http_client()
         .post(format!("{}/oauth/token", z.oauth_base_url()))
         .basic_auth(z.client_id(), Some(z.client_secret()))
@@ -23,7 +23,7 @@ async fn token(z: &FakeZoom) -> String {
     v["access_token"].as_str().unwrap().to_owned()
 }
 
-async fn get(z: &FakeZoom, tok: &str, path_and_query: &str) -> Response {
+pub(crate) async fn get(z: &FakeZoom, tok: &str, path_and_query: &str) -> Response {
     meetflow_tests::http_client()
         .get(format!("{}{path_and_query}", z.api_base_url()))
         .bearer_auth(tok)

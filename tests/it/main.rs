@@ -29,6 +29,7 @@ mod fakes_calendly;
 mod fakes_calendly_hooks;
 mod fakes_engagelab;
 mod fakes_zoom;
+mod fakes_zoom_webinars;
 mod harness_redis;
 mod harness_webhook;
 mod ingest_intake;

@@ -20,6 +20,7 @@ mod engagelab;
 mod engagelab_send;
 mod zoom;
 mod zoom_participants;
+mod zoom_webinars;
 
 pub use brevo::{BrevoContact, BrevoEvent, FakeBrevo};
 pub use calendly::FakeCalendlyApi;

@@ -1,8 +1,8 @@
 //! Fake Zoom (docs/providers.md §2.8 points 4-6): Server-to-Server OAuth
-//! (`POST /oauth/token`), bearer-token checks (401 code 124), `GET /v2/users/me`, and
-//! past-meeting participants with opaque page tokens, the double-encoding rule and a
-//! per-second budget answering 429 with Zoom's message. One server serves both the
-//! OAuth host and the API host.
+//! (`POST /oauth/token`), bearer-token checks (401 code 124), `GET /v2/users/me`,
+//! past-meeting and past-webinar participants and webinar registrants with opaque page
+//! tokens, the double-encoding rule and a per-second budget answering 429 with Zoom's
+//! message. One server serves both the OAuth host and the API host.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -18,7 +18,8 @@ use serde_json::{Value, json};
 use super::common::{
     Faults, RecordedRequest, Server, Window, json as json_resp, lock, record, set_header,
 };
-use super::zoom_participants::{Meetings, participants};
+use super::zoom_participants::Meetings;
+use super::zoom_webinars;
 
 const ACCOUNT_ID: &str = "Xq7bL2mRTy6nW0pK4sUe9A";
 const CLIENT_ID: &str = "fakeZoomClientId01";
@@ -127,6 +128,27 @@ impl FakeZoom {
     /// A participant row shaped like Zoom's (`duration` computed from the times).
     pub fn participant(name: &str, email: &str, join_time: &str, leave_time: &str) -> Value {
         super::zoom_participants::row(name, email, join_time, leave_time)
+    }
+
+    /// Seed webinar `webinar_id` with its registrants (see [`FakeZoom::registrant`]).
+    pub fn add_webinar(&self, webinar_id: &str, registrants: Vec<Value>) {
+        lock(&self.shared)
+            .meetings
+            .registrants
+            .insert(webinar_id.to_owned(), registrants);
+    }
+
+    /// Seed a past webinar instance with participant rows (see [`FakeZoom::participant`]).
+    pub fn add_past_webinar(&self, uuid: &str, participants: Vec<Value>) {
+        lock(&self.shared)
+            .meetings
+            .webinar_rows
+            .insert(uuid.to_owned(), participants);
+    }
+
+    /// An approved webinar registrant shaped like Zoom's.
+    pub fn registrant(first_name: &str, last_name: &str, email: &str) -> Value {
+        zoom_webinars::registrant(first_name, last_name, email)
     }
 
     /// Answer 400 (code 300) to `page_size` > 300 (default) or clamp it to 300.
@@ -247,14 +269,8 @@ fn api(g: &mut Inner, rec: &RecordedRequest) -> Response {
             }),
         );
     }
-    let raw = rec
-        .path
-        .strip_prefix("/v2/past_meetings/")
-        .and_then(|p| p.strip_suffix("/participants"));
-    match raw {
-        Some(raw) if rec.method == "GET" => participants(&mut g.meetings, raw, rec),
-        _ => zoom_error(StatusCode::NOT_FOUND, 404, "Not Found"),
-    }
+    zoom_webinars::route(&mut g.meetings, rec)
+        .unwrap_or_else(|| zoom_error(StatusCode::NOT_FOUND, 404, "Not Found"))
 }
 
 async fn handle(State(shared): State<Shared>, req: Request) -> Response {

@@ -1,6 +1,7 @@
 //! Past-meeting participants for the fake Zoom: stored rows, opaque page tokens, the
 //! `page_size` cap and the double-encoding rule for UUIDs that start with `/` or contain
-//! `//` (docs/providers.md §2.6).
+//! `//` (docs/providers.md §2.6). [`page`] serves every list endpoint (webinars too, see
+//! `zoom_webinars.rs`).
 
 use std::collections::HashMap;
 
@@ -11,11 +12,15 @@ use serde_json::{Value, json};
 
 use super::common::{RecordedRequest, json as json_resp};
 
-/// Stored meetings and issued page tokens.
+/// Stored meetings and webinars, and issued page tokens.
 #[derive(Debug)]
 pub(crate) struct Meetings {
     rows: HashMap<String, Vec<Value>>,
-    /// token -> (meeting uuid, offset of the next page)
+    /// Past webinar instance uuid -> participant rows.
+    pub(crate) webinar_rows: HashMap<String, Vec<Value>>,
+    /// Webinar id -> registrants.
+    pub(crate) registrants: HashMap<String, Vec<Value>>,
+    /// token -> (list the token belongs to, offset of the next page)
     pages: HashMap<String, (String, usize)>,
     pub(crate) reject_oversized: bool,
 }
@@ -24,6 +29,8 @@ impl Default for Meetings {
     fn default() -> Self {
         Self {
             rows: HashMap::new(),
+            webinar_rows: HashMap::new(),
+            registrants: HashMap::new(),
             pages: HashMap::new(),
             reject_oversized: true,
         }
@@ -67,13 +74,13 @@ pub(crate) fn fixture_rows() -> Vec<Value> {
     .collect()
 }
 
-fn error(status: StatusCode, code: i64, message: &str) -> Response {
+pub(crate) fn error(status: StatusCode, code: i64, message: &str) -> Response {
     json_resp(status, &json!({ "code": code, "message": message }))
 }
 
 /// Decode the `{meetingUUID}` path segment as Zoom does. `None` when a UUID that needs
 /// double encoding (leading `/` or `//` inside) arrived encoded once or not at all.
-fn decode_uuid(raw: &str) -> Option<String> {
+pub(crate) fn decode_uuid(raw: &str) -> Option<String> {
     if raw.contains('/') {
         return None; // a raw slash splits the path: Zoom routes it elsewhere
     }
@@ -105,6 +112,20 @@ pub(crate) fn participants(m: &mut Meetings, raw: &str, rec: &RecordedRequest) -
     let Some(rows) = m.rows.get(&uuid) else {
         return not_found(&uuid);
     };
+    let rows = rows.clone();
+    page(m, &format!("meeting:{uuid}"), &rows, "participants", rec)
+}
+
+/// One page of `rows` (the list named `list`, e.g. `meeting:<uuid>`) under `field`: `page_size`
+/// (default 30, at most 300) and an opaque `next_page_token` bound to that list, `""` on the last
+/// page.
+pub(crate) fn page(
+    m: &mut Meetings,
+    list: &str,
+    rows: &[Value],
+    field: &str,
+    rec: &RecordedRequest,
+) -> Response {
     let page_size = match rec.query_param("page_size").map(|s| s.parse::<usize>()) {
         None => 30,
         Some(Ok(n)) if (1..=300).contains(&n) => n,
@@ -120,28 +141,26 @@ pub(crate) fn participants(m: &mut Meetings, raw: &str, rec: &RecordedRequest) -
     let offset = match rec.query_param("next_page_token").filter(|t| !t.is_empty()) {
         None => 0,
         Some(t) => match m.pages.get(&t) {
-            Some((u, off)) if *u == uuid => *off,
+            Some((l, off)) if l == list => *off,
             _ => return error(StatusCode::BAD_REQUEST, 300, "Invalid next_page_token."),
         },
     };
     let total = rows.len();
-    let page: Vec<Value> = rows.iter().skip(offset).take(page_size).cloned().collect();
-    let next = offset + page.len();
+    let items: Vec<Value> = rows.iter().skip(offset).take(page_size).cloned().collect();
+    let next = offset + items.len();
     let token = if next < total {
         let t = uuid::Uuid::new_v4().simple().to_string();
-        m.pages.insert(t.clone(), (uuid.clone(), next));
+        m.pages.insert(t.clone(), (list.to_owned(), next));
         t
     } else {
         String::new()
     };
-    json_resp(
-        StatusCode::OK,
-        &json!({
-            "page_count": total.div_ceil(page_size),
-            "page_size": page_size,
-            "total_records": total,
-            "next_page_token": token,
-            "participants": page
-        }),
-    )
+    let mut body = json!({
+        "page_count": total.div_ceil(page_size),
+        "page_size": page_size,
+        "total_records": total,
+        "next_page_token": token,
+    });
+    body[field] = Value::Array(items);
+    json_resp(StatusCode::OK, &body)
 }

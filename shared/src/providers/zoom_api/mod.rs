@@ -1,27 +1,26 @@
-//! Zoom REST API client: past meeting participants (for attendance) and `users/me` (for
-//! `meetflow-admin zoom check`).
+//! Zoom REST API client: past meeting and webinar participants and webinar registrants (for
+//! attendance), and `users/me` (for `meetflow-admin zoom check`).
 //!
 //! Calls carry a bearer token from [`ZoomAuth`]; a 401 makes the client drop that token and retry
-//! once with a fresh one (a token can be revoked before its expiry). Participant lists are read
-//! to the last page. Meeting UUIDs that start with `/` or contain `//` are percent-encoded twice,
-//! as Zoom requires.
+//! once with a fresh one (a token can be revoked before its expiry). Lists are read to the last
+//! page (`next_page_token`). Instance UUIDs that start with `/` or contain `//` are
+//! percent-encoded twice, as Zoom requires.
 
 mod auth;
 #[cfg(test)]
 mod tests;
+mod types;
 
-use std::fmt;
-
-use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer};
 use url::Url;
 
 pub use self::auth::{REFRESH_MARGIN, ZoomAuth, ZoomCredentials};
+use self::types::Page;
+pub use self::types::{Participant, WebinarRegistrant, ZoomUser};
 use super::error::{Provider, ProviderError};
 use super::http::{self, Response};
-use crate::domain::redact;
 use crate::queue::ErrorClass;
 
 /// Largest page Zoom serves.
@@ -34,79 +33,6 @@ const MAX_PAGES: usize = 1000;
 pub struct ZoomClient {
     api_base_url: Url,
     auth: ZoomAuth,
-}
-
-/// One join session of one participant (a person who joined twice appears twice).
-#[derive(Clone, Default, PartialEq, Deserialize)]
-pub struct Participant {
-    /// Zoom's participant id (empty for guests).
-    #[serde(default)]
-    pub id: String,
-    /// Display name.
-    #[serde(default)]
-    pub name: String,
-    /// The participant's e-mail; `None` for guests who gave none.
-    #[serde(default, deserialize_with = "non_empty")]
-    pub user_email: Option<String>,
-    /// When this session started.
-    #[serde(default, deserialize_with = "lenient_time")]
-    pub join_time: Option<DateTime<Utc>>,
-    /// When this session ended.
-    #[serde(default, deserialize_with = "lenient_time")]
-    pub leave_time: Option<DateTime<Utc>>,
-    /// Length of this session in seconds.
-    #[serde(default)]
-    pub duration: u64,
-    /// `in_meeting` or `in_waiting_room`.
-    #[serde(default)]
-    pub status: Option<String>,
-    /// Whether the participant belongs to the host's account.
-    #[serde(default)]
-    pub internal_user: bool,
-}
-
-impl fmt::Debug for Participant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Participant")
-            .field("id", &self.id)
-            .field("user_email", &self.user_email.as_deref().map(redact::email))
-            .field("join_time", &self.join_time)
-            .field("leave_time", &self.leave_time)
-            .field("duration", &self.duration)
-            .field("status", &self.status)
-            .finish_non_exhaustive()
-    }
-}
-
-/// The user the app acts as (`GET /users/me`).
-#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
-pub struct ZoomUser {
-    /// Zoom user id.
-    pub id: String,
-    /// The account the user belongs to.
-    #[serde(default)]
-    pub account_id: String,
-    /// The user's e-mail.
-    #[serde(default)]
-    pub email: String,
-}
-
-impl fmt::Debug for ZoomUser {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ZoomUser")
-            .field("id", &self.id)
-            .field("account_id", &self.account_id)
-            .field("email", &redact::email(&self.email))
-            .finish()
-    }
-}
-
-#[derive(Deserialize)]
-struct ParticipantsPage {
-    #[serde(default)]
-    participants: Vec<Participant>,
-    #[serde(default)]
-    next_page_token: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -126,12 +52,37 @@ impl ZoomClient {
         &self,
         meeting_uuid: &str,
     ) -> Result<Vec<Participant>, ProviderError> {
-        const OP: &str = "past meeting participants";
         let segment = meeting_uuid_segment(meeting_uuid);
-        let base = http::endpoint(
-            &self.api_base_url,
-            &["past_meetings", &segment, "participants"],
-        );
+        let path = ["past_meetings", &segment, "participants"];
+        self.all_pages("past meeting participants", &path).await
+    }
+
+    /// Every participant session of one past webinar instance, all pages.
+    pub async fn past_webinar_participants(
+        &self,
+        webinar_uuid: &str,
+    ) -> Result<Vec<Participant>, ProviderError> {
+        let segment = meeting_uuid_segment(webinar_uuid);
+        let path = ["past_webinars", &segment, "participants"];
+        self.all_pages("past webinar participants", &path).await
+    }
+
+    /// Every (approved) registrant of a webinar, by its numeric id, all pages.
+    pub async fn webinar_registrants(
+        &self,
+        webinar_id: &str,
+    ) -> Result<Vec<WebinarRegistrant>, ProviderError> {
+        let path = ["webinars", webinar_id, "registrants"];
+        self.all_pages("webinar registrants", &path).await
+    }
+
+    /// Reads a list endpoint page after page (300 rows each) until `next_page_token` is empty.
+    async fn all_pages<T: DeserializeOwned>(
+        &self,
+        op: &'static str,
+        path: &[&str],
+    ) -> Result<Vec<T>, ProviderError> {
+        let base = http::endpoint(&self.api_base_url, path);
         let mut all = Vec::new();
         let mut token = String::new();
         for _ in 0..MAX_PAGES {
@@ -140,15 +91,15 @@ impl ZoomClient {
             if !token.is_empty() {
                 url.query_pairs_mut().append_pair("next_page_token", &token);
             }
-            let page: ParticipantsPage = self.get_json(OP, url).await?;
-            all.extend(page.participants);
+            let page: Page<T> = self.get_json(op, url).await?;
+            all.extend(page.rows);
             match page.next_page_token.filter(|t| !t.is_empty()) {
                 Some(next) if next != token => token = next,
-                Some(_) => return Err(bad_pagination(OP, "the same next_page_token twice")),
+                Some(_) => return Err(bad_pagination(op, "the same next_page_token twice")),
                 None => return Ok(all),
             }
         }
-        Err(bad_pagination(OP, "too many pages"))
+        Err(bad_pagination(op, "too many pages"))
     }
 
     /// The user the app acts as; a cheap end-to-end check of credentials and scopes.
@@ -234,14 +185,4 @@ fn bad_pagination(op: &'static str, what: &str) -> ProviderError {
         ErrorClass::ProviderServer,
         format!("pagination stopped: {what}"),
     )
-}
-
-fn non_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(Option::<String>::deserialize(d)?.filter(|s| !s.trim().is_empty()))
-}
-
-fn lenient_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
-    Ok(Option::<String>::deserialize(d)?
-        .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
-        .map(|t| t.with_timezone(&Utc)))
 }

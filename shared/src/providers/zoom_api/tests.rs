@@ -330,3 +330,54 @@ async fn concurrent_callers_of_one_process_fetch_a_single_token() {
     }
     ns.cleanup().await;
 }
+
+#[tokio::test]
+async fn webinar_registrants_and_participants_are_read_from_every_page() {
+    let ns = TestNamespace::new();
+    let server = MockServer::start().await;
+    mount_token(&server, "t", 1).await;
+    let reg = |email: &str| json!({ "id": "r", "email": email, "first_name": "Léa", "last_name": "", "status": "approved" });
+    let registrants = "/v2/webinars/91234567890/registrants";
+    Mock::given(method("GET"))
+        .and(path(registrants))
+        .and(query_param("page_size", "300"))
+        .and(query_param_is_missing("next_page_token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "page_size": 300, "total_records": 2, "next_page_token": "p2",
+            "registrants": [reg("lea@example.com")]
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(registrants))
+        .and(query_param("next_page_token", "p2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "page_size": 300, "total_records": 2, "next_page_token": "",
+            "registrants": [reg(""), reg("tom@example.com")]
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(
+            "/v2/past_webinars/%252FWb7%252F%252FK2%253D%253D/participants",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("page2")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let zoom = client(&server, &ns).await;
+
+    let got = zoom.webinar_registrants("91234567890").await.unwrap();
+    let emails: Vec<_> = got.iter().map(|r| r.email.as_deref()).collect();
+    assert_eq!(
+        emails,
+        [Some("lea@example.com"), None, Some("tom@example.com")]
+    );
+    assert_eq!(got[0].name(), "Léa");
+    let rows = zoom.past_webinar_participants("/Wb7//K2==").await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].duration, 945);
+    ns.cleanup().await;
+}
