@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use meetflow_shared::bookings::Bookings;
+use meetflow_shared::bookings::{Bookings, Engagement};
 use meetflow_shared::config::Settings;
 use meetflow_shared::jobs::SMS;
 use meetflow_shared::ops;
@@ -40,7 +40,8 @@ pub enum AppError {
 /// Run the scheduler until `shutdown` fires (exit 0) or Redis stays unreachable (error).
 pub async fn run(settings: Settings, shutdown: Shutdown) -> Result<(), AppError> {
     let client = QueueClient::connect(&settings.redis.url, &settings.redis.namespace).await?;
-    let bookings = Bookings::new(client.clone(), settings.reminders.clone());
+    let bookings = Bookings::new(client.clone(), settings.reminders.clone())
+        .with_engagement(Engagement::from_settings(&settings));
     let probe = client.clone();
     let ready = move || -> BoxFuture<'static, bool> {
         let probe = probe.clone();

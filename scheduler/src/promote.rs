@@ -64,6 +64,8 @@ pub struct TickReport {
     pub duplicates: usize,
     /// Reminders dropped as stale.
     pub dropped: usize,
+    /// SMS that can wait, held for quiet hours (planned again for the window's end).
+    pub held: usize,
 }
 
 /// The due loop of one replica.
@@ -130,7 +132,16 @@ impl DueLoop {
         let mut jobs: Vec<(&ClaimedReminder, ReminderJob)> = Vec::new();
         for c in claimed {
             match self.bookings.prepare(c) {
-                Ok(job) => jobs.push((c, job)),
+                Ok(job) => match self.bookings.quiet_until(&job) {
+                    Some(until) => {
+                        tracing::info!(reminder.id = %c.id, until_ms = until, "held for quiet hours");
+                        counter!("meetflow_reminders_held_total", "kind" => job.kind.label())
+                            .increment(1);
+                        outcomes.push((c.id.clone(), Settlement::Deferred(until)));
+                        report.held += 1;
+                    }
+                    None => jobs.push((c, job)),
+                },
                 Err(reason) => {
                     tracing::info!(reminder.id = %c.id, reason = %reason, "reminder dropped");
                     counter!("meetflow_reminders_dropped_total", "reason" => reason.as_str(), "at" => "claim")

@@ -3,7 +3,8 @@
 //! no-show marks before and after the booking.
 
 use meetflow_shared::bookings::{
-    BookingChange, BookingFacts, BookingKey, BookingStatus, NoShowOutcome, ReminderState,
+    ApologyChange, BookingChange, BookingFacts, BookingKey, BookingStatus, NoShowOutcome,
+    ReminderState,
 };
 
 use crate::scheduler_support::{Fixture, HOUR, due_ids, facts, fixture, key, now_ms, rem};
@@ -127,7 +128,8 @@ async fn no_show_removes_the_follow_up_and_unmarking_restores_it() {
     assert_eq!(
         set,
         NoShowOutcome::Changed {
-            follow_up_changed: true
+            follow_up_changed: true,
+            apology: ApologyChange::None
         }
     );
     assert!(!due_ids(&f.client).await.contains(&rem(&b, "followup")));
@@ -141,7 +143,8 @@ async fn no_show_removes_the_follow_up_and_unmarking_restores_it() {
     assert_eq!(
         cleared,
         NoShowOutcome::Changed {
-            follow_up_changed: true
+            follow_up_changed: true,
+            apology: ApologyChange::None
         }
     );
     assert!(due_ids(&f.client).await.contains(&rem(&b, "followup")));

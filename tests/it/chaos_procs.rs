@@ -95,6 +95,7 @@ engagelab:
   base_url: "{eurl}"
   rate_limit: 400/s
   templates: {{ confirmation: tpl_confirmation, cancellation: tpl_cancellation, reminder: tpl_reminder, follow_up: tpl_follow_up, host_notify: "" }}
+engagement: {{ quiet_hours: null }}   # follow-ups fall inside the run whatever the time of day
 queues:
   default: {{ concurrency: 16, lease: 2s, max_attempts: 25, backoff: {{ base: 100ms, cap: 1500ms }} }}
 "#,

@@ -176,6 +176,7 @@ fn reminder(key: &BookingKey, uri: &str, env_start: chrono::DateTime<chrono::Utc
         name: "Jordan Rivera".into(),
         timezone: Some("America/Los_Angeles".into()),
         event_name: "Product Demo (30 min)".into(),
+        event_type: None,
     }
 }
 

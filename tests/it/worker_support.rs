@@ -74,6 +74,7 @@ engagelab:
   base_url: "{eurl}"
   rate_limit: 1000/s
   templates: {{ confirmation: tpl_confirmation, cancellation: tpl_cancellation, reminder: tpl_reminder, follow_up: tpl_follow_up, host_notify: tpl_host_notify }}
+engagement: {{ quiet_hours: null }}
 queues:
   default: {{ concurrency: 8, lease: 3s, max_attempts: 4, backoff: {{ base: 20ms, cap: 100ms }} }}
 "#,

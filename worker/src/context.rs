@@ -3,10 +3,11 @@
 
 use std::time::Duration;
 
-use meetflow_shared::bookings::Bookings;
+use meetflow_shared::bookings::{Bookings, Engagement};
 use meetflow_shared::config::{RateLimit, Settings};
 use meetflow_shared::providers::ProviderError;
 use meetflow_shared::providers::brevo::BrevoClient;
+use meetflow_shared::providers::calendly_api::CalendlyClient;
 use meetflow_shared::providers::engagelab::EngageLabClient;
 use meetflow_shared::providers::rate_limit::RateLimiter;
 use meetflow_shared::providers::zoom_api::{ZoomAuth, ZoomClient, ZoomCredentials};
@@ -57,6 +58,9 @@ pub(crate) struct Worker {
     pub(crate) brevo: Option<Limited<BrevoClient>>,
     pub(crate) engagelab: Option<Limited<EngageLabClient>>,
     pub(crate) zoom: Option<ZoomClient>,
+    /// The Calendly API, when `connectors.calendly.access_token` is set: single-use booking
+    /// links for the engagement SMS.
+    pub(crate) calendly: Option<CalendlyClient>,
     pub(crate) options: WorkerOptions,
 }
 
@@ -146,7 +150,17 @@ impl Worker {
             }
             _ => None,
         };
-        let bookings = Bookings::new(client.clone(), settings.reminders.clone());
+        let cal = &settings.connectors.calendly;
+        let calendly = match &cal.access_token {
+            Some(token) => Some(CalendlyClient::new(
+                url("connectors.calendly.api_base_url", &cal.api_base_url)?,
+                token.clone(),
+                timeout,
+            )?),
+            None => None,
+        };
+        let bookings = Bookings::new(client.clone(), settings.reminders.clone())
+            .with_engagement(Engagement::from_settings(&settings));
         Ok(Self {
             settings,
             client,
@@ -154,6 +168,7 @@ impl Worker {
             brevo,
             engagelab,
             zoom,
+            calendly,
             options,
         })
     }

@@ -2,7 +2,8 @@
 //! parameters every SMS template can use.
 //!
 //! Template parameters (EngageLab `{var}` placeholders): `name`, `first_name`, `event`, `time`
-//! (start, formatted as above), `end_time`, `cancel_url`, `reschedule_url`. A parameter the
+//! (start, formatted as above), `end_time`, `cancel_url`, `reschedule_url`, `booking_url` (the
+//! single-use link of a win-back or no-show apology). A parameter the
 //! template does not use is ignored; a placeholder without a parameter is sent literally, so the
 //! set is the same for every kind.
 
@@ -13,8 +14,7 @@ use serde_json::{Map, Value};
 /// `name` as an IANA zone, else `default` (an unknown name is not an error: people still get the
 /// message, in the default zone).
 pub(crate) fn zone(name: Option<&str>, default: Tz) -> Tz {
-    name.and_then(|n| n.trim().parse::<Tz>().ok())
-        .unwrap_or(default)
+    meetflow_shared::bookings::zone_or(name.map(str::trim), default)
 }
 
 /// `Tue 21 Apr, 10:00 PDT`.
@@ -38,6 +38,7 @@ pub(crate) struct MessageFacts<'a> {
     pub(crate) end: Option<DateTime<Utc>>,
     pub(crate) cancel_url: Option<&'a str>,
     pub(crate) reschedule_url: Option<&'a str>,
+    pub(crate) booking_url: Option<&'a str>,
 }
 
 /// The template parameters of a message, times written in `tz`.
@@ -60,6 +61,9 @@ pub(crate) fn params(facts: &MessageFacts<'_>, tz: Tz) -> Map<String, Value> {
     }
     if let Some(u) = facts.reschedule_url {
         put("reschedule_url", u.to_owned());
+    }
+    if let Some(u) = facts.booking_url {
+        put("booking_url", u.to_owned());
     }
     p
 }

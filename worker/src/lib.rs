@@ -9,7 +9,8 @@
 //! - `brevo` ([`handlers::brevo_sync`]): contact upserts and custom events, under the Brevo rate
 //!   limit shared by every replica.
 //! - `sms` ([`handlers::sms_send`]): confirmations, cancellations, host notices and the
-//!   scheduler's reminders, at most once per (booking, kind) ([`marker`]).
+//!   scheduler's reminders, follow-ups, win-backs and no-show apologies (the last two with a
+//!   single-use booking link, [`booking_link`]), at most once per (booking, kind) ([`marker`]).
 //! - `zoom` ([`handlers::zoom_attendance`]): reads a finished meeting's participants and syncs
 //!   their attendance.
 //!
@@ -17,6 +18,7 @@
 //! in-process with [`run_with`] and [`WorkerOptions`].
 
 mod app;
+mod booking_link;
 mod contact;
 mod context;
 mod dispatch;

@@ -50,6 +50,8 @@ pub enum Settlement {
     Enqueued,
     /// Not worth sending any more.
     Dropped,
+    /// Came due inside quiet hours: planned again for this time (ms), when the window ends.
+    Deferred(i64),
 }
 
 impl Bookings {
@@ -130,7 +132,20 @@ impl Bookings {
             name: booking.name.clone().unwrap_or_default(),
             timezone: booking.timezone.clone(),
             event_name: booking.event_name.clone().unwrap_or_default(),
+            event_type: booking.event_type.clone(),
         })
+    }
+
+    /// For an SMS that can wait and came due inside quiet hours (in its recipient's zone): when
+    /// the window ends. `None`: send now.
+    pub fn quiet_until(&self, job: &ReminderJob) -> Option<i64> {
+        if !job.kind.can_wait() {
+            return None;
+        }
+        let now = self.clock.now_ms();
+        let tz = super::zone_or(job.timezone.as_deref(), self.settings.default_timezone);
+        let until = super::after_quiet_hours(now, tz, self.engagement.quiet_hours.as_ref());
+        (until > now).then_some(until)
     }
 
     /// Settle claimed reminders; returns what became of each claim.
@@ -142,11 +157,14 @@ impl Bookings {
             return Ok(Vec::new());
         }
         let mut inv = ACK.prepare_invoke();
-        inv.key(self.keys.claimed()).arg(self.keys.booking_prefix());
+        inv.key(self.keys.claimed())
+            .key(self.keys.due())
+            .arg(self.keys.booking_prefix());
         for (id, outcome) in outcomes {
             let state = match outcome {
-                Settlement::Enqueued => "enqueued",
-                Settlement::Dropped => "dropped",
+                Settlement::Enqueued => "enqueued".to_owned(),
+                Settlement::Dropped => "dropped".to_owned(),
+                Settlement::Deferred(until) => format!("defer:{until}"),
             };
             inv.arg(id).arg(state);
         }

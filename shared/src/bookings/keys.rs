@@ -34,6 +34,11 @@ impl BookingKeys {
         self.keys.booking_prefix()
     }
 
+    /// STRING: latest booking of a person ([`Keys::person_latest`]).
+    pub fn person(&self, tag: &str) -> String {
+        self.keys.person_latest(tag)
+    }
+
     /// ZSET of planned reminders by due time ([`Keys::reminders_due`]).
     pub fn due(&self) -> String {
         self.keys.reminders_due()

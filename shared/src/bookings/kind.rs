@@ -1,7 +1,10 @@
-//! What a reminder is for: `Before(offset)` the meeting start, or the follow-up after its end.
+//! What a planned SMS is for: a reminder `Before(offset)` the meeting start, the follow-up after
+//! its end, or one of the engagement flows (win-back after a cancellation, apology after a
+//! no-show).
 //!
 //! The kind is part of the reminder id (`rem:<booking>:<label>`) and therefore of the SMS job id,
-//! so its label must be stable: `24h`, `1h`, `90m`, `45s` (largest whole unit) and `followup`.
+//! so its label must be stable: `24h`, `1h`, `90m`, `45s` (largest whole unit), `followup`,
+//! `winback` and `noshow`.
 
 use std::time::Duration;
 
@@ -14,15 +17,24 @@ pub enum ReminderKind {
     Before(Duration),
     /// The follow-up after the meeting end (`reminders.follow_up_after_end`).
     FollowUp,
+    /// The re-engagement SMS after a cancellation that was not a reschedule
+    /// (`engagement.win_back_after`).
+    WinBack,
+    /// The "sorry we missed you" SMS after a no-show (`engagement.no_show_after`).
+    NoShow,
 }
 
 const FOLLOW_UP: &str = "followup";
+const WIN_BACK: &str = "winback";
+const NO_SHOW: &str = "noshow";
 
 impl ReminderKind {
     /// The stable label used in reminder ids, Redis and metrics.
     pub fn label(&self) -> String {
         match self {
             Self::FollowUp => FOLLOW_UP.to_owned(),
+            Self::WinBack => WIN_BACK.to_owned(),
+            Self::NoShow => NO_SHOW.to_owned(),
             Self::Before(d) => {
                 let s = d.as_secs();
                 if s > 0 && s % 3600 == 0 {
@@ -38,8 +50,11 @@ impl ReminderKind {
 
     /// Parse a label made by [`ReminderKind::label`].
     pub fn parse(label: &str) -> Option<Self> {
-        if label == FOLLOW_UP {
-            return Some(Self::FollowUp);
+        match label {
+            FOLLOW_UP => return Some(Self::FollowUp),
+            WIN_BACK => return Some(Self::WinBack),
+            NO_SHOW => return Some(Self::NoShow),
+            _ => {}
         }
         let unit = label.chars().last()?;
         let n: u64 = label[..label.len() - unit.len_utf8()].parse().ok()?;
@@ -55,6 +70,18 @@ impl ReminderKind {
     /// Whether this reminder is sent before the meeting (and is useless once it has started).
     pub fn is_before_start(&self) -> bool {
         matches!(self, Self::Before(_))
+    }
+
+    /// Whether this SMS can wait: held until `engagement.quiet_hours` end in the recipient's time
+    /// zone. Reminders before a meeting are never held; follow-ups and engagement SMS are.
+    pub fn can_wait(&self) -> bool {
+        !self.is_before_start()
+    }
+
+    /// Whether this SMS belongs to an engagement flow (win-back, no-show apology), which carries
+    /// a fresh single-use booking link.
+    pub fn is_engagement(&self) -> bool {
+        matches!(self, Self::WinBack | Self::NoShow)
     }
 }
 
@@ -91,6 +118,8 @@ mod tests {
             (ReminderKind::Before(Duration::from_secs(45)), "45s"),
             (ReminderKind::Before(Duration::ZERO), "0s"),
             (ReminderKind::FollowUp, "followup"),
+            (ReminderKind::WinBack, "winback"),
+            (ReminderKind::NoShow, "noshow"),
         ];
         for (kind, label) in cases {
             assert_eq!(kind.label(), label);

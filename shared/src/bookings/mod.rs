@@ -4,7 +4,8 @@
 //! is no longer booked, whatever order Calendly's events arrive in. So the booking's current state
 //! lives in one hash per booking, next to the records of its reminders, and every change is one
 //! atomic Lua script (`store.rs`). The worker reports bookings ([`Bookings::booked`],
-//! [`Bookings::canceled`], [`Bookings::no_show`]); `meetflow-scheduler` enqueues each reminder onto
+//! [`Bookings::canceled`], [`Bookings::no_show`]), which also plan the engagement flows
+//! (`engagement.rs`); `meetflow-scheduler` enqueues each reminder onto
 //! the SMS queue when it comes due (`due.rs`); the SMS handler checks [`Bookings::is_current`]
 //! right before sending. The rules of what is planned and what is stale are pure functions in
 //! [`plan`]; key names are in [`keys`].
@@ -14,6 +15,7 @@
 
 mod clock;
 mod due;
+mod engagement;
 mod error;
 mod facts;
 mod key;
@@ -31,15 +33,17 @@ use crate::queue::QueueClient;
 
 pub use clock::Clock;
 pub use due::{ClaimedReminder, Settled, Settlement};
+pub use engagement::{Engagement, after_quiet_hours, zone_or};
 pub use error::BookingError;
 pub use key::BookingKey;
 pub use keys::BookingKeys;
 pub use kind::ReminderKind;
 pub use model::{
-    Booking, BookingChange, BookingFacts, BookingStatus, CancelOutcome, NoShowOutcome,
-    PlannedReminder, ReminderState,
+    ApologyChange, Booking, BookingChange, BookingFacts, BookingStatus, CancelOutcome,
+    NoShowOutcome, PlannedReminder, ReminderState,
 };
 pub use plan::{Currentness, StaleReason};
+pub use store::Person;
 
 /// The bookings store: a cheap-to-clone handle on Redis plus the reminder settings.
 #[derive(Debug, Clone)]
@@ -47,20 +51,35 @@ pub struct Bookings {
     client: QueueClient,
     keys: BookingKeys,
     settings: RemindersSettings,
+    engagement: Engagement,
     clock: Clock,
 }
 
 impl Bookings {
     /// A store using `client`'s connection and namespace, planning with `reminders`
-    /// (the config's `reminders:` block) and the system clock.
+    /// (the config's `reminders:` block) and the system clock, with no engagement flow and no
+    /// quiet hours (see [`Bookings::with_engagement`]).
     pub fn new(client: QueueClient, reminders: RemindersSettings) -> Self {
         let keys = BookingKeys::new(client.keys().clone());
         Self {
             client,
             keys,
             settings: reminders,
+            engagement: Engagement::off(),
             clock: Clock::system(),
         }
+    }
+
+    /// The same store, also planning the engagement flows and holding SMS that can wait for
+    /// quiet hours as `engagement` says.
+    pub fn with_engagement(mut self, engagement: Engagement) -> Self {
+        self.engagement = engagement;
+        self
+    }
+
+    /// The engagement flows in use.
+    pub fn engagement(&self) -> &Engagement {
+        &self.engagement
     }
 
     /// The same store, reading "now" from `clock` (tests).

@@ -218,6 +218,19 @@ pub struct CancelOutcome {
     pub already_enqueued: Vec<String>,
     /// The booking was already canceled or rescheduled (nothing changed).
     pub already_ended: bool,
+    /// A win-back SMS was planned (a plain cancellation, the flow on, nothing booked since).
+    pub win_back_planned: bool,
+}
+
+/// What a no-show change did to the apology SMS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApologyChange {
+    /// Nothing (flow off, no phone number, or already planned or sent).
+    None,
+    /// Planned (a mark).
+    Planned,
+    /// Called off before it was sent (an unmark).
+    CalledOff,
 }
 
 /// What [`super::Bookings::no_show`] did.
@@ -228,6 +241,8 @@ pub enum NoShowOutcome {
     Changed {
         /// A follow-up was removed or restored.
         follow_up_changed: bool,
+        /// What became of the apology SMS.
+        apology: ApologyChange,
     },
     /// The no-show came before the booking itself: remembered, so no follow-up gets planned.
     Remembered,

@@ -61,6 +61,8 @@ pub enum StaleReason {
     TooLate,
     /// The booking has no phone number to send to.
     NoPhone,
+    /// A no-show apology whose no-show was removed (`invitee_no_show.deleted`).
+    NoShowRemoved,
 }
 
 impl StaleReason {
@@ -77,6 +79,7 @@ impl StaleReason {
             Self::Superseded => "superseded",
             Self::TooLate => "too_late",
             Self::NoPhone => "no_phone",
+            Self::NoShowRemoved => "no_show_removed",
         }
     }
 }
@@ -111,13 +114,8 @@ pub fn judge(
     let Some(booking) = booking else {
         return Stale(StaleReason::BookingUnknown);
     };
-    match booking.status {
-        BookingStatus::Canceled => return Stale(StaleReason::Canceled),
-        BookingStatus::Rescheduled => return Stale(StaleReason::Rescheduled),
-        BookingStatus::NoShow if kind == ReminderKind::FollowUp => {
-            return Stale(StaleReason::NoShow);
-        }
-        BookingStatus::Active | BookingStatus::NoShow => {}
+    if let Some(reason) = status_rules_out(booking.status, kind) {
+        return Stale(reason);
     }
     let Some(start) = booking.start.map(|s| s.timestamp_millis()) else {
         return Stale(StaleReason::BookingUnknown);
@@ -147,13 +145,30 @@ pub fn judge(
                 return Stale(StaleReason::Superseded);
             }
         }
-        ReminderKind::FollowUp => {
+        ReminderKind::FollowUp | ReminderKind::WinBack | ReminderKind::NoShow => {
             if now_ms > due_ms.saturating_add(ms(settings.follow_up_max_lateness)) {
                 return Stale(StaleReason::TooLate);
             }
         }
     }
     Currentness::Current
+}
+
+/// Why a booking in `status` gets no SMS of `kind`, if it does not. Reminders and follow-ups are
+/// for active bookings (a no-show keeps its reminders but loses its follow-up); a win-back is for
+/// a cancelled booking only, an apology for a no-show only.
+fn status_rules_out(status: BookingStatus, kind: ReminderKind) -> Option<StaleReason> {
+    use BookingStatus as S;
+    match (kind, status) {
+        (ReminderKind::WinBack, S::Canceled) => None,
+        (ReminderKind::NoShow, S::NoShow) => None,
+        (ReminderKind::NoShow, S::Active) => Some(StaleReason::NoShowRemoved),
+        (ReminderKind::WinBack, S::Active | S::NoShow) => Some(StaleReason::ReminderCanceled),
+        (_, S::Canceled) => Some(StaleReason::Canceled),
+        (_, S::Rescheduled) => Some(StaleReason::Rescheduled),
+        (ReminderKind::FollowUp, S::NoShow) => Some(StaleReason::NoShow),
+        (_, S::Active | S::NoShow) => None,
+    }
 }
 
 /// A duration in milliseconds, saturating.

@@ -201,3 +201,66 @@ fn a_canceled_reminder_is_stale_even_if_the_booking_is_active() {
         Currentness::Stale(StaleReason::ReminderCanceled)
     );
 }
+
+/// Judges the only reminder, of `kind` in `state` due at `due`, of a booking in `status`, at `now`.
+fn judge_one(
+    status: BookingStatus,
+    kind: ReminderKind,
+    state: ReminderState,
+    due: i64,
+    now: i64,
+) -> Currentness {
+    let b = booking(status, 1_000 * H, &[(kind, state, due)]);
+    judge(&settings(), Some(&b), kind, due, Some(1_000 * H), now)
+}
+
+#[test]
+fn a_win_back_goes_only_to_a_cancelled_booking_it_was_not_called_off_for() {
+    use BookingStatus as S;
+    let due = 900 * H;
+    let at = |status, state| judge_one(status, ReminderKind::WinBack, state, due, due + M);
+    assert_eq!(
+        at(S::Canceled, ReminderState::Planned),
+        Currentness::Current
+    );
+    assert_eq!(
+        at(S::Canceled, ReminderState::Canceled),
+        Currentness::Stale(StaleReason::ReminderCanceled),
+        "called off by a new booking"
+    );
+    assert_eq!(
+        at(S::Rescheduled, ReminderState::Planned),
+        Currentness::Stale(StaleReason::Rescheduled)
+    );
+    let late = judge_one(
+        S::Canceled,
+        ReminderKind::WinBack,
+        ReminderState::Planned,
+        due,
+        due + 7 * H,
+    );
+    assert_eq!(late, Currentness::Stale(StaleReason::TooLate));
+}
+
+#[test]
+fn an_apology_goes_only_while_the_invitee_is_still_a_no_show() {
+    let due = 1_003 * H;
+    let at = |status| {
+        judge_one(
+            status,
+            ReminderKind::NoShow,
+            ReminderState::Enqueued,
+            due,
+            due + M,
+        )
+    };
+    assert_eq!(at(BookingStatus::NoShow), Currentness::Current);
+    assert_eq!(
+        at(BookingStatus::Active),
+        Currentness::Stale(StaleReason::NoShowRemoved)
+    );
+    assert_eq!(
+        at(BookingStatus::Canceled),
+        Currentness::Stale(StaleReason::Canceled)
+    );
+}

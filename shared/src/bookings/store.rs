@@ -16,12 +16,13 @@ use std::collections::HashMap;
 
 use metrics::counter;
 use redis::AsyncCommands;
+use sha2::{Digest, Sha256};
 
 use super::record::{booking_fields, pack_invitee_uri, parse_booking};
 use super::scripts::{BOOKED, CANCELED, NO_SHOW};
 use super::{
-    Booking, BookingChange, BookingError, BookingFacts, BookingKey, BookingStatus, Bookings,
-    CancelOutcome, NoShowOutcome, PlannedReminder, ReminderKind, ReminderState, plan,
+    ApologyChange, Booking, BookingChange, BookingError, BookingFacts, BookingKey, BookingStatus,
+    Bookings, CancelOutcome, NoShowOutcome, PlannedReminder, ReminderKind, ReminderState, plan,
 };
 
 /// How long a booking's record outlives its last useful moment (and a tombstone of a booking
@@ -38,7 +39,15 @@ impl Bookings {
         let key = BookingKey::from_invitee_uri(&facts.invitee_uri);
         let now = self.clock.now_ms();
         let (start, end) = (facts.start.timestamp_millis(), facts.end.timestamp_millis());
-        let all = plan::schedule(&self.settings, start, end);
+        let tz = super::zone_or(facts.timezone.as_deref(), self.settings.default_timezone);
+        let quiet = self.engagement.quiet_hours.as_ref();
+        let all: Vec<(ReminderKind, i64)> = plan::schedule(&self.settings, start, end)
+            .into_iter()
+            .map(|(kind, due)| match kind.can_wait() {
+                true => (kind, super::after_quiet_hours(due, tz, quiet)),
+                false => (kind, due),
+            })
+            .collect();
         let (future, past): (Vec<_>, Vec<_>) = all.iter().partition(|(_, due)| *due > now);
         let no_phone = facts.phone.is_none();
         let to_plan: Vec<(ReminderKind, i64)> = if no_phone { Vec::new() } else { future };
@@ -55,10 +64,12 @@ impl Bookings {
             .map(BookingKey::from_invitee_uri);
         let fields = booking_fields(facts, &key);
 
+        let person = person_tag(&facts.email);
         let mut inv = BOOKED.prepare_invoke();
         inv.key(self.keys.booking(&key))
             .key(self.keys.due())
-            .key(self.keys.claimed());
+            .key(self.keys.claimed())
+            .key(self.keys.person(person.as_deref().unwrap_or("-")));
         if let Some(old) = &old {
             inv.key(self.keys.booking(old));
         }
@@ -68,6 +79,8 @@ impl Bookings {
             .arg(now.saturating_add(RETENTION_MS))
             .arg(old.as_ref().map_or("", BookingKey::as_str))
             .arg(key.as_str())
+            .arg(if person.is_some() { "1" } else { "0" })
+            .arg(self.keys.booking_prefix())
             .arg(fields.len());
         for (f, v) in &fields {
             inv.arg(*f).arg(v);
@@ -79,6 +92,14 @@ impl Bookings {
         let (main, old_part) = split_reply(&reply);
         if old_part.is_some() {
             self.after_cancel(old_part, "rescheduled").await;
+        }
+        let called_off: Vec<&str> = main.iter().filter_map(|s| s.strip_prefix('~')).collect();
+        for id in &called_off {
+            counter!("meetflow_reminders_canceled_total", "cause" => "rebooked").increment(1);
+            tracing::info!(reminder.id = %id, "win-back called off: the person booked again");
+            if let Err(e) = self.client.cancel(id).await {
+                tracing::debug!(reminder.id = %id, error = %e, "could not cancel an enqueued win-back job");
+            }
         }
         match main.first().map(String::as_str) {
             Some("recorded") => {
@@ -121,8 +142,28 @@ impl Bookings {
         rescheduled: bool,
         new_invitee: Option<&str>,
     ) -> Result<CancelOutcome, BookingError> {
+        self.canceled_by(invitee_uri, rescheduled, new_invitee, &Person::default())
+            .await
+    }
+
+    /// [`Bookings::canceled`], knowing who cancelled: a plain cancellation also plans the win-back
+    /// SMS (`engagement.win_back_after` later, after quiet hours in `who`'s time zone) unless the
+    /// flow is off, the booking has no phone number, or `who` booked again since.
+    pub async fn canceled_by(
+        &self,
+        invitee_uri: &str,
+        rescheduled: bool,
+        new_invitee: Option<&str>,
+        who: &Person<'_>,
+    ) -> Result<CancelOutcome, BookingError> {
         let key = BookingKey::from_invitee_uri(invitee_uri);
         let now = self.clock.now_ms();
+        let win_back_due = self
+            .engagement
+            .win_back_after
+            .filter(|_| !rescheduled)
+            .map(|after| self.hold(now.saturating_add(plan::ms(after)), who.timezone));
+        let person = who.email.and_then(person_tag);
         let status = if rescheduled {
             BookingStatus::Rescheduled
         } else {
@@ -132,6 +173,7 @@ impl Bookings {
             .key(self.keys.booking(&key))
             .key(self.keys.due())
             .key(self.keys.claimed())
+            .key(self.keys.person(person.as_deref().unwrap_or("-")))
             .arg(key.as_str())
             .arg(now)
             .arg(now.saturating_add(RETENTION_MS))
@@ -143,14 +185,23 @@ impl Bookings {
                     .map_or("", BookingKey::as_str),
             )
             .arg(pack_invitee_uri(invitee_uri, &key))
+            .arg(win_back_due.map_or_else(String::new, |d| d.to_string()))
+            .arg(win_back_due.unwrap_or(now).saturating_add(RETENTION_MS))
             .invoke_async(&mut self.client.redis())
             .await?;
-        let (n, already_enqueued) = self.after_cancel(Some(&reply), status.as_str()).await;
+        let win_back_planned = reply.last().is_some_and(|s| s == "+winback");
+        let reply = &reply[..reply.len() - usize::from(win_back_planned)];
+        let (n, already_enqueued) = self.after_cancel(Some(reply), status.as_str()).await;
+        if win_back_planned {
+            counter!("meetflow_reminders_planned_total", "kind" => ReminderKind::WinBack.label())
+                .increment(1);
+        }
         Ok(CancelOutcome {
             key,
             reminders_canceled: n.unwrap_or(0),
             already_enqueued,
             already_ended: n.is_none(),
+            win_back_planned,
         })
     }
 
@@ -162,9 +213,26 @@ impl Bookings {
         invitee_uri: &str,
         set: bool,
     ) -> Result<NoShowOutcome, BookingError> {
+        self.no_show_in(invitee_uri, set, None).await
+    }
+
+    /// [`Bookings::no_show`], knowing the invitee's time zone: a mark also plans the apology SMS
+    /// (`engagement.no_show_after` later, after quiet hours in `timezone`) unless the flow is off
+    /// or the booking has no phone number; an unmark calls it off if not yet sent.
+    pub async fn no_show_in(
+        &self,
+        invitee_uri: &str,
+        set: bool,
+        timezone: Option<&str>,
+    ) -> Result<NoShowOutcome, BookingError> {
         let key = BookingKey::from_invitee_uri(invitee_uri);
         let now = self.clock.now_ms();
-        let (outcome, changed): (String, i64) = NO_SHOW
+        let apology_due = self
+            .engagement
+            .no_show_after
+            .filter(|_| set)
+            .map(|after| self.hold(now.saturating_add(plan::ms(after)), timezone));
+        let (outcome, changed, apology): (String, i64, String) = NO_SHOW
             .key(self.keys.booking(&key))
             .key(self.keys.due())
             .key(self.keys.claimed())
@@ -173,14 +241,37 @@ impl Bookings {
             .arg(if set { "1" } else { "0" })
             .arg(now.saturating_add(RETENTION_MS))
             .arg(pack_invitee_uri(invitee_uri, &key))
+            .arg(apology_due.map_or_else(String::new, |d| d.to_string()))
+            .arg(apology_due.unwrap_or(now).saturating_add(RETENTION_MS))
             .invoke_async(&mut self.client.redis())
             .await?;
         let follow_up_changed = changed == 1;
         if follow_up_changed && set {
             counter!("meetflow_reminders_canceled_total", "cause" => "no_show").increment(1);
         }
+        let apology = match apology.as_str() {
+            "" => ApologyChange::None,
+            "planned" => {
+                counter!("meetflow_reminders_planned_total", "kind" => ReminderKind::NoShow.label())
+                    .increment(1);
+                ApologyChange::Planned
+            }
+            enqueued => {
+                counter!("meetflow_reminders_canceled_total", "cause" => "no_show_removed")
+                    .increment(1);
+                if enqueued != "called_off"
+                    && let Err(e) = self.client.cancel(enqueued).await
+                {
+                    tracing::debug!(reminder.id = %enqueued, error = %e, "could not cancel an enqueued apology job");
+                }
+                ApologyChange::CalledOff
+            }
+        };
         Ok(match outcome.as_str() {
-            "set" | "cleared" => NoShowOutcome::Changed { follow_up_changed },
+            "set" | "cleared" => NoShowOutcome::Changed {
+                follow_up_changed,
+                apology,
+            },
             "placeholder" => NoShowOutcome::Remembered,
             _ => NoShowOutcome::Unchanged,
         })
@@ -225,6 +316,34 @@ impl Bookings {
         }
         (n, ids.to_vec())
     }
+}
+
+impl Bookings {
+    /// `due_ms`, moved past quiet hours in `timezone` (the default zone when unknown).
+    fn hold(&self, due_ms: i64, timezone: Option<&str>) -> i64 {
+        let tz = super::zone_or(timezone, self.settings.default_timezone);
+        super::after_quiet_hours(due_ms, tz, self.engagement.quiet_hours.as_ref())
+    }
+}
+
+/// Who a booking change is about, as far as the engagement flows care.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Person<'a> {
+    /// The invitee's e-mail address (a later booking with it calls off their win-back).
+    pub email: Option<&'a str>,
+    /// The invitee's IANA time zone (for quiet hours).
+    pub timezone: Option<&'a str>,
+}
+
+/// The person tag of an e-mail address (16 hex digits of SHA-256 of the trimmed, lower-cased
+/// address), `None` when empty. Keeps addresses out of key names.
+fn person_tag(email: &str) -> Option<String> {
+    let email = email.trim().to_lowercase();
+    if email.is_empty() {
+        return None;
+    }
+    let digest = Sha256::digest(email.as_bytes());
+    Some(hex::encode(&digest[..8]))
 }
 
 fn planned(key: &BookingKey, kind: ReminderKind, due: i64) -> PlannedReminder {

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::bookings::{BookingKey, ReminderKind};
 
-/// A reminder (before the meeting) or follow-up (after it) to send by SMS.
+/// A reminder (before the meeting), follow-up (after it) or engagement SMS (win-back, no-show
+/// apology) to send by SMS.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReminderJob {
     /// `rem:<booking>:<kind>`; also the job id and the SMS idempotency key.
@@ -35,6 +36,10 @@ pub struct ReminderJob {
     pub timezone: Option<String>,
     /// Event name, for the message.
     pub event_name: String,
+    /// The Calendly event type URI: engagement SMS (win-back, apology) carry a single-use
+    /// booking link for it. Absent in jobs written before it was added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<String>,
 }
 
 impl ReminderJob {

@@ -143,6 +143,7 @@ mod tests {
             name: "Zoë".into(),
             timezone: None,
             event_name: "Demo".into(),
+            event_type: None,
         };
         let text = serde_json::to_string(&r).unwrap();
         assert_eq!(

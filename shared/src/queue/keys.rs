@@ -157,6 +157,19 @@ impl Keys {
         format!("{}reminders:claimed", self.prefix)
     }
 
+    /// STRING: the booking key of the latest booking made by one person (`person` = 16 hex digits
+    /// of SHA-256 of the lower-cased e-mail), so a new booking can call off the win-back SMS of a
+    /// cancelled one. TTL: that of the booking. Owner: bookings.
+    pub fn person_latest(&self, person: &str) -> String {
+        format!("{}person:{person}", self.prefix)
+    }
+
+    /// STRING: the single-use Calendly booking URL made for one engagement SMS (`id` = reminder
+    /// id), kept so a retried send reuses it instead of making another. TTL 30 days. Owner: worker.
+    pub fn booking_link(&self, id: &str) -> String {
+        format!("{}link:{id}", self.prefix)
+    }
+
     /// STRING: the at-most-once marker of one SMS (`booking` = booking key, `kind` =
     /// `confirmation`, `cancellation`, `host_notify`, `rem-24h`, `rem-followup`, ...). Set NX to
     /// `sending:<ms>` right before the EngageLab call, `sent` / `suppressed` after it; deleted

@@ -1,12 +1,14 @@
 //! `invitee.canceled`: a cancellation, or the old half of a reschedule (`rescheduled: true`).
 //!
 //! Both cancel every pending reminder and follow-up of the booking (bookings store). A plain
-//! cancellation also sets the Brevo status to cancelled (`brevo:canceled:<booking>`), sends the
-//! Brevo `cancelled` event and the cancellation SMS (`sms:cancellation:<booking>`). The old half of
-//! a reschedule sends nothing: the new `invitee.created` brings the new booking, its Brevo sync
-//! and its SMS. Whichever half arrives first, the end state is the same (see the bookings store).
+//! cancellation also plans the win-back SMS when that flow is on (the store calls it off if the
+//! person books again before it is due), sets the Brevo status to cancelled
+//! (`brevo:canceled:<booking>`), sends the Brevo `cancelled` event and the cancellation SMS
+//! (`sms:cancellation:<booking>`). The old half of a reschedule sends nothing: the new
+//! `invitee.created` brings the new booking, its Brevo sync and its SMS. Whichever half arrives
+//! first, the end state is the same (see the bookings store).
 
-use meetflow_shared::bookings::{BookingKey, BookingStatus};
+use meetflow_shared::bookings::{BookingKey, BookingStatus, Person};
 use meetflow_shared::events::Invitee;
 use meetflow_shared::jobs::brevo::{ContactSync, EventTrack};
 use meetflow_shared::jobs::sms::{SmsJob, SmsKind};
@@ -26,9 +28,18 @@ pub(crate) async fn handle(w: &Worker, invitee: &Invitee) -> Result<(), JobError
     let cal = &w.settings.connectors.calendly;
     let key = BookingKey::from_invitee_uri(&invitee.uri);
     let rescheduled = invitee.rescheduled.unwrap_or(false);
+    let who = Person {
+        email: invitee.email.as_deref(),
+        timezone: invitee.timezone.as_deref(),
+    };
     let outcome = w
         .bookings
-        .canceled(&invitee.uri, rescheduled, invitee.new_invitee.as_deref())
+        .canceled_by(
+            &invitee.uri,
+            rescheduled,
+            invitee.new_invitee.as_deref(),
+            &who,
+        )
         .await
         .map_err(error::bookings)?;
     tracing::info!(
@@ -36,6 +47,7 @@ pub(crate) async fn handle(w: &Worker, invitee: &Invitee) -> Result<(), JobError
         rescheduled,
         reminders_canceled = outcome.reminders_canceled,
         already_ended = outcome.already_ended,
+        win_back_planned = outcome.win_back_planned,
         "booking cancelled"
     );
     let email = email(invitee);

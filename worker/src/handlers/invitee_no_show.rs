@@ -1,9 +1,11 @@
 //! `invitee_no_show.created` / `.deleted`: mark or unmark the invitee as a no-show.
 //!
-//! The bookings store removes (or restores) the follow-up: a no-show gets none. Brevo gets the
-//! status (`no_show`, or back to the booking's status), written from the booking's current state
-//! when the sync runs; a mark also sends the Brevo `no_show` event. Job ids carry the delivery, so
-//! mark, unmark and mark again are three syncs while a redelivery is one.
+//! The bookings store removes (or restores) the follow-up: a no-show gets none. When the apology
+//! flow is on, a mark also plans the "sorry we missed you" SMS (`engagement.no_show_after`
+//! later, with a single-use booking link) and an unmark calls it off if it was not sent yet.
+//! Brevo gets the status (`no_show`, or back to the booking's status), written from the booking's
+//! current state when the sync runs; a mark also sends the Brevo `no_show` event. Job ids carry
+//! the delivery, so mark, unmark and mark again are three syncs while a redelivery is one.
 
 use meetflow_shared::bookings::{BookingKey, BookingStatus};
 use meetflow_shared::events::Invitee;
@@ -27,7 +29,7 @@ pub(crate) async fn handle(
     let key = BookingKey::from_invitee_uri(&invitee.uri);
     let outcome = w
         .bookings
-        .no_show(&invitee.uri, set)
+        .no_show_in(&invitee.uri, set, invitee.timezone.as_deref())
         .await
         .map_err(error::bookings)?;
     tracing::info!(booking = %key, set, ?outcome, "no-show changed");

@@ -3,7 +3,8 @@
 //!
 //! Order of a send: template (an empty id turns that kind off) -> for a reminder, the booking's
 //! current state ([`meetflow_shared::bookings::Bookings::is_current`]; stale = finished unsent and
-//! counted) -> phone number (E.164, else not sent and counted) -> a slot of the EngageLab rate
+//! counted) -> for a win-back or no-show apology, its single-use booking link
+//! ([`crate::booking_link`]) -> phone number (E.164, else not sent and counted) -> a slot of the EngageLab rate
 //! limit shared by every replica -> the at-most-once marker ([`crate::marker`]) -> the call.
 //!
 //! Outcomes: accepted -> done; EngageLab 3004 (same template to the same number recently) ->
@@ -22,6 +23,7 @@ use meetflow_shared::queue::{ErrorClass, JobContext, JobError};
 use serde_json::{Map, Value};
 
 use super::sms_skipped;
+use crate::booking_link::{self, BookingLink};
 use crate::context::Worker;
 use crate::error;
 use crate::format::{self, MessageFacts};
@@ -73,6 +75,7 @@ fn event_sms(w: &Worker, s: SmsJob) -> Result<Option<Outgoing>, JobError> {
         end: s.end,
         cancel_url: s.cancel_url.as_deref(),
         reschedule_url: s.reschedule_url.as_deref(),
+        booking_url: None,
     };
     Ok(Some(Outgoing {
         booking: s.booking.to_string(),
@@ -88,6 +91,8 @@ async fn reminder(w: &Worker, r: ReminderJob) -> Result<Option<Outgoing>, JobErr
     let template_id = match r.kind {
         ReminderKind::FollowUp => t.follow_up.clone(),
         ReminderKind::Before(_) => t.reminder.clone(),
+        ReminderKind::WinBack => t.win_back.clone(),
+        ReminderKind::NoShow => t.no_show.clone(),
     };
     let kind = format!("rem-{}", r.kind.label());
     if template_id.is_empty() {
@@ -103,14 +108,26 @@ async fn reminder(w: &Worker, r: ReminderJob) -> Result<Option<Outgoing>, JobErr
             return Ok(None);
         }
     }
+    let link = if r.kind.is_engagement() {
+        match booking_link::single_use(w, &r).await? {
+            BookingLink::Ready(url) => Some(url),
+            BookingLink::Unavailable(reason) => {
+                sms_skipped(&kind, reason);
+                tracing::warn!(reminder = %r.reminder_id, reason, "engagement SMS not sent: no booking link can be made");
+                return Ok(None);
+            }
+        }
+    } else {
+        None
+    };
     let tz = format::zone(r.timezone.as_deref(), w.settings.reminders.default_timezone);
     let facts = MessageFacts {
         name: &r.name,
         event_name: &r.event_name,
         start: Some(r.start),
         end: Some(r.end),
-        cancel_url: None,
-        reschedule_url: None,
+        booking_url: link.as_deref(),
+        ..MessageFacts::default()
     };
     Ok(Some(Outgoing {
         booking: r.booking.to_string(),

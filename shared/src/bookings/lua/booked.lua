@@ -1,19 +1,25 @@
 -- Record a booking (invitee.created) and plan its reminders, once.
--- KEYS: 1 booking HASH, 2 due ZSET, 3 claimed ZSET, [4 old booking HASH of a reschedule]
+-- KEYS: 1 booking HASH, 2 due ZSET, 3 claimed ZSET, 4 person STRING (latest booking of this
+--       e-mail), [5 old booking HASH of a reschedule]
 -- ARGV: 1 booking key, 2 now_ms, 3 expire_at_ms, 4 tomb_expire_at_ms, 5 old booking key ('' = none),
---       6 this booking's key (stored on the old booking as its `new_key`), 7 n = number of field/value pairs,
+--       6 this booking's key (stored on the old booking as its `new_key`), 7 '1' = track the person
+--       (KEYS[4]), 8 booking key prefix, 9 n = number of field/value pairs,
 --       then n pairs, then (kind, due_ms) pairs of the reminders to plan.
--- Returns {'recorded', kinds planned...} | {'duplicate', status} | {'tombstone', status},
+-- Returns {'recorded', kinds planned..., ['~' .. id of a called-off win-back]} |
+-- {'duplicate', status} | {'tombstone', status},
 -- then (only when an old booking was given) the old booking's cancel result is appended after a
 -- '|' marker: '|', n_canceled, enqueued ids...
+-- A recorded booking becomes its person's latest; the win-back of the person's previous latest
+-- booking (if cancelled and still pending) is called off: they booked again.
 local booking, now = ARGV[1], tonumber(ARGV[2])
 local expire_at, tomb_expire_at = tonumber(ARGV[3]), tonumber(ARGV[4])
 local old_booking, link = ARGV[5], ARGV[6]
-local n = tonumber(ARGV[7])
+local track_person, prefix = ARGV[7] == '1', ARGV[8]
+local n = tonumber(ARGV[9])
 
 local function cancel_old(out)
-  if old_booking ~= '' and KEYS[4] then
-    local r = cancel_booking(KEYS[4], old_booking, 'rescheduled', now, tomb_expire_at, KEYS[2], KEYS[3], link)
+  if old_booking ~= '' and KEYS[5] then
+    local r = cancel_booking(KEYS[5], old_booking, 'rescheduled', now, tomb_expire_at, KEYS[2], KEYS[3], link)
     table.insert(out, '|')
     for _, v in ipairs(r) do table.insert(out, v) end
   end
@@ -30,7 +36,7 @@ end
 
 -- New booking, or a placeholder left by an early no-show event (keeps its no_show status).
 local no_show = (status == 'no_show')
-local base = 7
+local base = 9
 for i = 1, n do
   redis.call('HSET', KEYS[1], ARGV[base + 2 * i - 1], ARGV[base + 2 * i])
 end
@@ -50,4 +56,12 @@ while ARGV[i] do
   i = i + 2
 end
 redis.call('PEXPIREAT', KEYS[1], expire_at)
+if track_person then
+  local prev = redis.call('GET', KEYS[4])
+  if prev and prev ~= booking then
+    local r = call_off(prefix .. prev, prev, 'winback', KEYS[2], KEYS[3])
+    if r then table.insert(out, '~' .. rem_id(prev, 'winback')) end
+  end
+  redis.call('SET', KEYS[4], booking, 'PXAT', expire_at)
+end
 return cancel_old(out)

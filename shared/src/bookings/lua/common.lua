@@ -17,6 +17,22 @@ local function parse_rec(v)
   return state, due
 end
 
+-- Call off one reminder of a booking (a rebooking calls off the win-back, an unmarked no-show
+-- the apology): a planned one leaves due/claimed, an enqueued one is marked too so the SMS
+-- handler's last check drops it. Returns the id when it was already enqueued (its queue job
+-- should be cancelled), true when a planned one was removed, false otherwise.
+local function call_off(bk, booking, kind, due_key, claimed_key)
+  local f = 'r:' .. kind
+  local state, due = parse_rec(redis.call('HGET', bk, f))
+  if state ~= 'planned' and state ~= 'enqueued' then return false end
+  local id = rem_id(booking, kind)
+  redis.call('ZREM', due_key, id)
+  redis.call('ZREM', claimed_key, id)
+  redis.call('HSET', bk, f, 'canceled:' .. due)
+  if state == 'enqueued' then return id end
+  return true
+end
+
 -- Cancel a booking: every planned reminder leaves due/claimed and becomes canceled; the hash
 -- keeps the new status as a tombstone. Returns {n_canceled, enqueued ids...} or {-1} when the
 -- booking was already canceled/rescheduled.
