@@ -60,4 +60,6 @@ mod worker_process;
 mod worker_reschedule;
 mod worker_sms;
 mod worker_support;
+mod worker_webinar;
 mod worker_zoom;
+mod worker_zoom_minutes;

@@ -14,8 +14,14 @@ use crate::worker_support::{JORDAN_EMAIL, created, env, in_two_days, new_invitee
 
 const FIXTURE_UUID: &str = "qS3M9hQZT3yb6BZ1e3oK1w==";
 
-fn meeting_ended(uuid: &str, ts: i64) -> String {
-    let mut v: Value = serde_json::from_str(fixtures::ZOOM_MEETING_ENDED).unwrap();
+/// `meeting.ended` (the fixture) of instance `uuid`, delivered at `ts`.
+pub(crate) fn meeting_ended(uuid: &str, ts: i64) -> String {
+    instance_ended(fixtures::ZOOM_MEETING_ENDED, uuid, ts)
+}
+
+/// A `*.ended` body with its instance `uuid` and `event_ts` replaced.
+pub(crate) fn instance_ended(body: &str, uuid: &str, ts: i64) -> String {
+    let mut v: Value = serde_json::from_str(body).unwrap();
     v["payload"]["object"]["uuid"] = json!(uuid);
     v["event_ts"] = json!(ts);
     v.to_string()

@@ -72,6 +72,7 @@ async fn on_zoom(w: &Worker, body: &[u8]) -> Result<Option<String>, JobError> {
     let delivery = zoom::parse(body).map_err(|e| bad_payload(format!("zoom: {e}")))?;
     match &delivery.event {
         ZoomEvent::MeetingEnded(m) => zoom_webhooks::meeting_ended(w, m).await?,
+        ZoomEvent::WebinarEnded(m) => zoom_webhooks::webinar_ended(w, m).await?,
         ZoomEvent::WebinarParticipantJoined(p) => zoom_webhooks::webinar_joined(w, p).await?,
         ZoomEvent::WebinarRegistrationCreated(r) => {
             zoom_webhooks::webinar_registered(w, r).await?;

@@ -4,7 +4,7 @@
 //! enqueues, a synthetic delivery from the reconciliation next to the real one) stores each job
 //! once: the queue answers `Duplicate` for an id it already holds or finished within a day.
 
-use meetflow_shared::jobs::brevo::{BrevoJob, ContactSync, EventTrack};
+use meetflow_shared::jobs::brevo::{AttendanceSync, BrevoJob, ContactSync, EventTrack};
 use meetflow_shared::jobs::sms::SmsJob;
 use meetflow_shared::jobs::zoom::ZoomJob;
 use meetflow_shared::jobs::{BREVO, SMS, ZOOM};
@@ -36,6 +36,13 @@ impl FanOut {
     pub(crate) fn contact(&mut self, id: String, sync: ContactSync) -> Result<(), JobError> {
         self.brevo
             .push(encode(&BrevoJob::contact(sync))?.with_id(id));
+        Ok(())
+    }
+
+    /// An attendance sync with id `id`.
+    pub(crate) fn attendance(&mut self, id: String, sync: AttendanceSync) -> Result<(), JobError> {
+        self.brevo
+            .push(encode(&BrevoJob::attendance(sync))?.with_id(id));
         Ok(())
     }
 

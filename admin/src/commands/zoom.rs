@@ -26,8 +26,9 @@ use crate::{Ctx, Out};
 const CALL_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The webhook events meetflow handles; enable these in the Zoom app's Event Subscriptions.
-pub const ZOOM_EVENTS: [&str; 6] = [
+pub const ZOOM_EVENTS: [&str; 7] = [
     "meeting.ended",
+    "webinar.ended",
     "meeting.participant_joined",
     "webinar.participant_joined",
     "webinar.registration_created",

@@ -166,6 +166,31 @@ fn zoom_meeting_events_read_with_string_and_number_ids() {
 }
 
 #[test]
+fn zoom_webinar_ended_reads_a_string_or_a_number_id() {
+    let d = zoom::parse(fixture!("zoom_webinar_ended.json")).unwrap();
+    assert_eq!(d.name, "webinar.ended");
+    let ZoomEvent::WebinarEnded(w) = &d.event else {
+        panic!("wrong variant: {:?}", d.event)
+    };
+    assert_eq!(w.id.as_ref().unwrap().as_str(), "91234567890");
+    assert_eq!(w.uuid.as_deref(), Some("Wb7+K2pLQ1mYf0c3dE5a9g=="));
+    assert_eq!(w.kind, Some(5));
+    assert!(w.end_time.is_some());
+    let text = std::str::from_utf8(fixture!("zoom_webinar_ended.json")).unwrap();
+    let numeric = text.replace(r#""id":"91234567890""#, r#""id":91234567890"#);
+    assert_ne!(numeric, text);
+    let ZoomEvent::WebinarEnded(n) = zoom::parse(numeric.as_bytes()).unwrap().event else {
+        panic!()
+    };
+    assert_eq!(n.id, w.id);
+    let head = zoom::head(fixture!("zoom_webinar_ended.json")).unwrap();
+    assert_eq!(
+        head.object_uuid.as_deref(),
+        Some("Wb7+K2pLQ1mYf0c3dE5a9g==")
+    );
+}
+
+#[test]
 fn zoom_participant_and_registration_events_read() {
     let d = zoom::parse(fixture!("zoom_participant_joined.json")).unwrap();
     let ZoomEvent::MeetingParticipantJoined(p) = &d.event else {

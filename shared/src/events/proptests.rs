@@ -55,7 +55,7 @@ fn key() -> impl Strategy<Value = String> {
     ]
 }
 
-const FIXTURES: [&[u8]; 8] = [
+const FIXTURES: [&[u8]; 9] = [
     include_bytes!("testdata/invitee_created.json"),
     include_bytes!("testdata/invitee_canceled.json"),
     include_bytes!("testdata/invitee_no_show_created.json"),
@@ -64,6 +64,7 @@ const FIXTURES: [&[u8]; 8] = [
     include_bytes!("testdata/zoom_recording_completed.json"),
     include_bytes!("testdata/zoom_webinar_registration_created.json"),
     include_bytes!("testdata/zoom_url_validation.json"),
+    include_bytes!("testdata/zoom_webinar_ended.json"),
 ];
 
 /// Replaces the `pick`-th value (depth-first) of `v` with `new`.

@@ -13,6 +13,8 @@ use super::zoom_objects::{MeetingObject, ParticipantObject, Recording, Registrat
 pub const URL_VALIDATION: &str = "endpoint.url_validation";
 /// `meeting.ended`.
 pub const MEETING_ENDED: &str = "meeting.ended";
+/// `webinar.ended`.
+pub const WEBINAR_ENDED: &str = "webinar.ended";
 /// `meeting.participant_joined`.
 pub const MEETING_PARTICIPANT_JOINED: &str = "meeting.participant_joined";
 /// `webinar.participant_joined`.
@@ -66,6 +68,8 @@ pub enum ZoomEvent {
     },
     /// `meeting.ended`.
     MeetingEnded(Box<MeetingObject>),
+    /// `webinar.ended` (same object as `meeting.ended`; the id is the webinar id).
+    WebinarEnded(Box<MeetingObject>),
     /// `meeting.participant_joined`.
     MeetingParticipantJoined(Box<ParticipantObject>),
     /// `webinar.participant_joined`.
@@ -213,6 +217,7 @@ pub fn parse(body: &[u8]) -> Result<ZoomDelivery, EventError> {
             }
         }
         MEETING_ENDED => ZoomEvent::MeetingEnded(object(&name, body)?),
+        WEBINAR_ENDED => ZoomEvent::WebinarEnded(object(&name, body)?),
         MEETING_PARTICIPANT_JOINED => ZoomEvent::MeetingParticipantJoined(object(&name, body)?),
         WEBINAR_PARTICIPANT_JOINED => ZoomEvent::WebinarParticipantJoined(object(&name, body)?),
         WEBINAR_REGISTRATION_CREATED => ZoomEvent::WebinarRegistrationCreated(object(&name, body)?),

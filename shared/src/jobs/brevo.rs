@@ -5,6 +5,8 @@
 //! crash enqueues nothing twice. A contact sync may name its booking: the handler then writes the
 //! booking's *current* status (read from the bookings store when the job runs) instead of the one
 //! known when it was enqueued, so syncs that run out of order still end with the right status.
+//! An attendance sync likewise writes the contact's total attendance minutes as they stand when
+//! it runs.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -33,6 +35,15 @@ impl BrevoJob {
         }
     }
 
+    /// An attendance sync job.
+    #[must_use]
+    pub fn attendance(sync: AttendanceSync) -> Self {
+        Self {
+            v: Self::VERSION,
+            op: BrevoOp::SyncAttendance(sync),
+        }
+    }
+
     /// A custom event job.
     #[must_use]
     pub fn event(event: EventTrack) -> Self {
@@ -51,6 +62,8 @@ pub enum BrevoOp {
     UpsertContact(ContactSync),
     /// `POST /events`, for Brevo automations.
     TrackEvent(EventTrack),
+    /// `POST /contacts` of a meeting's or webinar's attendee, with their total minutes.
+    SyncAttendance(AttendanceSync),
 }
 
 /// A contact to create or update.
@@ -74,6 +87,17 @@ pub struct ContactSync {
     /// Where this sync comes from (`calendly:invitee.created`, `zoom:meeting.ended`, ...), for
     /// logs and metrics.
     pub source: String,
+}
+
+/// A contact sync that also writes the contact's total attendance minutes over every meeting and
+/// webinar. The total is read from Redis ([`crate::queue::Keys::attendance_minutes`]) when the
+/// job runs, never carried in the payload, so a sync that runs late cannot write an older total.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AttendanceSync {
+    /// The sync itself (attendance attributes of this meeting or webinar, list).
+    pub contact: ContactSync,
+    /// The attribute receiving the total (`TOTAL_ATTENDANCE_MINUTES`).
+    pub total_minutes_attribute: String,
 }
 
 /// A Brevo custom event about one contact.

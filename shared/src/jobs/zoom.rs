@@ -1,5 +1,6 @@
-//! [`ZoomJob`]: Zoom API work on the `zoom` queue (for now: reading a past meeting's participants
-//! once it ended). Job id `zoom:ended:<meeting uuid>`: one look-up per meeting instance.
+//! [`ZoomJob`]: Zoom API work on the `zoom` queue: a finished meeting's or webinar's attendance.
+//! Job ids `zoom:ended:<meeting uuid>` and `zoom:webinar_ended:<webinar uuid>`: one look-up per
+//! instance, however often Zoom delivers the event.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -14,7 +15,8 @@ pub struct ZoomJob {
 }
 
 impl ZoomJob {
-    /// The payload version this build writes and reads.
+    /// The payload version this build writes and reads (new kinds of `op` keep the version: a
+    /// build that does not know one dead-letters it as a bad payload).
     pub const VERSION: u32 = 1;
 }
 
@@ -24,6 +26,8 @@ impl ZoomJob {
 pub enum ZoomOp {
     /// `meeting.ended`: read every participant and sync their attendance to Brevo.
     MeetingEnded(MeetingEnded),
+    /// `webinar.ended`: read every registrant and participant; sync who attended and who missed.
+    WebinarEnded(WebinarEnded),
 }
 
 /// A meeting instance that ended.
@@ -50,5 +54,54 @@ impl MeetingEnded {
     #[must_use]
     pub fn job_id(&self) -> String {
         format!("zoom:ended:{}", self.meeting_uuid)
+    }
+}
+
+/// A webinar instance that ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebinarEnded {
+    /// The instance UUID (what `past_webinars/{uuid}/participants` wants).
+    pub webinar_uuid: String,
+    /// The numeric webinar id, as text (what `webinars/{id}/registrants` wants).
+    pub webinar_id: String,
+    /// The webinar topic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    /// When it ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<DateTime<Utc>>,
+}
+
+impl WebinarEnded {
+    /// `zoom:webinar_ended:<webinar uuid>`.
+    #[must_use]
+    pub fn job_id(&self) -> String {
+        format!("zoom:webinar_ended:{}", self.webinar_uuid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_webinar_job_round_trips_and_is_named_by_its_instance() {
+        let job = ZoomJob {
+            v: ZoomJob::VERSION,
+            op: ZoomOp::WebinarEnded(WebinarEnded {
+                webinar_uuid: "/Wb7//K2==".into(),
+                webinar_id: "91234567890".into(),
+                topic: Some("Q&A".into()),
+                end_time: None,
+            }),
+        };
+        let text = serde_json::to_string(&job).unwrap();
+        assert!(text.contains(r#""kind":"webinar_ended""#), "{text}");
+        assert_eq!(serde_json::from_str::<ZoomJob>(&text).unwrap(), job);
+        let ZoomOp::WebinarEnded(w) = job.op else {
+            panic!()
+        };
+        assert_eq!(w.job_id(), "zoom:webinar_ended:/Wb7//K2==");
     }
 }

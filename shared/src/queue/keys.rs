@@ -187,6 +187,15 @@ impl Keys {
         format!("{}zoom:meeting:{meeting_id}:contacts", self.prefix)
     }
 
+    /// HASH of one contact's attendance (`email_tag` = the worker's short hash of the lower-case
+    /// e-mail): field `meeting:<uuid>` / `webinar:<uuid>` -> whole minutes attended in that
+    /// instance. Written once per instance (a re-run overwrites the same field, never adds); the
+    /// sum of the values is the contact's `TOTAL_ATTENDANCE_MINUTES`. TTL 400 days, refreshed on
+    /// every write. Owner: worker (zoom queue writes, brevo queue reads).
+    pub fn attendance_minutes(&self, email_tag: &str) -> String {
+        format!("{}minutes:{email_tag}", self.prefix)
+    }
+
     /// Any other key, for modules that document their own keys next to their code: `{ns}:<suffix>`.
     pub fn custom(&self, suffix: &str) -> String {
         format!("{}{suffix}", self.prefix)
@@ -215,6 +224,7 @@ mod tests {
             k.queues(),
             k.consumers("sms"),
             k.tick_lock("t", 1),
+            k.attendance_minutes("e"),
             k.custom("x"),
         ] {
             assert!(key.starts_with("{mf}:"), "{key}");

@@ -1,6 +1,7 @@
 //! One file per job: the Calendly and Zoom events (run from the `events` queue by
 //! [`crate::dispatch`]) and the `brevo`, `sms` and `zoom` queue jobs.
 
+pub(crate) mod attendance_minutes;
 pub(crate) mod brevo_sync;
 pub(crate) mod invitee_canceled;
 pub(crate) mod invitee_created;
@@ -9,6 +10,7 @@ pub(crate) mod meeting_index;
 pub(crate) mod sms_send;
 pub(crate) mod zoom_attendance;
 pub(crate) mod zoom_webhooks;
+pub(crate) mod zoom_webinar;
 
 use meetflow_shared::bookings::BookingKey;
 use meetflow_shared::events::Invitee;

@@ -8,17 +8,23 @@
 //! `JOIN_TIME` (first join, RFC 3339) and `ATTENDANCE_MINUTES` (total, rounded up), plus the
 //! Brevo `attended` event. Rows without an e-mail (guests) are counted
 //! (`meetflow_zoom_participants_skipped_total{reason="no_email"}`) and skipped.
+//!
+//! Each person's minutes are also recorded per instance for the lead signal
+//! ([`super::attendance_minutes`]): the contact sync writes `TOTAL_ATTENDANCE_MINUTES`, the sum
+//! over every meeting and webinar, read when the sync runs. Webinars
+//! ([`super::zoom_webinar`]) share [`attendees`].
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use meetflow_shared::jobs::brevo::{ContactSync, EventTrack};
+use meetflow_shared::jobs::brevo::{AttendanceSync, ContactSync, EventTrack};
 use meetflow_shared::jobs::zoom::{ZoomJob, ZoomOp};
 use meetflow_shared::providers::zoom_api::Participant;
 use meetflow_shared::queue::{JobContext, JobError};
 use serde_json::{Map, Value};
 
-use super::brevo_skipped;
+use super::attendance_minutes::{self, TOTAL_ATTENDANCE_MINUTES};
+use super::{brevo_skipped, zoom_webinar};
 use crate::context::Worker;
 use crate::error;
 use crate::fanout::{FanOut, email_tag};
@@ -68,10 +74,122 @@ pub(crate) fn summarize(rows: &[Participant]) -> (Vec<Attendance>, usize) {
     (people.into_values().collect(), no_email)
 }
 
+/// One meeting or webinar instance whose attendance is synced.
+#[derive(Debug)]
+pub(crate) struct Session<'a> {
+    /// `meeting` or `webinar`.
+    pub(crate) kind: &'static str,
+    /// The instance UUID.
+    pub(crate) uuid: &'a str,
+    /// `source` of the contact syncs (`zoom:meeting.ended`, `zoom:webinar.ended`).
+    pub(crate) source: &'static str,
+    /// `event_properties` every Brevo event about this instance carries (topic, webinar id).
+    pub(crate) properties: Map<String, Value>,
+}
+
+impl Session<'_> {
+    /// The subject of a Brevo event about `tag` in this instance (meetings keep their
+    /// historical `<uuid>:<tag>`).
+    pub(crate) fn subject(&self, tag: &str) -> String {
+        match self.kind {
+            "meeting" => format!("{}:{tag}", self.uuid),
+            kind => format!("{kind}:{}:{tag}", self.uuid),
+        }
+    }
+
+    /// The id of a contact sync about `tag` in this instance, `brevo:zoom:<what>:<uuid>:<tag>`
+    /// (`what` prefixed by `webinar_` for webinars).
+    pub(crate) fn contact_id(&self, what: &str, tag: &str) -> String {
+        match self.kind {
+            "meeting" => format!("brevo:zoom:{what}:{}:{tag}", self.uuid),
+            kind => format!("brevo:zoom:{kind}_{what}:{}:{tag}", self.uuid),
+        }
+    }
+}
+
+/// Records everyone's minutes in this instance (the lead signal) and adds their Brevo jobs: the
+/// contact sync onto `list` (none when `None`) with the attendance attributes and the total
+/// minutes (read when it runs), and the `attended` event.
+pub(crate) async fn attendees(
+    w: &Worker,
+    out: &mut FanOut,
+    session: &Session<'_>,
+    people: Vec<Attendance>,
+    list: Option<u64>,
+) -> Result<(), JobError> {
+    let minutes: Vec<(&str, u64)> = people
+        .iter()
+        .map(|p| (p.email.as_str(), p.seconds.div_ceil(60)))
+        .collect();
+    let field = attendance_minutes::field(session.kind, session.uuid);
+    attendance_minutes::record(w, &field, &minutes).await?;
+    let attended = &w.settings.engagement.brevo_events.attended;
+    let name_attr = w.settings.connectors.calendly.field_mapping.name.as_deref();
+    for p in people {
+        let tag = email_tag(&p.email);
+        let mut properties = session.properties.clone();
+        properties.insert("minutes".into(), Value::from(p.seconds.div_ceil(60)));
+        properties.insert("sessions".into(), Value::from(p.sessions));
+        out.event(
+            &session.subject(&tag),
+            EventTrack {
+                event_name: attended.clone(),
+                email: p.email.clone(),
+                properties,
+            },
+        )?;
+        out.attendance(
+            session.contact_id("attended", &tag),
+            AttendanceSync {
+                contact: ContactSync {
+                    attributes: attendance_attributes(&p, name_attr),
+                    email: p.email,
+                    list_ids: list.into_iter().collect(),
+                    source: session.source.into(),
+                    ..ContactSync::default()
+                },
+                total_minutes_attribute: TOTAL_ATTENDANCE_MINUTES.into(),
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// `ATTENDANCE_STATUS` = `attended`, `JOIN_TIME`, `ATTENDANCE_MINUTES` and the name.
+fn attendance_attributes(p: &Attendance, name_attr: Option<&str>) -> Map<String, Value> {
+    let mut attributes = Map::new();
+    attributes.insert(ATTENDANCE_STATUS.into(), Value::String("attended".into()));
+    if let Some(t) = p.first_join {
+        attributes.insert(
+            JOIN_TIME.into(),
+            Value::String(t.to_rfc3339_opts(SecondsFormat::Secs, true)),
+        );
+    }
+    attributes.insert(
+        ATTENDANCE_MINUTES.into(),
+        Value::from(p.seconds.div_ceil(60)),
+    );
+    if let (Some(attr), false) = (name_attr, p.name.is_empty()) {
+        attributes.insert(attr.to_owned(), Value::String(p.name.clone()));
+    }
+    attributes
+}
+
+/// Counts the participant rows skipped for want of an e-mail.
+pub(crate) fn count_no_email(rows: usize) {
+    if rows > 0 {
+        metrics::counter!("meetflow_zoom_participants_skipped_total", "reason" => "no_email")
+            .increment(rows as u64);
+    }
+}
+
 /// Handles one `zoom` job.
 pub(crate) async fn handle(w: &Worker, job: ZoomJob, ctx: JobContext) -> Result<(), JobError> {
     error::check_version("zoom job", job.v, ZoomJob::VERSION)?;
-    let ZoomOp::MeetingEnded(meeting) = job.op;
+    let meeting = match job.op {
+        ZoomOp::MeetingEnded(meeting) => meeting,
+        ZoomOp::WebinarEnded(webinar) => return zoom_webinar::handle(w, webinar, ctx).await,
+    };
     let Some(list) = w.settings.connectors.zoom.lists.meeting_participants else {
         brevo_skipped("zoom:meeting.ended", "list_off");
         return Ok(());
@@ -81,56 +199,20 @@ pub(crate) async fn handle(w: &Worker, job: ZoomJob, ctx: JobContext) -> Result<
         .past_meeting_participants(&meeting.meeting_uuid)
         .await?;
     let (people, no_email) = summarize(&rows);
-    if no_email > 0 {
-        metrics::counter!("meetflow_zoom_participants_skipped_total", "reason" => "no_email")
-            .increment(no_email as u64);
-    }
+    count_no_email(no_email);
     tracing::info!(job.id = %ctx.id, sessions = rows.len(), people = people.len(), no_email, "meeting attendance read");
-    let attended = &w.settings.engagement.brevo_events.attended;
-    let name_attr = w.settings.connectors.calendly.field_mapping.name.clone();
-    let mut out = FanOut::default();
-    for p in people {
-        let tag = email_tag(&p.email);
-        let mut attributes = Map::new();
-        attributes.insert(ATTENDANCE_STATUS.into(), Value::String("attended".into()));
-        if let Some(t) = p.first_join {
-            attributes.insert(
-                JOIN_TIME.into(),
-                Value::String(t.to_rfc3339_opts(SecondsFormat::Secs, true)),
-            );
-        }
-        attributes.insert(
-            ATTENDANCE_MINUTES.into(),
-            Value::from(p.seconds.div_ceil(60)),
-        );
-        if let (Some(attr), false) = (&name_attr, p.name.is_empty()) {
-            attributes.insert(attr.clone(), Value::String(p.name.clone()));
-        }
-        let mut properties = Map::new();
-        properties.insert("minutes".into(), Value::from(p.seconds.div_ceil(60)));
-        properties.insert("sessions".into(), Value::from(p.sessions));
-        if let Some(topic) = &meeting.topic {
-            properties.insert("topic".into(), Value::String(topic.clone()));
-        }
-        out.event(
-            &format!("{}:{tag}", meeting.meeting_uuid),
-            EventTrack {
-                event_name: attended.clone(),
-                email: p.email.clone(),
-                properties,
-            },
-        )?;
-        out.contact(
-            format!("brevo:zoom:attended:{}:{tag}", meeting.meeting_uuid),
-            ContactSync {
-                email: p.email,
-                attributes,
-                list_ids: vec![list],
-                source: "zoom:meeting.ended".into(),
-                ..ContactSync::default()
-            },
-        )?;
+    let mut properties = Map::new();
+    if let Some(topic) = &meeting.topic {
+        properties.insert("topic".into(), Value::String(topic.clone()));
     }
+    let session = Session {
+        kind: "meeting",
+        uuid: &meeting.meeting_uuid,
+        source: "zoom:meeting.ended",
+        properties,
+    };
+    let mut out = FanOut::default();
+    attendees(w, &mut out, &session, people, Some(list)).await?;
     out.enqueue(&w.client).await
 }
 

@@ -4,6 +4,9 @@
 //!   [`super::zoom_attendance`]), when the Zoom API is configured and
 //!   `connectors.zoom.lists.meeting_participants` is set; the contacts who booked the meeting
 //!   through Calendly get the Brevo `ended` event.
+//! - `webinar.ended`: a `zoom:webinar_ended:<uuid>` job splits the registrants into attendees
+//!   and absentees (the `zoom` queue, see [`super::zoom_webinar`]), when the Zoom API is
+//!   configured.
 //! - `webinar.participant_joined` / `webinar.registration_created`: the person is synced onto
 //!   `lists.webinar_attendees` / `lists.webinar_registrants` (`null` turns that off).
 //! - `recording.completed`: the share URL is written to the `RECORDING_URL` attribute of every
@@ -11,7 +14,7 @@
 
 use meetflow_shared::events::{MeetingObject, ParticipantObject, Recording, RegistrationObject};
 use meetflow_shared::jobs::brevo::{ContactSync, EventTrack};
-use meetflow_shared::jobs::zoom::{MeetingEnded, ZoomJob, ZoomOp};
+use meetflow_shared::jobs::zoom::{MeetingEnded, WebinarEnded, ZoomJob, ZoomOp};
 use meetflow_shared::queue::JobError;
 use serde_json::{Map, Value};
 
@@ -73,6 +76,33 @@ pub(crate) async fn meeting_ended(w: &Worker, m: &MeetingObject) -> Result<(), J
             )?;
         }
     }
+    out.enqueue(&w.client).await
+}
+
+/// `webinar.ended`.
+pub(crate) async fn webinar_ended(w: &Worker, m: &MeetingObject) -> Result<(), JobError> {
+    let (Some(uuid), Some(id)) = (non_empty(m.uuid.as_deref()), m.id.as_ref()) else {
+        return Err(bad_payload("zoom webinar.ended without its uuid and id"));
+    };
+    if !zoom_access(&w.settings).usable() {
+        brevo_skipped("zoom:webinar.ended", "zoom_api_not_configured");
+        tracing::warn!("webinar.ended: the Zoom API is not configured, attendance is not synced");
+        return Ok(());
+    }
+    let ended = WebinarEnded {
+        webinar_uuid: uuid.to_owned(),
+        webinar_id: id.as_str().to_owned(),
+        topic: m.topic.clone(),
+        end_time: m.end_time,
+    };
+    let mut out = FanOut::default();
+    out.zoom(
+        ended.job_id(),
+        &ZoomJob {
+            v: ZoomJob::VERSION,
+            op: ZoomOp::WebinarEnded(ended),
+        },
+    )?;
     out.enqueue(&w.client).await
 }
 
