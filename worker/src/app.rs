@@ -108,6 +108,14 @@ pub async fn run_with(
             );
         }
     }
+    let t = &settings.engagelab.templates;
+    if (!t.win_back.is_empty() || !t.no_show.is_empty())
+        && settings.connectors.calendly.access_token.is_none()
+    {
+        tracing::warn!(
+            "engagelab.templates.win_back / no_show are set but connectors.calendly.access_token is not: those SMS need a single-use booking link and will not be sent"
+        );
+    }
     let client = QueueClient::connect(&settings.redis.url, &settings.redis.namespace).await?;
     let probe = client.clone();
     let ready = move || -> BoxFuture<'static, bool> {
