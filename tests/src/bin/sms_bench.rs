@@ -8,6 +8,11 @@
 //! peak RSS from /proc before stopping it with SIGTERM. Prints one JSON line: jobs/s over the
 //! steady part (first to last accepted SMS), wall time from start, and per process CPU and RSS.
 //! Also checks the at-most-once rule: exactly `jobs` SMS accepted, none twice, no dead letters.
+//!
+//! For the scale-out question (does a second or fourth process add throughput on this machine?)
+//! the line also carries where the rest of the CPU went while the workers ran: this driver (the
+//! fake EngageLab's HTTP server lives in it), the Redis server (its pid from `INFO server`), and
+//! the whole machine's busy share of all cores from /proc/stat, which includes other tenants.
 
 use std::collections::HashSet;
 use std::process::{Child, Command, Stdio};
@@ -35,6 +40,70 @@ fn proc_cpu_seconds(pid: u32) -> anyhow::Result<f64> {
     Ok((utime + stime) / TICKS_PER_SECOND)
 }
 
+/// Busy and total ticks summed over all cores (first line of /proc/stat).
+fn machine_ticks() -> anyhow::Result<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat")?;
+    let cpu = stat.lines().next().context("/proc/stat is empty")?;
+    let ticks: Vec<u64> = cpu
+        .split_whitespace()
+        .skip(1)
+        .map(str::parse)
+        .collect::<Result<_, _>>()?;
+    // user nice system idle iowait irq softirq steal ...: idle and iowait are not busy.
+    let idle = ticks.get(3).copied().unwrap_or(0) + ticks.get(4).copied().unwrap_or(0);
+    let total: u64 = ticks.iter().take(8).sum();
+    Ok((total - idle, total))
+}
+
+/// The pid of the Redis server behind `url`, read from `INFO server` (same machine only).
+async fn redis_pid(url: &str) -> anyhow::Result<u32> {
+    let mut conn = redis::Client::open(url)?
+        .get_multiplexed_async_connection()
+        .await?;
+    let info: String = redis::cmd("INFO")
+        .arg("server")
+        .query_async(&mut conn)
+        .await?;
+    let pid = info
+        .lines()
+        .find_map(|l| l.strip_prefix("process_id:"))
+        .context("no process_id in INFO server")?;
+    Ok(pid.trim().parse()?)
+}
+
+/// One reading of the CPU used so far by this driver, the Redis server and the whole machine;
+/// two readings give the share of each over an interval.
+struct CpuSnapshot {
+    driver_s: f64,
+    redis_s: f64,
+    machine_busy: u64,
+    machine_total: u64,
+}
+
+impl CpuSnapshot {
+    fn take(redis: Option<u32>) -> Self {
+        let (machine_busy, machine_total) = machine_ticks().unwrap_or((0, 0));
+        Self {
+            driver_s: proc_cpu_seconds(std::process::id()).unwrap_or(f64::NAN),
+            redis_s: redis.map_or(f64::NAN, |pid| proc_cpu_seconds(pid).unwrap_or(f64::NAN)),
+            machine_busy,
+            machine_total,
+        }
+    }
+
+    /// JSON fields for the interval from `self` to `later`.
+    fn since(&self, later: &Self) -> serde_json::Value {
+        let total = later.machine_total.saturating_sub(self.machine_total);
+        let busy = later.machine_busy.saturating_sub(self.machine_busy);
+        json!({
+            "driver_cpu_s": later.driver_s - self.driver_s,
+            "redis_cpu_s": later.redis_s - self.redis_s,
+            "machine_busy_pct": if total > 0 { 100.0 * busy as f64 / total as f64 } else { f64::NAN },
+            "cores": std::thread::available_parallelism().map_or(0, usize::from),
+        })
+    }
+}
+
 fn proc_kib(pid: u32, field: &str) -> anyhow::Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     let line = status
@@ -44,19 +113,8 @@ fn proc_kib(pid: u32, field: &str) -> anyhow::Result<u64> {
     Ok(line.split_whitespace().nth(1).context("value")?.parse()?)
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let [_, url, bin, processes, jobs, latency_ms, rate] = args.as_slice() else {
-        bail!(
-            "usage: sms-bench <redis-url> <worker-binary> <processes> <jobs> <latency-ms> <rate-per-s>"
-        );
-    };
-    let (processes, jobs): (usize, usize) = (processes.parse()?, jobs.parse()?);
-    let fake = FakeEngageLab::start().await?;
-    fake.set_latency(Duration::from_millis(latency_ms.parse()?));
-    let ns = format!("smsbench{}", rand::random::<u32>());
-    let client = QueueClient::connect(url, &ns).await?;
+/// Enqueues `jobs` confirmation SMS, one booking each, in batches of 1,000.
+async fn enqueue_jobs(client: &QueueClient, jobs: usize) -> anyhow::Result<()> {
     let start_at = Utc::now() + chrono::Duration::days(1);
     for chunk in (0..jobs).collect::<Vec<_>>().chunks(1000) {
         let batch = chunk
@@ -80,6 +138,23 @@ async fn main() -> anyhow::Result<()> {
             .collect::<anyhow::Result<Vec<_>>>()?;
         client.enqueue_many(SMS, batch).await?;
     }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let [_, url, bin, processes, jobs, latency_ms, rate] = args.as_slice() else {
+        bail!(
+            "usage: sms-bench <redis-url> <worker-binary> <processes> <jobs> <latency-ms> <rate-per-s>"
+        );
+    };
+    let (processes, jobs): (usize, usize) = (processes.parse()?, jobs.parse()?);
+    let fake = FakeEngageLab::start().await?;
+    fake.set_latency(Duration::from_millis(latency_ms.parse()?));
+    let ns = format!("smsbench{}", rand::random::<u32>());
+    let client = QueueClient::connect(url, &ns).await?;
+    enqueue_jobs(&client, jobs).await?;
     let dir = std::env::temp_dir().join(&ns);
     std::fs::create_dir_all(&dir)?;
     let config = dir.join("meetflow.yaml");
@@ -94,6 +169,8 @@ async fn main() -> anyhow::Result<()> {
             fake.base_url()
         ),
     )?;
+    let redis = redis_pid(url).await.ok();
+    let cpu_before = CpuSnapshot::take(redis);
     let started = Instant::now();
     let mut children: Vec<Child> = (0..processes)
         .map(|_| {
@@ -116,6 +193,7 @@ async fn main() -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let wall = started.elapsed().as_secs_f64();
+    let cpu = cpu_before.since(&CpuSnapshot::take(redis));
     let per_process: Vec<serde_json::Value> = children
         .iter()
         .map(|c| {
@@ -157,7 +235,7 @@ async fn main() -> anyhow::Result<()> {
             "rate_limit": rate, "accepted": sent.len(), "distinct_bookings": distinct.len(), "dead": dead,
             "wall_s": wall, "steady_s": steady,
             "jobs_per_s": if steady > 0.0 { (sent.len().saturating_sub(1)) as f64 / steady } else { 0.0 },
-            "per_process": per_process,
+            "per_process": per_process, "during_run": cpu,
         })
     );
     let _ = std::fs::remove_dir_all(dir);
