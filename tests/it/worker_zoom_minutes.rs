@@ -90,7 +90,7 @@ async fn minutes_added_while_the_total_is_written_are_written_again() {
     let env = env().await;
     let jo = "jo@example.com";
     env.zoom.add_past_meeting("m1==", vec![session(jo, 10)]);
-    env.brevo.set_latency(Duration::from_millis(300));
+    env.brevo.set_latency(Duration::from_millis(600));
     let worker = env.start();
     env.deliver(Provider::Zoom, &meeting_ended("m1==", 1)).await;
     let writing = eventually(Duration::from_secs(10), || async {
