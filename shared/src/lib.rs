@@ -15,6 +15,7 @@
 //! - [`jobs`]: the payload of every job and the names of the queues.
 //! - [`providers`]: HTTP clients for Brevo, EngageLab, Calendly and Zoom, with retry classification.
 //! - [`bookings`]: the current state of each booking and its planned reminders, in Redis.
+//! - [`tls`]: the rustls crypto provider shared by the HTTP clients and `rediss://` connections.
 
 pub mod bookings;
 pub mod config;
@@ -26,3 +27,4 @@ pub mod providers;
 pub mod queue;
 pub mod shutdown;
 pub mod telemetry;
+pub mod tls;

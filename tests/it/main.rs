@@ -42,6 +42,7 @@ mod queue_recovery;
 mod queue_retries;
 mod queue_support;
 mod queue_throughput;
+mod queue_tls;
 mod scheduler_due;
 mod scheduler_process;
 mod scheduler_reconcile;

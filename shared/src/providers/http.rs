@@ -25,9 +25,7 @@ pub(crate) fn build_client(
     provider: Provider,
     timeout: Duration,
 ) -> Result<reqwest::Client, ProviderError> {
-    // reqwest is built without a default rustls provider; install ring once per process.
-    // An error only means a provider is already installed, which is what we want.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    crate::tls::install_crypto_provider();
     reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout.min(MAX_CONNECT_TIMEOUT))

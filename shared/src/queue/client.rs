@@ -38,6 +38,8 @@ impl QueueClient {
     /// Connects lazily: a Redis that is down at start is retried on first use, so processes start
     /// (and report not-ready) instead of crashing.
     pub async fn connect(redis_url: &str, namespace: &str) -> Result<Self, QueueError> {
+        // `rediss://` URLs connect over rustls, which needs the process's crypto provider.
+        crate::tls::install_crypto_provider();
         let redis = redis::Client::open(redis_url)?;
         let conn = ConnectionManager::new_lazy_with_config(
             redis.clone(),
