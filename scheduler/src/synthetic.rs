@@ -16,8 +16,7 @@ use meetflow_shared::events::{Invitee, Provider, ScheduledEvent};
 use meetflow_shared::jobs::WebhookJob;
 use serde_json::{Value, json};
 
-/// Request id recorded on synthetic jobs, so operators can tell them from real deliveries.
-pub const RECONCILE_REQUEST_ID: &str = "meetflow-reconcile";
+pub use meetflow_shared::jobs::webhook::RECONCILE_REQUEST_ID;
 
 /// The `events`-queue job for `event_name` (`invitee.created` | `invitee.canceled`) of `invitee`
 /// of `event`, as Calendly would have delivered it. `None` if it cannot be serialized.

@@ -183,31 +183,44 @@ pub(crate) async fn census(client: &QueueClient) -> JobCensus {
     census
 }
 
-/// Work still waiting or running, per queue, plus reminders due and not yet handed over.
+/// Work still waiting or running, per queue, plus reminders due and not yet handed over, read in
+/// one atomic snapshot: reading the queues one after the other could miss a job that a handler
+/// enqueued on an already-read queue just before it finished.
 pub(crate) async fn in_flight(client: &QueueClient) -> Vec<String> {
-    let mut out = Vec::new();
+    let k = client.keys();
+    let now = chrono::Utc::now().timestamp_millis();
+    let mut pipe = redis::pipe();
+    pipe.atomic();
     for q in ALL_QUEUES {
-        match client.stats(q).await {
-            Ok(s) if s.ready + s.running + s.delayed + s.retrying > 0 => out.push(format!(
-                "{q}: ready {} running {} delayed {} retrying {}",
-                s.ready, s.running, s.delayed, s.retrying
-            )),
-            Ok(_) => {}
-            Err(e) => out.push(format!("{q}: {e}")),
+        pipe.cmd("LLEN").arg(k.ready(q));
+        pipe.cmd("ZCARD").arg(k.leased(q));
+        pipe.cmd("ZCARD").arg(k.delayed(q));
+    }
+    pipe.cmd("ZCOUNT")
+        .arg(k.reminders_due())
+        .arg("-inf")
+        .arg(now);
+    pipe.cmd("ZCARD").arg(k.reminders_claimed());
+    let mut conn = client.redis();
+    let counts: Vec<u64> = match pipe.query_async(&mut conn).await {
+        Ok(c) => c,
+        Err(e) => return vec![format!("snapshot: {e}")],
+    };
+    let mut out = Vec::new();
+    for (q, c) in ALL_QUEUES.iter().zip(counts.chunks(3)) {
+        if c.iter().any(|&n| n > 0) {
+            out.push(format!(
+                "{q}: ready {} running {} delayed or retrying {}",
+                c[0], c[1], c[2]
+            ));
         }
     }
-    let mut conn = client.redis();
-    let now = chrono::Utc::now().timestamp_millis();
-    let due: redis::RedisResult<u64> = redis::cmd("ZCOUNT")
-        .arg(client.keys().reminders_due())
-        .arg("-inf")
-        .arg(now)
-        .query_async(&mut conn)
-        .await;
-    match due {
-        Ok(0) => {}
-        Ok(n) => out.push(format!("{n} reminders due and not handed over")),
-        Err(e) => out.push(format!("reminders: {e}")),
+    let reminders = &counts[ALL_QUEUES.len() * 3..];
+    if reminders.iter().any(|&n| n > 0) {
+        out.push(format!(
+            "reminders: {} due and not claimed, {} claimed and not settled",
+            reminders[0], reminders[1]
+        ));
     }
     out
 }

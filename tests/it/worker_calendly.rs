@@ -309,3 +309,60 @@ async fn unhandled_events_finish_and_unreadable_ones_go_to_the_dead_letters() {
     );
     worker.stop().await;
 }
+
+#[tokio::test]
+async fn a_booking_reconciled_after_its_start_syncs_without_a_confirmation_sms() {
+    use meetflow_shared::jobs::WebhookJob;
+    use meetflow_shared::jobs::webhook::RECONCILE_REQUEST_ID;
+    use meetflow_shared::queue::NewJob;
+
+    let env = env().await;
+    let worker = env.start();
+    let deliver = |body: String, id: &str, reconciled: bool| {
+        let job = WebhookJob::new(
+            Provider::Calendly,
+            Some("invitee.created".into()),
+            Utc::now(),
+            id.to_owned(),
+            body.as_bytes(),
+            true,
+        )
+        .with_request_id(reconciled.then_some(RECONCILE_REQUEST_ID));
+        let new = NewJob::json(&job).unwrap().with_id(id);
+        let client = env.client.clone();
+        async move { client.enqueue(EVENTS, new).await.unwrap() }
+    };
+    // Found by the reconciliation 20 minutes into the meeting: Brevo yes, confirmation no.
+    let (late_uri, late_key) = new_invitee();
+    let started = Utc::now() - chrono::Duration::minutes(20);
+    deliver(created(&late_uri, started), "wh:calendly:late", true).await;
+    // Reconciled before its start: confirmed as usual.
+    let (early_uri, _) = new_invitee();
+    deliver(
+        created(&early_uri, in_two_days()),
+        "wh:calendly:early",
+        true,
+    )
+    .await;
+    env.settle().await;
+
+    assert!(env.brevo.contact(JORDAN_EMAIL).is_some());
+    assert!(
+        env.booking(&late_key).await.is_some(),
+        "the booking is recorded"
+    );
+    let confirmations: Vec<_> = env
+        .engagelab
+        .sent()
+        .into_iter()
+        .filter(|s| s.template_id == "tpl_confirmation")
+        .collect();
+    assert_eq!(confirmations.len(), 1, "{confirmations:?}");
+    let late_tag = late_key.to_string();
+    assert!(
+        confirmations
+            .iter()
+            .all(|s| s.custom_args.as_ref().unwrap()["booking"] != late_tag.as_str())
+    );
+    worker.stop().await;
+}

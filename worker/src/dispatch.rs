@@ -33,7 +33,7 @@ pub(crate) async fn handle(w: &Worker, job: WebhookJob, ctx: JobContext) -> Resu
         .map_err(|e| bad_payload(format!("webhook job {}: {e}", ctx.id)))?;
     let provider = job.provider;
     let handled = match provider {
-        Provider::Calendly => on_calendly(w, &body, &job.delivery_id).await?,
+        Provider::Calendly => on_calendly(w, &body, &job).await?,
         Provider::Zoom => on_zoom(w, &body).await?,
     };
     let (event, outcome) = match &handled {
@@ -51,11 +51,14 @@ pub(crate) async fn handle(w: &Worker, job: WebhookJob, ctx: JobContext) -> Resu
 async fn on_calendly(
     w: &Worker,
     body: &[u8],
-    delivery_id: &str,
+    job: &WebhookJob,
 ) -> Result<Option<String>, JobError> {
+    let delivery_id = job.delivery_id.as_str();
     let delivery = calendly::parse(body).map_err(|e| bad_payload(format!("calendly: {e}")))?;
     match &delivery.event {
-        CalendlyEvent::InviteeCreated(i) => invitee_created::handle(w, i).await?,
+        CalendlyEvent::InviteeCreated(i) => {
+            invitee_created::handle(w, i, job.is_reconciled()).await?;
+        }
         CalendlyEvent::InviteeCanceled(i) => invitee_canceled::handle(w, i).await?,
         CalendlyEvent::InviteeNoShowCreated(i) => {
             invitee_no_show::handle(w, i, true, delivery_id).await?

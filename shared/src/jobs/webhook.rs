@@ -69,9 +69,18 @@ pub struct WebhookJob {
     pub body: String,
 }
 
+/// Request id of deliveries rebuilt by the scheduler's reconciliation from the Calendly API (a
+/// webhook that never came), so operators and the worker can tell them from real deliveries.
+pub const RECONCILE_REQUEST_ID: &str = "meetflow-reconcile";
+
 impl WebhookJob {
     /// The payload version this build writes and reads.
     pub const VERSION: u32 = 1;
+
+    /// Whether this delivery was rebuilt by the reconciliation ([`RECONCILE_REQUEST_ID`]).
+    pub fn is_reconciled(&self) -> bool {
+        self.request_id.as_deref() == Some(RECONCILE_REQUEST_ID)
+    }
 
     /// A job for a delivery; the body is kept as text when it is UTF-8, else as base64.
     #[must_use]

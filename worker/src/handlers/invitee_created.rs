@@ -7,6 +7,7 @@
 //! store already knows as cancelled (its cancellation arrived first) gets its Brevo sync (which
 //! writes the cancelled status) but no SMS.
 
+use chrono::Utc;
 use meetflow_shared::bookings::{BookingChange, BookingFacts, BookingKey, BookingStatus};
 use meetflow_shared::domain::PhoneNumber;
 use meetflow_shared::events::Invitee;
@@ -23,8 +24,13 @@ use crate::phone::{self, Phone};
 
 const SOURCE: &str = "calendly:invitee.created";
 
-/// Handles one `invitee.created`.
-pub(crate) async fn handle(w: &Worker, invitee: &Invitee) -> Result<(), JobError> {
+/// Handles one `invitee.created`; `reconciled` when the scheduler rebuilt it from the Calendly API
+/// (the webhook never came), which may be after the meeting started.
+pub(crate) async fn handle(
+    w: &Worker,
+    invitee: &Invitee,
+    reconciled: bool,
+) -> Result<(), JobError> {
     let cal = &w.settings.connectors.calendly;
     let key = BookingKey::from_invitee_uri(&invitee.uri);
     let phone = phone::resolve(&cal.field_mapping, invitee);
@@ -83,8 +89,14 @@ pub(crate) async fn handle(w: &Worker, invitee: &Invitee) -> Result<(), JobError
     } else {
         brevo_skipped(SOURCE, "no_email");
     }
+    let started = facts.as_ref().is_some_and(|f| f.start <= Utc::now());
     if let Some(status) = ended {
         tracing::info!(booking = %key, status = status.as_str(), "booking already ended: no confirmation SMS");
+    } else if reconciled && started {
+        // A booking found late by the reconciliation: "you are booked for <a time already past>"
+        // would only confuse; its Brevo sync and remaining reminders still happen.
+        sms_skipped(SmsKind::Confirmation.as_str(), "reconciled_after_start");
+        tracing::info!(booking = %key, "reconciled after the meeting started: no confirmation SMS");
     } else {
         sms(w, &key, invitee, &phone, facts.as_ref(), &mut out)?;
     }
