@@ -102,8 +102,7 @@ async fn reminder(w: &Worker, r: ReminderJob) -> Result<Option<Outgoing>, JobErr
     match w.bookings.is_current(&r).await.map_err(error::bookings)? {
         Currentness::Current => {}
         Currentness::Stale(reason) => {
-            metrics::counter!("meetflow_reminders_stale_at_send_total", "reason" => reason.as_str())
-                .increment(1);
+            // Counted by is_current: meetflow_reminders_dropped_total{at="send"}.
             tracing::info!(reminder = %r.reminder_id, reason = reason.as_str(), "reminder no longer applies: not sent");
             return Ok(None);
         }
