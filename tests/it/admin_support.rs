@@ -2,9 +2,8 @@
 //! Redis, dead letters made the way production makes them, and `serve` on a free port.
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use meetflow_shared::queue::{
@@ -16,64 +15,13 @@ use tokio_util::sync::CancellationToken;
 /// Namespace of every admin test.
 pub(crate) const NS: &str = "adm";
 
-/// The `meetflow-admin` binary: `MEETFLOW_ADMIN_BIN`, else target/debug/meetflow-admin (which
-/// scripts/test.sh builds before the tests), built here only when missing or older than the
-/// admin sources (not on every shared change: that would queue behind every build on the
-/// machine; run `cargo build --bins` after changing shared code).
+/// The `meetflow-admin` binary (see [`meetflow_tests::binaries`]).
 pub(crate) fn admin_binary() -> PathBuf {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        if let Some(p) = std::env::var_os("MEETFLOW_ADMIN_BIN") {
-            return PathBuf::from(p);
-        }
-        let root = repo_root();
-        let target =
-            std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-        let bin = target.join("debug").join("meetflow-admin");
-        let built = std::fs::metadata(&bin).and_then(|m| m.modified()).ok();
-        let sources = newest(&root.join("admin/src"));
-        if built.is_some_and(|b| sources.is_none_or(|s| s <= b)) {
-            return bin;
-        }
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .current_dir(&root)
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "meetflow-admin",
-                "--bin",
-                "meetflow-admin",
-            ])
-            .status()
-            .expect("run cargo build for meetflow-admin");
-        assert!(status.success(), "cargo build -p meetflow-admin failed");
-        bin
-    })
-    .clone()
-}
-
-/// Newest modification time of any file under `dir`.
-fn newest(dir: &Path) -> Option<std::time::SystemTime> {
-    let mut best = None;
-    for entry in std::fs::read_dir(dir).ok()?.flatten() {
-        let path = entry.path();
-        let t = if path.is_dir() {
-            newest(&path)
-        } else {
-            entry.metadata().and_then(|m| m.modified()).ok()
-        };
-        best = best.max(t);
-    }
-    best
+    meetflow_tests::binaries::meetflow_binary("admin")
 }
 
 pub(crate) fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    meetflow_tests::binaries::workspace_root()
 }
 
 pub(crate) fn free_port() -> u16 {

@@ -7,7 +7,6 @@ use std::fs::OpenOptions;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use meetflow_tests::fakes::{FakeBrevo, FakeEngageLab, FakeZoom};
@@ -19,31 +18,9 @@ pub(crate) const CALENDLY_KEY: &str = "chaos-calendly-signing-key-5b1e";
 pub(crate) const ZOOM_SECRET: &str = "chaos-zoom-webhook-secret-92ad";
 pub(crate) const NS: &str = "chaos";
 
-/// Builds the three binaries once per test process (a no-op when scripts/test.sh did).
+/// The built `name` binary (`meetflow-ingest`, ...; see [`meetflow_tests::binaries`]).
 pub(crate) fn binary(name: &str) -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    let dir = BUILT.get_or_init(|| {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .current_dir(&root)
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "meetflow-ingest",
-                "-p",
-                "meetflow-worker",
-            ])
-            .args(["-p", "meetflow-scheduler", "--bins"])
-            .status()
-            .expect("run cargo build for the chaos binaries");
-        assert!(status.success(), "cargo build of the chaos binaries failed");
-        std::env::var_os("CARGO_TARGET_DIR")
-            .map_or_else(|| root.join("target"), PathBuf::from)
-            .join("debug")
-    });
-    dir.join(name)
+    meetflow_tests::binaries::meetflow_binary(name.trim_start_matches("meetflow-"))
 }
 
 pub(crate) fn free_port() -> u16 {

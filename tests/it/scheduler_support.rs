@@ -4,7 +4,6 @@
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -142,57 +141,9 @@ pub(crate) fn spawn_loop(bookings: &Bookings, settings: DueLoopSettings) -> Runn
     RunningLoop { stop, handle }
 }
 
-/// The `meetflow-scheduler` binary: `$MEETFLOW_SCHEDULER_BIN`, else `target/debug/meetflow-scheduler`
-/// (`scripts/test.sh` builds the binaries before the tests), built here first when it is missing
-/// or older than the scheduler's or the shared library's sources.
+/// The `meetflow-scheduler` binary (see [`meetflow_tests::binaries`]).
 pub(crate) fn scheduler_binary() -> PathBuf {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        if let Some(p) = std::env::var_os("MEETFLOW_SCHEDULER_BIN") {
-            return PathBuf::from(p);
-        }
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-        let target =
-            std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-        let bin = target.join("debug").join("meetflow-scheduler");
-        let built = std::fs::metadata(&bin).and_then(|m| m.modified()).ok();
-        let sources = [
-            root.join("scheduler"),
-            root.join("shared/src"),
-            root.join("Cargo.lock"),
-        ];
-        if built.is_none_or(|b| sources.iter().any(|s| newer_than(s, b))) {
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let status = Command::new(cargo)
-                .current_dir(&root)
-                .args([
-                    "build",
-                    "--quiet",
-                    "-p",
-                    "meetflow-scheduler",
-                    "--bin",
-                    "meetflow-scheduler",
-                ])
-                .status()
-                .expect("run cargo build for meetflow-scheduler");
-            assert!(status.success(), "cargo build -p meetflow-scheduler failed");
-        }
-        bin
-    })
-    .clone()
-}
-
-/// Whether `path` (a file, or any file below a directory) was modified after `than`.
-fn newer_than(path: &std::path::Path, than: std::time::SystemTime) -> bool {
-    let Ok(meta) = std::fs::metadata(path) else {
-        return false;
-    };
-    if meta.is_dir() {
-        return std::fs::read_dir(path)
-            .map(|rd| rd.flatten().any(|e| newer_than(&e.path(), than)))
-            .unwrap_or(false);
-    }
-    meta.modified().is_ok_and(|m| m > than)
+    meetflow_tests::binaries::meetflow_binary("scheduler")
 }
 
 /// Start `meetflow-scheduler` against `redis_url` with a config file in `dir`.

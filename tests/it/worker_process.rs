@@ -4,71 +4,16 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use meetflow_shared::events::Provider;
 use meetflow_shared::jobs::SMS;
 
 use crate::worker_support::{JORDAN_PHONE, created, env, eventually, in_two_days, new_invitee};
 
-/// Newest modification time under `path`.
-fn newest(path: &Path) -> SystemTime {
-    let meta = std::fs::metadata(path).ok();
-    let own = meta
-        .as_ref()
-        .and_then(|m| m.modified().ok())
-        .unwrap_or(SystemTime::UNIX_EPOCH);
-    if !meta.is_some_and(|m| m.is_dir()) {
-        return own;
-    }
-    std::fs::read_dir(path)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| newest(&e.path()))
-        .fold(own, SystemTime::max)
-}
-
-/// The `meetflow-worker` binary: `$MEETFLOW_WORKER_BIN`, else `target/debug/meetflow-worker` when
-/// it is newer than its sources (scripts/test.sh builds it first), else built here once.
+/// The `meetflow-worker` binary (see [`meetflow_tests::binaries`]).
 fn worker_binary() -> PathBuf {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        if let Some(p) = std::env::var_os("MEETFLOW_WORKER_BIN") {
-            return PathBuf::from(p);
-        }
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-        let target =
-            std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-        let bin = target.join("debug").join("meetflow-worker");
-        let sources = ["worker", "shared/src", "Cargo.lock"]
-            .iter()
-            .map(|p| newest(&root.join(p)))
-            .fold(SystemTime::UNIX_EPOCH, SystemTime::max);
-        if std::fs::metadata(&bin)
-            .and_then(|m| m.modified())
-            .is_ok_and(|built| built >= sources)
-        {
-            return bin;
-        }
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .current_dir(&root)
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "meetflow-worker",
-                "--bin",
-                "meetflow-worker",
-            ])
-            .status()
-            .expect("run cargo build for meetflow-worker");
-        assert!(status.success(), "cargo build -p meetflow-worker failed");
-        bin
-    })
-    .clone()
+    meetflow_tests::binaries::meetflow_binary("worker")
 }
 
 fn config_file(yaml: &str) -> (PathBuf, PathBuf) {

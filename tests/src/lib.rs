@@ -1,5 +1,6 @@
 //! meetflow's test harness, shared by every integration test in `tests/it`.
 //!
+//! * [`binaries`]: the meetflow binaries process tests start, built when missing or stale.
 //! * [`redis::TestRedis`]: a private `redis-server` per test (free port, temp dir,
 //!   optional AOF, SIGKILL + restart).
 //! * [`signing`]: Calendly/Zoom/EngageLab signatures computed as the providers do.
@@ -9,6 +10,7 @@
 //! * [`http`]: reqwest clients with the rustls crypto provider installed.
 //! * [`webhook`]: sign and POST Calendly/Zoom deliveries to the service under test.
 
+pub mod binaries;
 pub mod fakes;
 pub mod fixtures;
 pub mod http;

@@ -77,6 +77,21 @@ impl EventError {
         }
     }
 
+    /// Reads the envelope `H` of a webhook body and its `event` name (taken from the envelope by
+    /// `event`), which must be present and not blank.
+    pub(crate) fn read_envelope<H: serde::de::DeserializeOwned>(
+        body: &[u8],
+        event: impl FnOnce(&H) -> Option<&String>,
+    ) -> Result<(H, String), Self> {
+        Self::require_object(body)?;
+        let head: H = serde_json::from_slice(body).map_err(|e| Self::from_head(&e))?;
+        let name = event(&head)
+            .filter(|e| !e.trim().is_empty())
+            .cloned()
+            .ok_or(Self::MissingEventName)?;
+        Ok((head, name))
+    }
+
     /// Maps an error met while reading the typed body of a known event.
     pub(crate) fn shape(event: &str, err: &serde_path_to_error::Error<serde_json::Error>) -> Self {
         let inner = err.inner();

@@ -158,15 +158,7 @@ struct ChallengePayload {
 }
 
 fn raw_head(body: &[u8]) -> Result<(RawHead, String), EventError> {
-    EventError::require_object(body)?;
-    let head: RawHead = serde_json::from_slice(body).map_err(|e| EventError::from_head(&e))?;
-    let event = head
-        .event
-        .0
-        .clone()
-        .filter(|e| !e.trim().is_empty())
-        .ok_or(EventError::MissingEventName)?;
-    Ok((head, event))
+    EventError::read_envelope(body, |h: &RawHead| h.event.0.as_ref())
 }
 
 /// Reads the event name, challenge token and identity fields of a Zoom body.

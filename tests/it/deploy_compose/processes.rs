@@ -7,7 +7,7 @@ use std::fs::File;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use meetflow_tests::http::http_client_with_timeout;
 use meetflow_tests::redis::TestRedis;
@@ -27,40 +27,12 @@ pub(super) fn binaries_dir() -> PathBuf {
     exe.parent().and_then(Path::parent).unwrap().to_path_buf()
 }
 
-fn newest_mtime(path: &Path) -> SystemTime {
-    let meta = std::fs::metadata(path).ok();
-    let own = meta
-        .as_ref()
-        .and_then(|m| m.modified().ok())
-        .unwrap_or(SystemTime::UNIX_EPOCH);
-    if !meta.is_some_and(|m| m.is_dir()) {
-        return own;
-    }
-    std::fs::read_dir(path)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| newest_mtime(&e.path()))
-        .fold(own, SystemTime::max)
-}
-
 /// The built binary, if it exists and is newer than its crate's and the shared crate's sources
 /// (a stale binary would test yesterday's flags).
 pub(super) fn fresh_binary(bins: &Path, binary: &str) -> Option<PathBuf> {
     let path = bins.join(binary);
-    let built = std::fs::metadata(&path).and_then(|m| m.modified()).ok()?;
     let krate = binary.strip_prefix("meetflow-")?;
-    let root = repo();
-    let sources = [
-        root.join(krate),
-        root.join("shared/src"),
-        root.join("Cargo.lock"),
-    ];
-    let newest = sources
-        .iter()
-        .map(|p| newest_mtime(p))
-        .fold(SystemTime::UNIX_EPOCH, SystemTime::max);
-    (built >= newest).then_some(path)
+    meetflow_tests::binaries::is_fresh(&path, krate).then_some(path)
 }
 
 struct Running {
