@@ -9,15 +9,10 @@ use meetflow_shared::jobs::sms::SmsJob;
 use meetflow_shared::jobs::zoom::ZoomJob;
 use meetflow_shared::jobs::{BREVO, SMS, ZOOM};
 use meetflow_shared::queue::{JobError, NewJob, QueueClient};
-use sha2::{Digest, Sha256};
 
 use crate::error;
 
-/// A short stable stand-in for an e-mail in job ids (ids show up in logs and the admin UI).
-pub(crate) fn email_tag(email: &str) -> String {
-    let digest = Sha256::digest(email.trim().to_lowercase().as_bytes());
-    hex::encode(&digest[..8])
-}
+pub(crate) use meetflow_shared::domain::email_tag;
 
 /// Jobs to enqueue, per queue.
 #[derive(Debug, Default)]

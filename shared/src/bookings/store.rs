@@ -16,7 +16,6 @@ use std::collections::HashMap;
 
 use metrics::counter;
 use redis::AsyncCommands;
-use sha2::{Digest, Sha256};
 
 use super::record::{booking_fields, pack_invitee_uri, parse_booking};
 use super::scripts::{BOOKED, CANCELED, NO_SHOW};
@@ -335,15 +334,9 @@ pub struct Person<'a> {
     pub timezone: Option<&'a str>,
 }
 
-/// The person tag of an e-mail address (16 hex digits of SHA-256 of the trimmed, lower-cased
-/// address), `None` when empty. Keeps addresses out of key names.
+/// The person tag of an e-mail address ([`crate::domain::email_tag`]), `None` when empty.
 fn person_tag(email: &str) -> Option<String> {
-    let email = email.trim().to_lowercase();
-    if email.is_empty() {
-        return None;
-    }
-    let digest = Sha256::digest(email.as_bytes());
-    Some(hex::encode(&digest[..8]))
+    (!email.trim().is_empty()).then(|| crate::domain::email_tag(email))
 }
 
 fn planned(key: &BookingKey, kind: ReminderKind, due: i64) -> PlannedReminder {

@@ -70,6 +70,15 @@ impl TryFrom<&str> for EmailAddress {
     }
 }
 
+/// A short stable stand-in for an e-mail address (16 hex digits of SHA-256 of the trimmed,
+/// lower-cased address): used in job ids and Redis key names, which show up in logs and the admin
+/// UI, so the address itself never does.
+pub fn email_tag(email: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(email.trim().to_lowercase().as_bytes());
+    hex::encode(&digest[..8])
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -8,5 +8,5 @@ mod email;
 mod phone;
 pub mod redact;
 
-pub use email::{EmailAddress, EmailError};
+pub use email::{EmailAddress, EmailError, email_tag};
 pub use phone::{PhoneError, PhoneNumber};
