@@ -7,33 +7,9 @@ use meetflow_shared::queue::{ErrorClass, JobState};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::admin_support::{Admin, Served, free_port, run};
+use crate::admin_support::{Admin, api_get as get, api_post as post, free_port, http, run};
 
 const TOKEN: &str = "api-test-token-5b1e";
-
-fn http() -> reqwest::Client {
-    meetflow_tests::http::install_crypto();
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-async fn get(s: &Served, path: &str, token: Option<&str>) -> reqwest::Response {
-    let mut req = http().get(format!("{}{path}", s.base));
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    req.send().await.unwrap()
-}
-
-async fn post(s: &Served, path: &str, body: Value, token: Option<&str>) -> reqwest::Response {
-    let mut req = http().post(format!("{}{path}", s.base)).json(&body);
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    req.send().await.unwrap()
-}
 
 #[tokio::test]
 async fn the_api_needs_the_token_and_does_what_the_cli_does() {

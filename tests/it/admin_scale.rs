@@ -8,25 +8,9 @@ use meetflow_shared::queue::{ErrorClass, NewJob};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::admin_support::{Admin, Served};
+use crate::admin_support::{Admin, api_get as get, http};
 
 const TOKEN: &str = "scale-test-token-9c2d";
-
-fn http() -> reqwest::Client {
-    meetflow_tests::http::install_crypto();
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-async fn get(s: &Served, path: &str, token: Option<&str>) -> reqwest::Response {
-    let mut req = http().get(format!("{}{path}", s.base));
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    req.send().await.unwrap()
-}
 
 #[tokio::test]
 async fn dead_letter_pages_stay_fast_with_100k_jobs() {

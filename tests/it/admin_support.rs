@@ -232,3 +232,35 @@ impl Admin {
         }
     }
 }
+
+/// An HTTP client for the admin API (no redirects followed: the tests look at them).
+pub(crate) fn http() -> reqwest::Client {
+    meetflow_tests::http::install_crypto();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// `GET path` on a served admin, with the bearer `token` if any.
+pub(crate) async fn api_get(s: &Served, path: &str, token: Option<&str>) -> reqwest::Response {
+    let mut req = http().get(format!("{}{path}", s.base));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    req.send().await.unwrap()
+}
+
+/// `POST path` with a JSON `body` on a served admin, with the bearer `token` if any.
+pub(crate) async fn api_post(
+    s: &Served,
+    path: &str,
+    body: serde_json::Value,
+    token: Option<&str>,
+) -> reqwest::Response {
+    let mut req = http().post(format!("{}{path}", s.base)).json(&body);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    req.send().await.unwrap()
+}
