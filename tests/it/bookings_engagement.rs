@@ -180,6 +180,25 @@ async fn no_win_back_after_a_reschedule_or_when_the_person_has_booked_since() {
     t.bookings.booked(&newer).await.unwrap();
     let out = t.cancel(&older, false).await;
     assert!(!out.win_back_planned, "eve still has a booking");
+    let out = t.cancel(&newer, false).await;
+    assert!(out.win_back_planned, "now eve has nothing ahead");
+
+    // Booked earlier, cancels the later one: the earlier one is still ahead.
+    let first = booking_by("gia@example.com");
+    let second = booking_by("gia@example.com");
+    t.bookings.booked(&first).await.unwrap();
+    t.bookings.booked(&second).await.unwrap();
+    let out = t.cancel(&second, false).await;
+    assert!(!out.win_back_planned, "gia still has the first booking");
+
+    // A booking already past does not count as one ahead.
+    let mut past = facts(NOON_LA - 3 * HOUR);
+    past.email = "hal@example.com".into();
+    let ahead = booking_by("hal@example.com");
+    t.bookings.booked(&past).await.unwrap();
+    t.bookings.booked(&ahead).await.unwrap();
+    let out = t.cancel(&ahead, false).await;
+    assert!(out.win_back_planned, "the past meeting is over");
 
     let off = Timed::new(&f, Engagement::off());
     let plain = booking_by("fay@example.com");

@@ -1,7 +1,8 @@
 //! The engagement flows the bookings store plans beside the reminders, and quiet hours.
 //!
 //! - Win-back: a plain cancellation (not a reschedule) plans a `winback` SMS
-//!   `engagement.win_back_after` later; a new booking by the same person (same e-mail) calls it off.
+//!   `engagement.win_back_after` later, unless the person (same e-mail) has another booking still
+//!   ahead; a new booking by the same person calls it off.
 //! - No-show apology: `invitee_no_show.created` plans a `noshow` SMS `engagement.no_show_after`
 //!   later; `invitee_no_show.deleted` calls it off.
 //! - Quiet hours: an SMS that can wait (follow-up, win-back, apology; never a reminder before the

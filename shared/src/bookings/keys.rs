@@ -34,9 +34,9 @@ impl BookingKeys {
         self.keys.booking_prefix()
     }
 
-    /// STRING: latest booking of a person ([`Keys::person_latest`]).
+    /// SET of the bookings of a person ([`Keys::person_bookings`]).
     pub fn person(&self, tag: &str) -> String {
-        self.keys.person_latest(tag)
+        self.keys.person_bookings(tag)
     }
 
     /// ZSET of planned reminders by due time ([`Keys::reminders_due`]).

@@ -147,7 +147,8 @@ impl Bookings {
 
     /// [`Bookings::canceled`], knowing who cancelled: a plain cancellation also plans the win-back
     /// SMS (`engagement.win_back_after` later, after quiet hours in `who`'s time zone) unless the
-    /// flow is off, the booking has no phone number, or `who` booked again since.
+    /// flow is off, the booking has no phone number, or `who` has another booking still ahead.
+    /// A later booking by `who` calls the win-back off.
     pub async fn canceled_by(
         &self,
         invitee_uri: &str,
@@ -186,6 +187,7 @@ impl Bookings {
             .arg(pack_invitee_uri(invitee_uri, &key))
             .arg(win_back_due.map_or_else(String::new, |d| d.to_string()))
             .arg(win_back_due.unwrap_or(now).saturating_add(RETENTION_MS))
+            .arg(self.keys.booking_prefix())
             .invoke_async(&mut self.client.redis())
             .await?;
         let win_back_planned = reply.last().is_some_and(|s| s == "+winback");
@@ -328,7 +330,8 @@ impl Bookings {
 /// Who a booking change is about, as far as the engagement flows care.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Person<'a> {
-    /// The invitee's e-mail address (a later booking with it calls off their win-back).
+    /// The invitee's e-mail address: another booking with it (ahead, or made later) means no
+    /// win-back.
     pub email: Option<&'a str>,
     /// The invitee's IANA time zone (for quiet hours).
     pub timezone: Option<&'a str>,

@@ -157,10 +157,11 @@ impl Keys {
         format!("{}reminders:claimed", self.prefix)
     }
 
-    /// STRING: the booking key of the latest booking made by one person (`person` = 16 hex digits
-    /// of SHA-256 of the lower-cased e-mail), so a new booking can call off the win-back SMS of a
-    /// cancelled one. TTL: that of the booking. Owner: bookings.
-    pub fn person_latest(&self, person: &str) -> String {
+    /// SET of the booking keys of one person (`person` = [`crate::domain::email_tag`] of the
+    /// e-mail), so a new booking can call off the win-back SMS of a cancelled one and a
+    /// cancellation plans none while another booking is still ahead. Members leave when their
+    /// booking hash has expired. TTL: the longest of its bookings'. Owner: bookings.
+    pub fn person_bookings(&self, person: &str) -> String {
         format!("{}person:{person}", self.prefix)
     }
 

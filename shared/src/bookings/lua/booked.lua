@@ -1,6 +1,6 @@
 -- Record a booking (invitee.created) and plan its reminders, once.
--- KEYS: 1 booking HASH, 2 due ZSET, 3 claimed ZSET, 4 person STRING (latest booking of this
---       e-mail), [5 old booking HASH of a reschedule]
+-- KEYS: 1 booking HASH, 2 due ZSET, 3 claimed ZSET, 4 person SET (bookings of this e-mail),
+--       [5 old booking HASH of a reschedule]
 -- ARGV: 1 booking key, 2 now_ms, 3 expire_at_ms, 4 tomb_expire_at_ms, 5 old booking key ('' = none),
 --       6 this booking's key (stored on the old booking as its `new_key`), 7 '1' = track the person
 --       (KEYS[4]), 8 booking key prefix, 9 n = number of field/value pairs,
@@ -9,8 +9,8 @@
 -- {'duplicate', status} | {'tombstone', status},
 -- then (only when an old booking was given) the old booking's cancel result is appended after a
 -- '|' marker: '|', n_canceled, enqueued ids...
--- A recorded booking becomes its person's latest; the win-back of the person's previous latest
--- booking (if cancelled and still pending) is called off: they booked again.
+-- A recorded booking joins its person's set; the pending win-back of any other booking of the
+-- person is called off: they booked again. Members whose hash expired leave the set.
 local booking, now = ARGV[1], tonumber(ARGV[2])
 local expire_at, tomb_expire_at = tonumber(ARGV[3]), tonumber(ARGV[4])
 local old_booking, link = ARGV[5], ARGV[6]
@@ -57,11 +57,17 @@ while ARGV[i] do
 end
 redis.call('PEXPIREAT', KEYS[1], expire_at)
 if track_person then
-  local prev = redis.call('GET', KEYS[4])
-  if prev and prev ~= booking then
-    local r = call_off(prefix .. prev, prev, 'winback', KEYS[2], KEYS[3])
-    if r then table.insert(out, '~' .. rem_id(prev, 'winback')) end
+  for _, other in ipairs(redis.call('SMEMBERS', KEYS[4])) do
+    if other ~= booking then
+      if redis.call('EXISTS', prefix .. other) == 0 then
+        redis.call('SREM', KEYS[4], other)
+      else
+        local r = call_off(prefix .. other, other, 'winback', KEYS[2], KEYS[3])
+        if r then table.insert(out, '~' .. rem_id(other, 'winback')) end
+      end
+    end
   end
-  redis.call('SET', KEYS[4], booking, 'PXAT', expire_at)
+  redis.call('SADD', KEYS[4], booking)
+  expire_not_before(KEYS[4], expire_at)
 end
 return cancel_old(out)

@@ -33,6 +33,15 @@ local function call_off(bk, booking, kind, due_key, claimed_key)
   return true
 end
 
+-- Keep `key` alive until at least `at_ms` (a key without a TTL gets one; a longer TTL stays).
+local function expire_not_before(key, at_ms)
+  if redis.call('PTTL', key) == -1 then
+    redis.call('PEXPIREAT', key, at_ms)
+  else
+    redis.call('PEXPIREAT', key, at_ms, 'GT')
+  end
+end
+
 -- Cancel a booking: every planned reminder leaves due/claimed and becomes canceled; the hash
 -- keeps the new status as a tombstone. Returns {n_canceled, enqueued ids...} or {-1} when the
 -- booking was already canceled/rescheduled.

@@ -29,7 +29,7 @@ if set then
     if not ap_state or ap_state == 'canceled' then
       redis.call('HSET', bk, 'r:noshow', 'planned:' .. ap_due)
       redis.call('ZADD', KEYS[2], tonumber(ap_due), rem_id(booking, 'noshow'))
-      redis.call('PEXPIREAT', bk, tonumber(ARGV[7]), 'GT')
+      expire_not_before(bk, tonumber(ARGV[7]))
       apology = 'planned'
     end
   end
