@@ -10,7 +10,7 @@
 #   sidekiq   05-sidekiq.sh             50,000 no-op jobs at concurrency 1/10/100 (Debian ruby-sidekiq)
 #   rq        04-rq.sh                  one RQ worker, SimpleWorker and the default forking Worker
 #   scale-out scripts/bench-sms.sh      PROCS="1 2 4" LATENCY_MS=50, no rate limit
-# Usage: scripts/bench-load.sh              full: RUNS=3, about 35 min on the 2-core box
+# Usage: scripts/bench-load.sh              full: RUNS=3, about 23 min on the 2-core box
 #        QUICK=1 scripts/bench-load.sh      smoke: one run each, short cases, about 5 min
 # Env:   RUNS, REDIS_PORT (6395), HTTP_PORT (8095), OUT (target/bench-load),
 #        SKIP_PEERS=1 (no peers) or a list of "seed bullmq sidekiq rq", RQ_N (3,000; quick 500),

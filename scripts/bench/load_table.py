@@ -62,7 +62,7 @@ class Table:
         for r in self.rows:
             print(r)
         for peer, why in self.not_measured.items():
-            print(f"| {peer}: not measured: {why} | | " + " | " * len(PEERS) + " |")
+            print(f"| {peer}: not measured: {why} |" + " |" * (len(PEERS) + 3))
 
 
 def ingest_rows(t, out):

@@ -42,7 +42,7 @@ def print_table(path):
         if rate != "100000":
             ceiling = min(ceiling, float(rate))
         jps = med([r["jobs_per_s"] for r in rs])
-        growth = jps / base[rate] if base.get(rate) else float("nan")
+        growth = f"{jps / base[rate]:.2f}x" if base.get(rate) else "–"
         pct = [100 * pp["cpu_s"] / r["wall_s"] for r in rs for pp in r["per_process"]]
         rss = [pp["rss_peak_mib"] for r in rs for pp in r["per_process"]]
         per_k = med([1e6 * sum(pp["cpu_s"] for pp in r["per_process"]) / r["jobs"] for r in rs])
@@ -51,7 +51,7 @@ def print_table(path):
                       + r["during_run"]["redis_cpu_s"]) / r["wall_s"] for r in rs if "during_run" in r])
         busy = med([r["during_run"]["machine_busy_pct"] for r in rs if "during_run" in r])
         once = all(r["accepted"] == r["jobs"] == r["distinct_bookings"] and r.get("dead", 0) == 0 for r in rs)
-        print(f"| {p} | {rate_cell} | {jobs} | {jps:,.0f} | {growth:.2f}x | {ceiling:,.0f} | "
+        print(f"| {p} | {rate_cell} | {jobs} | {jps:,.0f} | {growth} | {ceiling:,.0f} | "
               f"{med([r['wall_s'] for r in rs]):.1f} | {med(pct):.0f} | {per_k:.0f} | {med(rss):.1f} | "
               f"{run_pct(rs, 'driver_cpu_s'):.0f} | {run_pct(rs, 'redis_cpu_s'):.0f} | {cores:.2f} | {busy:.0f} | "
               f"{'yes' if once else 'NO'} |")
