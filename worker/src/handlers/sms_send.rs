@@ -4,8 +4,9 @@
 //! Order of a send: template (an empty id turns that kind off) -> for a reminder, the booking's
 //! current state ([`meetflow_shared::bookings::Bookings::is_current`]; stale = finished unsent and
 //! counted) -> for a win-back or no-show apology, its single-use booking link
-//! ([`crate::booking_link`]) -> phone number (E.164, else not sent and counted) -> a slot of the EngageLab rate
-//! limit shared by every replica -> the at-most-once marker ([`crate::marker`]) -> the call.
+//! ([`crate::booking_link`]) -> phone number (E.164, else not sent and counted) -> a slot of the
+//! EngageLab rate limit shared by every replica -> the at-most-once marker ([`crate::marker`]) ->
+//! the call.
 //!
 //! Outcomes: accepted -> done; EngageLab 3004 (same template to the same number recently) ->
 //! done, counted as suppressed; a definite failure -> marker released, retried (1000, 5xx,
