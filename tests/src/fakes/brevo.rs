@@ -100,15 +100,19 @@ impl FakeBrevo {
         lock(&self.shared).store.contacts.clone()
     }
 
-    /// Emails of the contacts in list `list_id`.
+    /// Emails of the contacts in list `list_id`, sorted (concurrent workers create contacts in
+    /// no fixed order).
     pub fn list_members(&self, list_id: i64) -> Vec<String> {
         let g = lock(&self.shared);
-        g.store
+        let mut members: Vec<String> = g
+            .store
             .contacts
             .iter()
             .filter(|c| c.list_ids.contains(&list_id))
             .filter_map(|c| c.email.clone())
-            .collect()
+            .collect();
+        members.sort();
+        members
     }
 
     /// Events received on `POST /v3/events`, in order.
