@@ -189,13 +189,7 @@ pub(crate) async fn census(client: &QueueClient) -> JobCensus {
 pub(crate) async fn in_flight(client: &QueueClient) -> Vec<String> {
     let k = client.keys();
     let now = chrono::Utc::now().timestamp_millis();
-    let mut pipe = redis::pipe();
-    pipe.atomic();
-    for q in ALL_QUEUES {
-        pipe.cmd("LLEN").arg(k.ready(q));
-        pipe.cmd("ZCARD").arg(k.leased(q));
-        pipe.cmd("ZCARD").arg(k.delayed(q));
-    }
+    let mut pipe = crate::worker_support::queue_snapshot(client);
     pipe.cmd("ZCOUNT")
         .arg(k.reminders_due())
         .arg("-inf")

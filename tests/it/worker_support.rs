@@ -192,14 +192,7 @@ impl Env {
         // One atomic snapshot of every queue: reading the queues one after the other could
         // miss a job that a handler enqueued on an already-read queue just before finishing.
         let ok = eventually(Duration::from_secs(20), || async {
-            let k = self.client.keys();
-            let mut pipe = redis::pipe();
-            pipe.atomic();
-            for q in ALL_QUEUES {
-                pipe.cmd("LLEN").arg(k.ready(q));
-                pipe.cmd("ZCARD").arg(k.leased(q));
-                pipe.cmd("ZCARD").arg(k.delayed(q));
-            }
+            let pipe = queue_snapshot(&self.client);
             let mut conn = self.client.redis();
             let counts: Vec<u64> = pipe.query_async(&mut conn).await.unwrap();
             counts.iter().all(|&n| n == 0)
@@ -225,6 +218,20 @@ impl Env {
             .await
             .unwrap()
     }
+}
+
+/// An atomic pipeline reading, for every queue in [`ALL_QUEUES`] order, its ready, running and
+/// delayed-or-retrying counts (three numbers per queue); callers may add commands after them.
+pub(crate) fn queue_snapshot(client: &QueueClient) -> redis::Pipeline {
+    let k = client.keys();
+    let mut pipe = redis::pipe();
+    pipe.atomic();
+    for q in ALL_QUEUES {
+        pipe.cmd("LLEN").arg(k.ready(q));
+        pipe.cmd("ZCARD").arg(k.leased(q));
+        pipe.cmd("ZCARD").arg(k.delayed(q));
+    }
+    pipe
 }
 
 /// Polls `cond` every 20 ms until it holds or `limit` passes; returns whether it held.
