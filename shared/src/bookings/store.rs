@@ -96,9 +96,7 @@ impl Bookings {
         for id in &called_off {
             counter!("meetflow_reminders_canceled_total", "cause" => "rebooked").increment(1);
             tracing::info!(reminder.id = %id, "win-back called off: the person booked again");
-            if let Err(e) = self.client.cancel(id).await {
-                tracing::debug!(reminder.id = %id, error = %e, "could not cancel an enqueued win-back job");
-            }
+            self.take_back(id).await;
         }
         match main.first().map(String::as_str) {
             Some("recorded") => {
@@ -260,10 +258,8 @@ impl Bookings {
             enqueued => {
                 counter!("meetflow_reminders_canceled_total", "cause" => "no_show_removed")
                     .increment(1);
-                if enqueued != "called_off"
-                    && let Err(e) = self.client.cancel(enqueued).await
-                {
-                    tracing::debug!(reminder.id = %enqueued, error = %e, "could not cancel an enqueued apology job");
+                if enqueued != "called_off" {
+                    self.take_back(enqueued).await;
                 }
                 ApologyChange::CalledOff
             }
@@ -310,12 +306,17 @@ impl Bookings {
             counter!("meetflow_reminders_canceled_total", "cause" => cause).increment(n as u64);
         }
         for id in ids {
-            // Best effort: the SMS handler re-checks the booking before sending anyway.
-            if let Err(e) = self.client.cancel(id).await {
-                tracing::debug!(reminder.id = %id, error = %e, "could not cancel an enqueued reminder job");
-            }
+            self.take_back(id).await;
         }
         (n, ids.to_vec())
+    }
+
+    /// Cancels the SMS job of a reminder that was called off after it was enqueued, if still
+    /// pending. Best effort: the SMS handler re-checks the booking before sending anyway.
+    async fn take_back(&self, id: &str) {
+        if let Err(e) = self.client.cancel(id).await {
+            tracing::debug!(reminder.id = %id, error = %e, "could not cancel an enqueued reminder job");
+        }
     }
 }
 
