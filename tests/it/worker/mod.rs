@@ -1,0 +1,11 @@
+//! worker tests.
+
+mod brevo;
+mod calendly;
+mod engagement;
+mod process;
+mod reschedule;
+mod sms;
+mod webinar;
+mod zoom;
+mod zoom_minutes;
