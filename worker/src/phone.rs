@@ -4,7 +4,8 @@
 //! booking question mapped to the SMS attribute in `field_mapping.questions_and_answers` (e.g.
 //! `phone: SMS`). A number that does not parse gets no SMS and no `SMS` attribute, and is
 //! recorded (`meetflow_sms_skipped_total{reason="invalid_phone"}`, a log line with the number
-//! redacted); the Brevo sync goes on without it.
+//! redacted); the Brevo sync goes on without it. A number in national format ("081 234 5678")
+//! is read in `sms.default_region` when one is set, and refused as invalid otherwise.
 
 use meetflow_shared::config::FieldMapping;
 use meetflow_shared::domain::{PhoneNumber, redact};
@@ -39,8 +40,9 @@ pub(crate) fn sms_attribute(fm: &FieldMapping) -> &str {
     fm.text_reminder_number.as_deref().unwrap_or(SMS_ATTRIBUTE)
 }
 
-/// Finds and normalises the invitee's number; an invalid one is counted and logged (redacted).
-pub(crate) fn resolve(fm: &FieldMapping, invitee: &Invitee) -> Phone {
+/// Finds and normalises the invitee's number, reading a national-format one in `region`
+/// (`sms.default_region`); an invalid one is counted and logged (redacted).
+pub(crate) fn resolve(fm: &FieldMapping, region: Option<&str>, invitee: &Invitee) -> Phone {
     let attr = sms_attribute(fm);
     let from_question = || {
         fm.questions_and_answers
@@ -56,7 +58,7 @@ pub(crate) fn resolve(fm: &FieldMapping, invitee: &Invitee) -> Phone {
     let Some(raw) = raw else {
         return Phone::Missing;
     };
-    match PhoneNumber::parse(raw, None) {
+    match PhoneNumber::parse(raw, region) {
         Ok(p) => Phone::Valid(p),
         Err(e) => {
             metrics::counter!("meetflow_sms_skipped_total", "kind" => "all", "reason" => "invalid_phone")

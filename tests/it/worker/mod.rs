@@ -3,6 +3,7 @@
 mod brevo;
 mod calendly;
 mod engagement;
+mod phone;
 mod process;
 mod reschedule;
 mod sms;

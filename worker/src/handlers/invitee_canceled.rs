@@ -64,7 +64,7 @@ pub(crate) async fn handle(w: &Worker, invitee: &Invitee) -> Result<(), JobError
         return Ok(());
     }
     let mut out = FanOut::default();
-    let phone = phone::resolve(&cal.field_mapping, invitee);
+    let phone = phone::resolve(&cal.field_mapping, w.settings.sms.region(), invitee);
     if let Some(email) = email {
         let sync = ContactSync {
             email: email.clone(),

@@ -33,7 +33,7 @@ pub(crate) async fn handle(
 ) -> Result<(), JobError> {
     let cal = &w.settings.connectors.calendly;
     let key = BookingKey::from_invitee_uri(&invitee.uri);
-    let phone = phone::resolve(&cal.field_mapping, invitee);
+    let phone = phone::resolve(&cal.field_mapping, w.settings.sms.region(), invitee);
     let facts = BookingFacts::from_invitee(invitee, phone.number().map(|p| p.as_str().to_owned()));
     let change = match &facts {
         Some(f) => Some(w.bookings.booked(f).await.map_err(error::bookings)?),
