@@ -46,9 +46,15 @@ impl Timed {
 
     /// `b` cancelled (or rescheduled) by its invitee.
     async fn cancel(&self, b: &BookingFacts, rescheduled: bool) -> CancelOutcome {
+        self.cancel_as(b, rescheduled, false).await
+    }
+
+    /// `b` cancelled by its invitee, or by the host when `by_host`.
+    async fn cancel_as(&self, b: &BookingFacts, rescheduled: bool, by_host: bool) -> CancelOutcome {
         let who = Person {
             email: Some(&b.email),
             timezone: b.timezone.as_deref(),
+            canceled_by_host: by_host,
         };
         let out = self
             .bookings
@@ -117,6 +123,20 @@ async fn a_cancellation_plans_a_win_back_that_is_enqueued_when_due() {
     // A redelivered cancellation plans nothing more.
     let again = t.cancel(&b, false).await;
     assert!(again.already_ended && !again.win_back_planned);
+}
+
+#[tokio::test]
+async fn a_host_cancellation_plans_no_win_back() {
+    let f = fixture().await;
+    let t = Timed::new(&f, flows());
+    let b = booking_by("host.cancelled@example.com");
+    t.bookings.booked(&b).await.unwrap();
+    let out = t.cancel_as(&b, false, true).await;
+    assert!(
+        !out.win_back_planned,
+        "the host cancelled: no invitee win-back"
+    );
+    assert_eq!(state(&t, &rem(&b, "winback")).await, None);
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! The engagement flows end to end: webhooks through the worker, the due loop in this process,
 //! EngageLab, Brevo and the Calendly API as fakes over HTTP. A plain cancellation gets a win-back
-//! SMS with a fresh single-use booking link, unless the person books again before it is due; a
+//! SMS with a fresh single-use booking link, unless the person books again before it is due or the
+//! host was the one who cancelled; a
 //! no-show gets the apology SMS with a link, unless the no-show is removed before it is due.
 //! Delays are short real offsets (1.5 s).
 
@@ -172,6 +173,27 @@ async fn no_win_back_when_the_person_books_again_before_it_is_due() {
     let wb = b.reminders.iter().find(|r| r.kind.label() == "winback");
     assert_eq!(wb.map(|r| r.state), Some(ReminderState::Canceled));
     assert_eq!(e.sent("tpl_confirmation").len(), 2);
+    due.stop().await;
+    worker.stop().await;
+}
+
+#[tokio::test]
+async fn no_win_back_after_the_host_cancels() {
+    let e = engaged().await;
+    let worker = e.env.start();
+    let due = e.due_loop();
+    let (uri, key) = e.book().await;
+    let by_host = canceled(&uri, in_two_days(), |v| {
+        v["payload"]["cancellation"]["canceler_type"] = json!("host");
+        v["payload"]["cancellation"]["canceled_by"] = json!("Maya Chen");
+    });
+    e.deliver(&by_host).await;
+    e.past_the_delay().await;
+
+    assert!(e.sent("tpl_win_back").is_empty(), "the host cancelled");
+    assert!(e.links_made().is_empty());
+    let b = e.env.booking(&key).await.unwrap();
+    assert!(b.reminders.iter().all(|r| r.kind.label() != "winback"));
     due.stop().await;
     worker.stop().await;
 }

@@ -1,8 +1,8 @@
 //! `invitee.canceled`: a cancellation, or the old half of a reschedule (`rescheduled: true`).
 //!
 //! Both cancel every pending reminder and follow-up of the booking (bookings store). A plain
-//! cancellation also plans the win-back SMS when that flow is on (the store calls it off if the
-//! person books again before it is due), sets the Brevo status to cancelled
+//! cancellation by the invitee also plans the win-back SMS when that flow is on (the store calls it
+//! off if the person books again before it is due; a host's cancellation plans none), sets the Brevo status to cancelled
 //! (`brevo:canceled:<booking>`), sends the Brevo `cancelled` event and the cancellation SMS
 //! (`sms:cancellation:<booking>`). The old half of a reschedule sends nothing: the new
 //! `invitee.created` brings the new booking, its Brevo sync and its SMS. Whichever half arrives
@@ -31,6 +31,11 @@ pub(crate) async fn handle(w: &Worker, invitee: &Invitee) -> Result<(), JobError
     let who = Person {
         email: invitee.email.as_deref(),
         timezone: invitee.timezone.as_deref(),
+        canceled_by_host: invitee
+            .cancellation
+            .as_ref()
+            .and_then(|c| c.canceler_type.as_deref())
+            .is_some_and(|t| t.eq_ignore_ascii_case("host")),
     };
     let outcome = w
         .bookings
