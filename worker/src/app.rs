@@ -23,9 +23,8 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::context::{Worker, WorkerOptions};
-use crate::handlers::{brevo_sync, sms_send, zoom_attendance};
 use crate::queues::{QueueSelection, refusal};
-use crate::{dispatch, queues};
+use crate::{brevo, events, queues, sms, zoom};
 
 /// Why a worker process stops with an error.
 #[derive(Debug, thiserror::Error)]
@@ -189,19 +188,19 @@ fn spawn_queue(
     match queue {
         EVENTS => spawn_one(tasks, worker, queue, stop, move |job, ctx| {
             let w = w.clone();
-            async move { dispatch::handle(&w, job, ctx).await }
+            async move { events::dispatch::handle(&w, job, ctx).await }
         }),
         BREVO => spawn_one(tasks, worker, queue, stop, move |job, ctx| {
             let w = w.clone();
-            async move { brevo_sync::handle(&w, job, ctx).await }
+            async move { brevo::sync::handle(&w, job, ctx).await }
         }),
         SMS => spawn_one(tasks, worker, queue, stop, move |job, ctx| {
             let w = w.clone();
-            async move { sms_send::handle(&w, job, ctx).await }
+            async move { sms::send::handle(&w, job, ctx).await }
         }),
         ZOOM => spawn_one(tasks, worker, queue, stop, move |job, ctx| {
             let w = w.clone();
-            async move { zoom_attendance::handle(&w, job, ctx).await }
+            async move { zoom::attendance::handle(&w, job, ctx).await }
         }),
         other => tracing::error!(queue = other, "no handler for this queue"),
     }

@@ -13,8 +13,9 @@ use meetflow_shared::jobs::brevo::{ContactSync, EventTrack};
 use meetflow_shared::queue::JobError;
 use serde_json::{Map, Value};
 
-use super::{booking_properties, brevo_skipped, email};
-use crate::contact::status_text;
+use super::contact::status_text;
+use super::{booking_properties, email};
+use crate::brevo::brevo_skipped;
 use crate::context::Worker;
 use crate::error;
 use crate::fanout::FanOut;

@@ -1,11 +1,11 @@
 //! Zoom webhooks on the `events` queue.
 //!
 //! - `meeting.ended`: a `zoom:ended:<uuid>` job reads the participants (the `zoom` queue, see
-//!   [`super::zoom_attendance`]), when the Zoom API is configured and
+//!   [`crate::zoom::attendance`]), when the Zoom API is configured and
 //!   `connectors.zoom.lists.meeting_participants` is set; the contacts who booked the meeting
 //!   through Calendly get the Brevo `ended` event.
 //! - `webinar.ended`: a `zoom:webinar_ended:<uuid>` job splits the registrants into attendees
-//!   and absentees (the `zoom` queue, see [`super::zoom_webinar`]), when the Zoom API is
+//!   and absentees (the `zoom` queue, see [`crate::zoom::webinar`]), when the Zoom API is
 //!   configured.
 //! - `webinar.participant_joined` / `webinar.registration_created`: the person is synced onto
 //!   `lists.webinar_attendees` / `lists.webinar_registrants` (`null` turns that off).
@@ -18,7 +18,8 @@ use meetflow_shared::jobs::zoom::{MeetingEnded, WebinarEnded, ZoomJob, ZoomOp};
 use meetflow_shared::queue::JobError;
 use serde_json::{Map, Value};
 
-use super::{brevo_skipped, meeting_index};
+use super::meeting_index;
+use crate::brevo::brevo_skipped;
 use crate::context::Worker;
 use crate::error::bad_payload;
 use crate::fanout::{FanOut, email_tag};

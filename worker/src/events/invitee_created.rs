@@ -15,12 +15,13 @@ use meetflow_shared::jobs::brevo::{ContactSync, EventTrack};
 use meetflow_shared::jobs::sms::{SmsJob, SmsKind};
 use meetflow_shared::queue::JobError;
 
-use super::{booking_properties, brevo_skipped, email, meeting_index, sms_skipped};
-use crate::contact;
+use super::phone::{self, Phone};
+use super::{booking_properties, contact, email, meeting_index};
+use crate::brevo::brevo_skipped;
 use crate::context::Worker;
 use crate::error;
 use crate::fanout::FanOut;
-use crate::phone::{self, Phone};
+use crate::sms::sms_skipped;
 
 const SOURCE: &str = "calendly:invitee.created";
 

@@ -10,9 +10,9 @@
 //! (`meetflow_zoom_participants_skipped_total{reason="no_email"}`) and skipped.
 //!
 //! Each person's minutes are also recorded per instance for the lead signal
-//! ([`super::attendance_minutes`]): the contact sync writes `TOTAL_ATTENDANCE_MINUTES`, the sum
+//! ([`crate::brevo::attendance_minutes`]): the contact sync writes `TOTAL_ATTENDANCE_MINUTES`, the sum
 //! over every meeting and webinar, read when the sync runs. Webinars
-//! ([`super::zoom_webinar`]) share [`attendees`].
+//! ([`super::webinar`]) share [`attendees`].
 
 use std::collections::BTreeMap;
 
@@ -23,8 +23,9 @@ use meetflow_shared::providers::zoom_api::Participant;
 use meetflow_shared::queue::{JobContext, JobError};
 use serde_json::{Map, Value};
 
-use super::attendance_minutes::{self, TOTAL_ATTENDANCE_MINUTES};
-use super::{brevo_skipped, zoom_webinar};
+use super::webinar;
+use crate::brevo::attendance_minutes::{self, TOTAL_ATTENDANCE_MINUTES};
+use crate::brevo::brevo_skipped;
 use crate::context::Worker;
 use crate::error;
 use crate::fanout::{FanOut, email_tag};
@@ -188,7 +189,7 @@ pub(crate) async fn handle(w: &Worker, job: ZoomJob, ctx: JobContext) -> Result<
     error::check_version("zoom job", job.v, ZoomJob::VERSION)?;
     let meeting = match job.op {
         ZoomOp::MeetingEnded(meeting) => meeting,
-        ZoomOp::WebinarEnded(webinar) => return zoom_webinar::handle(w, webinar, ctx).await,
+        ZoomOp::WebinarEnded(webinar) => return webinar::handle(w, webinar, ctx).await,
     };
     let Some(list) = w.settings.connectors.zoom.lists.meeting_participants else {
         brevo_skipped("zoom:meeting.ended", "list_off");

@@ -21,9 +21,9 @@ use meetflow_shared::queue::{JobContext, JobError};
 use serde_json::Value;
 
 use super::attendance_minutes;
-use crate::contact::status_text;
 use crate::context::{Limited, Worker};
 use crate::error;
+use crate::events::contact::status_text;
 
 /// Handles one `brevo` job.
 pub(crate) async fn handle(w: &Worker, job: BrevoJob, ctx: JobContext) -> Result<(), JobError> {
