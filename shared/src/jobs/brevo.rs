@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::bookings::BookingKey;
+use crate::domain::BookingKey;
 
 /// One Brevo call (queue [`super::BREVO`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::bookings::{BookingKey, ReminderKind};
+use crate::domain::{BookingKey, ReminderKind};
 
 /// A reminder (before the meeting), follow-up (after it) or engagement SMS (win-back, no-show
 /// apology) to send by SMS.

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::reminder::ReminderJob;
-use crate::bookings::BookingKey;
+use crate::domain::BookingKey;
 
 /// Which event-driven SMS (each has its template in `engagelab.templates`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -103,7 +103,7 @@ pub enum SmsQueueJob {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::bookings::ReminderKind;
+    use crate::domain::ReminderKind;
 
     fn sms() -> SmsJob {
         SmsJob {
