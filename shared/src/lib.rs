@@ -25,6 +25,8 @@ pub mod domain;
 pub mod events;
 pub mod job_failures;
 pub mod jobs;
+#[cfg(test)]
+mod layers;
 pub mod ops;
 pub mod providers;
 pub mod queue;
