@@ -58,12 +58,18 @@ fn is_test_file(path: &Path) -> bool {
     stem == "tests" || stem == "proptests" || stem.ends_with("_tests") || stem.starts_with("test_")
 }
 
-/// The code of a file without comments and without its `#[cfg(test)]` part.
+/// The code of a file without comments and without its `#[cfg(test)]` items (a one-line item
+/// such as `mod tests;` is skipped; a block is taken to run to the end of the file, where test
+/// modules live).
 fn production_code(text: &str) -> String {
     let mut out = String::new();
-    for line in text.lines() {
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
         if line.trim_start() == "#[cfg(test)]" {
-            break;
+            match lines.next() {
+                Some(item) if item.trim_end().ends_with(';') => continue,
+                _ => break,
+            }
         }
         let code = line.split("//").next().unwrap_or("");
         out.push_str(code);
@@ -188,10 +194,11 @@ fn violations(src: &Path) -> Vec<String> {
 fn imports_are_split_out_of_groups_and_nested_groups() {
     let code = production_code(
         "use crate::{queue::{A, B}, jobs::C};\n// use crate::bookings::X;\nlet x = crate::ops::f();\n\
-         use other_crate::Y;\n#[cfg(test)]\nuse crate::bookings::Z;\n",
+         use other_crate::Y;\n#[cfg(test)]\nmod t;\nuse crate::events::E;\n\
+         #[cfg(test)]\nmod tests {\nuse crate::bookings::Z;\n}\n",
     );
     let got: BTreeSet<String> = crate_paths(&code).into_iter().collect();
-    let want: BTreeSet<String> = ["queue::{A,B}", "jobs::C", "ops::f"]
+    let want: BTreeSet<String> = ["queue::{A,B}", "jobs::C", "ops::f", "events::E"]
         .into_iter()
         .map(String::from)
         .collect();
