@@ -12,17 +12,17 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use meetflow_shared::config::Settings;
-use meetflow_shared::jobs::{BREVO, EVENTS, SMS, ZOOM};
+use meetflow_shared::jobs::{BREVO, EVENTS, QueuePayload, SMS, ZOOM};
 use meetflow_shared::ops;
 use meetflow_shared::queue::{
     JobContext, JobError, QueueClient, QueueError, run_queue, spawn_stats_exporter,
 };
 use meetflow_shared::shutdown::{Shutdown, finish_within};
-use serde::de::DeserializeOwned;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::context::{Worker, WorkerOptions};
+use crate::error;
 use crate::queues::{QueueSelection, refusal};
 use crate::{brevo, events, queues, sms, zoom};
 
@@ -156,6 +156,9 @@ pub async fn run_with(
     outcome
 }
 
+/// Runs `queue` with `handler`. Every job's payload version is checked here, once for all
+/// queues, before its handler runs: a version this build does not read is a permanent
+/// `bad_payload` failure.
 fn spawn_one<T, H, Fut>(
     tasks: &mut JoinSet<(&'static str, Result<(), QueueError>)>,
     worker: &Arc<Worker>,
@@ -163,13 +166,26 @@ fn spawn_one<T, H, Fut>(
     stop: &CancellationToken,
     handler: H,
 ) where
-    T: DeserializeOwned + Send + 'static,
+    T: QueuePayload,
     H: Fn(T, JobContext) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<(), JobError>> + Send + 'static,
 {
+    debug_assert_eq!(
+        T::QUEUE,
+        queue,
+        "a queue runs the payload its contract names"
+    );
     let client = worker.client.clone();
     let settings = worker.settings.queue(queue);
     let signal = stop.clone().cancelled_owned();
+    let handler = move |job: T, ctx: JobContext| {
+        let handler = handler.clone();
+        async move {
+            job.check_version()
+                .map_err(|e| error::bad_payload(e.to_string()))?;
+            handler(job, ctx).await
+        }
+    };
     tasks.spawn(async move {
         (
             queue,

@@ -27,7 +27,6 @@ use crate::events::contact::status_text;
 
 /// Handles one `brevo` job.
 pub(crate) async fn handle(w: &Worker, job: BrevoJob, ctx: JobContext) -> Result<(), JobError> {
-    error::check_version("brevo job", job.v, BrevoJob::VERSION)?;
     let brevo = w.brevo()?;
     match job.op {
         BrevoOp::UpsertContact(sync) => upsert(w, brevo, &sync, None, &ctx).await,

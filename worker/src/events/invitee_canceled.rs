@@ -10,7 +10,7 @@
 
 use meetflow_shared::bookings::{BookingKey, BookingStatus, Person};
 use meetflow_shared::events::Invitee;
-use meetflow_shared::jobs::brevo::{ContactSync, EventTrack};
+use meetflow_shared::jobs::brevo::{BrevoId, ContactSync, EventTrack};
 use meetflow_shared::jobs::sms::{SmsJob, SmsKind};
 use meetflow_shared::queue::JobError;
 
@@ -80,7 +80,7 @@ pub(crate) async fn handle(w: &Worker, invitee: &Invitee) -> Result<(), JobError
             status_attribute: cal.field_mapping.status.clone(),
             source: SOURCE.into(),
         };
-        out.contact(format!("brevo:canceled:{key}"), sync)?;
+        out.contact(BrevoId::BookingCanceled(key.clone()), sync)?;
         out.event(
             key.as_str(),
             EventTrack {

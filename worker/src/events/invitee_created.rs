@@ -11,7 +11,7 @@ use chrono::Utc;
 use meetflow_shared::bookings::{BookingChange, BookingFacts, BookingKey, BookingStatus};
 use meetflow_shared::domain::PhoneNumber;
 use meetflow_shared::events::Invitee;
-use meetflow_shared::jobs::brevo::{ContactSync, EventTrack};
+use meetflow_shared::jobs::brevo::{BrevoId, ContactSync, EventTrack};
 use meetflow_shared::jobs::sms::{SmsJob, SmsKind};
 use meetflow_shared::queue::JobError;
 
@@ -64,7 +64,7 @@ pub(crate) async fn handle(
             status_attribute: cal.field_mapping.status.clone(),
             source: SOURCE.into(),
         };
-        out.contact(format!("brevo:created:{key}"), sync)?;
+        out.contact(BrevoId::BookingCreated(key.clone()), sync)?;
         if ended.is_none() {
             let names = &w.settings.engagement.brevo_events;
             let name = if invitee.old_invitee.is_some() {

@@ -13,7 +13,7 @@
 //!   contact who booked that meeting through Calendly (a Brevo automation can send it).
 
 use meetflow_shared::events::{MeetingObject, ParticipantObject, Recording, RegistrationObject};
-use meetflow_shared::jobs::brevo::{ContactSync, EventTrack};
+use meetflow_shared::jobs::brevo::{BrevoId, ContactSync, EventTrack};
 use meetflow_shared::jobs::zoom::{MeetingEnded, WebinarEnded, ZoomJob, ZoomOp};
 use meetflow_shared::queue::JobError;
 use serde_json::{Map, Value};
@@ -54,9 +54,9 @@ pub(crate) async fn meeting_ended(w: &Worker, m: &MeetingObject) -> Result<(), J
         };
         let job = ZoomJob {
             v: ZoomJob::VERSION,
-            op: ZoomOp::MeetingEnded(ended.clone()),
+            op: ZoomOp::MeetingEnded(ended),
         };
-        out.zoom(ended.job_id(), &job)?;
+        out.zoom(&job)?;
     }
     let name = &w.settings.engagement.brevo_events.ended;
     if let (false, Some(id)) = (name.is_empty(), m.id.as_ref()) {
@@ -97,13 +97,10 @@ pub(crate) async fn webinar_ended(w: &Worker, m: &MeetingObject) -> Result<(), J
         end_time: m.end_time,
     };
     let mut out = FanOut::default();
-    out.zoom(
-        ended.job_id(),
-        &ZoomJob {
-            v: ZoomJob::VERSION,
-            op: ZoomOp::WebinarEnded(ended),
-        },
-    )?;
+    out.zoom(&ZoomJob {
+        v: ZoomJob::VERSION,
+        op: ZoomOp::WebinarEnded(ended),
+    })?;
     out.enqueue(&w.client).await
 }
 
@@ -135,7 +132,10 @@ pub(crate) async fn webinar_joined(w: &Worker, p: &ParticipantObject) -> Result<
         .unwrap_or_default();
     let mut out = FanOut::default();
     out.contact(
-        format!("brevo:webinar:joined:{webinar}:{}", email_tag(email)),
+        BrevoId::WebinarJoined {
+            webinar,
+            email: email.to_owned(),
+        },
         ContactSync {
             email: email.to_owned(),
             attributes: name_attributes(w, p.participant.user_name.clone()),
@@ -175,7 +175,10 @@ pub(crate) async fn webinar_registered(w: &Worker, r: &RegistrationObject) -> Re
     .join(" ");
     let mut out = FanOut::default();
     out.contact(
-        format!("brevo:webinar:registered:{webinar}:{}", email_tag(email)),
+        BrevoId::WebinarRegistered {
+            webinar,
+            email: email.to_owned(),
+        },
         ContactSync {
             email: email.to_owned(),
             attributes: name_attributes(w, Some(name)),
@@ -211,7 +214,10 @@ pub(crate) async fn recording_completed(w: &Worker, r: &Recording) -> Result<(),
             Value::String(url.to_owned()),
         );
         out.contact(
-            format!("brevo:recording:{instance}:{}", email_tag(&email)),
+            BrevoId::Recording {
+                instance: instance.clone(),
+                email: email.clone(),
+            },
             ContactSync {
                 email,
                 attributes,

@@ -62,7 +62,6 @@ fn template(w: &Worker, kind: SmsKind) -> &str {
 }
 
 fn event_sms(w: &Worker, s: SmsJob) -> Result<Option<Outgoing>, JobError> {
-    error::check_version("sms job", s.v, SmsJob::VERSION)?;
     let template_id = template(w, s.kind).to_owned();
     if template_id.is_empty() {
         sms_skipped(s.kind.as_str(), "template_off");

@@ -169,7 +169,7 @@ fn absentees(
             attributes.insert(attr.to_owned(), Value::String(m.name));
         }
         out.contact(
-            session.contact_id("missed", &tag),
+            session.contact_id("missed", &m.email),
             ContactSync {
                 email: m.email,
                 attributes,
