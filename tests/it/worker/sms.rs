@@ -165,6 +165,7 @@ async fn an_operator_replay_of_a_possibly_sent_sms_sends_it() {
 fn reminder(key: &BookingKey, uri: &str, env_start: chrono::DateTime<chrono::Utc>) -> ReminderJob {
     let kind = ReminderKind::Before(Duration::from_secs(24 * 3600));
     ReminderJob {
+        v: ReminderJob::VERSION,
         reminder_id: format!("rem:{key}:{}", kind.label()),
         booking: key.clone(),
         kind,

@@ -15,7 +15,7 @@ use meetflow_shared::domain::PhoneNumber;
 use meetflow_shared::events::{Invitee, QuestionAndAnswer};
 use serde_json::{Map, Value};
 
-use crate::phone::sms_attribute;
+use super::phone::sms_attribute;
 
 /// The words of `text`, lower-cased, split at anything that is not a letter or digit.
 fn words(text: &str) -> Vec<String> {

@@ -11,16 +11,17 @@ use chrono::Utc;
 use meetflow_shared::bookings::{BookingChange, BookingFacts, BookingKey, BookingStatus};
 use meetflow_shared::domain::PhoneNumber;
 use meetflow_shared::events::Invitee;
-use meetflow_shared::jobs::brevo::{ContactSync, EventTrack};
+use meetflow_shared::jobs::brevo::{BrevoId, ContactSync, EventTrack};
 use meetflow_shared::jobs::sms::{SmsJob, SmsKind};
 use meetflow_shared::queue::JobError;
 
-use super::{booking_properties, brevo_skipped, email, meeting_index, sms_skipped};
-use crate::contact;
+use super::phone::{self, Phone};
+use super::{booking_properties, contact, email, meeting_index};
+use crate::brevo::brevo_skipped;
 use crate::context::Worker;
 use crate::error;
 use crate::fanout::FanOut;
-use crate::phone::{self, Phone};
+use crate::sms::sms_skipped;
 
 const SOURCE: &str = "calendly:invitee.created";
 
@@ -63,7 +64,7 @@ pub(crate) async fn handle(
             status_attribute: cal.field_mapping.status.clone(),
             source: SOURCE.into(),
         };
-        out.contact(format!("brevo:created:{key}"), sync)?;
+        out.contact(BrevoId::BookingCreated(key.clone()), sync)?;
         if ended.is_none() {
             let names = &w.settings.engagement.brevo_events;
             let name = if invitee.old_invitee.is_some() {

@@ -10,16 +10,17 @@
 
 use meetflow_shared::bookings::{BookingKey, BookingStatus, Person};
 use meetflow_shared::events::Invitee;
-use meetflow_shared::jobs::brevo::{ContactSync, EventTrack};
+use meetflow_shared::jobs::brevo::{BrevoId, ContactSync, EventTrack};
 use meetflow_shared::jobs::sms::{SmsJob, SmsKind};
 use meetflow_shared::queue::JobError;
 
-use super::{booking_properties, brevo_skipped, email, meeting_index, sms_skipped};
-use crate::contact;
+use super::phone::{self, Phone};
+use super::{booking_properties, contact, email, meeting_index};
+use crate::brevo::brevo_skipped;
 use crate::context::Worker;
 use crate::error;
 use crate::fanout::FanOut;
-use crate::phone::{self, Phone};
+use crate::sms::sms_skipped;
 
 const SOURCE: &str = "calendly:invitee.canceled";
 
@@ -84,7 +85,7 @@ pub(crate) async fn handle(w: &Worker, invitee: &Invitee) -> Result<(), JobError
             status_attribute: cal.field_mapping.status.clone(),
             source: SOURCE.into(),
         };
-        out.contact(format!("brevo:canceled:{key}"), sync)?;
+        out.contact(BrevoId::BookingCanceled(key.clone()), sync)?;
         out.event(
             key.as_str(),
             EventTrack {

@@ -21,13 +21,12 @@ use meetflow_shared::queue::{JobContext, JobError};
 use serde_json::Value;
 
 use super::attendance_minutes;
-use crate::contact::status_text;
 use crate::context::{Limited, Worker};
 use crate::error;
+use crate::events::contact::status_text;
 
 /// Handles one `brevo` job.
 pub(crate) async fn handle(w: &Worker, job: BrevoJob, ctx: JobContext) -> Result<(), JobError> {
-    error::check_version("brevo job", job.v, BrevoJob::VERSION)?;
     let brevo = w.brevo()?;
     match job.op {
         BrevoOp::UpsertContact(sync) => upsert(w, brevo, &sync, None, &ctx).await,

@@ -9,12 +9,13 @@
 
 use meetflow_shared::bookings::{BookingKey, BookingStatus};
 use meetflow_shared::events::Invitee;
-use meetflow_shared::jobs::brevo::{ContactSync, EventTrack};
+use meetflow_shared::jobs::brevo::{BrevoId, ContactSync, EventTrack, delivery_tag};
 use meetflow_shared::queue::JobError;
 use serde_json::{Map, Value};
 
-use super::{booking_properties, brevo_skipped, email};
-use crate::contact::status_text;
+use super::contact::status_text;
+use super::{booking_properties, email};
+use crate::brevo::brevo_skipped;
 use crate::context::Worker;
 use crate::error;
 use crate::fanout::FanOut;
@@ -42,14 +43,6 @@ pub(crate) async fn handle(
         brevo_skipped(source, "no_email");
         return Ok(());
     };
-    let tag: String = delivery_id
-        .chars()
-        .rev()
-        .take(16)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
     let status_attr = w.settings.connectors.calendly.field_mapping.status.clone();
     let mut attributes = Map::new();
     if let Some(attr) = &status_attr {
@@ -61,9 +54,12 @@ pub(crate) async fn handle(
         attributes.insert(attr.clone(), Value::String(status_text(status).into()));
     }
     let mut out = FanOut::default();
-    let what = if set { "set" } else { "cleared" };
     out.contact(
-        format!("brevo:no_show:{what}:{key}:{tag}"),
+        BrevoId::NoShow {
+            set,
+            booking: key.clone(),
+            delivery: delivery_id.to_owned(),
+        },
         ContactSync {
             email: email.clone(),
             attributes,
@@ -75,7 +71,7 @@ pub(crate) async fn handle(
     )?;
     if set {
         out.event(
-            &format!("{key}:{tag}"),
+            &format!("{key}:{}", delivery_tag(delivery_id)),
             EventTrack {
                 event_name: w.settings.engagement.brevo_events.no_show.clone(),
                 email,

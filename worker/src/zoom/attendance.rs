@@ -10,23 +10,23 @@
 //! (`meetflow_zoom_participants_skipped_total{reason="no_email"}`) and skipped.
 //!
 //! Each person's minutes are also recorded per instance for the lead signal
-//! ([`super::attendance_minutes`]): the contact sync writes `TOTAL_ATTENDANCE_MINUTES`, the sum
+//! ([`crate::brevo::attendance_minutes`]): the contact sync writes `TOTAL_ATTENDANCE_MINUTES`, the sum
 //! over every meeting and webinar, read when the sync runs. Webinars
-//! ([`super::zoom_webinar`]) share [`attendees`].
+//! ([`super::webinar`]) share [`attendees`].
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use meetflow_shared::jobs::brevo::{AttendanceSync, ContactSync, EventTrack};
+use meetflow_shared::jobs::brevo::{AttendanceSync, BrevoId, ContactSync, EventTrack};
 use meetflow_shared::jobs::zoom::{ZoomJob, ZoomOp};
 use meetflow_shared::providers::zoom_api::Participant;
 use meetflow_shared::queue::{JobContext, JobError};
 use serde_json::{Map, Value};
 
-use super::attendance_minutes::{self, TOTAL_ATTENDANCE_MINUTES};
-use super::{brevo_skipped, zoom_webinar};
+use super::webinar;
+use crate::brevo::attendance_minutes::{self, TOTAL_ATTENDANCE_MINUTES};
+use crate::brevo::brevo_skipped;
 use crate::context::Worker;
-use crate::error;
 use crate::fanout::{FanOut, email_tag};
 
 /// Attendance attributes written to Brevo.
@@ -97,12 +97,14 @@ impl Session<'_> {
         }
     }
 
-    /// The id of a contact sync about `tag` in this instance, `brevo:zoom:<what>:<uuid>:<tag>`
-    /// (`what` prefixed by `webinar_` for webinars).
-    pub(crate) fn contact_id(&self, what: &str, tag: &str) -> String {
-        match self.kind {
-            "meeting" => format!("brevo:zoom:{what}:{}:{tag}", self.uuid),
-            kind => format!("brevo:zoom:{kind}_{what}:{}:{tag}", self.uuid),
+    /// What a contact sync about `email` in this instance is made for (`what`: `attended`,
+    /// `missed`); its id is formed by the job contract ([`BrevoId::Attendance`]).
+    pub(crate) fn contact_id(&self, what: &'static str, email: &str) -> BrevoId {
+        BrevoId::Attendance {
+            session: self.kind,
+            what,
+            uuid: self.uuid.to_owned(),
+            email: email.to_owned(),
         }
     }
 }
@@ -139,7 +141,7 @@ pub(crate) async fn attendees(
             },
         )?;
         out.attendance(
-            session.contact_id("attended", &tag),
+            session.contact_id("attended", &p.email),
             AttendanceSync {
                 contact: ContactSync {
                     attributes: attendance_attributes(&p, name_attr),
@@ -185,10 +187,9 @@ pub(crate) fn count_no_email(rows: usize) {
 
 /// Handles one `zoom` job.
 pub(crate) async fn handle(w: &Worker, job: ZoomJob, ctx: JobContext) -> Result<(), JobError> {
-    error::check_version("zoom job", job.v, ZoomJob::VERSION)?;
     let meeting = match job.op {
         ZoomOp::MeetingEnded(meeting) => meeting,
-        ZoomOp::WebinarEnded(webinar) => return zoom_webinar::handle(w, webinar, ctx).await,
+        ZoomOp::WebinarEnded(webinar) => return webinar::handle(w, webinar, ctx).await,
     };
     let Some(list) = w.settings.connectors.zoom.lists.meeting_participants else {
         brevo_skipped("zoom:meeting.ended", "list_off");

@@ -4,8 +4,8 @@
 //! Order of a send: template (an empty id turns that kind off) -> for a reminder, the booking's
 //! current state ([`meetflow_shared::bookings::Bookings::is_current`]; stale = finished unsent and
 //! counted) -> for a win-back or no-show apology, its single-use booking link
-//! ([`crate::booking_link`]) -> phone number (E.164, else not sent and counted) -> a slot of the
-//! EngageLab rate limit shared by every replica -> the at-most-once marker ([`crate::marker`]) ->
+//! ([`super::booking_link`]) -> phone number (E.164, else not sent and counted) -> a slot of the
+//! EngageLab rate limit shared by every replica -> the at-most-once marker ([`super::marker`]) ->
 //! the call.
 //!
 //! Outcomes: accepted -> done; EngageLab 3004 (same template to the same number recently) ->
@@ -23,12 +23,12 @@ use meetflow_shared::providers::engagelab::{SendOutcome, SmsRequest};
 use meetflow_shared::queue::{ErrorClass, JobContext, JobError};
 use serde_json::{Map, Value};
 
+use super::booking_link::{self, BookingLink};
+use super::format::{self, MessageFacts};
+use super::marker::{Claim, SmsMarker, replayed_ms};
 use super::sms_skipped;
-use crate::booking_link::{self, BookingLink};
 use crate::context::Worker;
 use crate::error;
-use crate::format::{self, MessageFacts};
-use crate::marker::{Claim, SmsMarker, replayed_ms};
 
 /// One SMS ready to go.
 struct Outgoing {
@@ -62,7 +62,6 @@ fn template(w: &Worker, kind: SmsKind) -> &str {
 }
 
 fn event_sms(w: &Worker, s: SmsJob) -> Result<Option<Outgoing>, JobError> {
-    error::check_version("sms job", s.v, SmsJob::VERSION)?;
     let template_id = template(w, s.kind).to_owned();
     if template_id.is_empty() {
         sms_skipped(s.kind.as_str(), "template_off");

@@ -12,7 +12,7 @@ use meetflow_shared::domain::{PhoneNumber, redact};
 use meetflow_shared::events::Invitee;
 use meetflow_shared::providers::brevo::SMS_ATTRIBUTE;
 
-use crate::contact::find_answer;
+use super::contact::find_answer;
 
 /// The invitee's phone number, if usable.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,9 +12,9 @@ use meetflow_shared::events::zoom::{self, ZoomEvent};
 use meetflow_shared::jobs::WebhookJob;
 use meetflow_shared::queue::{JobContext, JobError};
 
+use super::{invitee_canceled, invitee_created, invitee_no_show, zoom_webhooks};
 use crate::context::Worker;
 use crate::error::bad_payload;
-use crate::handlers::{invitee_canceled, invitee_created, invitee_no_show, zoom_webhooks};
 
 fn count(provider: Provider, event: &str, outcome: &'static str) {
     metrics::counter!(

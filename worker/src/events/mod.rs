@@ -1,32 +1,19 @@
-//! One file per job: the Calendly and Zoom events (run from the `events` queue by
-//! [`crate::dispatch`]) and the `brevo`, `sms` and `zoom` queue jobs.
+//! The `events` queue: one stored webhook delivery in ([`dispatch`]), bookings updated and
+//! follow-up jobs out. One file per Calendly or Zoom event, plus the Calendly invitee as a Brevo
+//! contact ([`contact`]) and as an SMS number ([`phone`]).
 
-pub(crate) mod attendance_minutes;
-pub(crate) mod brevo_sync;
+pub(crate) mod contact;
+pub(crate) mod dispatch;
 pub(crate) mod invitee_canceled;
 pub(crate) mod invitee_created;
 pub(crate) mod invitee_no_show;
 pub(crate) mod meeting_index;
-pub(crate) mod sms_send;
-pub(crate) mod zoom_attendance;
+pub(crate) mod phone;
 pub(crate) mod zoom_webhooks;
-pub(crate) mod zoom_webinar;
 
 use meetflow_shared::bookings::BookingKey;
 use meetflow_shared::events::Invitee;
 use serde_json::{Map, Value};
-
-/// Counts an SMS that is not sent, by kind and reason.
-pub(crate) fn sms_skipped(kind: &str, reason: &'static str) {
-    metrics::counter!("meetflow_sms_skipped_total", "kind" => kind.to_owned(), "reason" => reason)
-        .increment(1);
-}
-
-/// Counts a Brevo sync that is not made, by reason.
-pub(crate) fn brevo_skipped(source: &'static str, reason: &'static str) {
-    metrics::counter!("meetflow_brevo_skipped_total", "source" => source, "reason" => reason)
-        .increment(1);
-}
 
 /// The invitee's e-mail, trimmed, when present.
 pub(crate) fn email(invitee: &Invitee) -> Option<String> {

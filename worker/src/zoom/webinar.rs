@@ -3,7 +3,7 @@
 //! every page of both, to Brevo.
 //!
 //! - Attendees (participants with an e-mail, registered or not; sessions summed per e-mail as for
-//!   meetings) get the meeting attendance sync ([`super::zoom_attendance::attendees`]) onto
+//!   meetings) get the meeting attendance sync ([`super::attendance::attendees`]) onto
 //!   `connectors.zoom.lists.webinar_attendees` (`null`: the attributes are still written, without
 //!   a list), their minutes recorded for `TOTAL_ATTENDANCE_MINUTES`, and the `attended` event.
 //! - Registrants who did not attend (matched by e-mail, case-insensitive) get a contact sync onto
@@ -25,11 +25,11 @@ use meetflow_shared::providers::zoom_api::{Participant, WebinarRegistrant};
 use meetflow_shared::queue::{JobContext, JobError};
 use serde_json::{Map, Value};
 
-use super::brevo_skipped;
-use super::zoom_attendance::{
+use super::attendance::{
     ATTENDANCE_MINUTES, ATTENDANCE_STATUS, Attendance, Session, attendees, count_no_email,
     summarize,
 };
+use crate::brevo::brevo_skipped;
 use crate::context::Worker;
 use crate::fanout::{FanOut, email_tag};
 
@@ -169,7 +169,7 @@ fn absentees(
             attributes.insert(attr.to_owned(), Value::String(m.name));
         }
         out.contact(
-            session.contact_id("missed", &tag),
+            session.contact_id("missed", &m.email),
             ContactSync {
                 email: m.email,
                 attributes,

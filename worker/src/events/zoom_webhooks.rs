@@ -1,11 +1,11 @@
 //! Zoom webhooks on the `events` queue.
 //!
 //! - `meeting.ended`: a `zoom:ended:<uuid>` job reads the participants (the `zoom` queue, see
-//!   [`super::zoom_attendance`]), when the Zoom API is configured and
+//!   [`crate::zoom::attendance`]), when the Zoom API is configured and
 //!   `connectors.zoom.lists.meeting_participants` is set; the contacts who booked the meeting
 //!   through Calendly get the Brevo `ended` event.
 //! - `webinar.ended`: a `zoom:webinar_ended:<uuid>` job splits the registrants into attendees
-//!   and absentees (the `zoom` queue, see [`super::zoom_webinar`]), when the Zoom API is
+//!   and absentees (the `zoom` queue, see [`crate::zoom::webinar`]), when the Zoom API is
 //!   configured.
 //! - `webinar.participant_joined` / `webinar.registration_created`: the person is synced onto
 //!   `lists.webinar_attendees` / `lists.webinar_registrants` (`null` turns that off).
@@ -13,12 +13,13 @@
 //!   contact who booked that meeting through Calendly (a Brevo automation can send it).
 
 use meetflow_shared::events::{MeetingObject, ParticipantObject, Recording, RegistrationObject};
-use meetflow_shared::jobs::brevo::{ContactSync, EventTrack};
+use meetflow_shared::jobs::brevo::{BrevoId, ContactSync, EventTrack};
 use meetflow_shared::jobs::zoom::{MeetingEnded, WebinarEnded, ZoomJob, ZoomOp};
 use meetflow_shared::queue::JobError;
 use serde_json::{Map, Value};
 
-use super::{brevo_skipped, meeting_index};
+use super::meeting_index;
+use crate::brevo::brevo_skipped;
 use crate::context::Worker;
 use crate::error::bad_payload;
 use crate::fanout::{FanOut, email_tag};
@@ -53,9 +54,9 @@ pub(crate) async fn meeting_ended(w: &Worker, m: &MeetingObject) -> Result<(), J
         };
         let job = ZoomJob {
             v: ZoomJob::VERSION,
-            op: ZoomOp::MeetingEnded(ended.clone()),
+            op: ZoomOp::MeetingEnded(ended),
         };
-        out.zoom(ended.job_id(), &job)?;
+        out.zoom(&job)?;
     }
     let name = &w.settings.engagement.brevo_events.ended;
     if let (false, Some(id)) = (name.is_empty(), m.id.as_ref()) {
@@ -96,13 +97,10 @@ pub(crate) async fn webinar_ended(w: &Worker, m: &MeetingObject) -> Result<(), J
         end_time: m.end_time,
     };
     let mut out = FanOut::default();
-    out.zoom(
-        ended.job_id(),
-        &ZoomJob {
-            v: ZoomJob::VERSION,
-            op: ZoomOp::WebinarEnded(ended),
-        },
-    )?;
+    out.zoom(&ZoomJob {
+        v: ZoomJob::VERSION,
+        op: ZoomOp::WebinarEnded(ended),
+    })?;
     out.enqueue(&w.client).await
 }
 
@@ -134,7 +132,10 @@ pub(crate) async fn webinar_joined(w: &Worker, p: &ParticipantObject) -> Result<
         .unwrap_or_default();
     let mut out = FanOut::default();
     out.contact(
-        format!("brevo:webinar:joined:{webinar}:{}", email_tag(email)),
+        BrevoId::WebinarJoined {
+            webinar,
+            email: email.to_owned(),
+        },
         ContactSync {
             email: email.to_owned(),
             attributes: name_attributes(w, p.participant.user_name.clone()),
@@ -174,7 +175,10 @@ pub(crate) async fn webinar_registered(w: &Worker, r: &RegistrationObject) -> Re
     .join(" ");
     let mut out = FanOut::default();
     out.contact(
-        format!("brevo:webinar:registered:{webinar}:{}", email_tag(email)),
+        BrevoId::WebinarRegistered {
+            webinar,
+            email: email.to_owned(),
+        },
         ContactSync {
             email: email.to_owned(),
             attributes: name_attributes(w, Some(name)),
@@ -210,7 +214,10 @@ pub(crate) async fn recording_completed(w: &Worker, r: &Recording) -> Result<(),
             Value::String(url.to_owned()),
         );
         out.contact(
-            format!("brevo:recording:{instance}:{}", email_tag(&email)),
+            BrevoId::Recording {
+                instance: instance.clone(),
+                email: email.clone(),
+            },
             ContactSync {
                 email,
                 attributes,

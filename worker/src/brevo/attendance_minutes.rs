@@ -5,7 +5,7 @@
 //! it. The `zoom` queue writes the fields before it enqueues the Brevo syncs; a redelivered event
 //! or a retried job writes the same field again, so an instance never counts twice. The Brevo
 //! sync reads the sum when it runs and writes it to [`TOTAL_ATTENDANCE_MINUTES`] (see
-//! `brevo_sync`), so two instances processed at once cannot leave the older total in Brevo.
+//! `brevo::sync`), so two instances processed at once cannot leave the older total in Brevo.
 
 use std::time::Duration;
 
