@@ -15,6 +15,8 @@
 //! - [`jobs`]: the payload of every job and the names of the queues.
 //! - [`providers`]: HTTP clients for Brevo, EngageLab, Calendly and Zoom, with retry classification.
 //! - [`bookings`]: the current state of each booking and its planned reminders, in Redis.
+//! - [`redis`]: every Redis key (names, types, expiry, owners), the handle stores receive, and
+//!   the Lua script loader.
 //! - [`tls`]: the rustls crypto provider shared by the HTTP clients and `rediss://` connections.
 
 pub mod bookings;
@@ -25,6 +27,7 @@ pub mod jobs;
 pub mod ops;
 pub mod providers;
 pub mod queue;
+pub mod redis;
 pub mod shutdown;
 pub mod telemetry;
 pub mod tls;
