@@ -72,7 +72,7 @@ pub struct KeySpec {
     pub doc: &'static str,
 }
 
-const QUEUE: &str = "queue core (ingest, scheduler and worker enqueue; worker leases and acks)";
+const QUEUE: &str = "queue core (every enqueuer; workers lease and ack)";
 
 /// Every Redis key meetflow uses.
 pub const KEYS: &[KeySpec] = &[
@@ -155,7 +155,7 @@ pub const KEYS: &[KeySpec] = &[
         expiry: Expiry::Fixed {
             name: "MINUTE_STATS_TTL",
             ttl: MINUTE_STATS_TTL,
-            rule: "after the minute's first count",
+            rule: "after its last count",
         },
         owner: QUEUE,
         doc: "processed / failed / retried / dead counters of one queue and minute",
