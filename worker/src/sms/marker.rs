@@ -1,5 +1,5 @@
 //! The at-most-once marker of an SMS, one per (booking, kind), in Redis
-//! ([`meetflow_shared::queue::Keys::sms_marker`]).
+//! ([`meetflow_shared::redis::Keys::sms_marker`]).
 //!
 //! EngageLab has no idempotency key, so a retried POST can text a person twice. The SMS handler
 //! therefore claims the marker (`SET NX` to `sending:<ms>:<attempt>`) right before the call and:
@@ -12,23 +12,11 @@
 //! A later attempt that finds `sending:` (its process died mid-call, or the claim was left by an
 //! ambiguous failure) does not send either, unless an operator replayed the job from the dead
 //! letters after the claim was made (the job's `replayed_ms`): replaying is the operator's
-//! decision that the first message did not go out. A marker lives 30 days.
+//! decision that the first message did not go out. A marker lives
+//! [`meetflow_shared::redis::SMS_MARKER_TTL`].
 
-use std::sync::LazyLock;
-use std::time::Duration;
-
-use meetflow_shared::queue::QueueClient;
+use meetflow_shared::redis::{Redis, SMS_MARKER_TTL, compare_and_delete, millis};
 use redis::aio::ConnectionManager;
-
-/// How long a marker is kept.
-pub(crate) const MARKER_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
-
-/// Deletes the marker only if it still holds our claim.
-static RELEASE: LazyLock<redis::Script> = LazyLock::new(|| {
-    redis::Script::new(
-        "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
-    )
-});
 
 /// What claiming found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,22 +42,16 @@ pub(crate) struct SmsMarker {
 
 impl SmsMarker {
     /// The marker of `kind` for `booking`, claimed (if at all) by `attempt` at `now_ms`.
-    pub(crate) fn new(
-        client: &QueueClient,
-        booking: &str,
-        kind: &str,
-        attempt: u32,
-        now_ms: i64,
-    ) -> Self {
+    pub(crate) fn new(redis: &Redis, booking: &str, kind: &str, attempt: u32, now_ms: i64) -> Self {
         Self {
-            conn: client.redis(),
-            key: client.keys().sms_marker(booking, kind),
+            conn: redis.conn(),
+            key: redis.keys().sms_marker(booking, kind),
             token: format!("sending:{now_ms}:{attempt}"),
         }
     }
 
     fn ttl_ms() -> u64 {
-        u64::try_from(MARKER_TTL.as_millis()).unwrap_or(u64::MAX)
+        millis(SMS_MARKER_TTL)
     }
 
     /// Claims the marker, or reports what holds it.
@@ -134,20 +116,17 @@ impl SmsMarker {
     /// Drops our claim: nothing was sent, a retry may send.
     pub(crate) async fn release(&self) -> redis::RedisResult<()> {
         let mut conn = self.conn.clone();
-        RELEASE
-            .key(&self.key)
-            .arg(&self.token)
-            .invoke_async::<i64>(&mut conn)
+        compare_and_delete(&mut conn, &self.key, &self.token)
             .await
             .map(|_| ())
     }
 }
 
 /// When an operator last replayed job `id` from the dead letters (unix ms), if ever.
-pub(crate) async fn replayed_ms(client: &QueueClient, id: &str) -> redis::RedisResult<Option<i64>> {
-    let mut conn = client.redis();
+pub(crate) async fn replayed_ms(redis: &Redis, id: &str) -> redis::RedisResult<Option<i64>> {
+    let mut conn = redis.conn();
     redis::cmd("HGET")
-        .arg(client.keys().job(id))
+        .arg(redis.keys().job(id))
         .arg("replayed_ms")
         .query_async(&mut conn)
         .await

@@ -164,7 +164,7 @@ async fn send_once(w: &Worker, o: Outgoing, ctx: &JobContext) -> Result<(), JobE
         .until_ready(w.options.rate_limit_wait)
         .await?;
     let now = Utc::now().timestamp_millis();
-    let marker = SmsMarker::new(&w.client, &o.booking, &o.kind, ctx.attempt, now);
+    let marker = SmsMarker::new(&w.redis, &o.booking, &o.kind, ctx.attempt, now);
     match marker.claim().await.map_err(error::redis)? {
         Claim::Acquired => {}
         Claim::Done(outcome) => {
@@ -173,9 +173,7 @@ async fn send_once(w: &Worker, o: Outgoing, ctx: &JobContext) -> Result<(), JobE
             return Ok(());
         }
         Claim::InFlight { since_ms } => {
-            let replayed = replayed_ms(&w.client, &ctx.id)
-                .await
-                .map_err(error::redis)?;
+            let replayed = replayed_ms(&w.redis, &ctx.id).await.map_err(error::redis)?;
             if replayed.is_some_and(|r| r > since_ms) {
                 tracing::warn!(job.id = %ctx.id, booking = %o.booking, kind = %o.kind, "replayed by an operator after a possible send: sending");
                 marker.take_over().await.map_err(error::redis)?;
