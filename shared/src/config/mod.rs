@@ -31,7 +31,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 pub use connectors::{
-    CalendlySettings, ConnectorsSettings, EventMapping, FieldMapping, ZoomLists, ZoomSettings,
+    CalendlySettings, ConnectorsSettings, EventMapping, FieldMapping, StatusValues,
+    TrackingMapping, ZoomLists, ZoomSettings,
 };
 pub use error::ConfigError;
 pub use infra::{

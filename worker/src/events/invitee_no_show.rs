@@ -51,7 +51,13 @@ pub(crate) async fn handle(
         } else {
             BookingStatus::Active
         };
-        attributes.insert(attr.clone(), Value::String(status_text(status).into()));
+        attributes.insert(
+            attr.clone(),
+            Value::String(status_text(
+                &w.settings.connectors.calendly.field_mapping.status_values,
+                status,
+            )),
+        );
     }
     let mut out = FanOut::default();
     out.contact(
