@@ -18,8 +18,6 @@ mod due;
 mod engagement;
 mod error;
 mod facts;
-mod key;
-mod kind;
 mod model;
 pub mod plan;
 mod record;
@@ -31,12 +29,11 @@ use crate::config::RemindersSettings;
 use crate::queue::QueueClient;
 use crate::redis::{Keys, Redis};
 
+pub use crate::domain::{BookingKey, ReminderKind};
 pub use clock::Clock;
 pub use due::{ClaimedReminder, Settled, Settlement};
 pub use engagement::{Engagement, after_quiet_hours, zone_or};
 pub use error::BookingError;
-pub use key::BookingKey;
-pub use kind::ReminderKind;
 pub use model::{
     ApologyChange, Booking, BookingChange, BookingFacts, BookingStatus, CancelOutcome,
     NoShowOutcome, PlannedReminder, ReminderState,

@@ -21,7 +21,7 @@ use url::Url;
 
 use super::super::error::{Provider, ProviderError, sanitize_message};
 use super::super::http;
-use crate::queue::ErrorClass;
+use crate::domain::ErrorClass;
 use crate::redis::{Redis, ZOOM_TOKEN_REFRESH_MARGIN, compare_and_delete};
 
 /// How long before Zoom's expiry a cached token stops being used

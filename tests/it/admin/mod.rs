@@ -1,0 +1,10 @@
+//! admin tests.
+
+mod api;
+mod browser;
+mod cli;
+mod cli_dlq_and_reminders;
+mod observability;
+mod sandbox;
+mod scale;
+mod setup;

@@ -1,0 +1,7 @@
+//! queue tests.
+
+mod basics;
+mod recovery;
+mod retries;
+mod throughput;
+mod tls;
