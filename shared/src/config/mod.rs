@@ -30,7 +30,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 pub use connectors::{
-    CalendlySettings, ConnectorsSettings, EventMapping, FieldMapping, ZoomLists, ZoomSettings,
+    CalendlySettings, ConnectorsSettings, EventMapping, FieldMapping, ReconcileWindow, ZoomLists,
+    ZoomSettings,
 };
 pub use error::ConfigError;
 pub use infra::{

@@ -197,6 +197,15 @@ impl Keys {
         format!("{}minutes:{email_tag}", self.prefix)
     }
 
+    /// STRING: the go-live baseline of the Calendly reconciliation, epoch ms, set once (`SET NX`)
+    /// when the first reconciliation run starts and never changed. A booking the reconciliation
+    /// finds that was created before it is adopted quietly; one created after it whose webhook
+    /// never came is healed as new. No TTL (deleting it makes the next run a new go-live).
+    /// Owner: scheduler (reconciliation).
+    pub fn reconcile_baseline(&self) -> String {
+        format!("{}reconcile:baseline", self.prefix)
+    }
+
     /// Any other key, for modules that document their own keys next to their code: `{ns}:<suffix>`.
     pub fn custom(&self, suffix: &str) -> String {
         format!("{}{suffix}", self.prefix)
@@ -225,6 +234,7 @@ mod tests {
             k.queues(),
             k.consumers("sms"),
             k.tick_lock("t", 1),
+            k.reconcile_baseline(),
             k.attendance_minutes("e"),
             k.custom("x"),
         ] {
