@@ -16,6 +16,7 @@ mod harness;
 mod ingest;
 mod queue;
 mod scheduler;
+mod scheduler_golive;
 mod security;
 mod support;
 mod worker;
