@@ -79,16 +79,17 @@ async fn go_live_adopts_existing_bookings_quietly_and_heals_a_later_missed_one()
     let first = reconciler.run_once().await.unwrap();
     env.settle().await;
 
+    // What the invitees and the host see first: nothing (before the fix: 400 SMS).
+    assert_eq!(
+        env.engagelab.sent_count(),
+        0,
+        "no confirmation, no host notice"
+    );
     assert_eq!(first.invitees, 200);
     assert_eq!(
         (first.adopted_created, first.healed_created),
         (200, 0),
         "{first:?}"
-    );
-    assert_eq!(
-        env.engagelab.sent_count(),
-        0,
-        "no confirmation, no host notice"
     );
     assert!(
         env.brevo.events().is_empty(),
