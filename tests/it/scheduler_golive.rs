@@ -210,3 +210,75 @@ async fn a_lost_no_show_mark_and_its_removal_are_healed() {
     );
     worker.stop().await;
 }
+
+#[tokio::test]
+async fn a_no_show_from_before_go_live_is_adopted_without_an_apology() {
+    let mut env = env().await;
+    env.settings.engagelab.templates.no_show = "tpl_no_show".into();
+    let fake = FakeCalendlyApi::start().await.unwrap();
+    let client = api(&fake);
+    let two_hours_ago = Utc::now() - chrono::Duration::hours(2);
+    let old = seed(
+        &fake,
+        two_hours_ago,
+        InviteeSeed::new("old@example.com", "Old Guest")
+            .phone("+1 415-555-0132")
+            .created_at(&iso(Utc::now() - chrono::Duration::days(3)))
+            .no_show_at(&iso(Utc::now() - chrono::Duration::minutes(50))),
+    );
+    let new = seed(
+        &fake,
+        two_hours_ago,
+        InviteeSeed::new("new@example.com", "New Guest")
+            .phone("+1 415-555-0132")
+            .created_at(&iso(Utc::now() - chrono::Duration::days(3))),
+    );
+    let reconciler = Reconciler::new(client.clone(), env.bookings());
+    let worker = env.start();
+    let first = reconciler.run_once().await.unwrap();
+    env.settle().await;
+    assert_eq!(first.adopted_created, 2, "{first:?}");
+
+    // After go-live the host marks the other invitee; that webhook is lost.
+    client.create_invitee_no_show(&new).await.unwrap();
+    let second = reconciler.run_once().await.unwrap();
+    env.settle().await;
+    assert_eq!(
+        (second.adopted_no_show, second.healed_no_show_created),
+        (1, 1),
+        "{second:?}"
+    );
+
+    let apology = |b: &meetflow_shared::bookings::Booking| {
+        b.reminders
+            .iter()
+            .any(|r| r.kind == meetflow_shared::bookings::ReminderKind::NoShow)
+    };
+    let old_booking = env
+        .booking(&BookingKey::from_invitee_uri(&old))
+        .await
+        .unwrap();
+    assert_eq!(old_booking.status, BookingStatus::NoShow);
+    assert!(!apology(&old_booking), "{old_booking:?}");
+    let new_booking = env
+        .booking(&BookingKey::from_invitee_uri(&new))
+        .await
+        .unwrap();
+    assert_eq!(new_booking.status, BookingStatus::NoShow);
+    assert!(apology(&new_booking), "{new_booking:?}");
+    let no_show_events: Vec<_> = env
+        .brevo
+        .events()
+        .into_iter()
+        .filter(|e| e.event_name == "booking_no_show")
+        .map(|e| {
+            e.identifiers["email_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(no_show_events, ["new@example.com"]);
+    assert_eq!(env.engagelab.sent_count(), 0);
+    worker.stop().await;
+}
