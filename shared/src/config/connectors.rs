@@ -35,6 +35,8 @@ pub struct CalendlySettings {
     /// Period of the catch-up from the Calendly API; needs `access_token`.
     #[serde(with = "duration")]
     pub reconcile_every: Duration,
+    /// Which meetings the reconciliation looks at, by start time around now.
+    pub reconcile_window: ReconcileWindow,
     /// Personal access token or OAuth token for the Calendly API; optional.
     #[serde(with = "secret")]
     pub access_token: Option<SecretString>,
@@ -53,10 +55,34 @@ impl Default for CalendlySettings {
             tolerance: Duration::from_secs(180),
             allow_unsigned: false,
             reconcile_every: Duration::from_secs(15 * 60),
+            reconcile_window: ReconcileWindow::default(),
             access_token: None,
             api_base_url: "https://api.calendly.com".into(),
             event_mapping: BTreeMap::new(),
             field_mapping: FieldMapping::default(),
+        }
+    }
+}
+
+/// `connectors.calendly.reconcile_window`: the reconciliation lists the scheduled events
+/// starting in `[now - back, now + ahead]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReconcileWindow {
+    /// How far back [24h]: meetings of the last day still get their missed no-show,
+    /// cancellation, Brevo sync and follow-up.
+    #[serde(with = "duration")]
+    pub back: Duration,
+    /// How far ahead [60d]; later bookings are healed once they come within it.
+    #[serde(with = "duration")]
+    pub ahead: Duration,
+}
+
+impl Default for ReconcileWindow {
+    fn default() -> Self {
+        Self {
+            back: Duration::from_secs(24 * 3600),
+            ahead: Duration::from_secs(60 * 24 * 3600),
         }
     }
 }

@@ -31,8 +31,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 pub use connectors::{
-    CalendlySettings, ConnectorsSettings, EventMapping, FieldMapping, StatusValues,
-    TrackingMapping, ZoomLists, ZoomSettings,
+    CalendlySettings, ConnectorsSettings, EventMapping, FieldMapping, ReconcileWindow,
+    StatusValues, TrackingMapping, ZoomLists, ZoomSettings,
 };
 pub use error::ConfigError;
 pub use infra::{

@@ -1,6 +1,7 @@
 //! scheduler tests.
 
 mod due;
+mod golive;
 mod process;
 mod reconcile;
 mod recovery;
