@@ -57,6 +57,7 @@ mod security_support;
 mod worker_brevo;
 mod worker_calendly;
 mod worker_engagement;
+mod worker_job_versions;
 mod worker_process;
 mod worker_reschedule;
 mod worker_sms;
