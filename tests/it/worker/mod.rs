@@ -3,6 +3,7 @@
 mod brevo;
 mod calendly;
 mod engagement;
+mod job_versions;
 mod phone;
 mod process;
 mod reschedule;
