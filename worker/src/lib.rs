@@ -30,6 +30,6 @@ mod marker;
 mod phone;
 mod queues;
 
-pub use app::{WorkerError, run, run_with};
+pub use app::{NAME, WorkerError, run, run_with, serve};
 pub use context::WorkerOptions;
 pub use queues::{QueueSelection, UnknownQueue};
