@@ -198,11 +198,9 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::panic)]
     use super::*;
 
-    fn until_stopped(stop: CancellationToken) -> impl Future<Output = Result<(), String>> {
-        async move {
-            stop.cancelled().await;
-            Ok(())
-        }
+    async fn until_stopped(stop: CancellationToken) -> Result<(), String> {
+        stop.cancelled().await;
+        Ok(())
     }
 
     #[tokio::test]
