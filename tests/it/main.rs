@@ -49,6 +49,7 @@ mod scheduler_due;
 mod scheduler_process;
 mod scheduler_reconcile;
 mod scheduler_recovery;
+mod scheduler_redis_checks;
 mod scheduler_support;
 mod security_admin;
 mod security_http;

@@ -3,11 +3,14 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
 use tokio_util::sync::CancellationToken;
 
+use super::redis_checks::{self, RedisFacts};
 use super::supervise::{LoopFailure, Supervisor};
 use crate::config::{ConfigError, Role, Settings};
 use crate::ops::{self, OpsError};
@@ -30,6 +33,10 @@ pub enum ProcessError {
     /// The ops endpoints could not start (`ops.listen`).
     #[error(transparent)]
     Ops(#[from] OpsError),
+    /// The Redis given is unfit: too old, or an evicting `maxmemory-policy` (see
+    /// [`super::redis_checks`]).
+    #[error("{0}")]
+    RedisRefused(String),
     /// A long-running loop failed, panicked or ended early.
     #[error(transparent)]
     Loop(#[from] LoopFailure),
@@ -74,13 +81,30 @@ impl Process {
         settings: Settings,
         shutdown: Shutdown,
     ) -> Result<Self, ProcessError> {
+        // The metrics recorder first, so that everything from here on is recorded.
+        let _ = ops::metrics_handle();
         let redis = QueueClient::connect(&settings.redis.url, &settings.redis.namespace).await?;
         let stop = shutdown.token().child_token();
         let mut supervisor = Supervisor::new(stop.clone());
+        let checked = Arc::new(AtomicBool::new(false));
+        let allow_eviction = settings.redis.allow_eviction;
+        // Redis answering now: check before anything runs. Down at start: check when it answers
+        // (a supervised loop, so a refusal then stops the process too).
+        match tokio::time::timeout(CHECK_TIMEOUT, redis_checks::read_facts(&redis)).await {
+            Ok(Ok(facts)) => apply_checks(&facts, allow_eviction, &checked)
+                .map_err(ProcessError::RedisRefused)?,
+            _ => {
+                let (client, checked, stop) = (redis.clone(), checked.clone(), stop.clone());
+                supervisor.spawn("redis start-up checks", async move {
+                    check_when_up(client, allow_eviction, checked, stop).await
+                });
+            }
+        }
         let probe = redis.clone();
+        let probe_checked = checked.clone();
         let ready = move || -> BoxFuture<'static, bool> {
-            let probe = probe.clone();
-            Box::pin(async move { probe.ping().await.is_ok() })
+            let (probe, checked) = (probe.clone(), probe_checked.clone());
+            Box::pin(async move { checked.load(Ordering::SeqCst) && probe.ping().await.is_ok() })
         };
         let (ops_addr, ops_task) =
             ops::serve(settings.ops.listen, ready, stop.clone().cancelled_owned()).await?;
@@ -158,5 +182,47 @@ impl Process {
             Err(e) => tracing::error!(error = %e, "{name} stopped with an error"),
         }
         Ok(outcome?)
+    }
+}
+
+/// How long the start-up checks wait for Redis before deferring to a background loop.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Logs and exports the checks of `facts`; `Err` is the one-line refusal.
+fn apply_checks(
+    facts: &RedisFacts,
+    allow_eviction: bool,
+    checked: &AtomicBool,
+) -> Result<(), String> {
+    let verdict = redis_checks::judge(facts, allow_eviction);
+    redis_checks::export(facts, &verdict);
+    for warning in &verdict.warnings {
+        tracing::warn!("{warning}");
+    }
+    if let Some(refusal) = verdict.refusal {
+        return Err(refusal);
+    }
+    tracing::info!(version = %facts.version, policy = ?facts.maxmemory_policy, aof = facts.aof, replicas = facts.replicas, "redis checked");
+    checked.store(true, Ordering::SeqCst);
+    Ok(())
+}
+
+/// Waits until Redis answers, checks it, then idles until the stop (a refusal is an error).
+async fn check_when_up(
+    client: QueueClient,
+    allow_eviction: bool,
+    checked: Arc<AtomicBool>,
+    stop: CancellationToken,
+) -> Result<(), String> {
+    loop {
+        if let Ok(facts) = redis_checks::read_facts(&client).await {
+            apply_checks(&facts, allow_eviction, &checked)?;
+            stop.cancelled().await;
+            return Ok(());
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+            () = stop.cancelled() => return Ok(()),
+        }
     }
 }
