@@ -5,3 +5,4 @@ mod golive;
 mod process;
 mod reconcile;
 mod recovery;
+mod redis_checks;
