@@ -38,6 +38,8 @@ mod ingest_resilience;
 mod ingest_signatures;
 mod ingest_support;
 mod queue_basics;
+mod queue_clock;
+mod queue_fencing;
 mod queue_recovery;
 mod queue_retries;
 mod queue_support;

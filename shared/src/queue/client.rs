@@ -131,19 +131,19 @@ impl QueueClient {
             return Ok(Vec::new());
         }
         let k = &self.keys;
-        let now = now_ms();
         let mut inv = scripts::ENQUEUE.prepare_invoke();
         inv.key(k.ready(queue))
             .key(k.delayed(queue))
             .key(k.wake(queue))
-            .key(k.queues());
-        inv.arg(k.prefix()).arg(queue).arg(now);
+            .key(k.queues())
+            .key(k.dead_all())
+            .key(k.dead(queue));
+        inv.arg(k.prefix()).arg(queue);
         inv.arg(if bury.is_some() { "dead" } else { "" });
-        inv.arg(bury.as_deref().unwrap_or(""))
-            .arg(k.dead_all())
-            .arg(k.dead(queue));
+        inv.arg(bury.as_deref().unwrap_or(""));
         for job in &jobs {
-            let run_at = job.run_at.map_or(now, |t| t.timestamp_millis());
+            // 0 = now, by Redis time: no host clock decides whether a job is due.
+            let run_at = job.run_at.map_or(0, |t| t.timestamp_millis());
             inv.arg(&job.id).arg(&job.payload).arg(run_at);
             inv.arg(job.group.as_deref().unwrap_or(""));
             inv.arg(job.max_attempts.map_or(String::new(), |n| n.to_string()));

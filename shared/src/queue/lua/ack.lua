@@ -1,18 +1,20 @@
--- Finish jobs that succeeded. Only the current lease owner may finish a job: a job whose lease
--- expired and was handed to another process is left alone.
+-- Finish jobs that succeeded. Only the lease named by its token may finish a job: a job whose
+-- lease expired (handed back, or leased again, even by this process) is left alone.
 -- KEYS: 1 leased ZSET, 2 minute stats HASH
--- ARGV: 1 prefix, 2 owner, 3 now_ms, then job ids
--- Returns the number of jobs finished.
-local prefix, owner, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
+-- ARGV: 1 prefix, then pairs of job id and lease token
+-- Returns the number of jobs finished; the rest were stale outcomes.
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local prefix = ARGV[1]
 local done = 0
-for i = 4, #ARGV do
+for i = 2, #ARGV, 2 do
   local id = ARGV[i]
   local jk = prefix .. 'job:' .. id
-  if redis.call('HGET', jk, 'owner') == owner and redis.call('HGET', jk, 'state') == 'running' then
+  local f = redis.call('HMGET', jk, 'state', 'token', 'group', 'retain_ms')
+  if f[1] == 'running' and f[2] == ARGV[i + 1] then
     redis.call('ZREM', KEYS[1], id)
-    local group = redis.call('HGET', jk, 'group')
-    if group then redis.call('SREM', prefix .. 'group:' .. group, id) end
-    local retain = tonumber(redis.call('HGET', jk, 'retain_ms')) or 86400000
+    if f[3] then redis.call('SREM', prefix .. 'group:' .. f[3], id) end
+    local retain = tonumber(f[4]) or 86400000
     redis.call('HDEL', jk, 'payload', 'owner')
     redis.call('HSET', jk, 'state', 'done', 'done_ms', now)
     redis.call('DEL', jk .. ':errors')

@@ -1,11 +1,13 @@
 -- Replay dead letters: back to the ready list with a fresh attempt budget. A job that is no
 -- longer dead (already replayed, deleted) is skipped, so replaying twice runs it once.
 -- KEYS: 1 dead_all ZSET
--- ARGV: 1 prefix, 2 now_ms, then job ids
+-- ARGV: 1 prefix, then job ids
 -- Returns the number replayed.
-local prefix, now = ARGV[1], tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local prefix = ARGV[1]
 local n = 0
-for i = 3, #ARGV do
+for i = 2, #ARGV do
   local id = ARGV[i]
   local jk = prefix .. 'job:' .. id
   if redis.call('ZREM', KEYS[1], id) == 1 and redis.call('HGET', jk, 'state') == 'dead' then

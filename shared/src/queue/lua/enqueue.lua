@@ -1,16 +1,19 @@
 -- Enqueue jobs; an id that already exists is a duplicate (no-op).
--- KEYS: 1 ready LIST, 2 delayed ZSET, 3 wake LIST, 4 queues SET
--- ARGV: 1 key prefix "{ns}:", 2 queue, 3 now_ms, 4 state for new jobs ("" = by run_at, "dead" = bury),
---       5 bury error JSON (or ""), 6 dead_all ZSET, 7 dead ZSET,
---       then 6 per job: id, payload, run_at_ms, group, max_attempts ("" = the queue's), retain_ms
+-- KEYS: 1 ready LIST, 2 delayed ZSET, 3 wake LIST, 4 queues SET, 5 dead_all ZSET, 6 dead ZSET
+-- ARGV: 1 key prefix "{ns}:", 2 queue, 3 state for new jobs ("" = by run_at, "dead" = bury),
+--       4 bury error JSON (or ""), then 6 per job: id, payload, run_at_ms (0 = now, by Redis
+--       time), group, max_attempts ("" = the queue's), retain_ms
 -- Returns one integer per job: 1 created, 0 duplicate.
-local prefix, queue, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local forced, bury_err = ARGV[4], ARGV[5]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local prefix, queue = ARGV[1], ARGV[2]
+local forced, bury_err = ARGV[3], ARGV[4]
 redis.call('SADD', KEYS[4], queue)
 local out, pushed = {}, 0
-local i = 8
+local i = 5
 while i <= #ARGV do
   local id, payload, run_at = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+  if run_at == 0 then run_at = now end
   local group, maxa, retain = ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
   local jk = prefix .. 'job:' .. id
   if redis.call('EXISTS', jk) == 1 then
@@ -27,8 +30,8 @@ while i <= #ARGV do
     if state == 'dead' then
       redis.call('HSET', jk, 'dead_ms', now)
       redis.call('RPUSH', jk .. ':errors', bury_err)
-      redis.call('ZADD', ARGV[6], now, id)
-      redis.call('ZADD', ARGV[7], now, id)
+      redis.call('ZADD', KEYS[5], now, id)
+      redis.call('ZADD', KEYS[6], now, id)
     elseif state == 'delayed' then
       redis.call('ZADD', KEYS[2], run_at, id)
     else
