@@ -45,6 +45,7 @@ mod queue_retries;
 mod queue_support;
 mod queue_throughput;
 mod queue_tls;
+mod scheduler_clock;
 mod scheduler_due;
 mod scheduler_process;
 mod scheduler_reconcile;
