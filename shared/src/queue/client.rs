@@ -138,10 +138,19 @@ impl QueueClient {
             .key(k.queues())
             .key(k.dead_all())
             .key(k.dead(queue));
-        inv.arg(k.prefix()).arg(queue);
+        inv.arg(queue);
         inv.arg(if bury.is_some() { "dead" } else { "" });
         inv.arg(bury.as_deref().unwrap_or(""));
         for job in &jobs {
+            // Every key the script touches is declared: the job's hash, its error list when
+            // burying, its group set when it has one.
+            inv.key(k.job(&job.id));
+            if bury.is_some() {
+                inv.key(k.job_errors(&job.id));
+            }
+            if let Some(group) = &job.group {
+                inv.key(k.group(group));
+            }
             // 0 = now, by Redis time: no host clock decides whether a job is due.
             let run_at = job.run_at.map_or(0, |t| t.timestamp_millis());
             inv.arg(&job.id).arg(&job.payload).arg(run_at);
@@ -190,12 +199,31 @@ impl QueueClient {
         if ids.is_empty() {
             return Ok(0);
         }
-        let mut inv = scripts::CANCEL.prepare_invoke();
-        inv.arg(self.keys.prefix());
+        let k = &self.keys;
+        // Read each job's queue and group first, so the script can be given every key it
+        // touches; it re-checks them and leaves a job that changed meanwhile.
+        let mut read = redis::pipe();
         for id in ids {
-            inv.arg(id);
+            read.cmd("HMGET").arg(k.job(id)).arg("queue").arg("group");
         }
         let mut conn = self.conn.clone();
+        let found: Vec<(Option<String>, Option<String>)> = read.query_async(&mut conn).await?;
+        let mut inv = scripts::CANCEL.prepare_invoke();
+        let mut any = false;
+        for (id, (queue, group)) in ids.iter().zip(found) {
+            let Some(queue) = queue else { continue };
+            any = true;
+            inv.key(k.job(id))
+                .key(k.job_errors(id))
+                .key(k.ready(&queue))
+                .key(k.delayed(&queue))
+                .key(k.retrying(&queue))
+                .key(group.as_deref().map_or_else(|| k.job(id), |g| k.group(g)));
+            inv.arg(id).arg(&queue).arg(group.as_deref().unwrap_or(""));
+        }
+        if !any {
+            return Ok(0);
+        }
         let n: usize = inv.invoke_async(&mut conn).await?;
         Ok(n)
     }

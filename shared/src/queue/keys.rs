@@ -12,8 +12,10 @@
 //! `delayed` to `ready`; `reap` hands expired leases back to `ready`. Workers block on `wake`
 //! (a LIST holding at most one token) instead of polling.
 //!
-//! Scripts build `job:<id>` keys from the `{ns}:` prefix they are given; since every key carries the
-//! same hash tag they live in the same slot as the declared keys.
+//! Scripts are given every key they touch in KEYS (a test in `scripts.rs` scans them), except
+//! where the job ids come out of the queue's own lists inside the script (`lease`, `reap`,
+//! `promote`, the dead-letter trim of `fail`, and the dead-letter scripts): those build `job:<id>`
+//! keys from the `{ns}:` prefix, which keeps them in the declared keys' hash slot.
 
 /// Builds key names for one namespace. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -35,7 +37,8 @@ impl Keys {
     }
 
     /// HASH, one per job: queue, payload, state, attempts, max_attempts, created_ms, enq_ms,
-    /// run_at_ms, group, owner, retain_ms, done_ms, dead_ms. No TTL while pending, running or dead;
+    /// run_at_ms, group, owner, token (the lease generation: the fencing token of its current
+    /// lease), retain_ms, done_ms, dead_ms. Times are Redis `TIME`. No TTL while pending, running or dead;
     /// after `ack` the payload is dropped and the hash expires after `retain_ms` (dedupe window).
     /// Owner: queue core.
     pub fn job(&self, id: &str) -> String {

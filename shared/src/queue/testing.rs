@@ -27,7 +27,10 @@ impl LeaseProbe {
 
     /// Acknowledges `jobs` as succeeded; returns how many were finished.
     pub async fn ack(&self, jobs: &[LeasedJob]) -> Result<usize, QueueError> {
-        let leases: Vec<_> = jobs.iter().map(LeasedJob::lease_id).collect();
+        let leases: Vec<_> = jobs
+            .iter()
+            .map(|j| (j.lease_id(), j.group.clone()))
+            .collect();
         self.rt.ack(&leases).await
     }
 

@@ -1,23 +1,22 @@
 -- Finish jobs that succeeded. Only the lease named by its token may finish a job: a job whose
 -- lease expired (handed back, or leased again, even by this process) is left alone.
--- KEYS: 1 leased ZSET, 2 minute stats HASH
--- ARGV: 1 prefix, then pairs of job id and lease token
+-- KEYS: 1 leased ZSET, 2 minute stats HASH, then 3 per job: its HASH, its errors LIST, its group
+--       SET (its own HASH again when it has no group)
+-- ARGV: 3 per job: id, lease token, group ("" = none)
 -- Returns the number of jobs finished; the rest were stale outcomes.
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local prefix = ARGV[1]
+local now = now_ms()
 local done = 0
-for i = 2, #ARGV, 2 do
-  local id = ARGV[i]
-  local jk = prefix .. 'job:' .. id
-  local f = redis.call('HMGET', jk, 'state', 'token', 'group', 'retain_ms')
-  if f[1] == 'running' and f[2] == ARGV[i + 1] then
+for i = 1, #ARGV, 3 do
+  local id, token, group = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local jk = KEYS[i + 2]
+  local f = redis.call('HMGET', jk, 'state', 'token', 'retain_ms')
+  if f[1] == 'running' and f[2] == token then
     redis.call('ZREM', KEYS[1], id)
-    if f[3] then redis.call('SREM', prefix .. 'group:' .. f[3], id) end
-    local retain = tonumber(f[4]) or 86400000
+    if group ~= '' then redis.call('SREM', KEYS[i + 4], id) end
+    local retain = tonumber(f[3]) or 86400000
     redis.call('HDEL', jk, 'payload', 'owner')
     redis.call('HSET', jk, 'state', 'done', 'done_ms', now)
-    redis.call('DEL', jk .. ':errors')
+    redis.call('DEL', KEYS[i + 3])
     if retain > 0 then redis.call('PEXPIRE', jk, retain) else redis.call('DEL', jk) end
     done = done + 1
   end

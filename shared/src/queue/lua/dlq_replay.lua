@@ -3,8 +3,7 @@
 -- KEYS: 1 dead_all ZSET
 -- ARGV: 1 prefix, then job ids
 -- Returns the number replayed.
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 local prefix = ARGV[1]
 local n = 0
 for i = 2, #ARGV do
@@ -17,7 +16,7 @@ for i = 2, #ARGV do
     redis.call('HSET', jk, 'state', 'ready', 'attempts', 0, 'enq_ms', now, 'replayed_ms', now)
     redis.call('HDEL', jk, 'dead_ms')
     redis.call('RPUSH', q .. ':ready', id)
-    if redis.call('LLEN', q .. ':wake') == 0 then redis.call('RPUSH', q .. ':wake', '1') end
+    wake_up(q .. ':wake')
     n = n + 1
   end
 end

@@ -6,8 +6,7 @@
 --       10 dead max count, 11 dead max age ms, 12 max attempts of jobs that set none
 -- Returns "retry", "dead" or "stale" (not this lease any more: expired, handed back or leased
 -- again, even by this process).
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 local prefix, id = ARGV[1], ARGV[3]
 local jk = prefix .. 'job:' .. id
 local f = redis.call('HMGET', jk, 'state', 'token')

@@ -2,8 +2,7 @@
 -- (a host clock running ahead would otherwise trim every healthy peer).
 -- KEYS: 1 consumers ZSET
 -- ARGV: 1 process identity
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 redis.call('ZADD', KEYS[1], now, ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 30000)
 return 1

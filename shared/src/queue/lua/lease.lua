@@ -3,16 +3,16 @@
 -- an older lease of the same job (even from this process) is refused.
 -- KEYS: 1 ready LIST, 2 leased ZSET, 3 wake LIST
 -- ARGV: 1 prefix, 2 n, 3 lease_ms, 4 owner, 5 max attempts of jobs that set none
--- Returns a flat array: id, payload, attempts, max_attempts, enq_ms, token per leased job.
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+-- Returns a flat array: id, payload, attempts, max_attempts, enq_ms, token, group ("" = none)
+-- per leased job.
+local now = now_ms()
 local prefix, n, lease, owner = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local ids = redis.call('LPOP', KEYS[1], n)
 local out = {}
 if not ids then return out end
 for _, id in ipairs(ids) do
   local jk = prefix .. 'job:' .. id
-  local f = redis.call('HMGET', jk, 'payload', 'state', 'max_attempts', 'enq_ms')
+  local f = redis.call('HMGET', jk, 'payload', 'state', 'max_attempts', 'enq_ms', 'group')
   if f[1] and f[2] == 'ready' then
     local attempts = redis.call('HINCRBY', jk, 'attempts', 1)
     local token = redis.call('HINCRBY', jk, 'token', 1)
@@ -26,9 +26,8 @@ for _, id in ipairs(ids) do
     out[#out + 1] = maxa
     out[#out + 1] = f[4] or tostring(now)
     out[#out + 1] = token
+    out[#out + 1] = f[5] or ''
   end
 end
-if redis.call('LLEN', KEYS[1]) > 0 and redis.call('LLEN', KEYS[3]) == 0 then
-  redis.call('RPUSH', KEYS[3], '1')
-end
+if redis.call('LLEN', KEYS[1]) > 0 then wake_up(KEYS[3]) end
 return out

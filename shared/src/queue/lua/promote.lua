@@ -2,8 +2,7 @@
 -- KEYS: 1 delayed ZSET, 2 ready LIST, 3 wake LIST, 4 retrying SET
 -- ARGV: 1 prefix, 2 limit
 -- Returns {moved, ms until the next delayed job is due (0 if due now) or -1 if none}.
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 local prefix, limit = ARGV[1], tonumber(ARGV[2])
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)
 local moved = 0
@@ -17,7 +16,7 @@ for _, id in ipairs(ids) do
     moved = moved + 1
   end
 end
-if moved > 0 and redis.call('LLEN', KEYS[3]) == 0 then redis.call('RPUSH', KEYS[3], '1') end
+if moved > 0 then wake_up(KEYS[3]) end
 local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 local next_due = -1
 if head[2] then next_due = math.max(0, tonumber(head[2]) - now) end

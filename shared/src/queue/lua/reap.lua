@@ -4,8 +4,7 @@
 -- KEYS: 1 leased ZSET, 2 ready LIST, 3 wake LIST, 4 dead_all ZSET, 5 dead ZSET (queue)
 -- ARGV: 1 prefix, 2 limit, 3 max attempts of jobs that set none
 -- Returns {requeued, buried}. Lease expiry is judged by Redis time, never a worker's clock.
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 local prefix, limit = ARGV[1], tonumber(ARGV[2])
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)
 local requeued, buried = 0, 0
@@ -34,5 +33,5 @@ for _, id in ipairs(ids) do
     end
   end
 end
-if requeued > 0 and redis.call('LLEN', KEYS[3]) == 0 then redis.call('RPUSH', KEYS[3], '1') end
+if requeued > 0 then wake_up(KEYS[3]) end
 return {requeued, buried}

@@ -1,13 +1,11 @@
 -- Give back leased jobs that never started (graceful shutdown), without spending an attempt.
--- KEYS: 1 leased ZSET, 2 ready LIST, 3 wake LIST
--- ARGV: 1 prefix, then pairs of job id and lease token
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local prefix = ARGV[1]
+-- KEYS: 1 leased ZSET, 2 ready LIST, 3 wake LIST, then each job's HASH
+-- ARGV: pairs of job id and lease token
+local now = now_ms()
 local n = 0
-for i = 2, #ARGV, 2 do
+for i = 1, #ARGV, 2 do
   local id = ARGV[i]
-  local jk = prefix .. 'job:' .. id
+  local jk = KEYS[(i + 1) / 2 + 3]
   local f = redis.call('HMGET', jk, 'state', 'token')
   if f[1] == 'running' and f[2] == ARGV[i + 1] then
     redis.call('ZREM', KEYS[1], id)
@@ -18,5 +16,5 @@ for i = 2, #ARGV, 2 do
     n = n + 1
   end
 end
-if n > 0 and redis.call('LLEN', KEYS[3]) == 0 then redis.call('RPUSH', KEYS[3], '1') end
+if n > 0 then wake_up(KEYS[3]) end
 return n

@@ -23,7 +23,8 @@ use crate::queue::error::{ErrorClass, JobError};
 /// Most successes acknowledged in one script call.
 const ACK_BATCH: usize = 256;
 
-type Ack = (LeaseId, oneshot::Sender<()>);
+/// A success to acknowledge: the lease, the job's group, and who waits for it.
+type Ack = (LeaseId, Option<String>, oneshot::Sender<()>);
 
 /// Sends successes to the batching task.
 #[derive(Clone)]
@@ -39,9 +40,14 @@ impl Acker {
         Self { tx }
     }
 
-    async fn done(&self, lease: LeaseId) {
+    async fn done(&self, job: &LeasedJob) {
         let (reply, wait) = oneshot::channel();
-        if self.tx.send((lease, reply)).await.is_ok() {
+        if self
+            .tx
+            .send((job.lease_id(), job.group.clone(), reply))
+            .await
+            .is_ok()
+        {
             let _ = wait.await;
         }
     }
@@ -56,7 +62,10 @@ async fn ack_loop(rt: Arc<Runtime>, mut rx: mpsc::Receiver<Ack>) {
                 Err(_) => break,
             }
         }
-        let leases: Vec<LeaseId> = batch.iter().map(|(lease, _)| lease.clone()).collect();
+        let leases: Vec<(LeaseId, Option<String>)> = batch
+            .iter()
+            .map(|(lease, group, _)| (lease.clone(), group.clone()))
+            .collect();
         if let Some(done) = persist(&rt, "ack", || rt.ack(&leases)).await {
             let stale = leases.len().saturating_sub(done);
             if stale > 0 {
@@ -64,7 +73,7 @@ async fn ack_loop(rt: Arc<Runtime>, mut rx: mpsc::Receiver<Ack>) {
             }
             rt.count_stale("ack", stale);
         }
-        for (lease, reply) in batch {
+        for (lease, _, reply) in batch {
             rt.forget(&lease);
             let _ = reply.send(());
         }
@@ -159,7 +168,7 @@ where
                 .record(started.elapsed().as_secs_f64());
             match outcome {
                 Ok(_) => {
-                    acker.done(job.lease_id()).await;
+                    acker.done(&job).await;
                     metrics::counter!("meetflow_jobs_processed_total", "queue" => queue)
                         .increment(1);
                 }

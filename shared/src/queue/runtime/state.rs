@@ -31,6 +31,8 @@ pub struct LeasedJob {
     /// The fencing token of this lease (the job's lease generation): every outcome names it, so
     /// an outcome of an older lease of the same job is refused.
     pub token: u64,
+    /// Its group key, if any (its outcome script removes it from the group's set).
+    pub group: Option<String>,
 }
 
 impl LeasedJob {
@@ -145,9 +147,9 @@ impl Runtime {
             .arg(self.settings.max_attempts);
         let mut conn = self.client.redis();
         let flat: Vec<String> = inv.invoke_async(&mut conn).await?;
-        flat.chunks(6)
+        flat.chunks(7)
             .map(|c| match c {
-                [id, payload, attempt, max, enq, token] => Ok(LeasedJob {
+                [id, payload, attempt, max, enq, token, group] => Ok(LeasedJob {
                     id: id.clone(),
                     payload: payload.clone(),
                     attempt: attempt.parse().unwrap_or(1),
@@ -156,23 +158,30 @@ impl Runtime {
                     token: token.parse().map_err(|_| {
                         QueueError::Protocol(format!("lease token {token:?} is not a number"))
                     })?,
+                    group: (!group.is_empty()).then(|| group.clone()),
                 }),
                 _ => Err(QueueError::Protocol(
-                    "lease reply not a multiple of 6".into(),
+                    "lease reply not a multiple of 7".into(),
                 )),
             })
             .collect()
     }
 
-    /// Finishes the jobs of `leases`; returns how many were finished (the rest were stale).
-    pub(crate) async fn ack(&self, leases: &[LeaseId]) -> Result<usize, QueueError> {
+    /// Finishes the jobs of `leases` (with their groups); returns how many were finished (the
+    /// rest were stale).
+    pub(crate) async fn ack(
+        &self,
+        leases: &[(LeaseId, Option<String>)],
+    ) -> Result<usize, QueueError> {
         let k = self.client.keys();
         let mut inv = scripts::ACK.prepare_invoke();
         inv.key(k.leased(&self.queue))
             .key(k.minute_stats(&self.queue, self.now_ms() / 60_000));
-        inv.arg(k.prefix());
-        for (id, token) in leases {
-            inv.arg(id).arg(*token);
+        for ((id, token), group) in leases {
+            let job = k.job(id);
+            inv.key(&job).key(k.job_errors(id));
+            inv.key(group.as_deref().map_or(job, |g| k.group(g)));
+            inv.arg(id).arg(*token).arg(group.as_deref().unwrap_or(""));
         }
         let mut conn = self.client.redis();
         Ok(inv.invoke_async(&mut conn).await?)
@@ -230,8 +239,9 @@ impl Runtime {
         let k = self.client.keys();
         let mut inv = scripts::RENEW.prepare_invoke();
         inv.key(k.leased(&self.queue));
-        inv.arg(k.prefix()).arg(self.lease_ms());
+        inv.arg(self.lease_ms());
         for (id, token) in leases {
+            inv.key(k.job(id));
             inv.arg(id).arg(*token);
         }
         let mut conn = self.client.redis();
@@ -248,8 +258,8 @@ impl Runtime {
         inv.key(k.leased(&self.queue))
             .key(k.ready(&self.queue))
             .key(k.wake(&self.queue));
-        inv.arg(k.prefix());
         for (id, token) in leases {
+            inv.key(k.job(id));
             inv.arg(id).arg(*token);
         }
         let mut conn = self.client.redis();
