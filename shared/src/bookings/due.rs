@@ -19,6 +19,9 @@ use super::{
 };
 use crate::jobs::reminder::ReminderJob;
 
+/// The first member of a ZSET with its score.
+type Head = Vec<(String, f64)>;
+
 /// A reminder this scheduler replica holds until it settles it (or its lease expires).
 #[derive(Debug, Clone)]
 pub struct ClaimedReminder {
@@ -185,13 +188,12 @@ impl Bookings {
     /// wait is right however far the host clock is off).
     pub async fn next_wake_ms(&self) -> Result<Option<i64>, BookingError> {
         let mut conn = self.client.redis();
-        let (due, claimed, (secs, micros)): (Vec<(String, f64)>, Vec<(String, f64)>, (i64, i64)) =
-            redis::pipe()
-                .zrange_withscores(self.keys.due(), 0, 0)
-                .zrange_withscores(self.keys.claimed(), 0, 0)
-                .cmd("TIME")
-                .query_async(&mut conn)
-                .await?;
+        let (due, claimed, (secs, micros)): (Head, Head, (i64, i64)) = redis::pipe()
+            .zrange_withscores(self.keys.due(), 0, 0)
+            .zrange_withscores(self.keys.claimed(), 0, 0)
+            .cmd("TIME")
+            .query_async(&mut conn)
+            .await?;
         let shift = match self.clock.script_now_ms() {
             Some(_) => 0,
             None => self.clock.now_ms() - (secs * 1000 + micros / 1000),
