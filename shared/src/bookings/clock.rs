@@ -1,36 +1,61 @@
 //! The clock used to plan and claim reminders, injectable so tests can move "now".
 //!
-//! Every time meetflow compares with a due time is taken from a [`Clock`] and passed to the Lua
-//! scripts as an argument (never Redis `TIME`), so a test can shift the clock and replicas agree
-//! on what the scripts saw.
+//! In production ([`Clock::system`]) the claim script judges what is due by Redis `TIME`, so the
+//! host clocks of scheduler replicas may disagree without sending anything early; a test that
+//! moves "now" ([`Clock::offset`], [`Clock::from_fn`]) passes its time to the scripts instead.
+//! [`Clock::skewed`] is a host clock running ahead or behind: host-side only, as in production.
 
 use std::sync::Arc;
 
 /// Milliseconds since the Unix epoch, from the system clock or from a test's function.
 #[derive(Clone)]
-pub struct Clock(Arc<dyn Fn() -> i64 + Send + Sync>);
+pub struct Clock {
+    now: Arc<dyn Fn() -> i64 + Send + Sync>,
+    /// Whether the scripts take their time from this clock (a test moving "now") rather than
+    /// from Redis `TIME`.
+    simulated: bool,
+}
 
 impl Clock {
-    /// The system clock.
+    /// The system clock; scripts use Redis `TIME`.
     pub fn system() -> Self {
-        Self(Arc::new(|| chrono::Utc::now().timestamp_millis()))
+        Self::skewed(0)
     }
 
-    /// The system clock shifted by `offset_ms` (positive = in the future).
+    /// Simulated time: the system clock shifted by `offset_ms` (positive = in the future), which
+    /// the scripts use too.
     pub fn offset(offset_ms: i64) -> Self {
-        Self(Arc::new(move || {
-            chrono::Utc::now().timestamp_millis() + offset_ms
-        }))
+        Self {
+            now: Arc::new(move || chrono::Utc::now().timestamp_millis() + offset_ms),
+            simulated: true,
+        }
     }
 
-    /// A clock that asks `f`.
+    /// A host clock running `offset_ms` ahead (negative: behind). The scripts still judge due
+    /// times by Redis `TIME`; tests use it to show a skewed host sends nothing early.
+    pub fn skewed(offset_ms: i64) -> Self {
+        Self {
+            now: Arc::new(move || chrono::Utc::now().timestamp_millis() + offset_ms),
+            simulated: false,
+        }
+    }
+
+    /// Simulated time that asks `f`; the scripts use it too.
     pub fn from_fn(f: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
-        Self(Arc::new(f))
+        Self {
+            now: Arc::new(f),
+            simulated: true,
+        }
     }
 
     /// Now, in milliseconds since the Unix epoch.
     pub fn now_ms(&self) -> i64 {
-        (self.0)()
+        (self.now)()
+    }
+
+    /// The time the scripts must use instead of Redis `TIME` (a simulated clock), if any.
+    pub fn script_now_ms(&self) -> Option<i64> {
+        self.simulated.then(|| self.now_ms())
     }
 }
 

@@ -19,6 +19,9 @@ use super::{
 };
 use crate::jobs::reminder::ReminderJob;
 
+/// The first member of a ZSET with its score.
+type Head = Vec<(String, f64)>;
+
 /// A reminder this scheduler replica holds until it settles it (or its lease expires).
 #[derive(Debug, Clone)]
 pub struct ClaimedReminder {
@@ -64,12 +67,13 @@ impl Bookings {
         lease: Duration,
         held: &[String],
     ) -> Result<Vec<ClaimedReminder>, BookingError> {
-        let now = self.clock.now_ms();
+        // "" = by Redis TIME: a scheduler's host clock never decides what is due.
+        let now = self.clock.script_now_ms().map(|t| t.to_string());
         let mut inv = CLAIM_DUE.prepare_invoke();
         inv.key(self.keys().reminders_due())
             .key(self.keys().reminders_claimed())
             .arg(self.keys().booking_prefix())
-            .arg(now)
+            .arg(now.unwrap_or_default())
             .arg(limit)
             .arg(plan::ms(lease));
         for id in held {
@@ -180,19 +184,25 @@ impl Bookings {
             .collect())
     }
 
-    /// When the scheduler should look again: the earliest due time or claim expiry (ms), if any.
+    /// When the scheduler should look again: the earliest due time or claim expiry (ms), if any,
+    /// on this store's clock (a due time by Redis `TIME` is moved onto the host clock, so the
+    /// wait is right however far the host clock is off).
     pub async fn next_wake_ms(&self) -> Result<Option<i64>, BookingError> {
         let mut conn = self.redis.conn();
-        let due: Vec<(String, f64)> = conn
+        let (due, claimed, (secs, micros)): (Head, Head, (i64, i64)) = redis::pipe()
             .zrange_withscores(self.keys().reminders_due(), 0, 0)
-            .await?;
-        let claimed: Vec<(String, f64)> = conn
             .zrange_withscores(self.keys().reminders_claimed(), 0, 0)
+            .cmd("TIME")
+            .query_async(&mut conn)
             .await?;
+        let shift = match self.clock.script_now_ms() {
+            Some(_) => 0,
+            None => self.clock.now_ms() - (secs * 1000 + micros / 1000),
+        };
         Ok(due
             .into_iter()
             .chain(claimed)
-            .map(|(_, score)| score as i64)
+            .map(|(_, score)| score as i64 + shift)
             .min())
     }
 

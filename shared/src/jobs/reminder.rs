@@ -99,7 +99,7 @@ mod tests {
         let newer = ReminderJob { v: 2, ..job };
         assert_eq!(
             newer.check_version().unwrap_err().to_string(),
-            "reminder job payload version 2 is not supported (this build reads version 1)"
+            "reminder job payload version 2 is not supported (this build reads up to version 1)"
         );
     }
 }

@@ -13,8 +13,11 @@ use serde::de::DeserializeOwned;
 pub trait JobSpec: Serialize + DeserializeOwned + Send + 'static {
     /// The queue the job runs on.
     const QUEUE: &'static str;
-    /// The payload version this build writes and reads.
+    /// The payload version this build writes (and the oldest it reads).
     const VERSION: u32;
+    /// The newest payload version this build reads (a payload may be written at a higher version
+    /// than [`JobSpec::VERSION`] when it carries a marker older builds must not ignore).
+    const MAX_VERSION: u32 = Self::VERSION;
     /// How operators and error messages name this payload (`sms job`, `brevo job`, ...).
     const NAME: &'static str;
     /// What the job id is formed from besides the payload: `()` when the payload names itself
@@ -31,13 +34,15 @@ pub trait JobSpec: Serialize + DeserializeOwned + Send + 'static {
 
 /// A payload version this build does not read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{name} payload version {found} is not supported (this build reads version {supported})")]
+#[error(
+    "{name} payload version {found} is not supported (this build reads up to version {supported})"
+)]
 pub struct UnsupportedVersion {
     /// The payload's name ([`JobSpec::NAME`]).
     pub name: &'static str,
     /// The version it was written with.
     pub found: u32,
-    /// The version this build reads.
+    /// The newest version this build reads.
     pub supported: u32,
 }
 
@@ -59,13 +64,13 @@ impl<J: JobSpec> QueuePayload for J {
 
     fn check_version(&self) -> Result<(), UnsupportedVersion> {
         let found = self.version();
-        if found == J::VERSION {
+        if (J::VERSION..=J::MAX_VERSION).contains(&found) {
             Ok(())
         } else {
             Err(UnsupportedVersion {
                 name: J::NAME,
                 found,
-                supported: J::VERSION,
+                supported: J::MAX_VERSION,
             })
         }
     }

@@ -81,6 +81,7 @@ pub struct WebhookJob {
 impl JobSpec for WebhookJob {
     const QUEUE: &'static str = super::EVENTS;
     const VERSION: u32 = WebhookJob::VERSION;
+    const MAX_VERSION: u32 = WebhookJob::VERSION_ADOPTED;
     const NAME: &'static str = "webhook job";
     type IdFrom = ();
 

@@ -119,19 +119,28 @@ impl QueueClient {
             return Ok(Vec::new());
         }
         let k = self.redis.keys();
-        let now = now_ms();
         let mut inv = scripts::ENQUEUE.prepare_invoke();
         inv.key(k.ready(queue))
             .key(k.delayed(queue))
             .key(k.wake(queue))
-            .key(k.queues());
-        inv.arg(k.prefix()).arg(queue).arg(now);
+            .key(k.queues())
+            .key(k.dead_all())
+            .key(k.dead(queue));
+        inv.arg(queue);
         inv.arg(if bury.is_some() { "dead" } else { "" });
-        inv.arg(bury.as_deref().unwrap_or(""))
-            .arg(k.dead_all())
-            .arg(k.dead(queue));
+        inv.arg(bury.as_deref().unwrap_or(""));
         for job in &jobs {
-            let run_at = job.run_at.map_or(now, |t| t.timestamp_millis());
+            // Every key the script touches is declared: the job's hash, its error list when
+            // burying, its group set when it has one.
+            inv.key(k.job(&job.id));
+            if bury.is_some() {
+                inv.key(k.job_errors(&job.id));
+            }
+            if let Some(group) = &job.group {
+                inv.key(k.group(group));
+            }
+            // 0 = now, by Redis time: no host clock decides whether a job is due.
+            let run_at = job.run_at.map_or(0, |t| t.timestamp_millis());
             inv.arg(&job.id).arg(&job.payload).arg(run_at);
             inv.arg(job.group.as_deref().unwrap_or(""));
             inv.arg(job.max_attempts.map_or(String::new(), |n| n.to_string()));
@@ -178,12 +187,31 @@ impl QueueClient {
         if ids.is_empty() {
             return Ok(0);
         }
-        let mut inv = scripts::CANCEL.prepare_invoke();
-        inv.arg(self.redis.keys().prefix());
+        let k = self.redis.keys();
+        // Read each job's queue and group first, so the script can be given every key it
+        // touches; it re-checks them and leaves a job that changed meanwhile.
+        let mut read = redis::pipe();
         for id in ids {
-            inv.arg(id);
+            read.cmd("HMGET").arg(k.job(id)).arg("queue").arg("group");
         }
         let mut conn = self.redis.conn();
+        let found: Vec<(Option<String>, Option<String>)> = read.query_async(&mut conn).await?;
+        let mut inv = scripts::CANCEL.prepare_invoke();
+        let mut any = false;
+        for (id, (queue, group)) in ids.iter().zip(found) {
+            let Some(queue) = queue else { continue };
+            any = true;
+            inv.key(k.job(id))
+                .key(k.job_errors(id))
+                .key(k.ready(&queue))
+                .key(k.delayed(&queue))
+                .key(k.retrying(&queue))
+                .key(group.as_deref().map_or_else(|| k.job(id), |g| k.group(g)));
+            inv.arg(id).arg(&queue).arg(group.as_deref().unwrap_or(""));
+        }
+        if !any {
+            return Ok(0);
+        }
         let n: usize = inv.invoke_async(&mut conn).await?;
         Ok(n)
     }

@@ -6,7 +6,6 @@ use super::client::QueueClient;
 use super::error::QueueError;
 use super::job::JobRecord;
 use super::scripts;
-use super::time::now_ms;
 
 /// Batch size of bulk replays and deletes: large enough to be quick, small enough not to block
 /// Redis noticeably.
@@ -81,8 +80,7 @@ impl DeadLetters {
         for chunk in ids.chunks(BULK_BATCH) {
             let mut inv = scripts::DLQ_REPLAY.prepare_invoke();
             inv.key(self.client.keys().dead_all())
-                .arg(self.client.keys().prefix())
-                .arg(now_ms());
+                .arg(self.client.keys().prefix());
             for id in chunk {
                 inv.arg(id);
             }

@@ -119,12 +119,15 @@ impl QueueClient {
             .await?;
         let oldest_ready_age_ms = match head {
             Some(id) => {
-                let enq: Option<i64> = redis::cmd("HGET")
+                let (enq, (secs, micros)): (Option<i64>, (i64, i64)) = redis::pipe()
+                    .cmd("HGET")
                     .arg(k.job(&id))
                     .arg("enq_ms")
+                    .cmd("TIME")
                     .query_async(&mut conn)
                     .await?;
-                enq.map_or(0, |t| u64::try_from(now_ms() - t).unwrap_or(0))
+                let now = secs * 1000 + micros / 1000;
+                enq.map_or(0, |t| u64::try_from(now - t).unwrap_or(0))
             }
             None => 0,
         };

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::client::QueueClient;
-use super::time::now_ms;
+use super::time::redis_now_ms;
 
 /// Exports the counts of `queues` (all known queues when empty) every `every` until `stop`.
 pub fn spawn_stats_exporter(
@@ -37,9 +37,12 @@ pub fn spawn_stats_exporter(
                         .set(s.oldest_ready_age_ms as f64 / 1000.0);
                 }
                 let mut conn = client.redis();
+                let Ok(now) = redis_now_ms(&mut conn).await else {
+                    continue;
+                };
                 let consumers: Result<u64, _> = redis::cmd("ZCOUNT")
                     .arg(client.keys().consumers(&q))
-                    .arg(now_ms() - 30_000)
+                    .arg(now - 30_000)
                     .arg("+inf")
                     .query_async(&mut conn)
                     .await;

@@ -24,6 +24,8 @@ mod metrics;
 mod runtime;
 mod scripts;
 mod settings;
+#[doc(hidden)]
+pub mod testing;
 mod time;
 
 pub use crate::redis::Keys;

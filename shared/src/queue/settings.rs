@@ -24,6 +24,10 @@ pub struct QueueSettings {
     pub dead_max_count: u64,
     /// Dead letters older than this are deleted.
     pub dead_max_age: Duration,
+    /// Tests only (never read from configuration): shifts this process's own clock by this many
+    /// milliseconds, to show that a host clock running ahead or behind moves no lease, reap or
+    /// promotion. Only host-side figures (pick-up latency, attempt error timestamps) use it.
+    pub clock_offset_ms: i64,
 }
 
 impl Default for QueueSettings {
@@ -38,6 +42,7 @@ impl Default for QueueSettings {
             job_timeout: Duration::from_secs(300),
             dead_max_count: 100_000,
             dead_max_age: Duration::from_secs(30 * 24 * 3600),
+            clock_offset_ms: 0,
         }
     }
 }

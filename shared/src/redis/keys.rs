@@ -5,6 +5,19 @@
 //! installation hashes to the same slot, so multi-key Lua scripts stay legal if the deployment
 //! moves to Cluster, and `redis.namespace` alone separates installations sharing one Redis.
 //!
+//! Data flow of a job: `enqueue` writes the job hash and pushes its id onto the queue's `ready`
+//! LIST (or its `delayed` ZSET when it runs later). A worker's `lease` script pops ids from `ready`
+//! and records a lease in `leased` (ZSET scored by lease expiry). `ack` finishes the job (the hash
+//! stays, without payload, for the retention window so the id keeps de-duplicating); `fail` moves
+//! it back to `delayed` for a retry or to the dead-letter ZSETs. `promote` moves due ids from
+//! `delayed` to `ready`; `reap` hands expired leases back to `ready`. Workers block on `wake`
+//! (a LIST holding at most one token) instead of polling.
+//!
+//! Scripts are given every key they touch in KEYS (a test in `scripts.rs` scans them), except
+//! where the job ids come out of the queue's own lists inside the script (`lease`, `reap`,
+//! `promote`, the dead-letter trim of `fail`, and the dead-letter scripts): those build `job:<id>`
+//! keys from the `{ns}:` prefix, which keeps them in the declared keys' hash slot.
+//!
 //! Each builder's doc says the key's Redis type, what it holds, its expiry and its owner; the
 //! same facts, one line each, are the table in [`super::registry`] (and `docs/redis.md`). A test
 //! checks that every builder answers its table row's pattern.
@@ -79,7 +92,8 @@ impl Keys {
     }
 
     /// HASH, one per job: queue, payload, state, attempts, max_attempts, created_ms, enq_ms,
-    /// run_at_ms, group, owner, retain_ms, done_ms, dead_ms. No TTL while pending, running or dead;
+    /// run_at_ms, group, owner, token (the lease generation: the fencing token of its current
+    /// lease), retain_ms, done_ms, dead_ms. Times are Redis `TIME`. No TTL while pending, running or dead;
     /// after `ack` the payload is dropped and the hash expires after `retain_ms` (dedupe window).
     /// Owner: queue core.
     pub fn job(&self, id: &str) -> String {

@@ -1,6 +1,8 @@
 //! queue tests.
 
 mod basics;
+mod clock;
+mod fencing;
 mod recovery;
 mod retries;
 mod throughput;

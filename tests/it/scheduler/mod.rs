@@ -1,5 +1,6 @@
 //! scheduler tests.
 
+mod clock;
 mod due;
 mod golive;
 mod process;

@@ -89,7 +89,7 @@ async fn unknown_payload_versions_dead_letter_and_unversioned_reminders_still_se
         assert_eq!(e.class, "bad_payload");
         assert_eq!(
             e.message,
-            format!("{name} payload version 2 is not supported (this build reads version 1)")
+            format!("{name} payload version 2 is not supported (this build reads up to version 1)")
         );
     }
     worker.stop().await;

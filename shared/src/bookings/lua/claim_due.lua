@@ -3,9 +3,14 @@
 -- replicas, then due ones; each gets a fresh lease in `claimed`. Atomic, so two replicas never
 -- claim the same id at once.
 -- KEYS: 1 due ZSET, 2 claimed ZSET
--- ARGV: 1 booking key prefix, 2 now_ms, 3 limit, 4 lease_ms, 5.. ids held by this replica
+-- ARGV: 1 booking key prefix, 2 now_ms ("" = Redis TIME; a test's simulated clock otherwise),
+--       3 limit, 4 lease_ms, 5.. ids held by this replica
 -- Returns a list of {id, {booking hash field, value, ...}} (empty hash = booking gone).
 local prefix, now, limit, lease = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+if not now then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
 local ids = {}
 for i = 5, #ARGV do
   if redis.call('ZSCORE', KEYS[2], ARGV[i]) then table.insert(ids, ARGV[i]) end

@@ -1,21 +1,22 @@
--- Finish jobs that succeeded. Only the current lease owner may finish a job: a job whose lease
--- expired and was handed to another process is left alone.
--- KEYS: 1 leased ZSET, 2 minute stats HASH
--- ARGV: 1 prefix, 2 owner, 3 now_ms, then job ids
--- Returns the number of jobs finished.
-local prefix, owner, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
+-- Finish jobs that succeeded. Only the lease named by its token may finish a job: a job whose
+-- lease expired (handed back, or leased again, even by this process) is left alone.
+-- KEYS: 1 leased ZSET, 2 minute stats HASH, then 3 per job: its HASH, its errors LIST, its group
+--       SET (its own HASH again when it has no group)
+-- ARGV: 3 per job: id, lease token, group ("" = none)
+-- Returns the number of jobs finished; the rest were stale outcomes.
+local now = now_ms()
 local done = 0
-for i = 4, #ARGV do
-  local id = ARGV[i]
-  local jk = prefix .. 'job:' .. id
-  if redis.call('HGET', jk, 'owner') == owner and redis.call('HGET', jk, 'state') == 'running' then
+for i = 1, #ARGV, 3 do
+  local id, token, group = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local jk = KEYS[i + 2]
+  local f = redis.call('HMGET', jk, 'state', 'token', 'retain_ms')
+  if f[1] == 'running' and f[2] == token then
     redis.call('ZREM', KEYS[1], id)
-    local group = redis.call('HGET', jk, 'group')
-    if group then redis.call('SREM', prefix .. 'group:' .. group, id) end
-    local retain = tonumber(redis.call('HGET', jk, 'retain_ms')) or 86400000
+    if group ~= '' then redis.call('SREM', KEYS[i + 4], id) end
+    local retain = tonumber(f[3]) or 86400000
     redis.call('HDEL', jk, 'payload', 'owner')
     redis.call('HSET', jk, 'state', 'done', 'done_ms', now)
-    redis.call('DEL', jk .. ':errors')
+    redis.call('DEL', KEYS[i + 3])
     if retain > 0 then redis.call('PEXPIRE', jk, retain) else redis.call('DEL', jk) end
     done = done + 1
   end

@@ -1,11 +1,12 @@
 -- Replay dead letters: back to the ready list with a fresh attempt budget. A job that is no
 -- longer dead (already replayed, deleted) is skipped, so replaying twice runs it once.
 -- KEYS: 1 dead_all ZSET
--- ARGV: 1 prefix, 2 now_ms, then job ids
+-- ARGV: 1 prefix, then job ids
 -- Returns the number replayed.
-local prefix, now = ARGV[1], tonumber(ARGV[2])
+local now = now_ms()
+local prefix = ARGV[1]
 local n = 0
-for i = 3, #ARGV do
+for i = 2, #ARGV do
   local id = ARGV[i]
   local jk = prefix .. 'job:' .. id
   if redis.call('ZREM', KEYS[1], id) == 1 and redis.call('HGET', jk, 'state') == 'dead' then
@@ -15,7 +16,7 @@ for i = 3, #ARGV do
     redis.call('HSET', jk, 'state', 'ready', 'attempts', 0, 'enq_ms', now, 'replayed_ms', now)
     redis.call('HDEL', jk, 'dead_ms')
     redis.call('RPUSH', q .. ':ready', id)
-    if redis.call('LLEN', q .. ':wake') == 0 then redis.call('RPUSH', q .. ':wake', '1') end
+    wake_up(q .. ':wake')
     n = n + 1
   end
 end

@@ -1,18 +1,24 @@
 -- Enqueue jobs; an id that already exists is a duplicate (no-op).
--- KEYS: 1 ready LIST, 2 delayed ZSET, 3 wake LIST, 4 queues SET
--- ARGV: 1 key prefix "{ns}:", 2 queue, 3 now_ms, 4 state for new jobs ("" = by run_at, "dead" = bury),
---       5 bury error JSON (or ""), 6 dead_all ZSET, 7 dead ZSET,
---       then 6 per job: id, payload, run_at_ms, group, max_attempts ("" = the queue's), retain_ms
+-- KEYS: 1 ready LIST, 2 delayed ZSET, 3 wake LIST, 4 queues SET, 5 dead_all ZSET, 6 dead ZSET,
+--       then per job: its HASH, its errors LIST when burying, its group SET when it has a group
+-- ARGV: 1 queue, 2 state for new jobs ("" = by run_at, "dead" = bury), 3 bury error JSON (or ""),
+--       then 6 per job: id, payload, run_at_ms (0 = now, by Redis time), group ("" = none),
+--       max_attempts ("" = the queue's), retain_ms
 -- Returns one integer per job: 1 created, 0 duplicate.
-local prefix, queue, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local forced, bury_err = ARGV[4], ARGV[5]
+local now = now_ms()
+local queue, forced, bury_err = ARGV[1], ARGV[2], ARGV[3]
 redis.call('SADD', KEYS[4], queue)
 local out, pushed = {}, 0
-local i = 8
-while i <= #ARGV do
+local k = 7
+for i = 4, #ARGV, 6 do
   local id, payload, run_at = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
   local group, maxa, retain = ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
-  local jk = prefix .. 'job:' .. id
+  local jk = KEYS[k]
+  k = k + 1
+  local ek, gk
+  if forced == 'dead' then ek = KEYS[k]; k = k + 1 end
+  if group ~= '' then gk = KEYS[k]; k = k + 1 end
+  if run_at == 0 then run_at = now end
   if redis.call('EXISTS', jk) == 1 then
     out[#out + 1] = 0
   else
@@ -20,15 +26,15 @@ while i <= #ARGV do
     if forced == 'dead' then state = 'dead' elseif run_at > now then state = 'delayed' end
     redis.call('HSET', jk, 'queue', queue, 'payload', payload, 'state', state, 'attempts', 0,
       'max_attempts', maxa, 'created_ms', now, 'enq_ms', now, 'run_at_ms', run_at, 'retain_ms', retain)
-    if group ~= '' then
+    if gk then
       redis.call('HSET', jk, 'group', group)
-      if state ~= 'dead' then redis.call('SADD', prefix .. 'group:' .. group, id) end
+      if state ~= 'dead' then redis.call('SADD', gk, id) end
     end
     if state == 'dead' then
       redis.call('HSET', jk, 'dead_ms', now)
-      redis.call('RPUSH', jk .. ':errors', bury_err)
-      redis.call('ZADD', ARGV[6], now, id)
-      redis.call('ZADD', ARGV[7], now, id)
+      redis.call('RPUSH', ek, bury_err)
+      redis.call('ZADD', KEYS[5], now, id)
+      redis.call('ZADD', KEYS[6], now, id)
     elseif state == 'delayed' then
       redis.call('ZADD', KEYS[2], run_at, id)
     else
@@ -37,7 +43,6 @@ while i <= #ARGV do
     end
     out[#out + 1] = 1
   end
-  i = i + 6
 end
-if pushed > 0 and redis.call('LLEN', KEYS[3]) == 0 then redis.call('RPUSH', KEYS[3], '1') end
+if pushed > 0 then wake_up(KEYS[3]) end
 return out

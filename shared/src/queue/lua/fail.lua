@@ -1,24 +1,26 @@
 -- Record a failed attempt; schedule a retry or move the job to the dead letters.
 -- KEYS: 1 leased ZSET, 2 delayed ZSET, 3 retrying SET, 4 dead_all ZSET, 5 dead ZSET (queue),
 --       6 minute stats HASH
--- ARGV: 1 prefix, 2 owner, 3 now_ms, 4 id, 5 error JSON, 6 mode ("retry" | "dead"),
---       7 run_at_ms, 8 consume attempt (1|0), 9 dead max count, 10 dead max age ms,
---       11 max attempts of jobs that set none
--- Returns "retry", "dead" or "stale" (not our lease any more).
-local prefix, owner, now, id = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+-- ARGV: 1 prefix, 2 lease token, 3 id, 4 attempt, 5 error class, 6 error message,
+--       7 mode ("retry" | "dead"), 8 retry delay ms, 9 consume attempt (1|0),
+--       10 dead max count, 11 dead max age ms, 12 max attempts of jobs that set none
+-- Returns "retry", "dead" or "stale" (not this lease any more: expired, handed back or leased
+-- again, even by this process).
+local now = now_ms()
+local prefix, id = ARGV[1], ARGV[3]
 local jk = prefix .. 'job:' .. id
-if redis.call('HGET', jk, 'owner') ~= owner or redis.call('HGET', jk, 'state') ~= 'running' then
-  return 'stale'
-end
+local f = redis.call('HMGET', jk, 'state', 'token')
+if f[1] ~= 'running' or f[2] ~= ARGV[2] then return 'stale' end
 redis.call('ZREM', KEYS[1], id)
-redis.call('RPUSH', jk .. ':errors', ARGV[5])
+redis.call('RPUSH', jk .. ':errors', cjson.encode({at_ms = now, attempt = tonumber(ARGV[4]),
+  class = ARGV[5], message = ARGV[6]}))
 redis.call('LTRIM', jk .. ':errors', -50, -1)
-if ARGV[8] == '0' then redis.call('HINCRBY', jk, 'attempts', -1) end
+if ARGV[9] == '0' then redis.call('HINCRBY', jk, 'attempts', -1) end
 local attempts = tonumber(redis.call('HGET', jk, 'attempts')) or 0
-local maxa = tonumber(redis.call('HGET', jk, 'max_attempts')) or tonumber(ARGV[11]) or 1
+local maxa = tonumber(redis.call('HGET', jk, 'max_attempts')) or tonumber(ARGV[12]) or 1
 redis.call('HDEL', jk, 'owner')
-if ARGV[6] == 'retry' and (attempts < maxa or ARGV[8] == '0') then
-  local run_at = tonumber(ARGV[7])
+if ARGV[7] == 'retry' and (attempts < maxa or ARGV[9] == '0') then
+  local run_at = now + tonumber(ARGV[8])
   redis.call('HSET', jk, 'state', 'retrying', 'run_at_ms', run_at)
   redis.call('ZADD', KEYS[2], run_at, id)
   redis.call('SADD', KEYS[3], id)
@@ -42,11 +44,11 @@ local function drop(victim)
   redis.call('ZREM', KEYS[4], victim)
   redis.call('DEL', vk, vk .. ':errors')
 end
-local excess = redis.call('ZCARD', KEYS[4]) - tonumber(ARGV[9])
+local excess = redis.call('ZCARD', KEYS[4]) - tonumber(ARGV[10])
 if excess > 0 then
   for _, victim in ipairs(redis.call('ZRANGE', KEYS[4], 0, math.min(excess, 100) - 1)) do drop(victim) end
 end
-for _, victim in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now - tonumber(ARGV[10]), 'LIMIT', 0, 100)) do
+for _, victim in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now - tonumber(ARGV[11]), 'LIMIT', 0, 100)) do
   drop(victim)
 end
 return 'dead'

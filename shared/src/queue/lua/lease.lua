@@ -1,28 +1,33 @@
--- Lease up to n ready jobs to one worker process.
+-- Lease up to n ready jobs to one worker process. Each lease gets a fencing token (the job's
+-- lease generation, `token` in its hash): every outcome of this lease names it, so an outcome of
+-- an older lease of the same job (even from this process) is refused.
 -- KEYS: 1 ready LIST, 2 leased ZSET, 3 wake LIST
--- ARGV: 1 prefix, 2 n, 3 now_ms, 4 lease_ms, 5 owner, 6 max attempts of jobs that set none
--- Returns a flat array: id, payload, attempts, max_attempts, enq_ms per leased job.
-local prefix, n, now, lease, owner = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+-- ARGV: 1 prefix, 2 n, 3 lease_ms, 4 owner, 5 max attempts of jobs that set none
+-- Returns a flat array: id, payload, attempts, max_attempts, enq_ms, token, group ("" = none)
+-- per leased job.
+local now = now_ms()
+local prefix, n, lease, owner = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local ids = redis.call('LPOP', KEYS[1], n)
 local out = {}
 if not ids then return out end
 for _, id in ipairs(ids) do
   local jk = prefix .. 'job:' .. id
-  local payload = redis.call('HGET', jk, 'payload')
-  if payload and redis.call('HGET', jk, 'state') == 'ready' then
+  local f = redis.call('HMGET', jk, 'payload', 'state', 'max_attempts', 'enq_ms', 'group')
+  if f[1] and f[2] == 'ready' then
     local attempts = redis.call('HINCRBY', jk, 'attempts', 1)
+    local token = redis.call('HINCRBY', jk, 'token', 1)
     redis.call('HSET', jk, 'state', 'running', 'owner', owner, 'started_ms', now)
     redis.call('ZADD', KEYS[2], now + lease, id)
+    local maxa = f[3]
+    if not maxa or maxa == '' then maxa = ARGV[5] end
     out[#out + 1] = id
-    out[#out + 1] = payload
+    out[#out + 1] = f[1]
     out[#out + 1] = attempts
-    local maxa = redis.call('HGET', jk, 'max_attempts')
-    if not maxa or maxa == '' then maxa = ARGV[6] end
     out[#out + 1] = maxa
-    out[#out + 1] = redis.call('HGET', jk, 'enq_ms') or tostring(now)
+    out[#out + 1] = f[4] or tostring(now)
+    out[#out + 1] = token
+    out[#out + 1] = f[5] or ''
   end
 end
-if redis.call('LLEN', KEYS[1]) > 0 and redis.call('LLEN', KEYS[3]) == 0 then
-  redis.call('RPUSH', KEYS[3], '1')
-end
+if redis.call('LLEN', KEYS[1]) > 0 then wake_up(KEYS[3]) end
 return out

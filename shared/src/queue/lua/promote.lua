@@ -1,8 +1,9 @@
 -- Move due delayed jobs (scheduled or retrying) to the ready list, at most `limit` per call.
 -- KEYS: 1 delayed ZSET, 2 ready LIST, 3 wake LIST, 4 retrying SET
--- ARGV: 1 prefix, 2 now_ms, 3 limit
--- Returns {moved, next_due_ms or -1}.
-local prefix, now, limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+-- ARGV: 1 prefix, 2 limit
+-- Returns {moved, ms until the next delayed job is due (0 if due now) or -1 if none}.
+local now = now_ms()
+local prefix, limit = ARGV[1], tonumber(ARGV[2])
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)
 local moved = 0
 for _, id in ipairs(ids) do
@@ -15,8 +16,8 @@ for _, id in ipairs(ids) do
     moved = moved + 1
   end
 end
-if moved > 0 and redis.call('LLEN', KEYS[3]) == 0 then redis.call('RPUSH', KEYS[3], '1') end
+if moved > 0 then wake_up(KEYS[3]) end
 local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 local next_due = -1
-if head[2] then next_due = tonumber(head[2]) end
+if head[2] then next_due = math.max(0, tonumber(head[2]) - now) end
 return {moved, next_due}

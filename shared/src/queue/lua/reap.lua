@@ -2,9 +2,10 @@
 -- the dead letters when that was their last attempt (attempts are counted when leased, so a job
 -- that crashes its process cannot loop forever).
 -- KEYS: 1 leased ZSET, 2 ready LIST, 3 wake LIST, 4 dead_all ZSET, 5 dead ZSET (queue)
--- ARGV: 1 prefix, 2 now_ms, 3 limit, 4 max attempts of jobs that set none
--- Returns {requeued, buried}.
-local prefix, now, limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+-- ARGV: 1 prefix, 2 limit, 3 max attempts of jobs that set none
+-- Returns {requeued, buried}. Lease expiry is judged by Redis time, never a worker's clock.
+local now = now_ms()
+local prefix, limit = ARGV[1], tonumber(ARGV[2])
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)
 local requeued, buried = 0, 0
 for _, id in ipairs(ids) do
@@ -12,7 +13,7 @@ for _, id in ipairs(ids) do
   local jk = prefix .. 'job:' .. id
   if redis.call('HGET', jk, 'state') == 'running' then
     local attempts = tonumber(redis.call('HGET', jk, 'attempts')) or 0
-    local maxa = tonumber(redis.call('HGET', jk, 'max_attempts')) or tonumber(ARGV[4]) or 1
+    local maxa = tonumber(redis.call('HGET', jk, 'max_attempts')) or tonumber(ARGV[3]) or 1
     local owner = redis.call('HGET', jk, 'owner') or '?'
     redis.call('RPUSH', jk .. ':errors', cjson.encode({at_ms = now, attempt = attempts,
       class = 'lease_expired', message = 'lease expired: process ' .. owner .. ' stopped renewing it'}))
@@ -32,5 +33,5 @@ for _, id in ipairs(ids) do
     end
   end
 end
-if requeued > 0 and redis.call('LLEN', KEYS[3]) == 0 then redis.call('RPUSH', KEYS[3], '1') end
+if requeued > 0 then wake_up(KEYS[3]) end
 return {requeued, buried}

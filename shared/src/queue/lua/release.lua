@@ -1,12 +1,13 @@
 -- Give back leased jobs that never started (graceful shutdown), without spending an attempt.
--- KEYS: 1 leased ZSET, 2 ready LIST, 3 wake LIST
--- ARGV: 1 prefix, 2 owner, 3 now_ms, then job ids
-local prefix, owner, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
+-- KEYS: 1 leased ZSET, 2 ready LIST, 3 wake LIST, then each job's HASH
+-- ARGV: pairs of job id and lease token
+local now = now_ms()
 local n = 0
-for i = 4, #ARGV do
+for i = 1, #ARGV, 2 do
   local id = ARGV[i]
-  local jk = prefix .. 'job:' .. id
-  if redis.call('HGET', jk, 'owner') == owner and redis.call('HGET', jk, 'state') == 'running' then
+  local jk = KEYS[(i + 1) / 2 + 3]
+  local f = redis.call('HMGET', jk, 'state', 'token')
+  if f[1] == 'running' and f[2] == ARGV[i + 1] then
     redis.call('ZREM', KEYS[1], id)
     redis.call('HINCRBY', jk, 'attempts', -1)
     redis.call('HDEL', jk, 'owner')
@@ -15,5 +16,5 @@ for i = 4, #ARGV do
     n = n + 1
   end
 end
-if n > 0 and redis.call('LLEN', KEYS[3]) == 0 then redis.call('RPUSH', KEYS[3], '1') end
+if n > 0 then wake_up(KEYS[3]) end
 return n

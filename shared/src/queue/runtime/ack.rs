@@ -17,13 +17,14 @@ use apalis::prelude::{BoxDynError, Task};
 use tokio::sync::{mpsc, oneshot};
 use tower::{Layer, Service};
 
-use super::state::{LeasedJob, Runtime};
+use super::state::{LeaseId, LeasedJob, Runtime};
 use crate::queue::error::{ErrorClass, JobError};
 
 /// Most successes acknowledged in one script call.
 const ACK_BATCH: usize = 256;
 
-type Ack = (String, oneshot::Sender<()>);
+/// A success to acknowledge: the lease, the job's group, and who waits for it.
+type Ack = (LeaseId, Option<String>, oneshot::Sender<()>);
 
 /// Sends successes to the batching task.
 #[derive(Clone)]
@@ -39,9 +40,14 @@ impl Acker {
         Self { tx }
     }
 
-    async fn done(&self, id: String) {
+    async fn done(&self, job: &LeasedJob) {
         let (reply, wait) = oneshot::channel();
-        if self.tx.send((id, reply)).await.is_ok() {
+        if self
+            .tx
+            .send((job.lease_id(), job.group.clone(), reply))
+            .await
+            .is_ok()
+        {
             let _ = wait.await;
         }
     }
@@ -56,10 +62,19 @@ async fn ack_loop(rt: Arc<Runtime>, mut rx: mpsc::Receiver<Ack>) {
                 Err(_) => break,
             }
         }
-        let ids: Vec<String> = batch.iter().map(|(id, _)| id.clone()).collect();
-        persist(&rt, "ack", || rt.ack(&ids)).await;
-        for (id, reply) in batch {
-            rt.forget(&id);
+        let leases: Vec<(LeaseId, Option<String>)> = batch
+            .iter()
+            .map(|(lease, group, _)| (lease.clone(), group.clone()))
+            .collect();
+        if let Some(done) = persist(&rt, "ack", || rt.ack(&leases)).await {
+            let stale = leases.len().saturating_sub(done);
+            if stale > 0 {
+                tracing::warn!(queue = %rt.queue, stale, "refused acknowledgements of leases that were no longer current");
+            }
+            rt.count_stale("ack", stale);
+        }
+        for (lease, _, reply) in batch {
+            rt.forget(&lease);
             let _ = reply.send(());
         }
     }
@@ -153,16 +168,19 @@ where
                 .record(started.elapsed().as_secs_f64());
             match outcome {
                 Ok(_) => {
-                    acker.done(job.id.clone()).await;
+                    acker.done(&job).await;
                     metrics::counter!("meetflow_jobs_processed_total", "queue" => queue)
                         .increment(1);
                 }
                 Err(e) => {
                     let err = classify(e);
                     let result = persist(&rt, "failure", || rt.fail(&job, &err)).await;
-                    rt.forget(&job.id);
+                    rt.forget(&job.lease_id());
                     let verdict = result.unwrap_or_else(|| "unwritten".to_owned());
                     tracing::info!(queue = %queue, job.id = %job.id, attempt = job.attempt, class = %err.class(), verdict = %verdict, "job failed: {}", err.message());
+                    if verdict == "stale" {
+                        rt.count_stale("fail", 1);
+                    }
                     let name = match verdict.as_str() {
                         "retry" => "meetflow_jobs_retried_total",
                         "dead" => "meetflow_jobs_dead_total",

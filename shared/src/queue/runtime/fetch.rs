@@ -65,9 +65,9 @@ pub(crate) async fn fetch_loop(
                 rt.health.ok();
                 pause = Duration::from_millis(50);
                 for (job, permit) in jobs.into_iter().zip(permits) {
-                    rt.hold(&job.id, permit);
+                    rt.hold(&job, permit);
                     metrics::histogram!("meetflow_job_pickup_seconds", "queue" => rt.queue.clone())
-                        .record(pickup_seconds(job.enq_ms));
+                        .record(pickup_seconds(rt.now_ms(), job.enq_ms));
                     if tx.send(Ok(TaskBuilder::new(job).build())).await.is_err() {
                         break;
                     }
@@ -92,8 +92,8 @@ pub(crate) async fn fetch_loop(
     release_unstarted(&rt, &rx).await;
 }
 
-fn pickup_seconds(enq_ms: i64) -> f64 {
-    let ms = crate::queue::time::now_ms().saturating_sub(enq_ms).max(0);
+fn pickup_seconds(now_ms: i64, enq_ms: i64) -> f64 {
+    let ms = now_ms.saturating_sub(enq_ms).max(0);
     ms as f64 / 1000.0
 }
 
@@ -103,7 +103,7 @@ async fn release_unstarted(rt: &Runtime, rx: &TaskReceiver) {
     if let Ok(mut rx) = rx.lock() {
         while let Ok(item) = rx.try_recv() {
             if let Ok(task) = item {
-                ids.push(task.args.id);
+                ids.push(task.args.lease_id());
             }
         }
     }
@@ -122,7 +122,7 @@ async fn release_unstarted(rt: &Runtime, rx: &TaskReceiver) {
             }
         }
     }
-    for id in &ids {
-        rt.forget(id);
+    for lease in &ids {
+        rt.forget(lease);
     }
 }

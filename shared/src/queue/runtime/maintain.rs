@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::state::{Runtime, promote, reap};
-use crate::queue::time::now_ms;
+use crate::queue::scripts;
 
 /// Jobs moved per promotion or reap call.
 const BATCH: usize = 500;
@@ -50,9 +50,8 @@ async fn promote_loop(rt: Arc<Runtime>, stop: CancellationToken) {
     loop {
         let pause = match promote(&rt.client, &rt.queue, BATCH).await {
             Ok((moved, _)) if moved >= i64::try_from(BATCH).unwrap_or(i64::MAX) => Duration::ZERO,
-            Ok((_, next)) if next >= 0 => {
-                let wait = u64::try_from(next - now_ms()).unwrap_or(0);
-                Duration::from_millis(wait).min(PROMOTE_MAX_SLEEP)
+            Ok((_, wait)) if wait >= 0 => {
+                Duration::from_millis(u64::try_from(wait).unwrap_or(0)).min(PROMOTE_MAX_SLEEP)
             }
             Ok(_) => PROMOTE_MAX_SLEEP,
             Err(e) => {
@@ -89,21 +88,10 @@ async fn reap_loop(rt: Arc<Runtime>, stop: CancellationToken) {
 async fn heartbeat_loop(rt: Arc<Runtime>, stop: CancellationToken) {
     let key = rt.client.keys().consumers(&rt.queue);
     loop {
-        let now = now_ms();
         let mut conn = rt.client.redis();
-        let _: Result<(), _> = redis::pipe()
-            .cmd("ZADD")
-            .arg(&key)
-            .arg(now)
-            .arg(&rt.owner)
-            .ignore()
-            .cmd("ZREMRANGEBYSCORE")
-            .arg(&key)
-            .arg("-inf")
-            .arg(now - 30_000)
-            .ignore()
-            .query_async(&mut conn)
-            .await;
+        let mut beat = scripts::HEARTBEAT.prepare_invoke();
+        beat.key(&key).arg(&rt.owner);
+        let _: Result<i64, _> = beat.invoke_async(&mut conn).await;
         if !sleep_or_stop(Duration::from_secs(5), &stop).await {
             let _: Result<(), _> = redis::cmd("ZREM")
                 .arg(&key)

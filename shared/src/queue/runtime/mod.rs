@@ -20,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 pub use backend::QueueBackend;
 pub use handler::JobContext;
 pub use state::LeasedJob;
+pub(crate) use state::{Runtime, promote, reap};
 
 use crate::queue::client::QueueClient;
 use crate::queue::error::{JobError, QueueError};

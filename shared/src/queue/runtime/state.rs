@@ -10,7 +10,6 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use crate::queue::backoff;
 use crate::queue::client::QueueClient;
 use crate::queue::error::{JobError, QueueError};
-use crate::queue::job::AttemptError;
 use crate::queue::scripts;
 use crate::queue::settings::QueueSettings;
 use crate::queue::time::now_ms;
@@ -29,7 +28,23 @@ pub struct LeasedJob {
     pub max_attempts: u32,
     /// When the job became ready (unix ms), for the pick-up latency metric.
     pub enq_ms: i64,
+    /// The fencing token of this lease (the job's lease generation): every outcome names it, so
+    /// an outcome of an older lease of the same job is refused.
+    pub token: u64,
+    /// Its group key, if any (its outcome script removes it from the group's set).
+    pub group: Option<String>,
 }
+
+impl LeasedJob {
+    /// What identifies this lease in flight: the job id alone is not enough, since after an
+    /// expired lease the same process may hold the job again under a newer token.
+    pub(crate) fn lease_id(&self) -> LeaseId {
+        (self.id.clone(), self.token)
+    }
+}
+
+/// A lease in flight: job id and fencing token.
+pub(crate) type LeaseId = (String, u64);
 
 /// Tracks whether Redis has been failing for longer than we are willing to wait.
 #[derive(Debug, Default)]
@@ -60,7 +75,7 @@ pub(crate) struct Runtime {
     pub(crate) settings: QueueSettings,
     pub(crate) owner: String,
     pub(crate) slots: Arc<Semaphore>,
-    pub(crate) inflight: Mutex<HashMap<String, OwnedSemaphorePermit>>,
+    pub(crate) inflight: Mutex<HashMap<LeaseId, OwnedSemaphorePermit>>,
     pub(crate) health: Health,
 }
 
@@ -82,27 +97,40 @@ impl Runtime {
         }
     }
 
+    /// This process's clock (the host clock, shifted by the test-only offset).
+    pub(crate) fn now_ms(&self) -> i64 {
+        now_ms() + self.settings.clock_offset_ms
+    }
+
     fn lease_ms(&self) -> u64 {
         u64::try_from(self.settings.lease.as_millis()).unwrap_or(30_000)
     }
 
-    pub(crate) fn inflight_ids(&self) -> Vec<String> {
+    pub(crate) fn inflight_leases(&self) -> Vec<LeaseId> {
         self.inflight
             .lock()
             .map(|m| m.keys().cloned().collect())
             .unwrap_or_default()
     }
 
-    pub(crate) fn hold(&self, id: &str, permit: OwnedSemaphorePermit) {
+    pub(crate) fn hold(&self, job: &LeasedJob, permit: OwnedSemaphorePermit) {
         if let Ok(mut m) = self.inflight.lock() {
-            m.insert(id.to_owned(), permit);
+            m.insert(job.lease_id(), permit);
         }
     }
 
-    /// Frees the slot of a job this process no longer holds.
-    pub(crate) fn forget(&self, id: &str) {
+    /// Frees the slot of a lease this process no longer holds.
+    pub(crate) fn forget(&self, lease: &LeaseId) {
         if let Ok(mut m) = self.inflight.lock() {
-            m.remove(id);
+            m.remove(lease);
+        }
+    }
+
+    /// Counts outcomes of leases that were no longer current (expired, handed back, leased again).
+    pub(crate) fn count_stale(&self, outcome: &'static str, n: usize) {
+        if n > 0 {
+            metrics::counter!("meetflow_queue_stale_outcomes_total", "queue" => self.queue.clone(), "outcome" => outcome)
+                .increment(n as u64);
         }
     }
 
@@ -114,37 +142,46 @@ impl Runtime {
             .key(k.wake(&self.queue));
         inv.arg(k.prefix())
             .arg(n)
-            .arg(now_ms())
             .arg(self.lease_ms())
             .arg(&self.owner)
             .arg(self.settings.max_attempts);
         let mut conn = self.client.redis();
         let flat: Vec<String> = inv.invoke_async(&mut conn).await?;
-        flat.chunks(5)
+        flat.chunks(7)
             .map(|c| match c {
-                [id, payload, attempt, max, enq] => Ok(LeasedJob {
+                [id, payload, attempt, max, enq, token, group] => Ok(LeasedJob {
                     id: id.clone(),
                     payload: payload.clone(),
                     attempt: attempt.parse().unwrap_or(1),
                     max_attempts: max.parse().unwrap_or(1),
-                    enq_ms: enq.parse().unwrap_or_else(|_| now_ms()),
+                    enq_ms: enq.parse().unwrap_or_else(|_| self.now_ms()),
+                    token: token.parse().map_err(|_| {
+                        QueueError::Protocol(format!("lease token {token:?} is not a number"))
+                    })?,
+                    group: (!group.is_empty()).then(|| group.clone()),
                 }),
                 _ => Err(QueueError::Protocol(
-                    "lease reply not a multiple of 5".into(),
+                    "lease reply not a multiple of 7".into(),
                 )),
             })
             .collect()
     }
 
-    pub(crate) async fn ack(&self, ids: &[String]) -> Result<usize, QueueError> {
+    /// Finishes the jobs of `leases` (with their groups); returns how many were finished (the
+    /// rest were stale).
+    pub(crate) async fn ack(
+        &self,
+        leases: &[(LeaseId, Option<String>)],
+    ) -> Result<usize, QueueError> {
         let k = self.client.keys();
-        let now = now_ms();
         let mut inv = scripts::ACK.prepare_invoke();
         inv.key(k.leased(&self.queue))
-            .key(k.minute_stats(&self.queue, now / 60_000));
-        inv.arg(k.prefix()).arg(&self.owner).arg(now);
-        for id in ids {
-            inv.arg(id);
+            .key(k.minute_stats(&self.queue, self.now_ms() / 60_000));
+        for ((id, token), group) in leases {
+            let job = k.job(id);
+            inv.key(&job).key(k.job_errors(id));
+            inv.key(group.as_deref().map_or(job, |g| k.group(g)));
+            inv.arg(id).arg(*token).arg(group.as_deref().unwrap_or(""));
         }
         let mut conn = self.client.redis();
         Ok(inv.invoke_async(&mut conn).await?)
@@ -153,7 +190,6 @@ impl Runtime {
     /// Records a failed attempt; returns "retry", "dead" or "stale".
     pub(crate) async fn fail(&self, job: &LeasedJob, err: &JobError) -> Result<String, QueueError> {
         let k = self.client.keys();
-        let now = now_ms();
         let s = &self.settings;
         let (mode, delay, consume) = match err {
             JobError::Permanent { .. } => ("dead", Duration::ZERO, true),
@@ -169,19 +205,19 @@ impl Runtime {
                 ("retry", delay, *consume_attempt)
             }
         };
-        let record = AttemptError::new(now, job.attempt, err.class(), err.message());
-        let run_at = now + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
         let mut inv = scripts::FAIL.prepare_invoke();
         inv.key(k.leased(&self.queue))
             .key(k.delayed(&self.queue))
             .key(k.retrying(&self.queue));
         inv.key(k.dead_all())
             .key(k.dead(&self.queue))
-            .key(k.minute_stats(&self.queue, now / 60_000));
-        inv.arg(k.prefix()).arg(&self.owner).arg(now).arg(&job.id);
-        inv.arg(serde_json::to_string(&record)?)
-            .arg(mode)
-            .arg(run_at)
+            .key(k.minute_stats(&self.queue, self.now_ms() / 60_000));
+        inv.arg(k.prefix()).arg(job.token).arg(&job.id);
+        inv.arg(job.attempt)
+            .arg(err.class().as_str())
+            .arg(err.message());
+        inv.arg(mode)
+            .arg(u64::try_from(delay.as_millis()).unwrap_or(u64::MAX / 2))
             .arg(if consume { "1" } else { "0" });
         inv.arg(s.dead_max_count)
             .arg(u64::try_from(s.dead_max_age.as_millis()).unwrap_or(u64::MAX))
@@ -192,26 +228,29 @@ impl Runtime {
 
     /// Extends the leases of every job in flight here; returns ids this process lost.
     pub(crate) async fn renew(&self) -> Result<Vec<String>, QueueError> {
-        let ids = self.inflight_ids();
-        if ids.is_empty() {
+        self.renew_these(&self.inflight_leases()).await
+    }
+
+    /// Extends `leases`; returns the ids whose lease this process lost.
+    pub(crate) async fn renew_these(&self, leases: &[LeaseId]) -> Result<Vec<String>, QueueError> {
+        if leases.is_empty() {
             return Ok(Vec::new());
         }
         let k = self.client.keys();
         let mut inv = scripts::RENEW.prepare_invoke();
         inv.key(k.leased(&self.queue));
-        inv.arg(k.prefix())
-            .arg(&self.owner)
-            .arg(now_ms() + i64::try_from(self.lease_ms()).unwrap_or(30_000));
-        for id in &ids {
-            inv.arg(id);
+        inv.arg(self.lease_ms());
+        for (id, token) in leases {
+            inv.key(k.job(id));
+            inv.arg(id).arg(*token);
         }
         let mut conn = self.client.redis();
         Ok(inv.invoke_async(&mut conn).await?)
     }
 
     /// Returns leased-but-unstarted jobs to the front of the ready list.
-    pub(crate) async fn release(&self, ids: &[String]) -> Result<usize, QueueError> {
-        if ids.is_empty() {
+    pub(crate) async fn release(&self, leases: &[LeaseId]) -> Result<usize, QueueError> {
+        if leases.is_empty() {
             return Ok(0);
         }
         let k = self.client.keys();
@@ -219,16 +258,17 @@ impl Runtime {
         inv.key(k.leased(&self.queue))
             .key(k.ready(&self.queue))
             .key(k.wake(&self.queue));
-        inv.arg(k.prefix()).arg(&self.owner).arg(now_ms());
-        for id in ids {
-            inv.arg(id);
+        for (id, token) in leases {
+            inv.key(k.job(id));
+            inv.arg(id).arg(*token);
         }
         let mut conn = self.client.redis();
         Ok(inv.invoke_async(&mut conn).await?)
     }
 }
 
-/// Promotes due delayed jobs of `queue`; returns (moved, next due ms or -1).
+/// Promotes due delayed jobs of `queue` (due by Redis time); returns (moved, ms until the next
+/// delayed job is due, or -1 when none is).
 pub(crate) async fn promote(
     client: &QueueClient,
     queue: &str,
@@ -240,12 +280,12 @@ pub(crate) async fn promote(
         .key(k.ready(queue))
         .key(k.wake(queue))
         .key(k.retrying(queue));
-    inv.arg(k.prefix()).arg(now_ms()).arg(limit);
+    inv.arg(k.prefix()).arg(limit);
     let mut conn = client.redis();
     Ok(inv.invoke_async(&mut conn).await?)
 }
 
-/// Hands expired leases of `queue` back; returns (requeued, buried).
+/// Hands leases of `queue` expired by Redis time back; returns (requeued, buried).
 pub(crate) async fn reap(
     client: &QueueClient,
     queue: &str,
@@ -259,10 +299,7 @@ pub(crate) async fn reap(
         .key(k.wake(queue))
         .key(k.dead_all())
         .key(k.dead(queue));
-    inv.arg(k.prefix())
-        .arg(now_ms())
-        .arg(limit)
-        .arg(default_max);
+    inv.arg(k.prefix()).arg(limit).arg(default_max);
     let mut conn = client.redis();
     Ok(inv.invoke_async(&mut conn).await?)
 }

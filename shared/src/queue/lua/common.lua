@@ -1,0 +1,13 @@
+-- Helpers prepended to every queue script by the loader (scripts.rs).
+
+-- Now by Redis TIME, in unix milliseconds: the one clock every due time and lease uses.
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- Leave one token on a queue's wake LIST (it holds at most one) so an idle worker blocked on it
+-- looks at the ready list.
+local function wake_up(wake)
+  if redis.call('LLEN', wake) == 0 then redis.call('RPUSH', wake, '1') end
+end
