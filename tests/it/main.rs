@@ -58,6 +58,7 @@ mod worker_brevo;
 mod worker_calendly;
 mod worker_engagement;
 mod worker_process;
+mod worker_real_bodies;
 mod worker_reschedule;
 mod worker_sms;
 mod worker_support;
