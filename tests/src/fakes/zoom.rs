@@ -274,7 +274,7 @@ fn api(g: &mut Inner, rec: &RecordedRequest) -> Response {
 }
 
 async fn handle(State(shared): State<Shared>, req: Request) -> Response {
-    let rec = record(req).await;
+    let rec = record("zoom", req).await;
     let latency = {
         let mut g = lock(&shared);
         g.log.push(rec.clone());

@@ -7,6 +7,7 @@
 //! the contact again without `SMS` ([`ContactUpsert::without_sms`]) and record why.
 
 mod error;
+mod properties;
 #[cfg(test)]
 mod tests;
 
@@ -186,10 +187,12 @@ impl BrevoClient {
             "identifiers": { "email_id": event.email },
         });
         if !event.properties.is_empty() {
-            body["event_properties"] = Value::Object(event.properties.clone());
+            body["event_properties"] =
+                Value::Object(properties::event_properties(&event.properties));
         }
         if !event.contact_properties.is_empty() {
-            body["contact_properties"] = Value::Object(event.contact_properties.clone());
+            body["contact_properties"] =
+                Value::Object(properties::contact_properties(&event.contact_properties));
         }
         let url = http::endpoint(&self.base_url, &["events"]);
         self.send("track event", self.http.post(url).json(&body))
