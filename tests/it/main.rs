@@ -66,4 +66,5 @@ mod worker_sms;
 mod worker_support;
 mod worker_webinar;
 mod worker_zoom;
+mod worker_zoom_daily_limit;
 mod worker_zoom_minutes;
