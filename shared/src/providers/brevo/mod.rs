@@ -149,6 +149,18 @@ impl BrevoClient {
         struct Created {
             id: Option<i64>,
         }
+        if !properties::is_email(&contact.email) {
+            // Brevo answers 400 "Invalid email address": refuse it here, the same way.
+            return Err(BrevoError::Provider(
+                ProviderError::new(
+                    Provider::Brevo,
+                    OP,
+                    ErrorClass::ProviderRejected,
+                    "Invalid email address (not sent: Brevo refuses it)",
+                )
+                .with_code("invalid_parameter"),
+            ));
+        }
         let url = http::endpoint(&self.base_url, &["contacts"]);
         let body = Body {
             contact,

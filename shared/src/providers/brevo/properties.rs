@@ -5,8 +5,24 @@
 //! fractional numbers nowhere, so this client sends a boolean as the text `"true"`/`"false"` and
 //! a fractional number as its decimal text (`attended: false` becomes `attended: "false"`), at
 //! every depth, whatever the caller built.
+//!
+//! [`is_email`] is the e-mail shape Brevo's schema requires (`format: email`): an address that
+//! fails it is refused by Brevo with 400, so the client does not send it.
 
 use serde_json::{Map, Value};
+
+/// Whether `email` has the shape Brevo accepts: `local@domain.tld`, no spaces.
+pub(super) fn is_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    let no_space = |s: &str| !s.is_empty() && !s.contains(char::is_whitespace) && !s.contains('@');
+    no_space(local)
+        && no_space(domain)
+        && domain
+            .split_once('.')
+            .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty())
+}
 
 /// `event_properties` in the types Brevo accepts.
 pub(super) fn event_properties(props: &Map<String, Value>) -> Map<String, Value> {
@@ -65,6 +81,25 @@ mod tests {
                 "nested": {"ok": "true", "list": ["true", 1, "1.25"]}
             })
         );
+    }
+
+    #[test]
+    fn email_shape_is_brevos() {
+        for good in ["a@b.co", "jordan.rivera@example.com", "x+y@sub.example.org"] {
+            assert!(is_email(good), "{good}");
+        }
+        for bad in [
+            "not-an-email",
+            "a@b",
+            "a b@c.d",
+            "@b.co",
+            "a@.co",
+            "a@b.",
+            "a@b@c.d",
+            "",
+        ] {
+            assert!(!is_email(bad), "{bad}");
+        }
     }
 
     #[test]
