@@ -32,4 +32,44 @@ export MEETFLOW_TEST_REDIS_URL="redis://127.0.0.1:$port"
 # them built; MEETFLOW_REQUIRE_BINS turns a missing binary into a failure instead of a skip.
 cargo build --workspace --bins
 export MEETFLOW_REQUIRE_BINS=1
-cargo nextest run --workspace --no-fail-fast "$@"
+
+# Conformance: the fakes and the sandbox append every request they receive to
+# $MEETFLOW_REQUEST_LOG (JSON lines); after the suite, the providers' own checker
+# (../shared/conformance/check_requests.py) holds that traffic against their published specs.
+# Lines marked "deliberate" (the fakes' own probes of requests the real APIs refuse) are left out.
+SHARED=${MEETFLOW_SHARED:-$(cd .. && pwd)/shared}
+[ -d "$SHARED" ] && export MEETFLOW_SHARED="$SHARED"
+mkdir -p target/conformance
+export MEETFLOW_REQUEST_LOG="$PWD/target/conformance/requests.jsonl"
+: >"$MEETFLOW_REQUEST_LOG"
+
+status=0
+cargo nextest run --workspace --no-fail-fast "$@" || status=$?
+
+checker="$SHARED/conformance/check_requests.py"
+if [ -f "$checker" ]; then
+  checked="$PWD/target/conformance/checked.jsonl"
+  python3 - "$MEETFLOW_REQUEST_LOG" "$checked" <<'PY'
+import json, sys
+kept = left = 0
+with open(sys.argv[1], encoding="utf-8") as src, open(sys.argv[2], "w", encoding="utf-8") as out:
+    for line in src:
+        if not line.strip():
+            continue
+        try:
+            deliberate = json.loads(line).get("deliberate") is True
+        except ValueError:
+            deliberate = False
+        if deliberate:
+            left += 1
+        else:
+            kept += 1
+            out.write(line)
+print(f"test.sh: conformance: {kept} requests checked, {left} deliberate probes left out")
+PY
+  echo "test.sh: conformance check of the suite's provider traffic ($checker)"
+  python3 "$checker" "$checked" || status=1
+else
+  echo "test.sh: conformance check SKIPPED: $checker is absent (set MEETFLOW_SHARED to the shared material)"
+fi
+exit "$status"

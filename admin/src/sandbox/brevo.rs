@@ -27,6 +27,56 @@ fn not_found() -> (StatusCode, Option<Value>) {
     )
 }
 
+fn bad_request(code: &str, message: &str) -> (StatusCode, Option<Value>) {
+    (
+        StatusCode::BAD_REQUEST,
+        Some(json!({"code": code, "message": message})),
+    )
+}
+
+/// What Brevo answers a `POST /events` its schema refuses: no or a malformed `event_name`, no
+/// `identifiers`, or a property value of a type it does not take (booleans, fractions).
+fn event_refusal(body: &Value) -> Option<(StatusCode, Option<Value>)> {
+    let Some(name) = body["event_name"].as_str() else {
+        return Some(bad_request("missing_parameter", "event_name is required"));
+    };
+    if !meetflow_shared::config::is_brevo_event_name(name) {
+        return Some(bad_request(
+            "invalid_parameter",
+            "event_name is limited to 255 alphanumerical characters, - and _",
+        ));
+    }
+    if body["identifiers"].as_object().is_none_or(Map::is_empty) {
+        return Some(bad_request("missing_parameter", "identifiers is required"));
+    }
+    for (key, nested_ok) in [("event_properties", true), ("contact_properties", false)] {
+        let Some(props) = body[key].as_object() else {
+            continue;
+        };
+        for (k, v) in props {
+            if !accepted(v, nested_ok) {
+                return Some(bad_request(
+                    "invalid_parameter",
+                    &format!(
+                        "{key}.{k}: only string, integer, object or array values are accepted"
+                    ),
+                ));
+            }
+        }
+    }
+    None
+}
+
+fn accepted(v: &Value, nested_ok: bool) -> bool {
+    match v {
+        Value::Bool(_) => false,
+        Value::Number(n) => !n.is_f64(),
+        Value::Object(m) => nested_ok && m.values().all(|v| accepted(v, true)),
+        Value::Array(a) => nested_ok && a.iter().all(|v| accepted(v, true)),
+        Value::Null | Value::String(_) => true,
+    }
+}
+
 fn decode(segment: &str) -> String {
     percent_decode(segment).to_lowercase()
 }
@@ -65,17 +115,21 @@ impl Contacts {
         };
         match (method.as_str(), rest) {
             ("POST", ["contacts"]) => state.upsert(body),
-            ("PUT", ["contacts", id]) => {
-                let key = decode(id);
-                let contact = state.entry(&key);
-                merge_attributes(contact, body);
-                (StatusCode::NO_CONTENT, None)
-            }
+            ("PUT", ["contacts", id]) => match state.by_key.get_mut(&decode(id)) {
+                Some(contact) => {
+                    merge_attributes(contact, body);
+                    (StatusCode::NO_CONTENT, None)
+                }
+                None => not_found(),
+            },
             ("GET", ["contacts", id]) => match state.by_key.get(&decode(id)) {
                 Some(c) => (StatusCode::OK, Some(c.clone())),
                 None => not_found(),
             },
-            ("POST", ["events"]) => (StatusCode::NO_CONTENT, None),
+            ("POST", ["events"]) => match event_refusal(body) {
+                Some(refused) => refused,
+                None => (StatusCode::NO_CONTENT, None),
+            },
             ("POST", ["contacts", "lists", list, "contacts", "add"]) => {
                 let emails: Vec<String> = body["emails"]
                     .as_array()
@@ -85,6 +139,12 @@ impl Contacts {
                             .collect()
                     })
                     .unwrap_or_default();
+                if emails.len() > 150 {
+                    return bad_request(
+                        "invalid_parameter",
+                        "You can add up to 150 contacts at a time",
+                    );
+                }
                 let list_id: u64 = list.parse().unwrap_or(0);
                 for e in &emails {
                     let c = state.entry(&e.to_lowercase());
@@ -130,6 +190,12 @@ impl State {
             .or_else(|| body["ext_id"].as_str())
             .or_else(|| body["attributes"]["SMS"].as_str())
             .map(str::to_lowercase);
+        if body["email"]
+            .as_str()
+            .is_some_and(|e| !e.contains('@') || e.contains(char::is_whitespace))
+        {
+            return bad_request("invalid_parameter", "Invalid email address");
+        }
         let Some(key) = key else {
             return (
                 StatusCode::BAD_REQUEST,
@@ -205,5 +271,40 @@ mod tests {
             &Value::Null,
         );
         assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+
+    #[test]
+    fn what_brevo_refuses_the_sandbox_refuses() {
+        let c = Contacts::default();
+        let put = c.handle(
+            &Method::PUT,
+            &["contacts", "nobody%40example.com"],
+            &json!({"attributes": {"A": "b"}}),
+        );
+        assert_eq!(put.0, StatusCode::NOT_FOUND);
+        assert_eq!(put.1.unwrap_or_default()["code"], "document_not_found");
+        let ids = json!({"email_id": "a@example.com"});
+        for (body, code) in [
+            (json!({"identifiers": ids}), "missing_parameter"),
+            (
+                json!({"event_name": "x y", "identifiers": ids}),
+                "invalid_parameter",
+            ),
+            (json!({"event_name": "x"}), "missing_parameter"),
+            (
+                json!({"event_name": "x", "identifiers": ids, "event_properties": {"attended": false}}),
+                "invalid_parameter",
+            ),
+        ] {
+            let (status, answer) = c.handle(&Method::POST, &["events"], &body);
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+            assert_eq!(answer.unwrap_or_default()["code"], code, "{body}");
+        }
+        let ok = json!({"event_name": "meeting_ended", "identifiers": ids,
+            "event_properties": {"attended": "false", "minutes": 3, "n": {"a": [1]}}});
+        assert_eq!(
+            c.handle(&Method::POST, &["events"], &ok).0,
+            StatusCode::NO_CONTENT
+        );
     }
 }

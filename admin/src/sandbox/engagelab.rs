@@ -1,5 +1,6 @@
 //! EngageLab `POST /v1/messages`, answered as EngageLab answers an accepted send: HTTP 200 with
-//! `plan_id` and `message_id` as numeric strings (`docs/providers.md` 4.1).
+//! `plan_id` and `message_id` as numeric strings (`docs/providers.md` 4.1). A send the real API
+//! refuses (no `to`, no `template.id`, no `template.params`) gets its 400 and code.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -25,13 +26,26 @@ impl Default for Ids {
 impl Ids {
     /// Answers one send.
     pub(super) fn send(&self, body: &Value) -> (StatusCode, Option<Value>) {
-        let to = body["to"].as_array().map_or(0, Vec::len);
-        if to == 0 || body["template"]["id"].as_str().is_none_or(str::is_empty) {
+        let numbers = body["to"].as_array().map(Vec::as_slice).unwrap_or_default();
+        let to = numbers.len();
+        let refused = if !body.is_object() {
+            Some((3001, "request body is not valid JSON"))
+        } else if to == 0 || !numbers.iter().all(Value::is_string) {
+            Some((
+                3002,
+                "invalid params: to must be a non-empty array of numbers",
+            ))
+        } else if body["template"]["id"].as_str().is_none_or(str::is_empty) {
+            Some((3002, "invalid params: template.id is required"))
+        } else if !body["template"]["params"].is_object() {
+            Some((3002, "invalid params: template.params is required"))
+        } else {
+            None
+        };
+        if let Some((code, message)) = refused {
             return (
                 StatusCode::BAD_REQUEST,
-                Some(
-                    json!({"code": 3002, "message": "invalid params: to and template.id are required"}),
-                ),
+                Some(json!({"code": code, "message": message})),
             );
         }
         let plan = self.next.fetch_add(2, Ordering::Relaxed);

@@ -1,15 +1,20 @@
 //! `meetflow-admin sandbox`: Brevo- and EngageLab-compatible endpoints for local runs without
 //! provider credentials. Point `brevo.base_url` at `http://ADDR/v3` and `engagelab.base_url` at
-//! `http://ADDR/v1`; any api key or Basic credentials are accepted.
+//! `http://ADDR/v1`; any api key or Basic credentials are accepted, but a call without them gets
+//! the provider's 401 (Brevo `unauthorized` "Key not found", EngageLab code 2001), and a call
+//! the real API refuses gets its documented error.
 //!
 //! Every call is answered the way the real API answers a success ([`brevo`], [`engagelab`]) and
 //! recorded as one JSON line `{time, provider, method, path, status, body}`, appended to the
 //! record file and printed on stdout, so a person sees exactly what meetflow would have sent.
 //! The body is recorded as sent (it is what the user asked to see); credentials are not.
+//! With `MEETFLOW_REQUEST_LOG` set, each call is also appended there with its headers
+//! (credentials redacted) for the providers' conformance checker ([`request_log`]).
 
 mod brevo;
 mod engagelab;
 mod recorder;
+mod request_log;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -18,12 +23,13 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{Method, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 pub use recorder::{RecordedCall, Recorder};
+pub use request_log::REQUEST_LOG_ENV;
 
 /// Shared state of the sandbox server.
 #[derive(Debug)]
@@ -49,7 +55,42 @@ impl Sandbox {
     }
 }
 
-async fn handle(State(sb): State<Arc<Sandbox>>, method: Method, uri: Uri, body: Bytes) -> Response {
+/// The provider's 401 when the credentials it requires are missing or malformed.
+fn unauthorized(provider: &str, headers: &HeaderMap) -> Option<Value> {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .unwrap_or_default()
+    };
+    match provider {
+        "brevo" if header("api-key").is_empty() && header("partner-key").is_empty() => {
+            Some(json!({"code": "unauthorized", "message": "Key not found"}))
+        }
+        "engagelab" => {
+            use base64::Engine as _;
+            let basic = header("authorization")
+                .strip_prefix("Basic ")
+                .and_then(|c| {
+                    base64::engine::general_purpose::STANDARD
+                        .decode(c.trim())
+                        .ok()
+                })
+                .is_some_and(|d| d.contains(&b':'));
+            (!basic).then(|| json!({"code": 2001, "message": "authentication failed"}))
+        }
+        _ => None,
+    }
+}
+
+async fn handle(
+    State(sb): State<Arc<Sandbox>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let path = uri.path().to_owned();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let parsed: Value = serde_json::from_slice(&body).unwrap_or_else(|_| {
@@ -59,7 +100,22 @@ async fn handle(State(sb): State<Arc<Sandbox>>, method: Method, uri: Uri, body: 
             Value::String(String::from_utf8_lossy(&body).into_owned())
         }
     });
+    let provider_of = match segments.as_slice() {
+        ["v3", ..] => "brevo",
+        ["v1", "messages"] => "engagelab",
+        _ => "unknown",
+    };
+    request_log::append(&request_log::Received {
+        provider: provider_of,
+        method: method.as_str(),
+        path: &path,
+        query: uri.query(),
+        headers: &headers,
+        body: &parsed,
+    });
+    let refused = unauthorized(provider_of, &headers);
     let (provider, status, answer) = match segments.as_slice() {
+        _ if refused.is_some() => (provider_of, StatusCode::UNAUTHORIZED, refused),
         ["v3", rest @ ..] => {
             let (status, answer) = sb.brevo.handle(&method, rest, &parsed);
             ("brevo", status, answer)

@@ -17,6 +17,8 @@
 
 mod connectors;
 mod error;
+#[cfg(test)]
+mod event_name_tests;
 mod infra;
 mod messaging;
 mod sms;
@@ -44,7 +46,7 @@ pub use messaging::{
     SmsTemplates,
 };
 pub use sms::SmsSettings;
-pub use validate::Role;
+pub use validate::{Role, is_brevo_event_name};
 pub use values::{QuietHours, RateLimit, parse_duration};
 
 use crate::queue::QueueSettings;

@@ -59,6 +59,15 @@ fn pair(a_key: &str, a: &Option<SecretString>, b_key: &str, b: &Option<SecretStr
     }
 }
 
+/// Brevo's documented event name pattern, `^[A-Za-z0-9_-]{1,255}$`.
+#[must_use]
+pub fn is_brevo_event_name(name: &str) -> bool {
+    (1..=255).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
 impl Settings {
     /// Checks every value's meaning (URLs, durations, limits, phone numbers); names the key.
     pub fn validate(&self) -> Result<(), ConfigError> {
@@ -144,7 +153,33 @@ impl Settings {
             self.reminders.follow_up_max_lateness,
         )?;
         positive("engagement.win_back_after", self.engagement.win_back_after)?;
-        positive("engagement.no_show_after", self.engagement.no_show_after)
+        positive("engagement.no_show_after", self.engagement.no_show_after)?;
+        self.validate_brevo_event_names()
+    }
+
+    /// Brevo documents event names as `^[A-Za-z0-9_-]{1,255}$` and refuses others with 400;
+    /// an empty name turns that event off.
+    fn validate_brevo_event_names(&self) -> Check {
+        let e = &self.engagement.brevo_events;
+        for (key, name) in [
+            ("booked", &e.booked),
+            ("cancelled", &e.cancelled),
+            ("rescheduled", &e.rescheduled),
+            ("no_show", &e.no_show),
+            ("attended", &e.attended),
+            ("ended", &e.ended),
+        ] {
+            if !name.is_empty() && !is_brevo_event_name(name) {
+                return Err(ConfigError::invalid(
+                    format!("engagement.brevo_events.{key}"),
+                    format!(
+                        "`{name}` is not a Brevo event name: 1 to 255 of A-Z a-z 0-9 _ - \
+                         (empty turns the event off)"
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn validate_queues(&self) -> Check {

@@ -7,8 +7,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::lenient::{null_as_empty, opt_time};
-use super::meeting_id::{MeetingId, opt_meeting_id};
+use super::lenient::{any_obj, any_text, null_as_empty, opt_time};
+use super::meeting_id::MeetingId;
 
 /// The invitee of `invitee.created`, `invitee.canceled` and `invitee_no_show.*`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -167,7 +167,8 @@ pub struct ScheduledEvent {
     pub end_time: Option<DateTime<Utc>>,
     /// Event type URI (what `event_mapping` keys on).
     pub event_type: Option<String>,
-    /// Where the meeting happens.
+    /// Where the meeting happens (a value that is not an object reads as `None`).
+    #[serde(default, deserialize_with = "any_obj")]
     pub location: Option<Location>,
     /// Seats taken.
     pub invitees_counter: Option<InviteesCounter>,
@@ -189,37 +190,62 @@ pub struct ScheduledEvent {
     pub meeting_notes_plain: Option<String>,
 }
 
-/// Meeting location; `kind` is Calendly's `type` (`physical`, `zoom`, `google_conference`, ...).
+/// Meeting location; `kind` is Calendly's `type` (`zoom`, `google_conference`,
+/// `microsoft_teams_conference`, `webex_conference`, `gotomeeting`, `physical`, `inbound_call`,
+/// `outbound_call`, `ask_invitee`, `custom`, and any kind Calendly adds later).
+///
+/// Every field is read leniently (a wrong-typed value reads as `None`), so no location, known or
+/// not, can fail a booking or a reconciliation page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Location {
     /// Calendly's location `type`.
-    #[serde(rename = "type")]
+    #[serde(rename = "type", default, deserialize_with = "any_text")]
     pub kind: Option<String>,
-    /// Address or free text for physical / custom locations.
+    /// Address, phone number or free text for physical, call, custom and invitee-chosen locations.
+    #[serde(default, deserialize_with = "any_text")]
     pub location: Option<String>,
     /// Join link for conferencing locations.
+    #[serde(default, deserialize_with = "any_text")]
     pub join_url: Option<String>,
-    /// Conferencing status (`pushed`, `processing`, ...).
+    /// Conferencing status (`initiated`, `processing`, `pushed`, `failed`).
+    #[serde(default, deserialize_with = "any_text")]
     pub status: Option<String>,
-    /// Conferencing details (for Zoom: the meeting id).
+    /// Conferencing details; `null` while Calendly is still `processing`.
+    #[serde(default, deserialize_with = "any_obj")]
     pub data: Option<LocationData>,
 }
 
 /// Conferencing details of a location.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LocationData {
-    /// Zoom meeting id (an integer on the wire).
-    #[serde(default, deserialize_with = "opt_meeting_id")]
-    pub id: Option<MeetingId>,
+    /// The conference provider's id as text: Zoom's meeting number (an integer on the wire),
+    /// WebEx's `m04be…`, a Teams id. Only a `zoom` location's id is a [`MeetingId`].
+    #[serde(default, deserialize_with = "any_text")]
+    pub id: Option<String>,
 }
+
+/// Calendly's location `type` of a Zoom meeting.
+const ZOOM_LOCATION: &str = "zoom";
 
 impl Location {
     /// The Zoom meeting id of a Zoom location: `data.id`, else the digits after `/j/` in `join_url`.
+    /// Any other kind (WebEx, Teams, GoTo, ...) yields `None`, even when its id is all digits; a
+    /// location without a `type` yields an id only from a `zoom.us` join link.
     #[must_use]
     pub fn zoom_meeting_id(&self) -> Option<MeetingId> {
-        if let Some(id) = self.data.as_ref().and_then(|d| d.id.clone()) {
-            return Some(id);
+        match self.kind.as_deref() {
+            Some(ZOOM_LOCATION) => {
+                let from_data = self.data.as_ref().and_then(|d| d.id.as_deref());
+                from_data
+                    .and_then(MeetingId::parse)
+                    .or_else(|| self.zoom_join_url_id())
+            }
+            Some(_) => None,
+            None => self.zoom_join_url_id(),
         }
+    }
+
+    fn zoom_join_url_id(&self) -> Option<MeetingId> {
         let url = self.join_url.as_deref()?;
         if !url.contains("zoom.us/") {
             return None;

@@ -125,6 +125,24 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjVisitor<T> {
     }
 }
 
+/// Any JSON value read as optional text, never failing: strings as they are, numbers in decimal,
+/// everything else `None` (`#[serde(default, deserialize_with = "any_text")]`).
+pub(crate) fn any_text<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    Ok(Lenient::deserialize(deserializer)?.0)
+}
+
+/// An object read as `T`; any value that is not an object reads as `None`
+/// (`#[serde(default, deserialize_with = "any_obj")]`). It fails only when `T` itself does.
+pub(crate) fn any_obj<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Obj::<T>::deserialize(deserializer)?.0)
+}
+
 /// `null` or absent reads as an empty list (`#[serde(default, deserialize_with = "null_as_empty")]`).
 pub(crate) fn null_as_empty<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
 where

@@ -21,6 +21,8 @@ mod zoom_objects;
 #[cfg(test)]
 mod fixture_tests;
 #[cfg(test)]
+mod location_tests;
+#[cfg(test)]
 mod proptests;
 
 use serde::{Deserialize, Serialize};

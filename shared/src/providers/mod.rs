@@ -24,6 +24,7 @@ mod error;
 mod http;
 pub mod rate_limit;
 pub mod retry;
+pub mod retry_after;
 #[cfg(test)]
 mod test_redis;
 pub mod zoom_api;

@@ -23,7 +23,7 @@
 //! | connection lost after sending | retry | transport | **yes** |
 //! | request could not be built | permanent | config | no |
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use reqwest::header::HeaderMap;
 
@@ -146,32 +146,15 @@ pub fn classify(observed: Observed, retry_after: Option<Duration>) -> Verdict {
 /// Longest wait hint accepted from a header; longer values are clamped.
 const MAX_HINT: Duration = Duration::from_secs(24 * 3600);
 
-/// Reads a wait hint in seconds from the first of `names` present in `headers`.
+/// Reads a wait hint from the first of `names` present in `headers`.
 ///
-/// Accepts integer or decimal seconds (`x-sib-ratelimit-reset: 3`, `Retry-After: 1.5`); a value
-/// above 10^9 is taken as a Unix timestamp and turned into the time left until it. Values are
-/// clamped to 24 h; unparseable values (including HTTP dates) are ignored.
+/// Seconds (`x-sib-ratelimit-reset: 3`, `Retry-After: 1.5`, above 10^9 a Unix timestamp) or a date
+/// (`Retry-After: 2020-05-31T00:00:00Z` from Zoom's daily limit, or an RFC 7231 HTTP date), see
+/// [`super::retry_after`]; a date becomes the time left until it. Values are clamped to 24 h;
+/// unparseable values are ignored.
 pub fn wait_hint(headers: &HeaderMap, names: &[&str]) -> Option<Duration> {
-    let raw = names
-        .iter()
-        .find_map(|n| headers.get(*n))?
-        .to_str()
-        .ok()?
-        .trim();
-    let secs: f64 = raw
-        .parse()
-        .ok()
-        .filter(|v: &f64| v.is_finite() && *v >= 0.0)?;
-    let secs = if secs > 1e9 {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .ok()?
-            .as_secs_f64();
-        (secs - now).max(0.0)
-    } else {
-        secs
-    };
-    Some(Duration::from_secs_f64(secs.min(MAX_HINT.as_secs_f64())))
+    let raw = names.iter().find_map(|n| headers.get(*n))?.to_str().ok()?;
+    super::retry_after::parse(raw, chrono::Utc::now()).map(|d| d.min(MAX_HINT))
 }
 
 #[cfg(test)]
@@ -265,6 +248,25 @@ mod tests {
     }
 
     #[test]
+    fn wait_hints_accept_a_date() {
+        let in_an_hour = chrono::Utc::now() + chrono::Duration::hours(1);
+        let h = headers(
+            "retry-after",
+            &in_an_hour.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        );
+        let d = wait_hint(&h, &["retry-after"]).expect("a date is a hint");
+        assert!(
+            d > Duration::from_secs(3500) && d <= Duration::from_secs(3600),
+            "{d:?}"
+        );
+        let h = headers(
+            "retry-after",
+            &in_an_hour.to_rfc2822().replace("+0000", "GMT"),
+        );
+        assert!(wait_hint(&h, &["retry-after"]).is_some());
+    }
+
+    #[test]
     fn wait_hints_accept_seconds_decimals_and_unix_timestamps() {
         let h = headers("x-sib-ratelimit-reset", "3");
         assert_eq!(
@@ -276,8 +278,8 @@ mod tests {
             wait_hint(&h, &["x-ratelimit-reset", "retry-after"]),
             Some(Duration::from_millis(1500))
         );
-        let in_ten = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
+        let in_ten = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
             .expect("clock")
             .as_secs()
             + 10;

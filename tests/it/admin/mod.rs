@@ -6,5 +6,6 @@ mod cli;
 mod cli_dlq_and_reminders;
 mod observability;
 mod sandbox;
+mod sandbox_refusals;
 mod scale;
 mod setup;

@@ -93,6 +93,7 @@ async fn the_sandbox_answers_our_clients_and_records_each_call() {
     assert_eq!(found["attributes"]["FIRSTNAME"], "Jordan");
     let missing = http
         .get(format!("{base}/v3/contacts/nobody%40example.com"))
+        .header("api-key", "whatever")
         .send()
         .await
         .unwrap();

@@ -11,7 +11,7 @@ pub(crate) async fn call(
     path: &str,
     body: Option<Value>,
 ) -> Response {
-    let mut req = meetflow_tests::http_client()
+    let mut req = meetflow_tests::fakes::probe_client()
         .request(method, format!("{}{path}", b.base_url()))
         .header("api-key", b.api_key());
     if let Some(body) = body {

@@ -12,7 +12,7 @@ use super::brevo::{body, call, create_request};
 async fn fakes_brevo_auth_errors() {
     let b = FakeBrevo::start().await.unwrap();
     let url = format!("{}/contacts", b.base_url());
-    let c = meetflow_tests::http_client();
+    let c = meetflow_tests::fakes::probe_client();
     let r = c.post(&url).json(&create_request()).send().await.unwrap();
     assert_eq!(r.status(), 401);
     assert_eq!(

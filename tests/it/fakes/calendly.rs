@@ -18,7 +18,7 @@ pub(crate) async fn call(
     } else {
         format!("{}{path_and_query}", c.base_url())
     };
-    let mut req = meetflow_tests::http_client()
+    let mut req = meetflow_tests::fakes::probe_client()
         .request(method, url)
         .bearer_auth(c.access_token());
     if let Some(b) = body {
@@ -45,7 +45,7 @@ fn seed_week(c: &FakeCalendlyApi) -> Vec<String> {
 #[tokio::test]
 async fn fakes_calendly_auth_and_rate_limit_headers() {
     let c = FakeCalendlyApi::start().await.unwrap();
-    let r = meetflow_tests::http_client()
+    let r = meetflow_tests::fakes::probe_client()
         .get(format!("{}/users/me", c.base_url()))
         .bearer_auth("nope")
         .send()

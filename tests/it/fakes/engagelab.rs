@@ -7,7 +7,7 @@ use meetflow_tests::fixtures;
 use serde_json::{Value, json};
 
 async fn send(e: &FakeEngageLab, body: &Value) -> (u16, Value) {
-    let r = meetflow_tests::http_client()
+    let r = meetflow_tests::fakes::probe_client()
         .post(format!("{}/messages", e.base_url()))
         .basic_auth(e.dev_key(), Some(e.dev_secret()))
         .json(body)
@@ -67,7 +67,7 @@ async fn fakes_engagelab_scheduled_send_has_i64_task_id() {
 #[tokio::test]
 async fn fakes_engagelab_auth_codes() {
     let e = FakeEngageLab::start().await.unwrap();
-    let r = meetflow_tests::http_client()
+    let r = meetflow_tests::fakes::probe_client()
         .post(format!("{}/messages", e.base_url()))
         .basic_auth(e.dev_key(), Some("wrong"))
         .json(&request())
@@ -88,7 +88,7 @@ async fn fakes_engagelab_auth_codes() {
 #[tokio::test]
 async fn fakes_engagelab_bad_requests() {
     let e = FakeEngageLab::start().await.unwrap();
-    let r = meetflow_tests::http_client()
+    let r = meetflow_tests::fakes::probe_client()
         .post(format!("{}/messages", e.base_url()))
         .basic_auth(e.dev_key(), Some(e.dev_secret()))
         .header("content-type", "application/json")

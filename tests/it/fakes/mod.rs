@@ -5,5 +5,6 @@ mod brevo_faults;
 mod calendly;
 mod calendly_hooks;
 mod engagelab;
+mod refusals;
 mod zoom;
 mod zoom_webinars;

@@ -7,7 +7,7 @@ use reqwest::Response;
 use serde_json::{Value, json};
 
 pub(crate) async fn token(z: &FakeZoom) -> String {
-    let r = meetflow_tests::http_client()
+    let r = meetflow_tests::fakes::probe_client()
         .post(format!("{}/oauth/token", z.oauth_base_url()))
         .basic_auth(z.client_id(), Some(z.client_secret()))
         .form(&[
@@ -24,7 +24,7 @@ pub(crate) async fn token(z: &FakeZoom) -> String {
 }
 
 pub(crate) async fn get(z: &FakeZoom, tok: &str, path_and_query: &str) -> Response {
-    meetflow_tests::http_client()
+    meetflow_tests::fakes::probe_client()
         .get(format!("{}{path_and_query}", z.api_base_url()))
         .bearer_auth(tok)
         .send()
@@ -35,7 +35,7 @@ pub(crate) async fn get(z: &FakeZoom, tok: &str, path_and_query: &str) -> Respon
 #[tokio::test]
 async fn fakes_zoom_oauth_errors_and_query_form() {
     let z = FakeZoom::start().await.unwrap();
-    let c = meetflow_tests::http_client();
+    let c = meetflow_tests::fakes::probe_client();
     let url = format!("{}/oauth/token", z.oauth_base_url());
     let r = c
         .post(&url)

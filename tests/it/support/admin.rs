@@ -49,7 +49,8 @@ impl Admin {
     pub(crate) fn command(&self) -> Command {
         let mut cmd = Command::new(admin_binary());
         for (k, _) in std::env::vars_os() {
-            if k.to_string_lossy().starts_with("MEETFLOW") {
+            // The conformance log of the suite stays: the sandbox appends its traffic to it.
+            if k.to_string_lossy().starts_with("MEETFLOW") && k != "MEETFLOW_REQUEST_LOG" {
                 cmd.env_remove(k);
             }
         }

@@ -134,7 +134,7 @@ async fn webinar_attendees_and_absentees_are_split_by_email() {
         ]
     );
     let tom = &ev[3].2;
-    assert_eq!(tom["attended"], false);
+    assert_eq!(tom["attended"], "false", "Brevo takes strings or integers");
     assert_eq!(tom["webinar_id"], WEBINAR_ID);
     assert_eq!(tom["topic"], "Scheduling at scale — live Q&A");
     assert_eq!(ev[0].2["minutes"], 22);

@@ -180,7 +180,7 @@ impl FakeBrevo {
 }
 
 async fn handle(State(shared): State<Shared>, req: Request) -> Response {
-    let rec = record(req).await;
+    let rec = record("brevo", req).await;
     let latency = {
         let mut g = lock(&shared);
         g.log.push(rec.clone());

@@ -204,12 +204,26 @@ impl Store {
                 "event_name is required",
             );
         };
+        if !meetflow_shared::config::is_brevo_event_name(name) {
+            return err(
+                StatusCode::BAD_REQUEST,
+                "invalid_parameter",
+                "event_name is limited to 255 alphanumerical characters, - and _",
+            );
+        }
         let ids = body.get("identifiers").cloned().unwrap_or(Value::Null);
         if ids.as_object().is_none_or(Map::is_empty) {
             return err(
                 StatusCode::BAD_REQUEST,
                 "missing_parameter",
                 "identifiers is required",
+            );
+        }
+        if let Some(bad) = refused_property(body) {
+            return err(
+                StatusCode::BAD_REQUEST,
+                "invalid_parameter",
+                &format!("{bad}: only string, integer, object or array values are accepted"),
             );
         }
         self.events.push(BrevoEvent {
@@ -248,4 +262,34 @@ pub(crate) fn route(store: &mut Store, rec: &RecordedRequest) -> Response {
         ("POST", ["v3", "events"]) => store.event(&body),
         _ => err(StatusCode::NOT_FOUND, "not_found", "Invalid route"),
     }
+}
+
+/// The first `event_properties` / `contact_properties` value of a type Brevo's schema does not
+/// accept (booleans, fractional numbers; objects and arrays in `contact_properties`), by path.
+fn refused_property(body: &Value) -> Option<String> {
+    fn walk(v: &Value, path: String, nested_ok: bool) -> Option<String> {
+        match v {
+            Value::Bool(_) => Some(path),
+            Value::Number(n) if n.is_f64() => Some(path),
+            Value::Object(m) if nested_ok => m
+                .iter()
+                .find_map(|(k, v)| walk(v, format!("{path}.{k}"), true)),
+            Value::Array(a) if nested_ok => a
+                .iter()
+                .enumerate()
+                .find_map(|(i, v)| walk(v, format!("{path}[{i}]"), true)),
+            Value::Object(_) | Value::Array(_) => Some(path),
+            _ => None,
+        }
+    }
+    for (key, nested_ok) in [("event_properties", true), ("contact_properties", false)] {
+        if let Some(props) = body.get(key).and_then(Value::as_object) {
+            for (k, v) in props {
+                if let Some(p) = walk(v, format!("{key}.{k}"), nested_ok) {
+                    return Some(p);
+                }
+            }
+        }
+    }
+    None
 }

@@ -216,7 +216,7 @@ async fn deliver(shared: Shared, out: Outgoing) {
 }
 
 async fn handle(State(shared): State<Shared>, req: Request) -> Response {
-    let rec = record(req).await;
+    let rec = record("calendly", req).await;
     let latency = {
         let mut g = lock(&shared);
         g.log.push(rec.clone());

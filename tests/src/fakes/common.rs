@@ -170,14 +170,15 @@ pub(crate) fn set_header(r: &mut Response, name: &'static str, value: impl ToStr
     }
 }
 
-/// Read a request fully into a [`RecordedRequest`].
-pub(crate) async fn record(req: Request) -> RecordedRequest {
+/// Read a request fully into a [`RecordedRequest`], appending it to the request log of
+/// `provider` (`brevo`, `engagelab`, `zoom`, `calendly`) when one is configured.
+pub(crate) async fn record(provider: &str, req: Request) -> RecordedRequest {
     let (parts, body) = req.into_parts();
     let body = axum::body::to_bytes(body, 16 * 1024 * 1024)
         .await
         .unwrap_or_default();
     let json = serde_json::from_slice(&body).ok();
-    RecordedRequest {
+    let rec = RecordedRequest {
         method: parts.method.as_str().to_owned(),
         path: parts.uri.path().to_owned(),
         query: parts.uri.query().map(str::to_owned),
@@ -185,7 +186,9 @@ pub(crate) async fn record(req: Request) -> RecordedRequest {
         body,
         json,
         at: Instant::now(),
-    }
+    };
+    super::request_log::append(provider, &rec);
+    rec
 }
 
 /// A running fake: its address and server task (aborted on drop).

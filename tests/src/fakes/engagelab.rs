@@ -142,7 +142,7 @@ impl FakeEngageLab {
 }
 
 async fn handle(State(shared): State<Shared>, req: Request) -> Response {
-    let rec = record(req).await;
+    let rec = record("engagelab", req).await;
     let latency = {
         let mut g = lock(&shared);
         g.log.push(rec.clone());

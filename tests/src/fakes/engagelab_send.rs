@@ -136,6 +136,13 @@ pub(crate) fn send(g: &mut Inner, rec: &RecordedRequest) -> Result<Value, Failur
         .filter(|s| !s.is_empty())
         .ok_or_else(|| bad("template.id"))?
         .to_owned();
+    // `template.params` is required by the send-message API (`{}` when the template has none).
+    if !template
+        .and_then(|t| t.get("params"))
+        .is_some_and(Value::is_object)
+    {
+        return Err(bad("template.params"));
+    }
     let schedule_time = match body.get("schedule_time") {
         None | Some(Value::Null) => None,
         Some(v) => {

@@ -3,7 +3,8 @@
 //! Each fake reproduces the behaviours listed in `docs/providers.md` under "Behaviour a
 //! fake ... must reproduce": status codes, error bodies and headers as the real provider
 //! sends them, plus state a test can inspect and faults a test can inject. Every request
-//! is recorded ([`RecordedRequest`]) before any fault or auth check runs.
+//! is recorded ([`RecordedRequest`]) before any fault or auth check runs, and appended to the
+//! file named by `MEETFLOW_REQUEST_LOG` when set ([`REQUEST_LOG_ENV`]).
 //!
 //! One fake per test: start it, point the service's `base_url` at [`FakeBrevo::base_url`]
 //! (etc.), and drop it at the end (the server task is aborted on drop).
@@ -18,6 +19,7 @@ mod calendly_routes;
 mod common;
 mod engagelab;
 mod engagelab_send;
+mod request_log;
 mod zoom;
 mod zoom_participants;
 mod zoom_webinars;
@@ -28,4 +30,5 @@ pub use calendly_data::{DEFAULT_EVENT_TYPE_URI, EventSeed, InviteeSeed, ORG_URI,
 pub use calendly_hooks::CalendlyDelivery;
 pub use common::RecordedRequest;
 pub use engagelab::{FakeEngageLab, SentSms};
+pub use request_log::{DELIBERATE_HEADER, REQUEST_LOG_ENV, probe_client};
 pub use zoom::FakeZoom;

@@ -37,7 +37,8 @@ struct Inner {
     tokens: HashMap<String, Instant>,
     token_requests: usize,
     window: Option<Window>,
-    daily_limit_reached: bool,
+    /// Until when every API call gets the daily-limit 429.
+    daily_limit_until: Option<chrono::DateTime<chrono::Utc>>,
     meetings: Meetings,
 }
 
@@ -60,7 +61,7 @@ impl FakeZoom {
             tokens: HashMap::new(),
             token_requests: 0,
             window: None,
-            daily_limit_reached: false,
+            daily_limit_until: None,
             meetings: Meetings::default(),
         }));
         let router = Router::new().fallback(handle).with_state(shared.clone());
@@ -166,9 +167,19 @@ impl FakeZoom {
         lock(&self.shared).window = Some(Window::new(limit, period, true));
     }
 
-    /// Answer every API call with the daily-limit 429.
+    /// Answer every API call with the daily-limit 429 until the next 00:00 UTC (`false`: stop).
     pub fn daily_limit_reached(&self, on: bool) {
-        lock(&self.shared).daily_limit_reached = on;
+        let now = chrono::Utc::now();
+        let midnight = (now.date_naive() + chrono::Days::new(1))
+            .and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc());
+        lock(&self.shared).daily_limit_until = if on { midnight } else { None };
+    }
+
+    /// Answer every API call with the daily-limit 429 until `until`, as Zoom does: its
+    /// `Retry-After` is that time as an RFC 3339 date (`2020-05-31T00:00:00Z`).
+    pub fn daily_limit_until(&self, until: chrono::DateTime<chrono::Utc>) {
+        lock(&self.shared).daily_limit_until = Some(until);
     }
 
     /// Answer the next `n` requests with `status` and JSON `body` (after recording them).
@@ -236,13 +247,17 @@ fn api(g: &mut Inner, rec: &RecordedRequest) -> Response {
     if !valid {
         return zoom_error(StatusCode::UNAUTHORIZED, 124, "Invalid access token.");
     }
-    if g.daily_limit_reached {
+    if let Some(until) = g.daily_limit_until.filter(|u| *u > chrono::Utc::now()) {
         let mut r = zoom_error(
             StatusCode::TOO_MANY_REQUESTS,
             429,
             "You have reached the maximum daily rate limit for this API. Refer to the response header for details on when you can make another request.",
         );
-        set_header(&mut r, "retry-after", "3600");
+        set_header(
+            &mut r,
+            "retry-after",
+            until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        );
         set_header(&mut r, "x-ratelimit-type", "Daily-limit");
         return r;
     }
@@ -274,7 +289,7 @@ fn api(g: &mut Inner, rec: &RecordedRequest) -> Response {
 }
 
 async fn handle(State(shared): State<Shared>, req: Request) -> Response {
-    let rec = record(req).await;
+    let rec = record("zoom", req).await;
     let latency = {
         let mut g = lock(&shared);
         g.log.push(rec.clone());

@@ -7,6 +7,7 @@
 //! the contact again without `SMS` ([`ContactUpsert::without_sms`]) and record why.
 
 mod error;
+mod properties;
 #[cfg(test)]
 mod tests;
 
@@ -148,6 +149,18 @@ impl BrevoClient {
         struct Created {
             id: Option<i64>,
         }
+        if !properties::is_email(&contact.email) {
+            // Brevo answers 400 "Invalid email address": refuse it here, the same way.
+            return Err(BrevoError::Provider(
+                ProviderError::new(
+                    Provider::Brevo,
+                    OP,
+                    ErrorClass::ProviderRejected,
+                    "Invalid email address (not sent: Brevo refuses it)",
+                )
+                .with_code("invalid_parameter"),
+            ));
+        }
         let url = http::endpoint(&self.base_url, &["contacts"]);
         let body = Body {
             contact,
@@ -186,10 +199,12 @@ impl BrevoClient {
             "identifiers": { "email_id": event.email },
         });
         if !event.properties.is_empty() {
-            body["event_properties"] = Value::Object(event.properties.clone());
+            body["event_properties"] =
+                Value::Object(properties::event_properties(&event.properties));
         }
         if !event.contact_properties.is_empty() {
-            body["contact_properties"] = Value::Object(event.contact_properties.clone());
+            body["contact_properties"] =
+                Value::Object(properties::contact_properties(&event.contact_properties));
         }
         let url = http::endpoint(&self.base_url, &["events"]);
         self.send("track event", self.http.post(url).json(&body))

@@ -284,3 +284,58 @@ async fn errors_never_show_the_token_and_server_errors_retry() {
         assert!(!text.contains(TOKEN), "{text}");
     }
 }
+
+#[tokio::test]
+async fn a_reconciliation_page_with_every_location_kind_reads() {
+    let server = MockServer::start().await;
+    let locations = [
+        json!({"type": "webex_conference", "status": "pushed", "join_url": "https://org.webex.com/j.php?MTID=m04be",
+               "data": {"id": "m04be557baa4cc8b037b8ff0b59cc5cab", "password": "m8BgwrPQb93"}}),
+        json!({"type": "microsoft_teams_conference", "data": {"id": "123456"}}),
+        json!({"type": "gotomeeting", "data": {"uniqueMeetingId": 123_456}}),
+        json!({"type": "google_conference", "status": "processing", "join_url": null}),
+        json!({"type": "zoom", "status": "processing", "join_url": null, "data": null}),
+        json!({"type": "outbound_call", "location": "+1 415-555-0100"}),
+        json!({"type": "hologram", "data": "pending", "location": {"room": 7}}),
+        json!({"type": "zoom", "join_url": "https://zoom.us/j/85746065432", "data": {"id": 85_746_065_432_u64}}),
+    ];
+    let collection: Vec<_> = locations
+        .iter()
+        .enumerate()
+        .map(|(i, loc)| {
+            let mut e = event(u32::try_from(i).unwrap());
+            e["location"] = loc.clone();
+            e
+        })
+        .collect();
+    Mock::given(method("GET"))
+        .and(path("/scheduled_events"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "collection": collection,
+            "pagination": { "next_page_token": null }
+        })))
+        .mount(&server)
+        .await;
+    let query = EventsQuery {
+        scope: Scope::Organization(ORG.into()),
+        min_start_time: None,
+        max_start_time: None,
+        status: None,
+    };
+    let events = client(&server)
+        .await
+        .list_scheduled_events(&query)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), locations.len());
+    let zoom_ids: Vec<_> = events
+        .iter()
+        .filter_map(|e| e.location.as_ref()?.zoom_meeting_id())
+        .map(|m| m.as_str().to_owned())
+        .collect();
+    assert_eq!(
+        zoom_ids,
+        ["85746065432"],
+        "only the Zoom location has a Zoom id"
+    );
+}

@@ -175,7 +175,34 @@ fn api_error(op: &'static str, resp: &Response) -> ProviderError {
         e.class = ErrorClass::Config;
         e.retry_after = None;
     }
+    if resp.status == 429 && is_daily_limit(&resp.headers) {
+        daily_limit(&mut e, chrono::Utc::now());
+    }
     e
+}
+
+/// `X-RateLimit-Type: Daily-limit`: the account's daily quota for this API is spent.
+fn is_daily_limit(headers: &reqwest::header::HeaderMap) -> bool {
+    headers
+        .get("x-ratelimit-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("daily-limit"))
+}
+
+/// A daily-limit 429 waits, without spending an attempt, until the time Zoom gives in
+/// `Retry-After` (a date such as `2020-05-31T00:00:00Z`, or seconds), else until the next
+/// 00:00 UTC when Zoom resets daily limits. The queue keeps the job delayed until then (one
+/// wake-up), so the job neither retries every second nor runs out of attempts.
+fn daily_limit(e: &mut ProviderError, now: chrono::DateTime<chrono::Utc>) {
+    e.class = ErrorClass::RateLimited;
+    e.consume_attempt = false;
+    if e.retry_after.is_none() {
+        let midnight = (now.date_naive() + chrono::Days::new(1))
+            .and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc());
+        e.retry_after = midnight.and_then(|m| (m - now).to_std().ok());
+    }
+    e.message = format!("daily rate limit reached: {}", e.message);
 }
 
 fn bad_pagination(op: &'static str, what: &str) -> ProviderError {

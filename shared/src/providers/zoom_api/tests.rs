@@ -374,3 +374,46 @@ async fn webinar_registrants_and_participants_are_read_from_every_page() {
     assert_eq!(rows[0].duration, 945);
     ns.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_daily_limit_waits_until_zooms_date_without_spending_an_attempt() {
+    let ns = TestNamespace::new();
+    let server = MockServer::start().await;
+    mount_token(&server, "tok-1", 1).await;
+    let until = chrono::Utc::now() + chrono::Duration::hours(3);
+    let date = until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    Mock::given(method("GET"))
+        .and(path("/v2/past_meetings/daily/participants"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", date.as_str())
+                .insert_header("x-ratelimit-type", "Daily-limit")
+                .set_body_json(json!({ "code": 429, "message": "You have reached the maximum daily rate limit for this API. Refer to the response header for details on when you can make another request." })),
+        )
+        .mount(&server)
+        .await;
+    let zoom = client(&server, &ns).await;
+    let e = zoom.past_meeting_participants("daily").await.unwrap_err();
+    assert_eq!(e.class, ErrorClass::RateLimited);
+    assert!(!e.consume_attempt, "a daily limit spends no attempt");
+    let wait = e.retry_after.expect("waits until Zoom's date");
+    assert!(
+        wait > Duration::from_secs(3 * 3600 - 60) && wait <= Duration::from_secs(3 * 3600),
+        "{wait:?} for {date}"
+    );
+    ns.cleanup().await;
+}
+
+#[test]
+fn a_daily_limit_without_a_date_waits_until_the_next_utc_midnight() {
+    let mut e = ProviderError::new(Provider::Zoom, "op", ErrorClass::ProviderRejected, "x");
+    let now = chrono::DateTime::parse_from_rfc3339("2020-05-30T22:30:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    daily_limit(&mut e, now);
+    assert_eq!(e.retry_after, Some(Duration::from_secs(5400)));
+    assert_eq!(
+        (e.class, e.consume_attempt),
+        (ErrorClass::RateLimited, false)
+    );
+}
