@@ -9,6 +9,8 @@
 //! - [`telemetry`]: tracing-subscriber setup (json | pretty) and redaction of phone numbers and emails.
 //! - [`shutdown`]: the SIGTERM / Ctrl-C future every binary waits on.
 //! - [`ops`]: `/healthz`, `/readyz`, `/metrics` served by every binary on `ops.listen`.
+//! - [`ops_metrics`]: build info, process metrics, `meetflow_redis_up`, histogram buckets and
+//!   the HELP text of every metric.
 //! - [`domain`]: parsed values (E.164 phone numbers, emails, booking keys).
 //! - [`events`]: Calendly and Zoom webhook models, parsed from verified raw bytes.
 //! - [`queue`]: meetflow's own Redis job queue, run under apalis.
@@ -23,6 +25,7 @@ pub mod domain;
 pub mod events;
 pub mod jobs;
 pub mod ops;
+pub mod ops_metrics;
 pub mod providers;
 pub mod queue;
 pub mod shutdown;
