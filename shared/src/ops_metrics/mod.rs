@@ -41,3 +41,51 @@ pub fn preregister() {
             .increment(0);
     }
 }
+
+/// The value of one rendered series (`name{labels}` exactly as `/metrics` writes it) in this
+/// process's recorder, 0 when absent. For tests.
+#[cfg(test)]
+pub(crate) fn rendered_value(series: &str) -> f64 {
+    let handle = crate::ops::metrics_handle();
+    handle.run_upkeep();
+    handle
+        .render()
+        .lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, Utc};
+
+    use super::*;
+
+    #[test]
+    fn reminder_lateness_buckets_tell_ten_minutes_from_an_hour() {
+        let _ = crate::ops::metrics_handle();
+        let bucket =
+            |le: &str| rendered_value(&format!("{}_bucket{{le=\"{le}\"}}", lateness::METRIC));
+        let (at_600, at_3600) = (bucket("600"), bucket("3600"));
+        let due = Utc::now() - Duration::minutes(10);
+        lateness::reminder_accepted(due + Duration::seconds(5), Utc::now());
+        lateness::reminder_accepted(due, Utc::now() + Duration::minutes(50));
+        // 9m55s late falls in le="600"; 1 h late only from le="3600" on.
+        assert_eq!(bucket("600") - at_600, 1.0);
+        assert_eq!(bucket("3600") - at_3600, 2.0);
+        assert!(bucket("86400") >= 2.0);
+    }
+
+    #[test]
+    fn credential_failure_counters_exist_at_zero_before_any_failure() {
+        let _ = crate::ops::metrics_handle();
+        let text = crate::ops::metrics_handle().render();
+        for p in ["brevo", "engagelab", "zoom", "calendly"] {
+            let series = format!(
+                "{}{{provider=\"{p}\"}}",
+                crate::providers::http::CREDENTIAL_FAILURES
+            );
+            assert!(text.contains(&series), "{series} missing:\n{text}");
+        }
+    }
+}
