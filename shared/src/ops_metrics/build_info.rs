@@ -17,6 +17,9 @@ pub const COMMIT: &str = match option_env!("MEETFLOW_COMMIT") {
     _ => "unknown",
 };
 
+/// The gauge's name.
+pub const METRIC: &str = "meetflow_build_info";
+
 static SERVICE: OnceLock<String> = OnceLock::new();
 
 /// Records the binary's name (the first call wins; later ones are ignored).
@@ -32,9 +35,9 @@ pub fn service() -> &'static str {
 /// Prometheus text of the build-info gauge.
 pub fn render() -> String {
     format!(
-        "# HELP meetflow_build_info The running binary, its version and the commit it was built from (always 1).\n\
-         # TYPE meetflow_build_info gauge\n\
-         meetflow_build_info{{service=\"{}\",version=\"{}\",commit=\"{}\"}} 1\n",
+        "# HELP {METRIC} The running binary, its version and the commit it was built from (always 1).\n\
+         # TYPE {METRIC} gauge\n\
+         {METRIC}{{service=\"{}\",version=\"{}\",commit=\"{}\"}} 1\n",
         escape(service()),
         escape(VERSION),
         escape(COMMIT)
