@@ -4,6 +4,7 @@ mod brevo;
 mod calendly;
 mod engagement;
 mod process;
+mod reminder_lateness;
 mod reschedule;
 mod sms;
 mod webinar;
