@@ -321,6 +321,9 @@ async fn queue_metrics_appear_on_a_real_metrics_endpoint_after_a_worker_ran() {
             "meetflow_jobs_processed_total{queue=\"obs\"} 2",
             "meetflow_jobs_dead_total{queue=\"obs\",class=\"provider_server\"} 1",
             "meetflow_queue_dead{queue=\"obs\"} 1",
+            // Redis's memory against maxmemory, for MeetflowRedisMemoryHigh.
+            "\nmeetflow_redis_memory_used_bytes ",
+            "\nmeetflow_redis_memory_max_bytes ",
         ],
     )
     .await;

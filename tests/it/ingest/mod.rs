@@ -1,5 +1,6 @@
 //! ingest tests.
 
+mod accepted_metric;
 mod intake;
 mod resilience;
 mod signatures;
