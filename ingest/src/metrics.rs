@@ -8,6 +8,9 @@
 //! - `meetflow_ingest_dead_lettered_total{provider, kind}`: signed bodies that are not events.
 //! - `meetflow_ingest_enqueue_seconds{provider, outcome}`: time Redis took to take (or refuse)
 //!   the job; `outcome` is `created`, `duplicate`, `error` or `timeout`.
+//! - `meetflow_ingest_webhooks_accepted_total{provider}`: verified deliveries stored (created or
+//!   a known redelivery); registered at 0 for every provider ingest has a secret for, so the
+//!   `MeetflowWebhooksSilent` alert sees a provider that never delivers after a restart.
 
 use std::time::Instant;
 
@@ -15,6 +18,23 @@ use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
 use meetflow_shared::events::Provider;
+
+use crate::config::IngestConfig;
+
+const ACCEPTED: &str = "meetflow_ingest_webhooks_accepted_total";
+
+/// Registers the accepted-webhook counter at 0 for each provider `config` can verify.
+pub(crate) fn expect_webhooks(config: &IngestConfig) {
+    let calendly = config.calendly.has_key() || config.calendly.allows_unsigned();
+    for (provider, configured) in [
+        (Provider::Calendly, calendly),
+        (Provider::Zoom, config.zoom.has_secret()),
+    ] {
+        if configured {
+            metrics::counter!(ACCEPTED, "provider" => provider.as_str()).increment(0);
+        }
+    }
+}
 
 /// Middleware: counts and times every request by route and status.
 pub(crate) async fn track(request: Request, next: Next) -> Response {
@@ -50,7 +70,12 @@ pub(crate) fn dead_lettered(provider: Provider, kind: &'static str) {
     .increment(1);
 }
 
+/// Records how long the enqueue took; a `created` or `duplicate` outcome also counts the
+/// delivery as accepted.
 pub(crate) fn enqueue_latency(provider: Provider, outcome: &'static str, started: Instant) {
+    if matches!(outcome, "created" | "duplicate") {
+        metrics::counter!(ACCEPTED, "provider" => provider.as_str()).increment(1);
+    }
     metrics::histogram!("meetflow_ingest_enqueue_seconds",
         "provider" => provider.as_str(), "outcome" => outcome)
     .record(started.elapsed().as_secs_f64());

@@ -60,6 +60,7 @@ impl AppState {
     /// State for `config`, storing through `queue`.
     #[must_use]
     pub fn new(config: &IngestConfig, queue: QueueClient) -> Self {
+        metrics::expect_webhooks(config);
         Self {
             inner: Arc::new(StateInner {
                 intake: Intake::new(queue, config.dedupe),

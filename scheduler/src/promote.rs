@@ -172,8 +172,11 @@ impl DueLoop {
                     continue;
                 }
                 report.enqueued += 1;
+                // Due time to enqueue; the lateness the alert watches (due time to EngageLab's
+                // acceptance) is recorded by the SMS handler.
                 let late_ms = (now - job.due_at.timestamp_millis()).max(0);
-                histogram!("meetflow_reminder_lateness_seconds").record(late_ms as f64 / 1000.0);
+                histogram!("meetflow_reminder_enqueue_delay_seconds")
+                    .record(late_ms as f64 / 1000.0);
                 counter!("meetflow_reminders_enqueued_total", "kind" => job.kind.label())
                     .increment(1);
                 tracing::debug!(reminder.id = %c.id, late_ms, "reminder enqueued");
@@ -194,14 +197,16 @@ impl DueLoop {
     pub async fn run(&self, cancel: CancellationToken) -> Result<(), SchedulerError> {
         let mut failing_since: Option<Instant> = None;
         let mut backoff = Duration::from_millis(50);
-        let mut gauges_at = Instant::now();
+        // The gauges are exported on the first pass too, so /metrics shows them from the start.
+        let mut gauges_at: Option<Instant> = None;
         while !cancel.is_cancelled() {
-            if gauges_at.elapsed() >= GAUGE_EVERY {
-                gauges_at = Instant::now();
+            if gauges_at.is_none_or(|at| at.elapsed() >= GAUGE_EVERY) {
+                gauges_at = Some(Instant::now());
                 self.export_gauges().await;
             }
             match self.tick().await {
                 Ok(report) => {
+                    mark_tick();
                     failing_since = None;
                     backoff = Duration::from_millis(50);
                     if report.claimed >= self.settings.batch {
@@ -244,6 +249,15 @@ impl DueLoop {
             Ok(None) | Err(_) => max,
         }
     }
+}
+
+/// `meetflow_scheduler_last_tick_timestamp_seconds`: the due loop completed a tick now
+/// (the `MeetflowSchedulerStalled` alert fires when no replica's stamp is fresh).
+fn mark_tick() {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    gauge!("meetflow_scheduler_last_tick_timestamp_seconds").set(now.as_secs_f64());
 }
 
 /// Sleep `d`, or less if `cancel` fires.

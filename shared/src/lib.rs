@@ -11,6 +11,8 @@
 //! - [`ops`]: `/healthz`, `/readyz`, `/metrics` served by every binary on `ops.listen`.
 //! - [`process`]: the one start-up (settings, logging, Redis, ops) and loop supervision of
 //!   every long-running binary, and its exit code.
+//! - [`ops_metrics`]: build info, process metrics, `meetflow_redis_up`, histogram buckets and
+//!   the HELP text of every metric.
 //! - [`domain`]: the leaf: parsed values (E.164 phone numbers, emails, booking keys), reminder
 //!   kinds and error classes; it imports nothing of ours.
 //! - [`events`]: Calendly and Zoom webhook models, parsed from verified raw bytes.
@@ -32,6 +34,7 @@ pub mod jobs;
 #[cfg(test)]
 mod layers;
 pub mod ops;
+pub mod ops_metrics;
 pub mod process;
 pub mod providers;
 pub mod queue;

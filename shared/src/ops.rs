@@ -1,6 +1,9 @@
 //! The operations endpoints every binary serves on `ops.listen`, apart from its real work:
 //! `GET /healthz` (the process is alive), `GET /readyz` (its dependencies answer, typically a
-//! Redis PING) and `GET /metrics` (Prometheus text of everything recorded through `metrics`).
+//! Redis PING) and `GET /metrics` (Prometheus text of everything recorded through `metrics`,
+//! plus build info and process metrics from [`crate::ops_metrics`], there from the first
+//! scrape). While it serves, the readiness check (every binary's is its Redis PING) also runs
+//! every few seconds and is exported as `meetflow_redis_up`.
 //!
 //! Typical use in a binary:
 //! ```ignore
@@ -23,19 +26,16 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use futures::future::BoxFuture;
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::task::JoinHandle;
+
+use crate::ops_metrics;
 
 /// A readiness probe: resolves to `true` when the process can do its work.
 pub type ReadyCheck = Arc<dyn Fn() -> BoxFuture<'static, bool> + Send + Sync>;
 
 /// A probe slower than this counts as not ready.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// Histogram buckets (seconds) for every histogram: webhook latency, job run time, provider calls.
-const BUCKETS: &[f64] = &[
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
-];
 
 /// The ops server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -59,16 +59,13 @@ pub fn metrics_handle() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE
         .get_or_init(|| {
-            let builder = PrometheusBuilder::new();
-            let builder = match builder.set_buckets(BUCKETS) {
-                Ok(b) => b,
-                Err(_) => PrometheusBuilder::new(),
-            };
-            let recorder = builder.build_recorder();
+            let recorder = ops_metrics::buckets::builder().build_recorder();
             let handle = recorder.handle();
             if metrics::set_global_recorder(recorder).is_err() {
                 tracing::warn!("another metrics recorder is installed; /metrics will be empty");
             }
+            ops_metrics::catalog::describe_all();
+            ops_metrics::preregister();
             handle
         })
         .clone()
@@ -99,10 +96,9 @@ async fn readyz(State(ready): State<ReadyCheck>) -> impl IntoResponse {
 async fn metrics_text() -> impl IntoResponse {
     let handle = metrics_handle();
     handle.run_upkeep();
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        handle.render(),
-    )
+    let mut text = handle.render();
+    text.push_str(&ops_metrics::render_static());
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }
 
 /// Binds `listen` (port 0 picks a free port) and serves the ops routes until `shutdown`
@@ -125,7 +121,9 @@ where
         addr: listen,
         source,
     })?;
-    let app = router(Arc::new(ready));
+    let ready: ReadyCheck = Arc::new(ready);
+    let app = router(ready.clone());
+    let probe = ops_metrics::redis_probe::spawn(ready);
     // The recorder keeps histogram samples until its upkeep folds them into buckets, which
     // otherwise happens only on a scrape: without a scraper memory would grow with every
     // observation. Fold them every few seconds while the ops server runs.
@@ -142,6 +140,7 @@ where
             .with_graceful_shutdown(shutdown)
             .await;
         upkeep.abort();
+        probe.abort();
         served
     });
     tracing::info!(%addr, "ops endpoints listening (/healthz, /readyz, /metrics)");

@@ -59,9 +59,11 @@ fn filter() -> EnvFilter {
         .from_env_lossy()
 }
 
-/// Installs the global subscriber for `service_name` (e.g. `meetflow-worker`). Calling it
-/// again in the same process is harmless (the first subscriber stays).
+/// Installs the global subscriber for `service_name` (e.g. `meetflow-worker`), which is also the
+/// `service` label of `meetflow_build_info`. Calling it again in the same process is harmless
+/// (the first subscriber and name stay).
 pub fn init(service_name: &str) -> Result<(), TelemetryError> {
+    crate::ops_metrics::build_info::set_service(service_name);
     let format = LogFormat::from_env()?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter())

@@ -9,11 +9,13 @@
 //! * [`fixtures`]: the provider fixture bodies (exact wire bytes).
 //! * [`http`]: reqwest clients with the rustls crypto provider installed.
 //! * [`webhook`]: sign and POST Calendly/Zoom deliveries to the service under test.
+//! * [`promtool`]: `promtool check metrics` over a `/metrics` text (skips without promtool).
 
 pub mod binaries;
 pub mod fakes;
 pub mod fixtures;
 pub mod http;
+pub mod promtool;
 pub mod redis;
 pub mod signing;
 pub mod wait;

@@ -172,8 +172,27 @@ pub(crate) fn status_error(
         e.consume_attempt = consume_attempt;
     }
     e.code = code;
+    if rejects_credentials(resp.status, e.code.as_deref()) {
+        credential_failure(provider);
+    }
     e
 }
+
+/// Whether an error answer says the credentials are wrong: 401/403 from any provider, or the
+/// OAuth error `invalid_client` whatever the status (Zoom's token endpoint answers it with 400).
+pub(crate) fn rejects_credentials(status: u16, code: Option<&str>) -> bool {
+    matches!(status, 401 | 403) || code == Some("invalid_client")
+}
+
+/// Counts one call refused for credentials:
+/// `meetflow_provider_credential_failures_total{provider}` (registered at 0 for every provider
+/// when the recorder is installed, so the first failure shows as an increase).
+pub(crate) fn credential_failure(provider: Provider) {
+    metrics::counter!(CREDENTIAL_FAILURES, "provider" => provider.as_str()).increment(1);
+}
+
+/// The counter of calls refused for credentials.
+pub(crate) const CREDENTIAL_FAILURES: &str = "meetflow_provider_credential_failures_total";
 
 /// Characters left as-is in a path segment: RFC 3986 unreserved (`A-Z a-z 0-9 - . _ ~`).
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC

@@ -21,7 +21,7 @@ pub mod brevo;
 pub mod calendly_api;
 pub mod engagelab;
 mod error;
-mod http;
+pub(crate) mod http;
 pub mod rate_limit;
 pub mod retry;
 pub mod retry_after;

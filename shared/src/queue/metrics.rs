@@ -1,6 +1,9 @@
 //! Queue depth gauges for `/metrics`: every few seconds each process that serves or inspects
-//! queues exports their counts (ready, running, delayed, retrying, dead, oldest ready age) and
-//! how many worker processes consume each queue.
+//! queues exports their counts (ready, running, delayed, retrying, dead, oldest ready age), how
+//! many worker processes consume each queue, and Redis's memory use against its `maxmemory`.
+//! It also registers `meetflow_jobs_processed_total{queue}` at 0, so a queue that finishes
+//! nothing (paused, throttled) divides its backlog by a zero rate rather than by no series
+//! (`MeetflowQueueBacklogNotDraining`).
 
 use std::time::Duration;
 
@@ -23,7 +26,10 @@ pub fn spawn_stats_exporter(
             } else {
                 queues.clone()
             };
+            export_memory(&client).await;
             for q in names {
+                metrics::counter!("meetflow_jobs_processed_total", "queue" => q.clone())
+                    .increment(0);
                 if let Ok(s) = client.stats(&q).await {
                     let g = |name: &'static str, v: u64| {
                         metrics::gauge!(name, "queue" => q.clone()).set(v as f64)
@@ -56,4 +62,44 @@ pub fn spawn_stats_exporter(
             }
         }
     });
+}
+
+/// `meetflow_redis_memory_used_bytes` and `meetflow_redis_memory_max_bytes` from `INFO memory`.
+async fn export_memory(client: &QueueClient) {
+    let mut conn = client.redis();
+    let info: Result<String, _> = redis::cmd("INFO")
+        .arg("memory")
+        .query_async(&mut conn)
+        .await;
+    if let Ok(info) = info {
+        let (used, max) = memory_of(&info);
+        if let Some(v) = used {
+            metrics::gauge!("meetflow_redis_memory_used_bytes").set(v as f64);
+        }
+        if let Some(v) = max {
+            metrics::gauge!("meetflow_redis_memory_max_bytes").set(v as f64);
+        }
+    }
+}
+
+/// `used_memory` and `maxmemory` of an `INFO memory` reply.
+fn memory_of(info: &str) -> (Option<u64>, Option<u64>) {
+    let field = |key: &str| {
+        info.lines()
+            .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
+            .and_then(|v| v.trim().parse().ok())
+    };
+    (field("used_memory"), field("maxmemory"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::memory_of;
+
+    #[test]
+    fn info_memory_gives_used_and_max() {
+        let info = "# Memory\r\nused_memory:1048576\r\nused_memory_human:1.00M\r\nmaxmemory:0\r\nmaxmemory_human:0B\r\n";
+        assert_eq!(memory_of(info), (Some(1_048_576), Some(0)));
+        assert_eq!(memory_of(""), (None, None));
+    }
 }

@@ -5,6 +5,7 @@ mod browser;
 mod cli;
 mod cli_dlq_and_reminders;
 mod observability;
+mod redis_up;
 mod sandbox;
 mod sandbox_refusals;
 mod scale;

@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 use meetflow_shared::jobs::ALL_QUEUES;
 
 mod checks;
+mod metrics;
 mod processes;
 mod services;
 

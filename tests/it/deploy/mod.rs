@@ -1,3 +1,4 @@
 //! deploy tests.
 
+mod alerts;
 mod compose;

@@ -1,5 +1,6 @@
 //! ingest tests.
 
+mod accepted_metric;
 mod intake;
 mod process;
 mod resilience;

@@ -7,6 +7,7 @@ mod job_versions;
 mod phone;
 mod process;
 mod real_bodies;
+mod reminder_lateness;
 mod reschedule;
 mod sms;
 mod webinar;

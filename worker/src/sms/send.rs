@@ -38,6 +38,8 @@ struct Outgoing {
     to: String,
     template_id: String,
     params: Map<String, Value>,
+    /// A reminder's due time: its lateness is recorded when EngageLab accepts it.
+    due_at: Option<chrono::DateTime<Utc>>,
 }
 
 /// Handles one `sms` job.
@@ -83,6 +85,7 @@ fn event_sms(w: &Worker, s: SmsJob) -> Result<Option<Outgoing>, JobError> {
         to: s.to,
         template_id,
         params: format::params(&facts, tz),
+        due_at: None,
     }))
 }
 
@@ -134,6 +137,7 @@ async fn reminder(w: &Worker, r: ReminderJob) -> Result<Option<Outgoing>, JobErr
         to: r.phone,
         template_id,
         params: format::params(&facts, tz),
+        due_at: Some(r.due_at),
     }))
 }
 
@@ -198,7 +202,12 @@ async fn send_once(w: &Worker, o: Outgoing, ctx: &JobContext) -> Result<(), JobE
     match engagelab.client.send(&request).await {
         Ok(outcome) => {
             let (state, label) = match outcome {
-                SendOutcome::Accepted(_) => ("sent", "sent"),
+                SendOutcome::Accepted(_) => {
+                    if let Some(due) = o.due_at {
+                        meetflow_shared::ops_metrics::lateness::reminder_accepted(due, Utc::now());
+                    }
+                    ("sent", "sent")
+                }
                 SendOutcome::Suppressed { .. } => ("suppressed", "suppressed"),
             };
             counted(&o.kind, label);

@@ -193,6 +193,11 @@ impl ZoomAuth {
         // Zoom answers bad credentials or a wrong account with 400 as well as 401.
         if matches!(resp.status, 400 | 401 | 403) {
             e.class = ErrorClass::Config;
+            // 401/403 and `invalid_client` were counted by status_error; a wrong account id
+            // (400 invalid_request) is a credential failure too.
+            if !http::rejects_credentials(resp.status, e.code.as_deref()) {
+                http::credential_failure(Provider::Zoom);
+            }
         }
         Err(e)
     }

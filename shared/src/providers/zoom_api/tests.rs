@@ -264,6 +264,39 @@ async fn bad_credentials_are_a_permanent_config_error_without_the_secret() {
 }
 
 #[tokio::test]
+async fn zoom_token_refusals_count_as_credential_failures() {
+    let series = "meetflow_provider_credential_failures_total{provider=\"zoom\"}";
+    for (status, body) in [
+        (
+            400,
+            json!({ "reason": "Invalid client_id or client_secret", "error": "invalid_client" }),
+        ),
+        (
+            400,
+            json!({ "reason": "Account does not exist", "error": "invalid_request" }),
+        ),
+        (401, json!({ "reason": "Bad credentials" })),
+    ] {
+        let ns = TestNamespace::new();
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/oauth/token"))
+            .respond_with(ResponseTemplate::new(status).set_body_json(body.clone()))
+            .mount(&server)
+            .await;
+        let zoom = client(&server, &ns).await;
+        let before = crate::ops_metrics::rendered_value(series);
+        let _ = zoom.users_me().await.unwrap_err();
+        // Other tests of this process may count too: at least ours, exactly once is not provable.
+        assert!(
+            crate::ops_metrics::rendered_value(series) >= before + 1.0,
+            "{status} {body} not counted"
+        );
+        ns.cleanup().await;
+    }
+}
+
+#[tokio::test]
 async fn unknown_meetings_are_rejected_and_rate_limits_carry_retry_after() {
     let ns = TestNamespace::new();
     let server = MockServer::start().await;

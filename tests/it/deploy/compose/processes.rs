@@ -35,15 +35,17 @@ pub(super) fn fresh_binary(bins: &Path, binary: &str) -> Option<PathBuf> {
     meetflow_tests::binaries::is_fresh(&path, krate).then_some(path)
 }
 
-struct Running {
-    name: String,
-    child: Child,
-    ops_port: u16,
+/// One started service.
+pub(super) struct Running {
+    pub(super) name: String,
+    pub(super) binary: String,
+    pub(super) child: Child,
+    pub(super) ops_port: u16,
     log: PathBuf,
 }
 
 impl Running {
-    fn log_tail(&self) -> String {
+    pub(super) fn log_tail(&self) -> String {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
         lines[lines.len().saturating_sub(20)..].join("\n")
@@ -102,6 +104,7 @@ fn spawn(svc: &Service, redis_url: &str, bins: &Path, logs: &Path) -> Running {
     let ops_port = ops.rsplit(':').next().unwrap().parse().unwrap();
     Running {
         name: svc.name.clone(),
+        binary: svc.binary.clone(),
         child,
         ops_port,
         log,
@@ -160,7 +163,9 @@ async fn terminate(r: &mut Running) {
 }
 
 /// Starts every service (one instance each) against one private Redis, checks that each answers
-/// GET /readyz with 200, then SIGTERMs them and expects exit status 0.
+/// GET /readyz with 200 and serves its first-second metrics (super::metrics: build info, process
+/// metrics, Redis up, `promtool check metrics` clean; the scheduler killed leaves the
+/// scheduler-absent condition), then SIGTERMs the rest and expects exit status 0.
 ///
 /// Needs up-to-date binaries in the test's target directory (`cargo build --bins`); without them
 /// it prints SKIP and returns, unless MEETFLOW_REQUIRE_BINS is set, when it fails.
@@ -191,6 +196,7 @@ pub(super) async fn run_services_as_processes(services: Vec<Service>) {
     for r in &mut running {
         wait_ready(&client, r).await;
     }
+    super::metrics::check_first_seconds(&client, &mut running).await;
     for r in &mut running {
         terminate(r).await;
     }
