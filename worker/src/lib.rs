@@ -29,6 +29,7 @@ mod handlers;
 mod marker;
 mod phone;
 mod queues;
+mod send_state;
 
 pub use app::{WorkerError, run, run_with};
 pub use context::WorkerOptions;

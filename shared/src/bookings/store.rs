@@ -17,6 +17,8 @@ use std::collections::HashMap;
 use metrics::counter;
 use redis::AsyncCommands;
 
+use crate::jobs::sms::SmsKind;
+
 use super::record::{booking_fields, pack_invitee_uri, parse_booking};
 use super::scripts::{BOOKED, CANCELED, NO_SHOW};
 use super::{
@@ -91,6 +93,9 @@ impl Bookings {
         let (main, old_part) = split_reply(&reply);
         if old_part.is_some() {
             self.after_cancel(old_part, "rescheduled").await;
+        }
+        if let Some(old) = &old {
+            self.withdraw_event_sms(old).await;
         }
         let called_off: Vec<&str> = main.iter().filter_map(|s| s.strip_prefix('~')).collect();
         for id in &called_off {
@@ -191,6 +196,7 @@ impl Bookings {
         let win_back_planned = reply.last().is_some_and(|s| s == "+winback");
         let reply = &reply[..reply.len() - usize::from(win_back_planned)];
         let (n, already_enqueued) = self.after_cancel(Some(reply), status.as_str()).await;
+        self.withdraw_event_sms(&key).await;
         if win_back_planned {
             counter!("meetflow_reminders_planned_total", "kind" => ReminderKind::WinBack.label())
                 .increment(1);
@@ -309,6 +315,24 @@ impl Bookings {
             self.take_back(id).await;
         }
         (n, ids.to_vec())
+    }
+
+    /// Withdraws the pending confirmation and host notice of a booking that was cancelled or
+    /// moved, like its reminders. Best effort: the SMS handler checks every SMS against the
+    /// booking before sending anyway.
+    async fn withdraw_event_sms(&self, key: &BookingKey) {
+        for kind in [SmsKind::Confirmation, SmsKind::HostNotify] {
+            let id = format!("sms:{kind}:{key}");
+            match self.client.cancel(&id).await {
+                Ok(true) => {
+                    counter!("meetflow_sms_withdrawn_total", "kind" => kind.as_str()).increment(1);
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::debug!(job.id = %id, error = %e, "could not withdraw a pending SMS job");
+                }
+            }
+        }
     }
 
     /// Cancels the SMS job of a reminder that was called off after it was enqueued, if still

@@ -23,3 +23,4 @@ script!(RELEASE, "release.lua");
 script!(CANCEL, "cancel.lua");
 script!(DLQ_REPLAY, "dlq_replay.lua");
 script!(DLQ_DELETE, "dlq_delete.lua");
+script!(DLQ_RESEND, "dlq_resend.lua");
