@@ -130,9 +130,9 @@ impl Bulk {
         };
         let described = filter.describe();
         let scope = if described.is_empty() {
-            "all queues".to_owned()
+            "of all queues".to_owned()
         } else {
-            described
+            format!("matching {described}")
         };
         let selection = dead::select(&backend.client, &filter).await?;
         let total = selection.ids.len();
@@ -147,14 +147,14 @@ impl Bulk {
         if total == 0 {
             writeln!(
                 out,
-                "no dead letters matching {scope}; nothing to {}{left_out}",
+                "no dead letters {scope}; nothing to {}{left_out}",
                 action.verb()
             )?;
             return Ok(());
         }
         if !self.yes {
             confirm(&format!(
-                "{} {total} dead letters matching {scope}{left_out}",
+                "{} {total} dead letters {scope}{left_out}",
                 action.verb()
             ))?;
         }
@@ -175,11 +175,7 @@ impl Bulk {
         }
         bar.finish_and_clear();
         tracing::info!(target: "meetflow::audit", action = action.verb(), filter = %scope, done = n, selected = total, "dlq bulk action");
-        writeln!(
-            out,
-            "{} {n} dead letters matching {scope}{left_out}",
-            action.done()
-        )?;
+        writeln!(out, "{} {n} dead letters {scope}{left_out}", action.done())?;
         Ok(())
     }
 
