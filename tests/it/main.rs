@@ -39,6 +39,7 @@ mod ingest_resilience;
 mod ingest_signatures;
 mod ingest_support;
 mod queue_basics;
+mod queue_dead_caps;
 mod queue_recovery;
 mod queue_retries;
 mod queue_support;

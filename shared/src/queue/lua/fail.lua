@@ -2,9 +2,10 @@
 -- KEYS: 1 leased ZSET, 2 delayed ZSET, 3 retrying SET, 4 dead_all ZSET, 5 dead ZSET (queue),
 --       6 minute stats HASH
 -- ARGV: 1 prefix, 2 owner, 3 now_ms, 4 id, 5 error JSON, 6 mode ("retry" | "dead"),
---       7 run_at_ms, 8 consume attempt (1|0), 9 dead max count, 10 dead max age ms,
+--       7 run_at_ms, 8 consume attempt (1|0), 9 dead max count (of this queue), 10 dead max age ms,
 --       11 max attempts of jobs that set none
--- Returns "retry", "dead" or "stale" (not our lease any more).
+-- Returns "retry", "dead", "dead:<trimmed by count>:<trimmed by age>" or "stale" (not our lease
+-- any more).
 local prefix, owner, now, id = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local jk = prefix .. 'job:' .. id
 if redis.call('HGET', jk, 'owner') ~= owner or redis.call('HGET', jk, 'state') ~= 'running' then
@@ -34,7 +35,9 @@ redis.call('ZADD', KEYS[5], now, id)
 redis.call('HINCRBY', KEYS[6], 'dead', 1)
 redis.call('HINCRBY', KEYS[6], 'failed', 1)
 redis.call('EXPIRE', KEYS[6], 7200)
--- Bound the dead-letter store: oldest beyond the count, and anything older than the max age.
+-- Bound the dead-letter store: this queue's oldest beyond its count (another queue's flood never
+-- evicts them), and anything older than the max age.
+local by_count, by_age = 0, 0
 local function drop(victim)
   local vk = prefix .. 'job:' .. victim
   local q = redis.call('HGET', vk, 'queue')
@@ -42,11 +45,16 @@ local function drop(victim)
   redis.call('ZREM', KEYS[4], victim)
   redis.call('DEL', vk, vk .. ':errors')
 end
-local excess = redis.call('ZCARD', KEYS[4]) - tonumber(ARGV[9])
+local excess = redis.call('ZCARD', KEYS[5]) - tonumber(ARGV[9])
 if excess > 0 then
-  for _, victim in ipairs(redis.call('ZRANGE', KEYS[4], 0, math.min(excess, 100) - 1)) do drop(victim) end
+  for _, victim in ipairs(redis.call('ZRANGE', KEYS[5], 0, math.min(excess, 100) - 1)) do
+    drop(victim)
+    by_count = by_count + 1
+  end
 end
 for _, victim in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now - tonumber(ARGV[10]), 'LIMIT', 0, 100)) do
   drop(victim)
+  by_age = by_age + 1
 end
+if by_count + by_age > 0 then return 'dead:' .. by_count .. ':' .. by_age end
 return 'dead'
