@@ -59,6 +59,7 @@ mod security_support;
 mod worker_brevo;
 mod worker_calendly;
 mod worker_engagement;
+mod worker_late_booking;
 mod worker_process;
 mod worker_reschedule;
 mod worker_send_once;

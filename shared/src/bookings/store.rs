@@ -37,6 +37,20 @@ impl Bookings {
     /// time has already passed, and none without a phone number. Idempotent. On the new half of
     /// a reschedule (`old_invitee` set) the old booking is tombstoned in the same step.
     pub async fn booked(&self, facts: &BookingFacts) -> Result<BookingChange, BookingError> {
+        self.booked_since(facts, None).await
+    }
+
+    /// [`Bookings::booked`], knowing when the booking was made (`booked_at`, Calendly's
+    /// `created_at`). A booking processed late (webhook delayed, found by the reconciliation)
+    /// also plans the reminders that came due after it was made while meetflow did not know it,
+    /// when still useful under the catch-up rules ([`plan::catch_up`]): the latest pre-meeting
+    /// reminder while the meeting has not started, the follow-up within
+    /// `reminders.follow_up_max_lateness`. They are due at once.
+    pub async fn booked_since(
+        &self,
+        facts: &BookingFacts,
+        booked_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<BookingChange, BookingError> {
         let key = BookingKey::from_invitee_uri(&facts.invitee_uri);
         let now = self.clock.now_ms();
         let (start, end) = (facts.start.timestamp_millis(), facts.end.timestamp_millis());
@@ -49,7 +63,18 @@ impl Bookings {
                 false => (kind, due),
             })
             .collect();
-        let (future, past): (Vec<_>, Vec<_>) = all.iter().partition(|(_, due)| *due > now);
+        let (mut future, mut past): (Vec<_>, Vec<_>) = all.iter().partition(|(_, due)| *due > now);
+        if let Some(booked_at) = booked_at {
+            let late = plan::catch_up(
+                &self.settings,
+                &past,
+                booked_at.timestamp_millis(),
+                start,
+                now,
+            );
+            past.retain(|r| !late.contains(r));
+            future.extend(late);
+        }
         let no_phone = facts.phone.is_none();
         let to_plan: Vec<(ReminderKind, i64)> = if no_phone { Vec::new() } else { future };
         let last_useful = all
