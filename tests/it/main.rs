@@ -60,6 +60,7 @@ mod worker_brevo;
 mod worker_calendly;
 mod worker_engagement;
 mod worker_late_booking;
+mod worker_marker_faults;
 mod worker_process;
 mod worker_reschedule;
 mod worker_send_once;
