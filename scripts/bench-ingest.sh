@@ -5,7 +5,7 @@
 # Prints requests/s, latency p50/p99/max, server RSS, jobs-in-Redis vs 2xx, and our/seed ratios.
 #
 # Usage: scripts/bench-ingest.sh                     (about 5 min on a quiet box)
-# Env:   BENCH_DIR   the peer harness        [/work/shared/bench, else ../shared/bench]
+# Env:   BENCH_DIR   the peer harness        [../shared/bench beside the repo]
 #        PERSIST     Redis persistence for both servers: aof (appendfsync everysec) | none   [aof]
 #        RUNS        rounds; each round runs the seed once, then ours once (interleaved)   [3]
 #        DURATION, CONCURRENCIES, REDIS_PORT, PORT    passed to the harness   [20, "16 64", 6392, 8080]
@@ -27,7 +27,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH_DIR=${BENCH_DIR:-}
 if [ -z "$BENCH_DIR" ]; then
-  for d in /work/shared/bench "$ROOT/../shared/bench"; do [ -x "$d/03-webhook-seed.sh" ] && BENCH_DIR=$(cd "$d" && pwd) && break; done
+  for d in "$ROOT/../shared/bench"; do [ -x "$d/03-webhook-seed.sh" ] && BENCH_DIR=$(cd "$d" && pwd) && break; done
 fi
 [ -x "${BENCH_DIR:-}/03-webhook-seed.sh" ] || { echo "peer harness not found; set BENCH_DIR" >&2; exit 1; }
 export RESULTS=${RESULTS:-$ROOT/target/bench-ingest}

@@ -33,7 +33,7 @@ REDIS_PORT=${REDIS_PORT:-6395}; HTTP_PORT=${HTTP_PORT:-8095}
 export QUIET_PCT=${QUIET_PCT:-1000} MAX_FOREIGN=${MAX_FOREIGN:-1000} PEERBENCH=${PEERBENCH:-/tmp/peerbench}
 OUT=${OUT:-$ROOT/target/bench-load}
 BENCH_DIR=${BENCH_DIR:-}
-for d in /work/shared/bench "$ROOT/../shared/bench"; do
+for d in "$ROOT/../shared/bench"; do
   [ -z "$BENCH_DIR" ] && [ -x "$d/03-webhook-seed.sh" ] && BENCH_DIR=$(cd "$d" && pwd)
 done
 [ -x "${BENCH_DIR:-}/03-webhook-seed.sh" ] || { echo "peer harness not found; set BENCH_DIR" >&2; exit 1; }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The chaos run (tests/it/chaos.rs) with its figures printed:
+# The chaos run (tests/it/chaos/run.rs) with its figures printed:
 #
 #   scripts/chaos.sh                       # short size (240 bookings, ~80 s; what CI runs)
 #   scripts/chaos.sh long                  # long size (3,000 bookings, ~4 min)

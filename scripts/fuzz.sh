@@ -9,7 +9,7 @@
 #
 # cargo-fuzz needs a NIGHTLY toolchain (it builds with -Zsanitizer=address and SanitizerCoverage).
 # CI has only the stable toolchain, so CI runs the property tests instead
-# (tests/it/security_parsers.rs, shared/src/events/proptests.rs, ingest/src/signature/*_tests.rs);
+# (tests/it/security/parsers.rs, shared/src/events/proptests.rs, ingest/src/signature/*_tests.rs);
 # this script is the longer run, for a machine where `rustup toolchain install nightly` works.
 #
 # Each target runs with -rss_limit_mb=1024 and -malloc_limit_mb=256: a single allocation out of

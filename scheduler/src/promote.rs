@@ -17,7 +17,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use meetflow_shared::bookings::{Bookings, ClaimedReminder, Settled, Settlement};
-use meetflow_shared::jobs::{SMS, reminder::ReminderJob};
+use meetflow_shared::jobs::{JobSpec, SMS, reminder::ReminderJob};
 use meetflow_shared::queue::NewJob;
 use metrics::{counter, gauge, histogram};
 use tokio_util::sync::CancellationToken;
@@ -154,7 +154,11 @@ impl DueLoop {
         if !jobs.is_empty() {
             let new_jobs = jobs
                 .iter()
-                .map(|(c, job)| Ok(NewJob::json(job)?.with_id(c.id.clone()).group(job.group())))
+                .map(|(_, job)| {
+                    Ok(NewJob::json(job)?
+                        .with_id(job.job_id(&()))
+                        .group(job.group()))
+                })
                 .collect::<Result<Vec<_>, meetflow_shared::queue::QueueError>>()?;
             let results = self.bookings.client().enqueue_many(SMS, new_jobs).await?;
             let now = self.bookings.clock().now_ms();

@@ -9,11 +9,13 @@
 //! - [`telemetry`]: tracing-subscriber setup (json | pretty) and redaction of phone numbers and emails.
 //! - [`shutdown`]: the SIGTERM / Ctrl-C future every binary waits on.
 //! - [`ops`]: `/healthz`, `/readyz`, `/metrics` served by every binary on `ops.listen`.
-//! - [`domain`]: parsed values (E.164 phone numbers, emails, booking keys).
+//! - [`domain`]: the leaf: parsed values (E.164 phone numbers, emails, booking keys), reminder
+//!   kinds and error classes; it imports nothing of ours.
 //! - [`events`]: Calendly and Zoom webhook models, parsed from verified raw bytes.
 //! - [`queue`]: meetflow's own Redis job queue, run under apalis.
 //! - [`jobs`]: the payload of every job and the names of the queues.
 //! - [`providers`]: HTTP clients for Brevo, EngageLab, Calendly and Zoom, with retry classification.
+//! - [`job_failures`]: a provider's failure as a job's answer (the one module that sees both).
 //! - [`bookings`]: the current state of each booking and its planned reminders, in Redis.
 //! - [`tls`]: the rustls crypto provider shared by the HTTP clients and `rediss://` connections.
 
@@ -21,7 +23,10 @@ pub mod bookings;
 pub mod config;
 pub mod domain;
 pub mod events;
+pub mod job_failures;
 pub mod jobs;
+#[cfg(test)]
+mod layers;
 pub mod ops;
 pub mod providers;
 pub mod queue;

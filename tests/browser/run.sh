@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Drives the meetflow-admin web page in real headless Chromium (tests/it/admin_browser.rs runs
+# Drives the meetflow-admin web page in real headless Chromium (tests/it/admin/browser.rs runs
 # this with ADMIN_URL, ADMIN_TOKEN, DEAD_JOB_ID, OTHER_JOB_ID and SCREENSHOT_DIR set).
 # Installs what a fresh machine lacks: Debian's `chromium` package and playwright-core (the
 # library only; it drives the system Chromium and downloads no browser).

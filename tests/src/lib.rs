@@ -16,6 +16,7 @@ pub mod fixtures;
 pub mod http;
 pub mod redis;
 pub mod signing;
+pub mod wait;
 pub mod webhook;
 
 pub use http::{http_client, install_crypto};

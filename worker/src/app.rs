@@ -12,20 +12,19 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use meetflow_shared::config::Settings;
-use meetflow_shared::jobs::{BREVO, EVENTS, SMS, ZOOM};
+use meetflow_shared::jobs::{BREVO, EVENTS, QueuePayload, SMS, ZOOM};
 use meetflow_shared::ops;
 use meetflow_shared::queue::{
     JobContext, JobError, QueueClient, QueueError, run_queue, spawn_stats_exporter,
 };
 use meetflow_shared::shutdown::{Shutdown, finish_within};
-use serde::de::DeserializeOwned;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::context::{Worker, WorkerOptions};
-use crate::handlers::{brevo_sync, sms_send, zoom_attendance};
+use crate::error;
 use crate::queues::{QueueSelection, refusal};
-use crate::{dispatch, queues};
+use crate::{brevo, events, queues, sms, zoom};
 
 /// Why a worker process stops with an error.
 #[derive(Debug, thiserror::Error)]
@@ -157,6 +156,9 @@ pub async fn run_with(
     outcome
 }
 
+/// Runs `queue` with `handler`. Every job's payload version is checked here, once for all
+/// queues, before its handler runs: a version this build does not read is a permanent
+/// `bad_payload` failure.
 fn spawn_one<T, H, Fut>(
     tasks: &mut JoinSet<(&'static str, Result<(), QueueError>)>,
     worker: &Arc<Worker>,
@@ -164,13 +166,26 @@ fn spawn_one<T, H, Fut>(
     stop: &CancellationToken,
     handler: H,
 ) where
-    T: DeserializeOwned + Send + 'static,
+    T: QueuePayload,
     H: Fn(T, JobContext) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<(), JobError>> + Send + 'static,
 {
+    debug_assert_eq!(
+        T::QUEUE,
+        queue,
+        "a queue runs the payload its contract names"
+    );
     let client = worker.client.clone();
     let settings = worker.settings.queue(queue);
     let signal = stop.clone().cancelled_owned();
+    let handler = move |job: T, ctx: JobContext| {
+        let handler = handler.clone();
+        async move {
+            job.check_version()
+                .map_err(|e| error::bad_payload(e.to_string()))?;
+            handler(job, ctx).await
+        }
+    };
     tasks.spawn(async move {
         (
             queue,
@@ -189,19 +204,19 @@ fn spawn_queue(
     match queue {
         EVENTS => spawn_one(tasks, worker, queue, stop, move |job, ctx| {
             let w = w.clone();
-            async move { dispatch::handle(&w, job, ctx).await }
+            async move { events::dispatch::handle(&w, job, ctx).await }
         }),
         BREVO => spawn_one(tasks, worker, queue, stop, move |job, ctx| {
             let w = w.clone();
-            async move { brevo_sync::handle(&w, job, ctx).await }
+            async move { brevo::sync::handle(&w, job, ctx).await }
         }),
         SMS => spawn_one(tasks, worker, queue, stop, move |job, ctx| {
             let w = w.clone();
-            async move { sms_send::handle(&w, job, ctx).await }
+            async move { sms::send::handle(&w, job, ctx).await }
         }),
         ZOOM => spawn_one(tasks, worker, queue, stop, move |job, ctx| {
             let w = w.clone();
-            async move { zoom_attendance::handle(&w, job, ctx).await }
+            async move { zoom::attendance::handle(&w, job, ctx).await }
         }),
         other => tracing::error!(queue = other, "no handler for this queue"),
     }

@@ -35,14 +35,3 @@ pub(crate) fn redis(e: redis::RedisError) -> JobError {
 pub(crate) fn bad_payload(message: impl Into<String>) -> JobError {
     JobError::permanent(ErrorClass::BadPayload, message)
 }
-
-/// A payload version this build does not know.
-pub(crate) fn check_version(what: &str, v: u32, supported: u32) -> Result<(), JobError> {
-    if v == supported {
-        Ok(())
-    } else {
-        Err(bad_payload(format!(
-            "{what} payload version {v} is not supported (this build reads version {supported})"
-        )))
-    }
-}

@@ -2,12 +2,13 @@
 //!
 //! Every follow-up has a deterministic id, so running the same event twice (a crash after some
 //! enqueues, a synthetic delivery from the reconciliation next to the real one) stores each job
-//! once: the queue answers `Duplicate` for an id it already holds or finished within a day.
+//! once: the queue answers `Duplicate` for an id it already holds or finished within a day. Ids
+//! and queues come from each payload's contract ([`JobSpec`]), never from the handlers.
 
-use meetflow_shared::jobs::brevo::{AttendanceSync, BrevoJob, ContactSync, EventTrack};
+use meetflow_shared::jobs::brevo::{AttendanceSync, BrevoId, BrevoJob, ContactSync, EventTrack};
 use meetflow_shared::jobs::sms::SmsJob;
 use meetflow_shared::jobs::zoom::ZoomJob;
-use meetflow_shared::jobs::{BREVO, SMS, ZOOM};
+use meetflow_shared::jobs::{ALL_QUEUES, JobSpec};
 use meetflow_shared::queue::{JobError, NewJob, QueueClient};
 
 use crate::error;
@@ -17,60 +18,60 @@ pub(crate) use meetflow_shared::domain::email_tag;
 /// Jobs to enqueue, per queue.
 #[derive(Debug, Default)]
 pub(crate) struct FanOut {
-    brevo: Vec<NewJob>,
-    sms: Vec<NewJob>,
-    zoom: Vec<NewJob>,
-}
-
-fn encode<T: serde::Serialize>(payload: &T) -> Result<NewJob, JobError> {
-    NewJob::json(payload).map_err(error::queue)
+    queues: Vec<(&'static str, Vec<NewJob>)>,
 }
 
 impl FanOut {
-    /// A contact sync with id `id`.
-    pub(crate) fn contact(&mut self, id: String, sync: ContactSync) -> Result<(), JobError> {
-        self.brevo
-            .push(encode(&BrevoJob::contact(sync))?.with_id(id));
+    /// `job` onto its queue, with the id its contract forms from `from`.
+    fn push<J: JobSpec>(&mut self, job: &J, from: &J::IdFrom) -> Result<(), JobError> {
+        let new = NewJob::json(job)
+            .map_err(error::queue)?
+            .with_id(job.job_id(from));
+        match self.queues.iter_mut().find(|(q, _)| *q == J::QUEUE) {
+            Some((_, jobs)) => jobs.push(new),
+            None => self.queues.push((J::QUEUE, vec![new])),
+        }
         Ok(())
     }
 
-    /// An attendance sync with id `id`.
-    pub(crate) fn attendance(&mut self, id: String, sync: AttendanceSync) -> Result<(), JobError> {
-        self.brevo
-            .push(encode(&BrevoJob::attendance(sync))?.with_id(id));
-        Ok(())
+    /// A contact sync made for `id`.
+    pub(crate) fn contact(&mut self, id: BrevoId, sync: ContactSync) -> Result<(), JobError> {
+        self.push(&BrevoJob::contact(sync), &id)
     }
 
-    /// A Brevo custom event `name` (skipped when the name is empty: that event is off) with id
-    /// `brevo:event:<name>:<subject>`.
+    /// An attendance sync made for `id`.
+    pub(crate) fn attendance(&mut self, id: BrevoId, sync: AttendanceSync) -> Result<(), JobError> {
+        self.push(&BrevoJob::attendance(sync), &id)
+    }
+
+    /// A Brevo custom event `name` about `subject` (skipped when the name is empty: that event is
+    /// off), id `brevo:event:<name>:<subject>`.
     pub(crate) fn event(&mut self, subject: &str, event: EventTrack) -> Result<(), JobError> {
         if event.event_name.is_empty() || event.email.is_empty() {
             return Ok(());
         }
-        let id = format!("brevo:event:{}:{subject}", event.event_name);
-        self.brevo
-            .push(encode(&BrevoJob::event(event))?.with_id(id));
-        Ok(())
+        let id = BrevoId::Event {
+            subject: subject.to_owned(),
+        };
+        self.push(&BrevoJob::event(event), &id)
     }
 
     /// An SMS (id [`SmsJob::job_id`]).
     pub(crate) fn sms(&mut self, job: &SmsJob) -> Result<(), JobError> {
-        self.sms.push(encode(job)?.with_id(job.job_id()));
-        Ok(())
+        self.push(job, &())
     }
 
-    /// A Zoom look-up with id `id`.
-    pub(crate) fn zoom(&mut self, id: String, job: &ZoomJob) -> Result<(), JobError> {
-        self.zoom.push(encode(job)?.with_id(id));
-        Ok(())
+    /// A Zoom look-up (id `zoom:ended:<uuid>` or `zoom:webinar_ended:<uuid>`).
+    pub(crate) fn zoom(&mut self, job: &ZoomJob) -> Result<(), JobError> {
+        self.push(job, &())
     }
 
-    /// Enqueues everything (one round trip per queue); duplicates are no-ops.
-    pub(crate) async fn enqueue(self, client: &QueueClient) -> Result<(), JobError> {
-        for (queue, jobs) in [(BREVO, self.brevo), (SMS, self.sms), (ZOOM, self.zoom)] {
-            if jobs.is_empty() {
-                continue;
-            }
+    /// Enqueues everything (one round trip per queue, in [`ALL_QUEUES`] order); duplicates are
+    /// no-ops.
+    pub(crate) async fn enqueue(mut self, client: &QueueClient) -> Result<(), JobError> {
+        self.queues
+            .sort_by_key(|(q, _)| ALL_QUEUES.iter().position(|known| known == q));
+        for (queue, jobs) in self.queues {
             let out = client
                 .enqueue_many(queue, jobs)
                 .await

@@ -121,6 +121,7 @@ impl Bookings {
             return Err(StaleReason::NoPhone);
         };
         Ok(ReminderJob {
+            v: ReminderJob::VERSION,
             reminder_id: claimed.id.clone(),
             booking: key.clone(),
             kind: *kind,

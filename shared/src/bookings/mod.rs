@@ -18,9 +18,7 @@ mod due;
 mod engagement;
 mod error;
 mod facts;
-mod key;
 pub mod keys;
-mod kind;
 mod model;
 pub mod plan;
 mod record;
@@ -32,13 +30,12 @@ mod store;
 use crate::config::RemindersSettings;
 use crate::queue::QueueClient;
 
+pub use crate::domain::{BookingKey, ReminderKind};
 pub use clock::Clock;
 pub use due::{ClaimedReminder, Settled, Settlement};
 pub use engagement::{Engagement, after_quiet_hours, zone_or};
 pub use error::BookingError;
-pub use key::BookingKey;
 pub use keys::BookingKeys;
-pub use kind::ReminderKind;
 pub use model::{
     ApologyChange, Booking, BookingChange, BookingFacts, BookingStatus, CancelOutcome,
     NoShowOutcome, PlannedReminder, ReminderState,

@@ -189,7 +189,7 @@ impl Bookings {
         let win_back_due = self
             .engagement
             .win_back_after
-            .filter(|_| !rescheduled)
+            .filter(|_| !rescheduled && !who.canceled_by_host)
             .map(|after| self.hold(now.saturating_add(plan::ms(after)), who.timezone));
         let person = who.email.and_then(person_tag);
         let status = if rescheduled {
@@ -385,6 +385,9 @@ pub struct Person<'a> {
     pub email: Option<&'a str>,
     /// The invitee's IANA time zone (for quiet hours).
     pub timezone: Option<&'a str>,
+    /// The host (not the invitee) cancelled: no invitee win-back ("you cancelled, book again"
+    /// would blame the person who was let down).
+    pub canceled_by_host: bool,
 }
 
 /// The person tag of an e-mail address ([`crate::domain::email_tag`]), `None` when empty.

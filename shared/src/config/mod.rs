@@ -19,6 +19,7 @@ mod connectors;
 mod error;
 mod infra;
 mod messaging;
+mod sms;
 pub mod source;
 #[cfg(test)]
 mod tests;
@@ -41,6 +42,7 @@ pub use messaging::{
     BrevoEvents, BrevoSettings, EngagelabSettings, EngagementSettings, RemindersSettings,
     SmsTemplates,
 };
+pub use sms::SmsSettings;
 pub use validate::Role;
 pub use values::{QuietHours, RateLimit, parse_duration};
 
@@ -65,6 +67,8 @@ pub struct Settings {
     pub brevo: BrevoSettings,
     /// `engagelab:`.
     pub engagelab: EngagelabSettings,
+    /// `sms:`.
+    pub sms: SmsSettings,
     /// `reminders:`.
     pub reminders: RemindersSettings,
     /// `engagement:`.

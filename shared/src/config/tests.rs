@@ -229,6 +229,7 @@ fn bad_values_name_their_key() {
         ),
         ("engagelab: { host_phone: \"555\" }", "engagelab.host_phone"),
         ("ingest: { max_body_bytes: -1 }", "ingest.max_body_bytes"),
+        ("sms: { default_region: XX }", "sms.default_region"),
     ];
     for (yaml, key) in cases {
         let err = load(yaml, &[]).unwrap_err();

@@ -110,6 +110,20 @@ impl Settings {
         let http = &["http", "https"];
         url("brevo.base_url", &self.brevo.base_url, http)?;
         url("engagelab.base_url", &self.engagelab.base_url, http)?;
+        if let Some(region) = self.sms.region() {
+            // A known region reads a valid national number of that country; an unknown code
+            // is refused here rather than making every number "invalid" at send time.
+            if let Err(crate::domain::PhoneError::UnknownRegion(_)) =
+                crate::domain::PhoneNumber::parse("0", Some(region))
+            {
+                return Err(ConfigError::invalid(
+                    "sms.default_region",
+                    format!(
+                        "unknown region `{region}` (use an ISO 3166-1 alpha-2 code such as TH)"
+                    ),
+                ));
+            }
+        }
         if let Some(raw) = &self.engagelab.host_phone {
             crate::domain::PhoneNumber::parse(raw, None).map_err(|e| {
                 ConfigError::invalid(

@@ -1,8 +1,8 @@
 //! [`BrevoJob`]: one Brevo call on the `brevo` queue (a contact sync or a custom event).
 //!
 //! The `events` handler turns each webhook into these jobs with deterministic ids
-//! (`brevo:<what>:<booking or meeting>[:<email hash>]`), so a re-run of the event job after a
-//! crash enqueues nothing twice. A contact sync may name its booking: the handler then writes the
+//! (`brevo:<what>:<booking or meeting>[:<email hash>]`, every form in [`BrevoId`]), so a re-run of
+//! the event job after a crash enqueues nothing twice. A contact sync may name its booking: the handler then writes the
 //! booking's *current* status (read from the bookings store when the job runs) instead of the one
 //! known when it was enqueued, so syncs that run out of order still end with the right status.
 //! An attendance sync likewise writes the contact's total attendance minutes as they stand when
@@ -11,7 +11,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::bookings::BookingKey;
+use super::spec::JobSpec;
+use crate::domain::{BookingKey, email_tag};
 
 /// One Brevo call (queue [`super::BREVO`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,6 +53,132 @@ impl BrevoJob {
             op: BrevoOp::TrackEvent(event),
         }
     }
+}
+
+impl JobSpec for BrevoJob {
+    const QUEUE: &'static str = super::BREVO;
+    const VERSION: u32 = BrevoJob::VERSION;
+    const NAME: &'static str = "brevo job";
+    type IdFrom = BrevoId;
+
+    /// The id of this call made for `from` (see [`BrevoId`] for every form).
+    fn job_id(&self, from: &BrevoId) -> String {
+        match from {
+            BrevoId::BookingCreated(booking) => format!("brevo:created:{booking}"),
+            BrevoId::BookingCanceled(booking) => format!("brevo:canceled:{booking}"),
+            BrevoId::NoShow {
+                set,
+                booking,
+                delivery,
+            } => {
+                let what = if *set { "set" } else { "cleared" };
+                format!("brevo:no_show:{what}:{booking}:{}", delivery_tag(delivery))
+            }
+            BrevoId::WebinarJoined { webinar, email } => {
+                format!("brevo:webinar:joined:{webinar}:{}", email_tag(email))
+            }
+            BrevoId::WebinarRegistered { webinar, email } => {
+                format!("brevo:webinar:registered:{webinar}:{}", email_tag(email))
+            }
+            BrevoId::Recording { instance, email } => {
+                format!("brevo:recording:{instance}:{}", email_tag(email))
+            }
+            BrevoId::Attendance {
+                session: "meeting",
+                what,
+                uuid,
+                email,
+            } => format!("brevo:zoom:{what}:{uuid}:{}", email_tag(email)),
+            BrevoId::Attendance {
+                session,
+                what,
+                uuid,
+                email,
+            } => format!("brevo:zoom:{session}_{what}:{uuid}:{}", email_tag(email)),
+            BrevoId::Event { subject } => {
+                let name = match &self.op {
+                    BrevoOp::TrackEvent(e) => e.event_name.as_str(),
+                    BrevoOp::UpsertContact(_) | BrevoOp::SyncAttendance(_) => "",
+                };
+                format!("brevo:event:{name}:{subject}")
+            }
+        }
+    }
+
+    fn version(&self) -> u32 {
+        self.v
+    }
+}
+
+/// The tag of a webhook delivery in ids and event subjects: the last 16 characters of its id
+/// (all of it when shorter).
+#[must_use]
+pub fn delivery_tag(delivery_id: &str) -> &str {
+    let start = delivery_id
+        .char_indices()
+        .rev()
+        .nth(15)
+        .map_or(0, |(i, _)| i);
+    &delivery_id[start..]
+}
+
+/// What a Brevo call is made for, which is what its job id says: the same event run twice makes
+/// the same ids, so each call is stored once. E-mail addresses appear in ids only as their
+/// [`email_tag`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BrevoId {
+    /// `brevo:created:<booking>`: the contact sync of a booking made.
+    BookingCreated(BookingKey),
+    /// `brevo:canceled:<booking>`: the contact sync of a booking cancelled.
+    BookingCanceled(BookingKey),
+    /// `brevo:no_show:<set|cleared>:<booking>:<last 16 characters of the delivery id>`: the
+    /// contact sync of a no-show marked or cleared, once per delivery.
+    NoShow {
+        /// Marked (`set`) or cleared.
+        set: bool,
+        /// The booking.
+        booking: BookingKey,
+        /// The webhook delivery id.
+        delivery: String,
+    },
+    /// `brevo:webinar:joined:<webinar>:<email tag>`: a webinar attendee onto the attendee list.
+    WebinarJoined {
+        /// The webinar instance UUID, else its id.
+        webinar: String,
+        /// The attendee's e-mail.
+        email: String,
+    },
+    /// `brevo:webinar:registered:<webinar>:<email tag>`: a registrant onto the registrant list.
+    WebinarRegistered {
+        /// The webinar id, else its UUID.
+        webinar: String,
+        /// The registrant's e-mail.
+        email: String,
+    },
+    /// `brevo:recording:<instance>:<email tag>`: a recording link for a booked contact.
+    Recording {
+        /// The meeting instance UUID, else the meeting id.
+        instance: String,
+        /// The contact's e-mail.
+        email: String,
+    },
+    /// `brevo:zoom:<what>:<uuid>:<email tag>` for a meeting, `brevo:zoom:<session>_<what>:...`
+    /// for another session (`webinar`): an attendance sync (`attended`, `missed`).
+    Attendance {
+        /// `meeting` or `webinar`.
+        session: &'static str,
+        /// `attended` or `missed`.
+        what: &'static str,
+        /// The instance UUID.
+        uuid: String,
+        /// The contact's e-mail.
+        email: String,
+    },
+    /// `brevo:event:<event name>:<subject>`: a custom event (its name is the payload's).
+    Event {
+        /// What the event is about (a booking key, `<uuid>:<email tag>`, ...).
+        subject: String,
+    },
 }
 
 /// The Brevo calls the worker makes.
@@ -137,5 +264,67 @@ mod tests {
         });
         let text = serde_json::to_string(&ev).unwrap();
         assert_eq!(serde_json::from_str::<BrevoJob>(&text).unwrap(), ev);
+    }
+
+    #[test]
+    fn every_brevo_id_is_formed_from_its_reason() {
+        let key = BookingKey::parse("abc").unwrap();
+        let contact = BrevoJob::contact(ContactSync::default());
+        let tag = email_tag("jo@example.com");
+        let cases = [
+            (
+                BrevoId::BookingCreated(key.clone()),
+                "brevo:created:abc".to_owned(),
+            ),
+            (
+                BrevoId::BookingCanceled(key.clone()),
+                "brevo:canceled:abc".to_owned(),
+            ),
+            (
+                BrevoId::NoShow {
+                    set: false,
+                    booking: key.clone(),
+                    delivery: "wh:calendly:0123456789abcdef0123".into(),
+                },
+                "brevo:no_show:cleared:abc:456789abcdef0123".to_owned(),
+            ),
+            (
+                BrevoId::WebinarJoined {
+                    webinar: "w1".into(),
+                    email: "jo@example.com".into(),
+                },
+                format!("brevo:webinar:joined:w1:{tag}"),
+            ),
+            (
+                BrevoId::Attendance {
+                    session: "meeting",
+                    what: "attended",
+                    uuid: "u1".into(),
+                    email: "jo@example.com".into(),
+                },
+                format!("brevo:zoom:attended:u1:{tag}"),
+            ),
+            (
+                BrevoId::Attendance {
+                    session: "webinar",
+                    what: "missed",
+                    uuid: "u1".into(),
+                    email: "jo@example.com".into(),
+                },
+                format!("brevo:zoom:webinar_missed:u1:{tag}"),
+            ),
+        ];
+        for (id, want) in cases {
+            assert_eq!(contact.job_id(&id), want);
+        }
+        let event = BrevoJob::event(EventTrack {
+            event_name: "booking_created".into(),
+            ..EventTrack::default()
+        });
+        let subject = BrevoId::Event {
+            subject: "abc".into(),
+        };
+        assert_eq!(event.job_id(&subject), "brevo:event:booking_created:abc");
+        assert_eq!(delivery_tag("short"), "short");
     }
 }

@@ -1,14 +1,17 @@
 //! Job payloads and queue names: the contract between ingest, the scheduler and the workers.
 //!
-//! Every payload is versioned (`v`) so a worker can refuse (dead-letter) a shape it does not know
-//! after a rolling deploy instead of misreading it. One file per payload.
+//! Every payload states its queue, its version (`v`) and how its job id is formed in one place,
+//! its [`JobSpec`] impl beside the type, so a worker can refuse (dead-letter) a shape it does not
+//! know after a rolling deploy instead of misreading it. One file per payload.
 
 pub mod brevo;
 pub mod reminder;
 pub mod sms;
+pub mod spec;
 pub mod webhook;
 pub mod zoom;
 
+pub use spec::{JobSpec, QueuePayload, UnsupportedVersion};
 pub use webhook::{BodyEncoding, WebhookJob, WebhookJobError};
 
 /// One job per accepted webhook delivery, carrying the verified raw body ([`WebhookJob`]).

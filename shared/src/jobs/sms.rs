@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::reminder::ReminderJob;
-use crate::bookings::BookingKey;
+use super::spec::{JobSpec, QueuePayload, UnsupportedVersion};
+use crate::domain::BookingKey;
 
 /// Which event-driven SMS (each has its template in `engagelab.templates`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -75,16 +76,32 @@ impl SmsJob {
     /// The payload version this build writes and reads.
     pub const VERSION: u32 = 1;
 
-    /// `sms:<kind>:<booking>`: the job id, one per booking and kind.
+    /// `sms:<kind>:<booking>`: the job id, one per booking and kind ([`JobSpec::job_id`]).
     #[must_use]
     pub fn job_id(&self) -> String {
-        format!("sms:{}:{}", self.kind, self.booking)
+        JobSpec::job_id(self, &())
     }
 
     /// The queue group of every SMS of the booking (for `cancel_group`).
     #[must_use]
     pub fn group(&self) -> String {
         format!("booking:{}", self.booking)
+    }
+}
+
+impl JobSpec for SmsJob {
+    const QUEUE: &'static str = super::SMS;
+    const VERSION: u32 = SmsJob::VERSION;
+    const NAME: &'static str = "sms job";
+    type IdFrom = ();
+
+    /// `sms:<kind>:<booking>`: one SMS of each kind per booking.
+    fn job_id(&self, (): &()) -> String {
+        format!("sms:{}:{}", self.kind, self.booking)
+    }
+
+    fn version(&self) -> u32 {
+        self.v
     }
 }
 
@@ -99,11 +116,22 @@ pub enum SmsQueueJob {
     Send(SmsJob),
 }
 
+impl QueuePayload for SmsQueueJob {
+    const QUEUE: &'static str = super::SMS;
+
+    fn check_version(&self) -> Result<(), UnsupportedVersion> {
+        match self {
+            Self::Reminder(r) => r.check_version(),
+            Self::Send(s) => s.check_version(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::bookings::ReminderKind;
+    use crate::domain::ReminderKind;
 
     fn sms() -> SmsJob {
         SmsJob {
@@ -132,6 +160,7 @@ mod tests {
         );
         let at = DateTime::from_timestamp(1_776_790_800, 0).unwrap();
         let r = ReminderJob {
+            v: ReminderJob::VERSION,
             reminder_id: "rem:abc-1:24h".into(),
             booking: BookingKey::parse("abc-1").unwrap(),
             kind: ReminderKind::FollowUp,

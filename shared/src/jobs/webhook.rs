@@ -13,6 +13,7 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::spec::JobSpec;
 use crate::events::Provider;
 
 /// How [`WebhookJob::body`] holds the raw bytes.
@@ -67,6 +68,23 @@ pub struct WebhookJob {
     pub body_encoding: BodyEncoding,
     /// The raw request body, byte for byte (see `body_encoding`).
     pub body: String,
+}
+
+impl JobSpec for WebhookJob {
+    const QUEUE: &'static str = super::EVENTS;
+    const VERSION: u32 = WebhookJob::VERSION;
+    const NAME: &'static str = "webhook job";
+    type IdFrom = ();
+
+    /// The delivery's identity (`wh:<provider>:<sha256 hex>`), so a delivery retried by its
+    /// provider is stored once.
+    fn job_id(&self, (): &()) -> String {
+        self.delivery_id.clone()
+    }
+
+    fn version(&self) -> u32 {
+        self.v
+    }
 }
 
 /// Request id of deliveries rebuilt by the scheduler's reconciliation from the Calendly API (a

@@ -5,6 +5,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::spec::JobSpec;
+
 /// One Zoom look-up (queue [`super::ZOOM`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ZoomJob {
@@ -18,6 +20,26 @@ impl ZoomJob {
     /// The payload version this build writes and reads (new kinds of `op` keep the version: a
     /// build that does not know one dead-letters it as a bad payload).
     pub const VERSION: u32 = 1;
+}
+
+impl JobSpec for ZoomJob {
+    const QUEUE: &'static str = super::ZOOM;
+    const VERSION: u32 = ZoomJob::VERSION;
+    const NAME: &'static str = "zoom job";
+    type IdFrom = ();
+
+    /// One look-up per meeting or webinar instance ([`MeetingEnded::job_id`],
+    /// [`WebinarEnded::job_id`]).
+    fn job_id(&self, (): &()) -> String {
+        match &self.op {
+            ZoomOp::MeetingEnded(m) => m.job_id(),
+            ZoomOp::WebinarEnded(w) => w.job_id(),
+        }
+    }
+
+    fn version(&self) -> u32 {
+        self.v
+    }
 }
 
 /// The Zoom look-ups the worker makes.

@@ -14,7 +14,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::queue::{ErrorClass, JobError};
+use crate::domain::ErrorClass;
 
 /// The external service a client talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -143,34 +143,6 @@ impl ProviderError {
                 | ErrorClass::ProviderServer
         )
     }
-
-    /// This failure as a job handler's answer: retryable errors retry (honouring the wait hint
-    /// and `consume_attempt`), everything else is permanent. A rate limit without a hint waits
-    /// one second. `ambiguous` and `max_retries` are NOT applied here: a handler for a call that
-    /// is not idempotent inspects them before converting.
-    pub fn into_job_error(self) -> JobError {
-        let message = self.to_string();
-        if !self.is_retryable() {
-            return JobError::permanent(self.class, message);
-        }
-        let after = if self.consume_attempt {
-            self.retry_after
-        } else {
-            Some(self.retry_after.unwrap_or(Duration::from_secs(1)))
-        };
-        JobError::Retry {
-            class: self.class,
-            message,
-            after,
-            consume_attempt: self.consume_attempt,
-        }
-    }
-}
-
-impl From<ProviderError> for JobError {
-    fn from(e: ProviderError) -> Self {
-        e.into_job_error()
-    }
 }
 
 /// Longest provider message kept, in characters.
@@ -224,6 +196,7 @@ fn mask_digit_runs(word: &str, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::queue::JobError;
 
     #[test]
     fn sanitize_masks_emails_and_phone_numbers() {

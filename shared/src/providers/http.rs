@@ -14,7 +14,7 @@ use url::Url;
 
 use super::error::{Provider, ProviderError, sanitize_message};
 use super::retry::{Observed, Outcome, TransportFailure, classify, wait_hint};
-use crate::queue::ErrorClass;
+use crate::domain::ErrorClass;
 
 /// Longest time spent connecting, whatever the overall timeout.
 const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);

@@ -5,7 +5,8 @@
 //!   timeout; no call is made without both, and redirects are not followed.
 //! - Every failure is a [`ProviderError`], classified by the table in [`retry`] (HTTP status or
 //!   transport failure) and refined by each provider's body codes. Handlers turn it into a
-//!   `JobError` with `From`/`?`, or inspect `ambiguous` first when re-sending is not safe (SMS).
+//!   `JobError` with `From`/`?` (the conversions live in `crate::job_failures`: this module does
+//!   not know the queue), or inspect `ambiguous` first when re-sending is not safe (SMS).
 //! - Credentials live in `SecretString`s, are put on requests as sensitive headers, and never
 //!   reach a message, a log line or a `Debug` output. Provider messages are sanitized (e-mails and
 //!   phone numbers masked) before they are stored.

@@ -17,8 +17,6 @@ use std::time::Duration;
 
 use redis::aio::ConnectionManager;
 
-use crate::queue::JobError;
-
 /// KEYS[1] = limiter key; ARGV[1] = interval (µs); ARGV[2] = max wait (µs).
 /// Returns {reserved (0|1), wait until the slot (µs), the slot's start (µs, Redis clock)}.
 const SCRIPT: &str = r"
@@ -47,17 +45,6 @@ pub enum RateLimitError {
     /// The next free slot is further away than the caller's `max_wait`; nothing was reserved.
     #[error("rate limited for {0:?}")]
     WaitTooLong(Duration),
-}
-
-impl From<RateLimitError> for JobError {
-    fn from(e: RateLimitError) -> Self {
-        match e {
-            RateLimitError::Redis(_) => {
-                JobError::retry(crate::queue::ErrorClass::Internal, e.to_string())
-            }
-            RateLimitError::WaitTooLong(after) => JobError::rate_limited(e.to_string(), after),
-        }
-    }
 }
 
 /// The answer to one request for a slot.
@@ -172,6 +159,7 @@ mod tests {
 
     use super::*;
     use crate::providers::test_redis::TestNamespace;
+    use crate::queue::JobError;
 
     #[tokio::test]
     async fn a_second_call_inside_the_interval_must_wait_and_reserves_nothing() {

@@ -27,7 +27,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::HeaderMap;
 
-use crate::queue::ErrorClass;
+use crate::domain::ErrorClass;
 
 /// What to do after one outbound call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,7 +9,6 @@ use serde::Deserialize;
 
 use super::super::error::{Provider, ProviderError};
 use super::super::http::{self, Response};
-use crate::queue::JobError;
 
 /// Headers carrying Brevo's wait hint on a 429, in order of preference.
 const WAIT_HEADERS: &[&str] = &["x-sib-ratelimit-reset", "retry-after", "x-ratelimit-reset"];
@@ -79,16 +78,6 @@ impl BrevoError {
     pub(super) fn is_nothing_to_add(&self) -> bool {
         let e = self.provider_error();
         e.status == Some(400) && e.message.to_ascii_lowercase().contains("already in list")
-    }
-}
-
-impl From<BrevoError> for JobError {
-    fn from(e: BrevoError) -> Self {
-        match e {
-            BrevoError::PhoneRejected { error, .. }
-            | BrevoError::ContactNotFound(error)
-            | BrevoError::Provider(error) => error.into(),
-        }
     }
 }
 

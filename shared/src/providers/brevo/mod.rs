@@ -22,7 +22,7 @@ use url::Url;
 pub use self::error::{BrevoError, PhoneRejection};
 use super::error::{Provider, ProviderError};
 use super::http::{self, Response};
-use crate::queue::ErrorClass;
+use crate::domain::ErrorClass;
 
 /// The contact attribute holding the mobile number (E.164).
 pub const SMS_ATTRIBUTE: &str = "SMS";

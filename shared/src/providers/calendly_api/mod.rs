@@ -28,8 +28,8 @@ pub use self::resources::{
 use self::resources::{NewSchedulingLink, Page, Resource, SchedulingLink};
 use super::error::{Provider, ProviderError};
 use super::http::{self, Response};
+use crate::domain::ErrorClass;
 use crate::events::{Invitee, ScheduledEvent};
-use crate::queue::ErrorClass;
 
 /// Items per page (Calendly's maximum).
 const PAGE_COUNT: &str = "100";

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use crate::queue::ErrorClass;
+use crate::domain::ErrorClass;
 
 /// How long to wait before the single retry a 5001 ("sending failed") allows.
 pub const SEND_FAILED_RETRY_DELAY: Duration = Duration::from_secs(300);

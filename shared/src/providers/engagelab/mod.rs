@@ -24,8 +24,8 @@ use self::codes::CodeAction;
 pub use self::codes::SEND_FAILED_RETRY_DELAY;
 use super::error::{Provider, ProviderError, sanitize_message};
 use super::http::{self, Response};
+use crate::domain::ErrorClass;
 use crate::domain::redact;
-use crate::queue::ErrorClass;
 
 const OP: &str = "send sms";
 

@@ -21,7 +21,8 @@ use url::Url;
 
 use super::super::error::{Provider, ProviderError, sanitize_message};
 use super::super::http;
-use crate::queue::{ErrorClass, Keys};
+use crate::domain::ErrorClass;
+use crate::queue::Keys;
 
 /// How long before Zoom's expiry a cached token stops being used.
 pub const REFRESH_MARGIN: Duration = Duration::from_secs(60);

@@ -21,7 +21,7 @@ use self::types::Page;
 pub use self::types::{Participant, WebinarRegistrant, ZoomUser};
 use super::error::{Provider, ProviderError};
 use super::http::{self, Response};
-use crate::queue::ErrorClass;
+use crate::domain::ErrorClass;
 
 /// Largest page Zoom serves.
 const PAGE_SIZE: &str = "300";

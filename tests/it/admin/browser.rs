@@ -1,0 +1,82 @@
+//! The `meetflow-admin` web page in real headless Chromium (tests/browser/admin.mjs through
+//! tests/browser/run.sh, which installs Chromium and playwright-core when missing): log in, see a
+//! dead job, filter, open it with its attempt timeline, replay it, see it leave the list, bulk
+//! delete another. Screenshots land in target/screenshots/admin-*.png.
+
+use std::process::Stdio;
+
+use meetflow_shared::queue::{ErrorClass, JobState};
+use serde_json::json;
+
+use crate::support::admin::{Admin, repo_root, run};
+
+const TOKEN: &str = "browser-test-token-42";
+
+#[tokio::test]
+async fn an_operator_replays_a_dead_job_from_the_page() {
+    let a = Admin::start().await;
+    let payload =
+        json!({"v": 1, "to": "+14155550132", "email": "jordan.rivera@example.com", "kind": "24h"});
+    a.kill_through_worker(
+        "sms",
+        vec![(
+            "rem:9cbca8f8-c422-48fb-8fd7-60a8d1bc5c6e:24h".into(),
+            payload,
+        )],
+    )
+    .await;
+    let body = json!({"v": 1, "provider": "calendly", "body": "{\"event\":\"invitee.created\"}"});
+    a.bury(
+        "events",
+        "wh:calendly:4f1c0d",
+        &body,
+        ErrorClass::BadPayload,
+        "payload.scheduled_event is missing",
+    )
+    .await;
+    let served = a.serve(Some(TOKEN)).await;
+
+    let screenshots = repo_root().join("target/screenshots");
+    let mut cmd = std::process::Command::new("bash");
+    cmd.arg(repo_root().join("tests/browser/run.sh"))
+        .env("ADMIN_URL", &served.base)
+        .env("ADMIN_TOKEN", TOKEN)
+        .env(
+            "DEAD_JOB_ID",
+            "rem:9cbca8f8-c422-48fb-8fd7-60a8d1bc5c6e:24h",
+        )
+        .env("OTHER_JOB_ID", "wh:calendly:4f1c0d")
+        .env("SCREENSHOT_DIR", &screenshots)
+        .stdin(Stdio::null());
+    let out = run(cmd).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "browser run failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(stdout.contains("browser: all steps passed"), "{stdout}");
+
+    let job = a
+        .client
+        .job("rem:9cbca8f8-c422-48fb-8fd7-60a8d1bc5c6e:24h")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        job.state,
+        JobState::Ready,
+        "the page's replay put it back on its queue"
+    );
+    assert!(
+        a.client.job("wh:calendly:4f1c0d").await.unwrap().is_none(),
+        "bulk delete removed it"
+    );
+    for name in ["login", "overview", "job", "after-replay"] {
+        let png = std::fs::read(screenshots.join(format!("admin-{name}.png"))).unwrap();
+        assert!(
+            png.starts_with(b"\x89PNG") && png.len() > 10_000,
+            "{name} screenshot"
+        );
+    }
+}

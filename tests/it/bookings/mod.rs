@@ -1,0 +1,5 @@
+//! bookings tests.
+
+mod engagement;
+mod reschedule;
+mod store;

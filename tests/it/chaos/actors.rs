@@ -1,0 +1,300 @@
+//! The chaos run's actors, each a task until told to stop: the provider (signs and sends every
+//! delivery, retrying what was not stored, as Calendly does), the killer (SIGKILL of a random
+//! worker or scheduler every few seconds, restarted; Redis killed and restarted once), the
+//! faults (5xx shares, 429 bursts with reset headers, slow answers at the fakes), and the
+//! operator (the documented handling of "possibly sent" SMS dead letters: check EngageLab, then
+//! delete the entry if the message went out, replay it if it did not).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use meetflow_shared::jobs::SMS;
+use meetflow_shared::queue::QueueClient;
+use meetflow_tests::fakes::{FakeBrevo, FakeEngageLab};
+use meetflow_tests::redis::TestRedis;
+use meetflow_tests::signing::calendly_signature;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::json;
+
+use crate::chaos::bodies::Delivery;
+use crate::chaos::check::{Figures, sms_counts};
+use crate::chaos::procs::{CALENDLY_KEY, Config, Proc};
+
+/// Counters shared by the actors.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) posts: AtomicU64,
+    pub(crate) accepted: AtomicU64,
+    pub(crate) duplicates: AtomicU64,
+    pub(crate) kept_for_review: AtomicU64,
+    pub(crate) redelivered_after_failure: AtomicU64,
+    pub(crate) refused: AtomicU64,
+    pub(crate) kills: AtomicU64,
+    pub(crate) crashes: AtomicU64,
+    pub(crate) redis_kills: AtomicU64,
+    pub(crate) faults_5xx: AtomicU64,
+    pub(crate) bursts_429: AtomicU64,
+    pub(crate) slow_spells: AtomicU64,
+    pub(crate) possibly_sent_sent: AtomicU64,
+    pub(crate) possibly_sent_replayed: AtomicU64,
+}
+
+fn n(c: &AtomicU64) -> u64 {
+    c.load(Ordering::Relaxed)
+}
+
+impl Counters {
+    /// The counters as rows of the run's figures.
+    pub(crate) fn figures(&self, fig: &mut Figures) {
+        fig.add("webhook POSTs", n(&self.posts));
+        fig.add("  stored (200 accepted)", n(&self.accepted));
+        fig.add("  duplicates prevented by ingest", n(&self.duplicates));
+        fig.add("  kept for review (not JSON)", n(&self.kept_for_review));
+        fig.add(
+            "  redelivered after 503/refused",
+            n(&self.redelivered_after_failure),
+        );
+        fig.add("kills -9 (workers, schedulers)", n(&self.kills));
+        fig.add("redis kills -9", n(&self.redis_kills));
+        fig.add("provider 5xx injected", n(&self.faults_5xx));
+        fig.pair(
+            "429 bursts / slow spells",
+            n(&self.bursts_429),
+            n(&self.slow_spells),
+        );
+        fig.pair(
+            "possibly-sent resolved: sent / replayed",
+            n(&self.possibly_sent_sent),
+            n(&self.possibly_sent_replayed),
+        );
+    }
+
+    /// What went wrong on the provider and process side.
+    pub(crate) fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if n(&self.crashes) > 0 {
+            out.push(format!(
+                "{} processes exited on their own",
+                n(&self.crashes)
+            ));
+        }
+        if n(&self.refused) > 0 {
+            out.push(format!("{} deliveries were never stored", n(&self.refused)));
+        }
+        out
+    }
+}
+
+fn inc(c: &AtomicU64) {
+    c.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Sends one delivery until it is stored (200), as Calendly retries any non-2xx.
+pub(crate) async fn deliver(http: reqwest::Client, url: String, d: Delivery, c: Arc<Counters>) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        inc(&c.posts);
+        let sig = calendly_signature(CALENDLY_KEY, chrono::Utc::now().timestamp(), &d.body);
+        let sent = http
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("Calendly-Webhook-Signature", sig)
+            .body(d.body.clone())
+            .send()
+            .await;
+        let answer = match sent {
+            Ok(r) => Some((r.status().as_u16(), r.text().await.unwrap_or_default())),
+            Err(_) => None,
+        };
+        match answer {
+            Some((200, text)) => {
+                let status = serde_json::from_str::<serde_json::Value>(&text)
+                    .ok()
+                    .and_then(|v| v["status"].as_str().map(str::to_owned));
+                match status.as_deref() {
+                    Some("duplicate") => inc(&c.duplicates),
+                    Some("kept_for_review") => inc(&c.kept_for_review),
+                    _ => inc(&c.accepted),
+                }
+                return;
+            }
+            Some((401 | 413, _)) => {
+                inc(&c.refused);
+                return;
+            }
+            _ if Instant::now() > deadline => {
+                inc(&c.refused);
+                return;
+            }
+            _ => {
+                inc(&c.redelivered_after_failure);
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+        }
+    }
+}
+
+/// Kills a random killable process every 2-4 s (restarting it shortly after), Redis once at
+/// `redis_at`; restarts anything that exited on its own (counted as a crash). Returns the fleet
+/// and Redis when `stop` is set, every process running.
+pub(crate) async fn killer(
+    mut fleet: Vec<Proc>,
+    mut redis: TestRedis,
+    config: Arc<Config>,
+    redis_at: Instant,
+    seed: u64,
+    stop: Arc<AtomicBool>,
+    c: Arc<Counters>,
+) -> (Vec<Proc>, TestRedis) {
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x6b696c6c);
+    let mut next_kill = Instant::now() + Duration::from_secs(2);
+    let mut redis_done = false;
+    while !stop.load(Ordering::Relaxed) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        for p in fleet.iter_mut() {
+            if let Some(status) = p.exited() {
+                eprintln!("chaos: {} exited on its own ({status}); restarting", p.name);
+                inc(&c.crashes);
+                p.kill9();
+                p.start(&config);
+            }
+        }
+        if !redis_done && Instant::now() >= redis_at {
+            redis_done = true;
+            redis.kill9().unwrap();
+            inc(&c.redis_kills);
+            tokio::time::sleep(Duration::from_millis(rng.random_range(500..1500))).await;
+            redis.restart().await.unwrap();
+            eprintln!("chaos: redis killed -9 and restarted");
+        }
+        if Instant::now() >= next_kill {
+            let killable: Vec<usize> = (0..fleet.len())
+                .filter(|i| !fleet[*i].name.starts_with("ingest"))
+                .collect();
+            let victim = killable[rng.random_range(0..killable.len())];
+            fleet[victim].kill9();
+            inc(&c.kills);
+            tokio::time::sleep(Duration::from_millis(rng.random_range(100..800))).await;
+            fleet[victim].start(&config);
+            next_kill = Instant::now() + Duration::from_millis(rng.random_range(2000..4000));
+        }
+    }
+    (fleet, redis)
+}
+
+/// Misbehaving providers until `stop`: 5xx on about 12% of the calls, sometimes a 429 burst
+/// (Brevo: its rate window shrinks to 3 calls per 2 s, answered with the reset headers; EngageLab:
+/// 429s), sometimes a slow spell (0.4-0.9 s per answer for 1.5 s).
+pub(crate) async fn faults(
+    brevo: Arc<FakeBrevo>,
+    engagelab: Arc<FakeEngageLab>,
+    seed: u64,
+    stop: Arc<AtomicBool>,
+    c: Arc<Counters>,
+) {
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x6661756c);
+    let internal = json!({"code": 1000, "message": "internal error"});
+    let brevo_error = json!({"code": "internal_error", "message": "try later"});
+    // A share of the calls fails: each call of the last half second stands for one future call
+    // that fails with probability FAIL_SHARE (so a lone retrying job is not fed every fault).
+    const FAIL_SHARE: f64 = 0.12;
+    let (mut seen_e, mut seen_b) = (0, 0);
+    while !stop.load(Ordering::Relaxed) {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let (now_e, now_b) = (engagelab.requests().len(), brevo.requests().len());
+        let share = |calls: usize, rng: &mut StdRng| {
+            (0..calls).filter(|_| rng.random_bool(FAIL_SHARE)).count()
+        };
+        let n = share(now_e - seen_e, &mut rng);
+        if n > 0 {
+            engagelab.fail_next(n, 500, internal.clone());
+        }
+        let m = share(now_b - seen_b, &mut rng);
+        if m > 0 {
+            brevo.fail_next(
+                m,
+                [500, 502, 503][rng.random_range(0..3)],
+                brevo_error.clone(),
+            );
+        }
+        c.faults_5xx.fetch_add((n + m) as u64, Ordering::Relaxed);
+        (seen_e, seen_b) = (now_e, now_b);
+        let roll = rng.random_range(0..100);
+        if roll < 8 {
+            inc(&c.bursts_429);
+            brevo.rate_limit_window(3, Duration::from_secs(2));
+            engagelab.fail_next(4, 429, json!({"message": "Too Many Requests"}));
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            brevo.rate_limit_window(100_000, Duration::from_secs(1));
+        } else if roll < 16 {
+            inc(&c.slow_spells);
+            let d = Duration::from_millis(rng.random_range(400..900));
+            brevo.set_latency(d);
+            engagelab.set_latency(d);
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            brevo.set_latency(Duration::ZERO);
+            engagelab.set_latency(Duration::ZERO);
+        }
+    }
+    brevo.set_latency(Duration::ZERO);
+    engagelab.set_latency(Duration::ZERO);
+    brevo.rate_limit_window(100_000, Duration::from_secs(1));
+}
+
+/// `(booking, kind)` of an SMS job id: `sms:<kind>:<booking>` or `rem:<booking>:<label>`.
+fn sms_of(id: &str) -> Option<(String, String)> {
+    let mut parts = id.splitn(3, ':');
+    match (parts.next()?, parts.next()?, parts.next()?) {
+        ("sms", kind, booking) => Some((booking.to_owned(), kind.to_owned())),
+        ("rem", booking, label) => Some((booking.to_owned(), format!("rem-{label}"))),
+        _ => None,
+    }
+}
+
+/// Resolves "possibly sent" SMS dead letters as the runbook says, every 300 ms until `stop`.
+/// Returns the ids it could not attribute (left for the final check to report).
+pub(crate) async fn operator(
+    client: QueueClient,
+    engagelab: Arc<FakeEngageLab>,
+    stop: Arc<AtomicBool>,
+    c: Arc<Counters>,
+) {
+    let mut replays: BTreeMap<String, u32> = BTreeMap::new();
+    while !stop.load(Ordering::Relaxed) {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let Ok(dead) = client.dead_letters().list(Some(SMS), 0, 1000).await else {
+            continue;
+        };
+        let sent = sms_counts(&engagelab);
+        for job in dead {
+            let possibly = job
+                .errors
+                .last()
+                .is_some_and(|e| e.message.contains("possibly sent"));
+            let Some(target) = sms_of(&job.id).filter(|_| possibly) else {
+                continue;
+            };
+            if sent.get(&target).copied().unwrap_or(0) > 0 {
+                if client
+                    .dead_letters()
+                    .delete(std::slice::from_ref(&job.id))
+                    .await
+                    .is_ok()
+                {
+                    inc(&c.possibly_sent_sent);
+                }
+            } else if client
+                .dead_letters()
+                .replay(std::slice::from_ref(&job.id))
+                .await
+                .is_ok()
+            {
+                *replays.entry(job.id.clone()).or_insert(0) += 1;
+                inc(&c.possibly_sent_replayed);
+            }
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! The chaos run's end state, read from the fakes' records and from Redis, and the figures it
+//! prints. Each check returns its failures as lines, so one run reports everything wrong at once.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use meetflow_shared::jobs::ALL_QUEUES;
+use meetflow_shared::queue::QueueClient;
+use meetflow_tests::fakes::{FakeBrevo, FakeEngageLab};
+
+use crate::chaos::plan::{Booking, expected_sms, final_status};
+use crate::security::logscan::{LogScan, ScanReport};
+
+/// SMS the fake EngageLab accepted, per `(booking, kind)` from the `custom_args` the worker sets.
+pub(crate) fn sms_counts(engagelab: &FakeEngageLab) -> BTreeMap<(String, String), u32> {
+    let mut out = BTreeMap::new();
+    for s in engagelab.sent() {
+        let args = s.custom_args.unwrap_or_default();
+        let key = (
+            args["booking"].as_str().unwrap_or("?").to_owned(),
+            args["kind"].as_str().unwrap_or("?").to_owned(),
+        );
+        *out.entry(key).or_insert(0) += 1;
+    }
+    out
+}
+
+/// Every booking's SMS within its expected range, and no SMS nobody expects.
+pub(crate) fn check_sms(plan: &[Booking], counts: &BTreeMap<(String, String), u32>) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut expected = BTreeSet::new();
+    for b in plan {
+        for (key, kind, min, max) in expected_sms(b) {
+            let got = counts
+                .get(&(key.clone(), kind.to_owned()))
+                .copied()
+                .unwrap_or(0);
+            if got < min || got > max {
+                problems.push(format!(
+                    "booking {key} ({:?}): {kind} sent {got} times, expected {min}..={max}",
+                    b.scenario
+                ));
+            }
+            expected.insert((key, kind.to_owned()));
+        }
+    }
+    for ((key, kind), n) in counts {
+        if !expected.contains(&(key.clone(), kind.clone())) {
+            problems.push(format!("unexpected SMS {kind} for {key} ({n} times)"));
+        }
+    }
+    problems
+}
+
+/// Every booking's contact exists with its final status.
+pub(crate) fn check_contacts(plan: &[Booking], brevo: &FakeBrevo) -> Vec<String> {
+    plan.iter()
+        .filter_map(|b| {
+            let want = final_status(b);
+            let got = brevo.contact(&b.email).map(|c| {
+                c.attributes
+                    .get("BOOKING_STATUS")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("<none>")
+                    .to_owned()
+            });
+            (got.as_deref() != Some(want)).then(|| {
+                format!(
+                    "booking {} ({:?}): contact status {got:?}, expected {want}",
+                    b.key, b.scenario
+                )
+            })
+        })
+        .collect()
+}
+
+/// The dead-letter store holds exactly `expected` (the deliberately broken deliveries); returns
+/// how many it holds and the differences.
+pub(crate) async fn check_dead_letters(
+    client: &QueueClient,
+    expected: &BTreeSet<String>,
+) -> (usize, Vec<String>) {
+    let dead: BTreeSet<String> = client
+        .dead_letters()
+        .list(None, 0, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| j.id)
+        .collect();
+    let mut problems = Vec::new();
+    for id in dead.symmetric_difference(expected) {
+        let why = if dead.contains(id) {
+            "unexpected dead letter"
+        } else {
+            "broken delivery not in the dead letters"
+        };
+        let detail = client
+            .job(id)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|j| j.errors.last().map(|e| e.message.clone()));
+        problems.push(format!("{why}: {id} {detail:?}"));
+    }
+    (dead.len(), problems)
+}
+
+/// Every log line of the run against the secrets in `env` (`CHAOS_*`) and every invitee's phone
+/// number and e-mail address.
+pub(crate) fn scan_logs(
+    env: &[(String, String)],
+    plan: &[Booking],
+    dir: &std::path::Path,
+) -> ScanReport {
+    let mut scan = LogScan::new();
+    for (k, v) in env.iter().filter(|(k, _)| k.starts_with("CHAOS_")) {
+        scan.secret(k, v);
+    }
+    for b in plan {
+        scan.phone(&b.phone).email(&b.email);
+    }
+    scan.dir(dir)
+}
+
+/// How many log lines of the run contain each of `needles`.
+pub(crate) fn count_in_logs(dir: &std::path::Path, needles: &[&str]) -> Vec<usize> {
+    let mut counts = vec![0; needles.len()];
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        for line in text.lines() {
+            for (i, n) in needles.iter().enumerate() {
+                counts[i] += usize::from(line.contains(n));
+            }
+        }
+    }
+    counts
+}
+
+/// Jobs per queue and state, and the retries they took (`attempts - 1` summed).
+#[derive(Debug, Default)]
+pub(crate) struct JobCensus {
+    pub(crate) by_queue_state: BTreeMap<(String, String), u64>,
+    pub(crate) retries: u64,
+}
+
+pub(crate) async fn census(client: &QueueClient) -> JobCensus {
+    let mut conn = client.redis();
+    let pattern = format!("{}job:*", client.keys().prefix());
+    let mut census = JobCensus::default();
+    let mut cursor = 0u64;
+    loop {
+        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(&pattern)
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        for key in keys.iter().filter(|k| !k.ends_with(":errors")) {
+            let (queue, state, attempts): (Option<String>, Option<String>, Option<u64>) =
+                redis::cmd("HMGET")
+                    .arg(key)
+                    .arg("queue")
+                    .arg("state")
+                    .arg("attempts")
+                    .query_async(&mut conn)
+                    .await
+                    .unwrap();
+            let entry = (
+                queue.unwrap_or_else(|| "?".into()),
+                state.unwrap_or_else(|| "?".into()),
+            );
+            *census.by_queue_state.entry(entry).or_insert(0) += 1;
+            census.retries += attempts.unwrap_or(1).saturating_sub(1);
+        }
+        if next == 0 {
+            break;
+        }
+        cursor = next;
+    }
+    census
+}
+
+/// Work still waiting or running, per queue, plus reminders due and not yet handed over, read in
+/// one atomic snapshot: reading the queues one after the other could miss a job that a handler
+/// enqueued on an already-read queue just before it finished.
+pub(crate) async fn in_flight(client: &QueueClient) -> Vec<String> {
+    let k = client.keys();
+    let now = chrono::Utc::now().timestamp_millis();
+    let mut pipe = crate::support::worker::queue_snapshot(client);
+    pipe.cmd("ZCOUNT")
+        .arg(k.reminders_due())
+        .arg("-inf")
+        .arg(now);
+    pipe.cmd("ZCARD").arg(k.reminders_claimed());
+    let mut conn = client.redis();
+    let counts: Vec<u64> = match pipe.query_async(&mut conn).await {
+        Ok(c) => c,
+        Err(e) => return vec![format!("snapshot: {e}")],
+    };
+    let mut out = Vec::new();
+    for (q, c) in ALL_QUEUES.iter().zip(counts.chunks(3)) {
+        if c.iter().any(|&n| n > 0) {
+            out.push(format!(
+                "{q}: ready {} running {} delayed or retrying {}",
+                c[0], c[1], c[2]
+            ));
+        }
+    }
+    let reminders = &counts[ALL_QUEUES.len() * 3..];
+    if reminders.iter().any(|&n| n > 0) {
+        out.push(format!(
+            "reminders: {} due and not claimed, {} claimed and not settled",
+            reminders[0], reminders[1]
+        ));
+    }
+    out
+}
+
+/// The figures of a run.
+#[derive(Debug, Default)]
+pub(crate) struct Figures {
+    pub(crate) rows: Vec<(String, String)>,
+}
+
+impl Figures {
+    pub(crate) fn add(&mut self, name: &str, value: impl ToString) {
+        self.rows.push((name.to_owned(), value.to_string()));
+    }
+
+    /// A row of two figures, `a / b`.
+    pub(crate) fn pair(
+        &mut self,
+        name: &str,
+        a: impl std::fmt::Display,
+        b: impl std::fmt::Display,
+    ) {
+        self.rows.push((name.to_owned(), format!("{a} / {b}")));
+    }
+
+    pub(crate) fn print(&self, title: &str) {
+        println!("\n{title}");
+        for (k, v) in &self.rows {
+            println!("  {k:<44} {v:>10}");
+        }
+    }
+}

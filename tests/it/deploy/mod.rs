@@ -1,0 +1,3 @@
+//! deploy tests.
+
+mod compose;

@@ -1,0 +1,4 @@
+//! harness tests.
+
+mod redis;
+mod webhook;

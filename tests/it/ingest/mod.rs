@@ -1,0 +1,5 @@
+//! ingest tests.
+
+mod intake;
+mod resilience;
+mod signatures;

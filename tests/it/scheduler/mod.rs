@@ -1,0 +1,6 @@
+//! scheduler tests.
+
+mod due;
+mod process;
+mod reconcile;
+mod recovery;

@@ -1,0 +1,8 @@
+//! Test support shared by the areas: one module per area's helpers.
+
+pub(crate) mod admin;
+pub(crate) mod ingest;
+pub(crate) mod queue;
+pub(crate) mod scheduler;
+pub(crate) mod security;
+pub(crate) mod worker;

@@ -1,0 +1,122 @@
+//! `invitee.canceled`: a cancellation, or the old half of a reschedule (`rescheduled: true`).
+//!
+//! Both cancel every pending reminder and follow-up of the booking (bookings store). A plain
+//! cancellation by the invitee also plans the win-back SMS when that flow is on (the store calls it
+//! off if the person books again before it is due; a host's cancellation plans none), sets the Brevo status to cancelled
+//! (`brevo:canceled:<booking>`), sends the Brevo `cancelled` event and the cancellation SMS
+//! (`sms:cancellation:<booking>`). The old half of a reschedule sends nothing: the new
+//! `invitee.created` brings the new booking, its Brevo sync and its SMS. Whichever half arrives
+//! first, the end state is the same (see the bookings store).
+
+use meetflow_shared::bookings::{BookingKey, BookingStatus, Person};
+use meetflow_shared::events::Invitee;
+use meetflow_shared::jobs::brevo::{BrevoId, ContactSync, EventTrack};
+use meetflow_shared::jobs::sms::{SmsJob, SmsKind};
+use meetflow_shared::queue::JobError;
+
+use super::phone::{self, Phone};
+use super::{booking_properties, contact, email, meeting_index};
+use crate::brevo::brevo_skipped;
+use crate::context::Worker;
+use crate::error;
+use crate::fanout::FanOut;
+use crate::sms::sms_skipped;
+
+const SOURCE: &str = "calendly:invitee.canceled";
+
+/// Handles one `invitee.canceled`.
+pub(crate) async fn handle(w: &Worker, invitee: &Invitee) -> Result<(), JobError> {
+    let cal = &w.settings.connectors.calendly;
+    let key = BookingKey::from_invitee_uri(&invitee.uri);
+    let rescheduled = invitee.rescheduled.unwrap_or(false);
+    let who = Person {
+        email: invitee.email.as_deref(),
+        timezone: invitee.timezone.as_deref(),
+        canceled_by_host: invitee
+            .cancellation
+            .as_ref()
+            .and_then(|c| c.canceler_type.as_deref())
+            .is_some_and(|t| t.eq_ignore_ascii_case("host")),
+    };
+    let outcome = w
+        .bookings
+        .canceled_by(
+            &invitee.uri,
+            rescheduled,
+            invitee.new_invitee.as_deref(),
+            &who,
+        )
+        .await
+        .map_err(error::bookings)?;
+    tracing::info!(
+        booking = %key,
+        rescheduled,
+        reminders_canceled = outcome.reminders_canceled,
+        already_ended = outcome.already_ended,
+        win_back_planned = outcome.win_back_planned,
+        "booking cancelled"
+    );
+    let email = email(invitee);
+    let event = invitee.scheduled_event.as_ref();
+    if let (Some(email), Some(id)) = (
+        &email,
+        event
+            .and_then(|e| e.location.as_ref())
+            .and_then(|l| l.zoom_meeting_id()),
+    ) {
+        meeting_index::remove(w, id.as_str(), email).await?;
+    }
+    if rescheduled {
+        return Ok(());
+    }
+    let mut out = FanOut::default();
+    let phone = phone::resolve(&cal.field_mapping, w.settings.sms.region(), invitee);
+    if let Some(email) = email {
+        let sync = ContactSync {
+            email: email.clone(),
+            attributes: contact::attributes(
+                &cal.field_mapping,
+                invitee,
+                phone.number(),
+                BookingStatus::Canceled,
+            ),
+            list_ids: Vec::new(),
+            booking: Some(key.clone()),
+            status_attribute: cal.field_mapping.status.clone(),
+            source: SOURCE.into(),
+        };
+        out.contact(BrevoId::BookingCanceled(key.clone()), sync)?;
+        out.event(
+            key.as_str(),
+            EventTrack {
+                event_name: w.settings.engagement.brevo_events.cancelled.clone(),
+                email,
+                properties: booking_properties(&key, invitee),
+            },
+        )?;
+    } else {
+        brevo_skipped(SOURCE, "no_email");
+    }
+    let kind = SmsKind::Cancellation;
+    match &phone {
+        _ if w.settings.engagelab.templates.cancellation.is_empty() => {
+            sms_skipped(kind.as_str(), "template_off");
+        }
+        Phone::Missing => sms_skipped(kind.as_str(), "no_phone"),
+        Phone::Invalid => sms_skipped(kind.as_str(), "invalid_phone"),
+        Phone::Valid(p) => out.sms(&SmsJob {
+            v: SmsJob::VERSION,
+            booking: key.clone(),
+            kind,
+            to: p.as_str().to_owned(),
+            name: contact::display_name(invitee),
+            event_name: event.and_then(|e| e.name.clone()).unwrap_or_default(),
+            start: event.and_then(|e| e.start_time),
+            end: event.and_then(|e| e.end_time),
+            timezone: invitee.timezone.clone(),
+            cancel_url: None,
+            reschedule_url: None,
+        })?,
+    }
+    out.enqueue(&w.client).await
+}

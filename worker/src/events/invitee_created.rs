@@ -1,0 +1,158 @@
+//! `invitee.created`: a booking (or the new half of a reschedule).
+//!
+//! The bookings store records it and plans its reminders (and, on a reschedule, tombstones the
+//! old booking in the same step). Then, with deterministic ids: the Brevo contact sync
+//! (`brevo:created:<booking>`), the Brevo `booked`/`rescheduled` event, the confirmation SMS
+//! (`sms:confirmation:<booking>`) and, with `engagelab.host_phone`, the host notice. A booking the
+//! store already knows as cancelled (its cancellation arrived first) gets its Brevo sync (which
+//! writes the cancelled status) but no SMS.
+
+use chrono::Utc;
+use meetflow_shared::bookings::{BookingChange, BookingFacts, BookingKey, BookingStatus};
+use meetflow_shared::domain::PhoneNumber;
+use meetflow_shared::events::Invitee;
+use meetflow_shared::jobs::brevo::{BrevoId, ContactSync, EventTrack};
+use meetflow_shared::jobs::sms::{SmsJob, SmsKind};
+use meetflow_shared::queue::JobError;
+
+use super::phone::{self, Phone};
+use super::{booking_properties, contact, email, meeting_index};
+use crate::brevo::brevo_skipped;
+use crate::context::Worker;
+use crate::error;
+use crate::fanout::FanOut;
+use crate::sms::sms_skipped;
+
+const SOURCE: &str = "calendly:invitee.created";
+
+/// Handles one `invitee.created`; `reconciled` when the scheduler rebuilt it from the Calendly API
+/// (the webhook never came), which may be after the meeting started.
+pub(crate) async fn handle(
+    w: &Worker,
+    invitee: &Invitee,
+    reconciled: bool,
+) -> Result<(), JobError> {
+    let cal = &w.settings.connectors.calendly;
+    let key = BookingKey::from_invitee_uri(&invitee.uri);
+    let phone = phone::resolve(&cal.field_mapping, w.settings.sms.region(), invitee);
+    let facts = BookingFacts::from_invitee(invitee, phone.number().map(|p| p.as_str().to_owned()));
+    let change = match &facts {
+        Some(f) => Some(
+            w.bookings
+                .booked_since(f, invitee.created_at)
+                .await
+                .map_err(error::bookings)?,
+        ),
+        None => None,
+    };
+    let ended = match &change {
+        Some(BookingChange::AlreadyEnded { status, .. }) => Some(*status),
+        _ => None,
+    };
+    let mut out = FanOut::default();
+    let event = invitee.scheduled_event.as_ref();
+    if let Some(email) = email(invitee) {
+        let list = contact::list_for(
+            cal,
+            event.and_then(|e| e.event_type.as_deref()),
+            event.and_then(|e| e.name.as_deref()),
+        );
+        if list.is_none() {
+            metrics::counter!("meetflow_calendly_unmapped_event_type_total").increment(1);
+        }
+        let status = ended.unwrap_or(BookingStatus::Active);
+        let sync = ContactSync {
+            email: email.clone(),
+            attributes: contact::attributes(&cal.field_mapping, invitee, phone.number(), status),
+            list_ids: list.into_iter().collect(),
+            booking: Some(key.clone()),
+            status_attribute: cal.field_mapping.status.clone(),
+            source: SOURCE.into(),
+        };
+        out.contact(BrevoId::BookingCreated(key.clone()), sync)?;
+        if ended.is_none() {
+            let names = &w.settings.engagement.brevo_events;
+            let name = if invitee.old_invitee.is_some() {
+                &names.rescheduled
+            } else {
+                &names.booked
+            };
+            out.event(
+                key.as_str(),
+                EventTrack {
+                    event_name: name.clone(),
+                    email: email.clone(),
+                    properties: booking_properties(&key, invitee),
+                },
+            )?;
+        }
+        if let Some(id) = event
+            .and_then(|e| e.location.as_ref())
+            .and_then(|l| l.zoom_meeting_id())
+        {
+            meeting_index::add(w, id.as_str(), &email).await?;
+        }
+    } else {
+        brevo_skipped(SOURCE, "no_email");
+    }
+    let started = facts.as_ref().is_some_and(|f| f.start <= Utc::now());
+    if let Some(status) = ended {
+        tracing::info!(booking = %key, status = status.as_str(), "booking already ended: no confirmation SMS");
+    } else if reconciled && started {
+        // A booking found late by the reconciliation: "you are booked for <a time already past>"
+        // would only confuse; its Brevo sync and remaining reminders still happen.
+        sms_skipped(SmsKind::Confirmation.as_str(), "reconciled_after_start");
+        tracing::info!(booking = %key, "reconciled after the meeting started: no confirmation SMS");
+    } else {
+        sms(w, &key, invitee, &phone, facts.as_ref(), &mut out)?;
+    }
+    out.enqueue(&w.client).await
+}
+
+/// The confirmation and the host notice.
+fn sms(
+    w: &Worker,
+    key: &BookingKey,
+    invitee: &Invitee,
+    phone: &Phone,
+    facts: Option<&BookingFacts>,
+    out: &mut FanOut,
+) -> Result<(), JobError> {
+    let templates = &w.settings.engagelab.templates;
+    let Some(facts) = facts else {
+        sms_skipped(SmsKind::Confirmation.as_str(), "no_meeting_time");
+        return Ok(());
+    };
+    let job = |kind: SmsKind, to: &PhoneNumber, timezone: Option<String>| SmsJob {
+        v: SmsJob::VERSION,
+        booking: key.clone(),
+        kind,
+        to: to.as_str().to_owned(),
+        name: facts.name.clone(),
+        event_name: facts.event_name.clone(),
+        start: Some(facts.start),
+        end: Some(facts.end),
+        timezone,
+        cancel_url: invitee.cancel_url.clone(),
+        reschedule_url: invitee.reschedule_url.clone(),
+    };
+    let kind = SmsKind::Confirmation;
+    match phone {
+        _ if templates.confirmation.is_empty() => sms_skipped(kind.as_str(), "template_off"),
+        Phone::Missing => sms_skipped(kind.as_str(), "no_phone"),
+        Phone::Invalid => sms_skipped(kind.as_str(), "invalid_phone"),
+        Phone::Valid(p) => out.sms(&job(kind, p, invitee.timezone.clone()))?,
+    }
+    if let Some(host) = &w.settings.engagelab.host_phone {
+        let kind = SmsKind::HostNotify;
+        if templates.host_notify.is_empty() {
+            sms_skipped(kind.as_str(), "template_off");
+        } else if let Ok(host) = PhoneNumber::parse(host, None) {
+            // The host's zone is unknown: `reminders.default_timezone`.
+            out.sms(&job(kind, &host, None))?;
+        } else {
+            sms_skipped(kind.as_str(), "invalid_phone");
+        }
+    }
+    Ok(())
+}

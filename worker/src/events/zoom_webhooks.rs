@@ -1,0 +1,230 @@
+//! Zoom webhooks on the `events` queue.
+//!
+//! - `meeting.ended`: a `zoom:ended:<uuid>` job reads the participants (the `zoom` queue, see
+//!   [`crate::zoom::attendance`]), when the Zoom API is configured and
+//!   `connectors.zoom.lists.meeting_participants` is set; the contacts who booked the meeting
+//!   through Calendly get the Brevo `ended` event.
+//! - `webinar.ended`: a `zoom:webinar_ended:<uuid>` job splits the registrants into attendees
+//!   and absentees (the `zoom` queue, see [`crate::zoom::webinar`]), when the Zoom API is
+//!   configured.
+//! - `webinar.participant_joined` / `webinar.registration_created`: the person is synced onto
+//!   `lists.webinar_attendees` / `lists.webinar_registrants` (`null` turns that off).
+//! - `recording.completed`: the share URL is written to the `RECORDING_URL` attribute of every
+//!   contact who booked that meeting through Calendly (a Brevo automation can send it).
+
+use meetflow_shared::events::{MeetingObject, ParticipantObject, Recording, RegistrationObject};
+use meetflow_shared::jobs::brevo::{BrevoId, ContactSync, EventTrack};
+use meetflow_shared::jobs::zoom::{MeetingEnded, WebinarEnded, ZoomJob, ZoomOp};
+use meetflow_shared::queue::JobError;
+use serde_json::{Map, Value};
+
+use super::meeting_index;
+use crate::brevo::brevo_skipped;
+use crate::context::Worker;
+use crate::error::bad_payload;
+use crate::fanout::{FanOut, email_tag};
+use crate::queues::zoom_access;
+
+/// The attribute receiving a recording's share URL.
+pub(crate) const RECORDING_URL_ATTRIBUTE: &str = "RECORDING_URL";
+
+fn non_empty(s: Option<&str>) -> Option<&str> {
+    s.map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// `meeting.ended`.
+pub(crate) async fn meeting_ended(w: &Worker, m: &MeetingObject) -> Result<(), JobError> {
+    let Some(uuid) = non_empty(m.uuid.as_deref()) else {
+        return Err(bad_payload("zoom meeting.ended without a meeting uuid"));
+    };
+    let mut out = FanOut::default();
+    let lists = &w.settings.connectors.zoom.lists;
+    if lists.meeting_participants.is_none() {
+        brevo_skipped("zoom:meeting.ended", "list_off");
+    } else if !zoom_access(&w.settings).usable() {
+        brevo_skipped("zoom:meeting.ended", "zoom_api_not_configured");
+        tracing::warn!("meeting.ended: the Zoom API is not configured, attendance is not synced");
+    } else {
+        let ended = MeetingEnded {
+            meeting_uuid: uuid.to_owned(),
+            meeting_id: m.id.as_ref().map(|i| i.as_str().to_owned()),
+            topic: m.topic.clone(),
+            start_time: m.start_time,
+            end_time: m.end_time,
+        };
+        let job = ZoomJob {
+            v: ZoomJob::VERSION,
+            op: ZoomOp::MeetingEnded(ended),
+        };
+        out.zoom(&job)?;
+    }
+    let name = &w.settings.engagement.brevo_events.ended;
+    if let (false, Some(id)) = (name.is_empty(), m.id.as_ref()) {
+        for email in meeting_index::contacts(w, id.as_str()).await? {
+            let mut properties = Map::new();
+            properties.insert("meeting_id".into(), Value::String(id.to_string()));
+            if let Some(topic) = &m.topic {
+                properties.insert("topic".into(), Value::String(topic.clone()));
+            }
+            let subject = format!("{uuid}:{}", email_tag(&email));
+            out.event(
+                &subject,
+                EventTrack {
+                    event_name: name.clone(),
+                    email,
+                    properties,
+                },
+            )?;
+        }
+    }
+    out.enqueue(&w.client).await
+}
+
+/// `webinar.ended`.
+pub(crate) async fn webinar_ended(w: &Worker, m: &MeetingObject) -> Result<(), JobError> {
+    let (Some(uuid), Some(id)) = (non_empty(m.uuid.as_deref()), m.id.as_ref()) else {
+        return Err(bad_payload("zoom webinar.ended without its uuid and id"));
+    };
+    if !zoom_access(&w.settings).usable() {
+        brevo_skipped("zoom:webinar.ended", "zoom_api_not_configured");
+        tracing::warn!("webinar.ended: the Zoom API is not configured, attendance is not synced");
+        return Ok(());
+    }
+    let ended = WebinarEnded {
+        webinar_uuid: uuid.to_owned(),
+        webinar_id: id.as_str().to_owned(),
+        topic: m.topic.clone(),
+        end_time: m.end_time,
+    };
+    let mut out = FanOut::default();
+    out.zoom(&ZoomJob {
+        v: ZoomJob::VERSION,
+        op: ZoomOp::WebinarEnded(ended),
+    })?;
+    out.enqueue(&w.client).await
+}
+
+fn name_attributes(w: &Worker, name: Option<String>) -> Map<String, Value> {
+    let mut attributes = Map::new();
+    if let (Some(attr), Some(name)) = (
+        w.settings.connectors.calendly.field_mapping.name.as_deref(),
+        name.filter(|n| !n.trim().is_empty()),
+    ) {
+        attributes.insert(attr.to_owned(), Value::String(name.trim().to_owned()));
+    }
+    attributes
+}
+
+/// `webinar.participant_joined`.
+pub(crate) async fn webinar_joined(w: &Worker, p: &ParticipantObject) -> Result<(), JobError> {
+    const SOURCE: &str = "zoom:webinar.participant_joined";
+    let Some(list) = w.settings.connectors.zoom.lists.webinar_attendees else {
+        brevo_skipped(SOURCE, "list_off");
+        return Ok(());
+    };
+    let Some(email) = p.participant.email() else {
+        brevo_skipped(SOURCE, "no_email");
+        return Ok(());
+    };
+    let webinar = non_empty(p.meeting.uuid.as_deref())
+        .map(str::to_owned)
+        .or_else(|| p.meeting.id.as_ref().map(|i| i.to_string()))
+        .unwrap_or_default();
+    let mut out = FanOut::default();
+    out.contact(
+        BrevoId::WebinarJoined {
+            webinar,
+            email: email.to_owned(),
+        },
+        ContactSync {
+            email: email.to_owned(),
+            attributes: name_attributes(w, p.participant.user_name.clone()),
+            list_ids: vec![list],
+            source: SOURCE.into(),
+            ..ContactSync::default()
+        },
+    )?;
+    out.enqueue(&w.client).await
+}
+
+/// `webinar.registration_created`.
+pub(crate) async fn webinar_registered(w: &Worker, r: &RegistrationObject) -> Result<(), JobError> {
+    const SOURCE: &str = "zoom:webinar.registration_created";
+    let Some(list) = w.settings.connectors.zoom.lists.webinar_registrants else {
+        brevo_skipped(SOURCE, "list_off");
+        return Ok(());
+    };
+    let Some(email) = non_empty(r.registrant.email.as_deref()) else {
+        brevo_skipped(SOURCE, "no_email");
+        return Ok(());
+    };
+    let webinar =
+        r.id.as_ref()
+            .map(|i| i.to_string())
+            .or_else(|| r.uuid.clone())
+            .unwrap_or_default();
+    let name = [
+        r.registrant.first_name.as_deref(),
+        r.registrant.last_name.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(str::trim)
+    .filter(|s| !s.is_empty())
+    .collect::<Vec<_>>()
+    .join(" ");
+    let mut out = FanOut::default();
+    out.contact(
+        BrevoId::WebinarRegistered {
+            webinar,
+            email: email.to_owned(),
+        },
+        ContactSync {
+            email: email.to_owned(),
+            attributes: name_attributes(w, Some(name)),
+            list_ids: vec![list],
+            source: SOURCE.into(),
+            ..ContactSync::default()
+        },
+    )?;
+    out.enqueue(&w.client).await
+}
+
+/// `recording.completed`.
+pub(crate) async fn recording_completed(w: &Worker, r: &Recording) -> Result<(), JobError> {
+    const SOURCE: &str = "zoom:recording.completed";
+    let (Some(url), Some(id)) = (non_empty(r.share_url.as_deref()), r.id.as_ref()) else {
+        brevo_skipped(SOURCE, "no_share_url");
+        return Ok(());
+    };
+    let contacts = meeting_index::contacts(w, id.as_str()).await?;
+    if contacts.is_empty() {
+        brevo_skipped(SOURCE, "no_booking");
+        tracing::info!(meeting = %id, "recording of a meeting no Calendly booking points to");
+        return Ok(());
+    }
+    let instance = non_empty(r.uuid.as_deref())
+        .unwrap_or(id.as_str())
+        .to_owned();
+    let mut out = FanOut::default();
+    for email in contacts {
+        let mut attributes = Map::new();
+        attributes.insert(
+            RECORDING_URL_ATTRIBUTE.into(),
+            Value::String(url.to_owned()),
+        );
+        out.contact(
+            BrevoId::Recording {
+                instance: instance.clone(),
+                email: email.clone(),
+            },
+            ContactSync {
+                email,
+                attributes,
+                source: SOURCE.into(),
+                ..ContactSync::default()
+            },
+        )?;
+    }
+    out.enqueue(&w.client).await
+}

@@ -1,0 +1,208 @@
+//! The at-most-once marker of an SMS, one per (booking, kind), in Redis
+//! ([`meetflow_shared::queue::Keys::sms_marker`]).
+//!
+//! EngageLab has no idempotency key, so a retried POST can text a person twice. The SMS handler
+//! therefore claims the marker (`SET NX` to `sending:<ms>:<attempt>`) right before the call, in
+//! the same Lua step that checks the booking fields its last check read are unchanged
+//! ([`SendGuard`]), and:
+//! - on success sets it to `sent` (or `suppressed` for EngageLab's 3004);
+//! - on a failure that certainly sent nothing (connect refused, a definite HTTP error) deletes
+//!   its own claim, retrying the delete when Redis does not answer, so the retry sends;
+//! - on an ambiguous failure (timeout after sending, 502/504, an unreadable 2xx) leaves it: the
+//!   job goes to the dead letters as "possibly sent".
+//!
+//! A claim whose reply is lost (connection dropped after the command left) is read back: our
+//! own token means the claim is ours. A later attempt that finds `sending:` (its process died
+//! mid-call, or the claim was left by an ambiguous failure) does not send either, unless an
+//! operator replayed that one job with `--resend` after the claim was made
+//! ([`super::send_state`]). A marker lives 30 days.
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use meetflow_shared::bookings::SendGuard;
+use meetflow_shared::queue::QueueClient;
+use redis::aio::ConnectionManager;
+
+/// How long a marker is kept.
+pub(crate) const MARKER_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// Deletes the marker only if it still holds our claim.
+static RELEASE: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+    )
+});
+
+/// Claims the marker (KEYS[1]) only while the guarded fields of the booking hash (KEYS[2]) hold
+/// the values the last check read. ARGV: token, ttl ms, then (field, value) pairs.
+static CLAIM: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"for i = 3, #ARGV, 2 do
+  if (redis.call('HGET', KEYS[2], ARGV[i]) or '') ~= ARGV[i + 1] then return {'changed'} end
+end
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {'acquired'} end
+return {'held', redis.call('GET', KEYS[1]) or ''}",
+    )
+});
+
+/// Reads of a claim whose reply was lost, and deletes of a claim after a definite refusal.
+const TRIES: u32 = 5;
+
+/// What claiming found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Claim {
+    /// The marker is ours: send.
+    Acquired,
+    /// This SMS already went out (`sent`) or was suppressed by EngageLab.
+    Done(String),
+    /// Another attempt claimed it at `since_ms` and never finished: possibly sent.
+    InFlight {
+        /// When that claim was made (unix ms).
+        since_ms: i64,
+    },
+    /// The booking changed since the last check: judge again.
+    Changed,
+}
+
+/// One SMS's marker.
+#[derive(Debug, Clone)]
+pub(crate) struct SmsMarker {
+    conn: ConnectionManager,
+    key: String,
+    token: String,
+}
+
+impl SmsMarker {
+    /// The marker of `kind` for `booking`, claimed (if at all) by `attempt` at `now_ms`.
+    pub(crate) fn new(
+        client: &QueueClient,
+        booking: &str,
+        kind: &str,
+        attempt: u32,
+        now_ms: i64,
+    ) -> Self {
+        Self {
+            conn: client.redis(),
+            key: client.keys().sms_marker(booking, kind),
+            token: format!("sending:{now_ms}:{attempt}"),
+        }
+    }
+
+    fn ttl_ms() -> u64 {
+        u64::try_from(MARKER_TTL.as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Claims the marker if the booking still reads as `guard` says, or reports what holds it.
+    /// A reply lost on the way back is resolved by reading the marker: our token means ours.
+    pub(crate) async fn claim(&self, guard: &SendGuard) -> redis::RedisResult<Claim> {
+        let mut conn = self.conn.clone();
+        let mut inv = CLAIM.prepare_invoke();
+        inv.key(&self.key)
+            .key(&guard.key)
+            .arg(&self.token)
+            .arg(Self::ttl_ms());
+        for (f, v) in &guard.fields {
+            inv.arg(f).arg(v);
+        }
+        let reply: Vec<String> = match inv.invoke_async(&mut conn).await {
+            Ok(r) => r,
+            Err(e) if e.is_io_error() || e.is_connection_dropped() || e.is_timeout() => {
+                tracing::warn!(marker = %self.key, error = %e, "SMS marker claim: reply lost; reading it back");
+                return match self.read_back().await? {
+                    Some(v) if v == self.token => Ok(Claim::Acquired),
+                    Some(v) => Ok(Self::held(v)),
+                    // It did not land: judging again claims anew.
+                    None => Ok(Claim::Changed),
+                };
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(match reply.first().map(String::as_str) {
+            Some("acquired") => Claim::Acquired,
+            Some("held") => Self::held(reply.get(1).cloned().unwrap_or_default()),
+            _ => Claim::Changed,
+        })
+    }
+
+    fn held(v: String) -> Claim {
+        match v.strip_prefix("sending:") {
+            Some(rest) => Claim::InFlight {
+                since_ms: rest
+                    .split(':')
+                    .next()
+                    .and_then(|ms| ms.parse().ok())
+                    .unwrap_or(0),
+            },
+            // Expired between SET and GET: judge and claim again.
+            None if v.is_empty() => Claim::Changed,
+            None => Claim::Done(v),
+        }
+    }
+
+    /// The marker's value, asking again (with a short pause) while Redis does not answer.
+    async fn read_back(&self) -> redis::RedisResult<Option<String>> {
+        let mut i = 0;
+        loop {
+            let mut conn = self.conn.clone();
+            match redis::cmd("GET")
+                .arg(&self.key)
+                .query_async(&mut conn)
+                .await
+            {
+                Ok(v) => return Ok(v),
+                Err(e) if i + 1 >= TRIES => return Err(e),
+                Err(_) => {}
+            }
+            tokio::time::sleep(Duration::from_millis(50 << i)).await;
+            i += 1;
+        }
+    }
+
+    /// Takes over a claim left by an earlier attempt (after an operator's replay).
+    pub(crate) async fn take_over(&self) -> redis::RedisResult<()> {
+        let mut conn = self.conn.clone();
+        redis::cmd("SET")
+            .arg(&self.key)
+            .arg(&self.token)
+            .arg("PX")
+            .arg(Self::ttl_ms())
+            .query_async::<()>(&mut conn)
+            .await
+    }
+
+    /// Records that the SMS went out (`outcome` = `sent` | `suppressed`).
+    pub(crate) async fn finish(&self, outcome: &str) -> redis::RedisResult<()> {
+        let mut conn = self.conn.clone();
+        redis::cmd("SET")
+            .arg(&self.key)
+            .arg(outcome)
+            .arg("PX")
+            .arg(Self::ttl_ms())
+            .query_async::<()>(&mut conn)
+            .await
+    }
+
+    /// Drops our claim: nothing was sent, a retry may send. Asked again (with a short pause)
+    /// while Redis does not answer, so a definite refusal is not left looking like a send.
+    pub(crate) async fn release(&self) -> redis::RedisResult<()> {
+        let mut i = 0;
+        loop {
+            let mut conn = self.conn.clone();
+            match RELEASE
+                .key(&self.key)
+                .arg(&self.token)
+                .invoke_async::<i64>(&mut conn)
+                .await
+            {
+                Ok(_) => return Ok(()),
+                Err(e) if i + 1 >= TRIES => return Err(e),
+                Err(e) => {
+                    tracing::warn!(marker = %self.key, error = %e, "SMS marker release failed; trying again");
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50 << i)).await;
+            i += 1;
+        }
+    }
+}
