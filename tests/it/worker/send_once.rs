@@ -252,7 +252,7 @@ async fn a_cancel_withdraws_the_pending_confirmation_and_host_notice() {
                 SMS,
                 NewJob::json(&job)
                     .unwrap()
-                    .with_id(&job.job_id())
+                    .with_id(job.job_id())
                     .run_at(later),
             )
             .await
