@@ -40,6 +40,9 @@ impl Backend {
 
     /// The bookings store (reminders) on the same connection.
     pub fn bookings(&self) -> Bookings {
-        Bookings::new(self.client.clone(), self.settings.reminders.clone())
+        Bookings::new(
+            self.client.handle().clone(),
+            self.settings.reminders.clone(),
+        )
     }
 }

@@ -130,7 +130,7 @@ async fn main() {
     let window_ms: i64 = arg("--window-ms", "10000").parse().unwrap();
     let bin = arg("--scheduler-bin", "target/release/meetflow-scheduler");
     let client = QueueClient::connect(&url, NS).await.unwrap();
-    let bookings = Bookings::new(client.clone(), RemindersSettings::default());
+    let bookings = Bookings::new(client.handle().clone(), RemindersSettings::default());
 
     // 1. plan
     wait_quiet();
@@ -149,7 +149,7 @@ async fn main() {
     let sample: Vec<String> = redis::cmd("SCAN")
         .arg(0)
         .arg("MATCH")
-        .arg(format!("{{{NS}}}:bk:*"))
+        .arg(client.keys().booking("*"))
         .arg("COUNT")
         .arg(100)
         .query_async::<(String, Vec<String>)>(&mut client.redis())

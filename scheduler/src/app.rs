@@ -40,7 +40,7 @@ pub enum AppError {
 /// Run the scheduler until `shutdown` fires (exit 0) or Redis stays unreachable (error).
 pub async fn run(settings: Settings, shutdown: Shutdown) -> Result<(), AppError> {
     let client = QueueClient::connect(&settings.redis.url, &settings.redis.namespace).await?;
-    let bookings = Bookings::new(client.clone(), settings.reminders.clone())
+    let bookings = Bookings::new(client.handle().clone(), settings.reminders.clone())
         .with_engagement(Engagement::from_settings(&settings));
     let probe = client.clone();
     let ready = move || -> BoxFuture<'static, bool> {
@@ -69,14 +69,14 @@ pub async fn run(settings: Settings, shutdown: Shutdown) -> Result<(), AppError>
     let calendly = &settings.connectors.calendly;
     if let Some(reconciler) = Reconciler::from_settings(calendly, bookings.clone())? {
         let reconciler = Arc::new(reconciler);
-        let (client, clock, every, cancel) = (
-            client.clone(),
+        let (redis, clock, every, cancel) = (
+            client.handle().clone(),
             bookings.clock().clone(),
             calendly.reconcile_every,
             stop.clone(),
         );
         tasks.spawn(async move {
-            run_periodic(client, clock, "calendly_reconcile", every, cancel, |_| {
+            run_periodic(redis, clock, "calendly_reconcile", every, cancel, |_| {
                 let r = Arc::clone(&reconciler);
                 async move { r.run_once().await.map(|_| ()) }
             })

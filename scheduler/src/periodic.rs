@@ -9,14 +9,15 @@ use std::future::Future;
 use std::time::Duration;
 
 use meetflow_shared::bookings::Clock;
-use meetflow_shared::queue::{QueueClient, QueueError, process_identity};
+use meetflow_shared::queue::{QueueError, process_identity};
+use meetflow_shared::redis::Redis;
 use tokio_util::sync::CancellationToken;
 
 use crate::promote::sleep_or_cancel;
 
 /// Try to take tick `now / every` of `task`; `Some(tick)` when this replica runs it.
 pub async fn acquire_tick(
-    client: &QueueClient,
+    redis: &Redis,
     task: &str,
     every: Duration,
     now_ms: i64,
@@ -24,12 +25,12 @@ pub async fn acquire_tick(
     let every_ms = i64::try_from(every.as_millis()).unwrap_or(i64::MAX).max(1);
     let tick = now_ms.div_euclid(every_ms);
     let taken: Option<String> = redis::cmd("SET")
-        .arg(client.keys().tick_lock(task, tick))
+        .arg(redis.keys().tick_lock(task, tick))
         .arg(process_identity())
         .arg("NX")
         .arg("PX")
         .arg(every_ms.saturating_mul(2))
-        .query_async(&mut client.redis())
+        .query_async(&mut redis.conn())
         .await?;
     Ok(taken.map(|_| tick))
 }
@@ -37,7 +38,7 @@ pub async fn acquire_tick(
 /// Run `task(tick)` once per tick of `every` across all replicas, until `cancel` fires. Errors
 /// of a run are logged and counted; the next tick tries again.
 pub async fn run_periodic<F, Fut, E>(
-    client: QueueClient,
+    redis: Redis,
     clock: Clock,
     name: &'static str,
     every: Duration,
@@ -51,7 +52,7 @@ pub async fn run_periodic<F, Fut, E>(
     let every_ms = i64::try_from(every.as_millis()).unwrap_or(i64::MAX).max(1);
     while !cancel.is_cancelled() {
         let now = clock.now_ms();
-        match acquire_tick(&client, name, every, now).await {
+        match acquire_tick(&redis, name, every, now).await {
             Ok(Some(tick)) => {
                 tracing::info!(task = name, tick, "periodic task starting");
                 let outcome = match task(tick).await {

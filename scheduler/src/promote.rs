@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use meetflow_shared::bookings::{Bookings, ClaimedReminder, Settled, Settlement};
 use meetflow_shared::jobs::{JobSpec, SMS, reminder::ReminderJob};
-use meetflow_shared::queue::NewJob;
+use meetflow_shared::queue::{NewJob, QueueClient};
 use metrics::{counter, gauge, histogram};
 use tokio_util::sync::CancellationToken;
 
@@ -72,15 +72,18 @@ pub struct TickReport {
 #[derive(Debug)]
 pub struct DueLoop {
     bookings: Bookings,
+    /// The queue the SMS jobs go to (on the bookings store's Redis).
+    queue: QueueClient,
     settings: DueLoopSettings,
     /// Ids claimed by a tick that failed after the claim, retried first.
     held: Mutex<Vec<String>>,
 }
 
 impl DueLoop {
-    /// A loop over `bookings`' due reminders.
+    /// A loop over `bookings`' due reminders, enqueueing onto the queue on the same Redis.
     pub fn new(bookings: Bookings, settings: DueLoopSettings) -> Self {
         Self {
+            queue: QueueClient::new(bookings.redis().clone()),
             bookings,
             settings,
             held: Mutex::new(Vec::new()),
@@ -160,7 +163,7 @@ impl DueLoop {
                         .group(job.group()))
                 })
                 .collect::<Result<Vec<_>, meetflow_shared::queue::QueueError>>()?;
-            let results = self.bookings.client().enqueue_many(SMS, new_jobs).await?;
+            let results = self.queue.enqueue_many(SMS, new_jobs).await?;
             let now = self.bookings.clock().now_ms();
             for ((c, job), res) in jobs.iter().zip(&results) {
                 outcomes.push((c.id.clone(), Settlement::Enqueued));
@@ -181,7 +184,7 @@ impl DueLoop {
             if settled == Settled::Canceled && *outcome == Settlement::Enqueued {
                 // Cancelled while we were enqueueing it: take the job back if still pending.
                 // (The SMS handler's is_current check drops it otherwise.)
-                let _ = self.bookings.client().cancel(id).await;
+                let _ = self.queue.cancel(id).await;
             }
         }
         Ok(())

@@ -24,7 +24,7 @@ use meetflow_shared::events::{Invitee, ScheduledEvent};
 use meetflow_shared::jobs::EVENTS;
 use meetflow_shared::providers::ProviderError;
 use meetflow_shared::providers::calendly_api::{CalendlyClient, CalendlyUser, EventsQuery, Scope};
-use meetflow_shared::queue::{ErrorClass, NewJob, QueueError};
+use meetflow_shared::queue::{ErrorClass, NewJob, QueueClient, QueueError};
 use metrics::{counter, gauge};
 
 use crate::synthetic::webhook_job;
@@ -76,6 +76,8 @@ pub struct ReconcileReport {
 pub struct Reconciler {
     api: CalendlyClient,
     bookings: Bookings,
+    /// The queue healed webhooks go to (on the bookings store's Redis).
+    queue: QueueClient,
     user_scope_only: AtomicBool,
 }
 
@@ -94,10 +96,11 @@ impl Reconciler {
         Ok(Some(Self::new(api, bookings)))
     }
 
-    /// A reconciler using `api`.
+    /// A reconciler using `api`, enqueueing healed webhooks onto the queue on `bookings`' Redis.
     pub fn new(api: CalendlyClient, bookings: Bookings) -> Self {
         Self {
             api,
+            queue: QueueClient::new(bookings.redis().clone()),
             bookings,
             user_scope_only: AtomicBool::new(false),
         }
@@ -201,8 +204,7 @@ impl Reconciler {
         };
         let id = job.delivery_id.clone();
         let enqueued = self
-            .bookings
-            .client()
+            .queue
             .enqueue(EVENTS, NewJob::json(&job)?.with_id(id))
             .await?;
         if enqueued.is_created() {

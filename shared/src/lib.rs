@@ -17,6 +17,8 @@
 //! - [`providers`]: HTTP clients for Brevo, EngageLab, Calendly and Zoom, with retry classification.
 //! - [`job_failures`]: a provider's failure as a job's answer (the one module that sees both).
 //! - [`bookings`]: the current state of each booking and its planned reminders, in Redis.
+//! - [`redis`]: every Redis key (names, types, expiry, owners), the handle stores receive, and
+//!   the Lua script loader.
 //! - [`tls`]: the rustls crypto provider shared by the HTTP clients and `rediss://` connections.
 
 pub mod bookings;
@@ -30,6 +32,7 @@ mod layers;
 pub mod ops;
 pub mod providers;
 pub mod queue;
+pub mod redis;
 pub mod shutdown;
 pub mod telemetry;
 pub mod tls;

@@ -1,5 +1,5 @@
-//! What every handler shares: the settings, the queue client, the bookings store and one client
-//! per provider with its rate limiter (shared across replicas through Redis).
+//! What every handler shares: the settings, the Redis handle, the queue client, the bookings store
+//! and one client per provider with its rate limiter (shared across replicas through Redis).
 
 use std::time::Duration;
 
@@ -12,6 +12,7 @@ use meetflow_shared::providers::engagelab::EngageLabClient;
 use meetflow_shared::providers::rate_limit::RateLimiter;
 use meetflow_shared::providers::zoom_api::{ZoomAuth, ZoomClient, ZoomCredentials};
 use meetflow_shared::queue::{ErrorClass, JobError, QueueClient};
+use meetflow_shared::redis::Redis;
 use secrecy::SecretString;
 use url::Url;
 
@@ -53,6 +54,9 @@ pub(crate) struct Limited<C> {
 #[derive(Debug)]
 pub(crate) struct Worker {
     pub(crate) settings: Settings,
+    /// The Redis handle the worker's own keys (markers, links, meeting contacts, minutes) and
+    /// every store use.
+    pub(crate) redis: Redis,
     pub(crate) client: QueueClient,
     pub(crate) bookings: Bookings,
     pub(crate) brevo: Option<Limited<BrevoClient>>,
@@ -78,13 +82,8 @@ fn url(key: &str, raw: &str) -> Result<Url, ProviderError> {
     })
 }
 
-fn limiter(client: &QueueClient, name: &str, rate: RateLimit) -> RateLimiter {
-    RateLimiter::new(
-        client.redis(),
-        client.keys().rate_limit(name),
-        rate.count,
-        rate.per,
-    )
+fn limiter(redis: &Redis, name: &str, rate: RateLimit) -> RateLimiter {
+    RateLimiter::new(redis, name, rate.count, rate.per)
 }
 
 fn secret(v: &Option<SecretString>) -> SecretString {
@@ -100,6 +99,7 @@ impl Worker {
         options: WorkerOptions,
     ) -> Result<Self, ProviderError> {
         let timeout = options.http_timeout;
+        let redis = client.handle().clone();
         let brevo = if brevo_access(&settings).usable() {
             Some(Limited {
                 client: BrevoClient::new(
@@ -107,7 +107,7 @@ impl Worker {
                     secret(&settings.brevo.api_key),
                     timeout,
                 )?,
-                limiter: limiter(&client, "brevo", settings.brevo.rate_limit),
+                limiter: limiter(&redis, "brevo", settings.brevo.rate_limit),
             })
         } else {
             None
@@ -121,7 +121,7 @@ impl Worker {
                     secret(&e.dev_secret),
                     timeout,
                 )?,
-                limiter: limiter(&client, "engagelab", e.rate_limit),
+                limiter: limiter(&redis, "engagelab", e.rate_limit),
             })
         } else {
             None
@@ -139,8 +139,7 @@ impl Worker {
                 let auth = ZoomAuth::new(
                     url("connectors.zoom.oauth_base_url", &z.oauth_base_url)?,
                     &credentials,
-                    client.redis(),
-                    client.keys(),
+                    &redis,
                     timeout,
                 )?;
                 Some(ZoomClient::new(
@@ -159,10 +158,11 @@ impl Worker {
             )?),
             None => None,
         };
-        let bookings = Bookings::new(client.clone(), settings.reminders.clone())
+        let bookings = Bookings::new(redis.clone(), settings.reminders.clone())
             .with_engagement(Engagement::from_settings(&settings));
         Ok(Self {
             settings,
+            redis,
             client,
             bookings,
             brevo,

@@ -15,7 +15,6 @@ use clap::{Args, Subcommand};
 use meetflow_shared::domain::redact;
 use meetflow_shared::providers::ProviderError;
 use meetflow_shared::providers::zoom_api::{ZoomAuth, ZoomClient, ZoomCredentials};
-use meetflow_shared::queue::Keys;
 use secrecy::SecretString;
 
 use super::send_test_webhook::default_url;
@@ -88,13 +87,11 @@ async fn check(ctx: &Ctx, args: CheckArgs, out: &mut Out) -> anyhow::Result<()> 
         .await
         .context("zoom check keeps the token in Redis, as the worker does")?;
     // A key of its own: a token cached by the workers must not make bad credentials look good.
-    let keys = Keys::new(&format!(
-        "{}:zoom-check:{}",
-        settings.redis.namespace,
-        uuid::Uuid::new_v4().simple()
-    ));
-    let auth =
-        ZoomAuth::new(oauth, &credentials, redis.redis(), &keys, CALL_TIMEOUT).map_err(explain)?;
+    let check_id = uuid::Uuid::new_v4().simple().to_string();
+    let redis = redis
+        .handle()
+        .with_keys(redis.keys().scratch("zoom-check", &check_id));
+    let auth = ZoomAuth::new(oauth, &credentials, &redis, CALL_TIMEOUT).map_err(explain)?;
     let token = auth.token().await.map_err(explain)?;
     let me = ZoomClient::new(api, auth.clone()).users_me().await;
     // Best effort: the key would expire on its own a minute before the token does.

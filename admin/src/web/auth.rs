@@ -19,7 +19,7 @@
 use std::time::Duration;
 
 use axum::http::{HeaderMap, Method, header};
-use meetflow_shared::queue::QueueClient;
+use meetflow_shared::redis::{ADMIN_SESSION_TTL, Redis, millis};
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
@@ -27,8 +27,8 @@ use subtle::ConstantTimeEq;
 
 /// Name of the session cookie.
 pub const COOKIE: &str = "meetflow_admin";
-/// How long a login lasts.
-pub const SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
+/// How long a login lasts ([`meetflow_shared::redis::ADMIN_SESSION_TTL`]).
+pub const SESSION_TTL: Duration = ADMIN_SESSION_TTL;
 /// Header carrying the CSRF token on POSTs from the page.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -38,7 +38,7 @@ pub struct Auth {
     token_digest: Option<[u8; 32]>,
     /// CSRF token of the no-token (loopback) mode.
     open_csrf: String,
-    client: QueueClient,
+    redis: Redis,
 }
 
 impl std::fmt::Debug for Auth {
@@ -98,11 +98,11 @@ pub fn random_hex() -> String {
 
 impl Auth {
     /// The policy for `token` (`None` = open mode; the caller checked the address is loopback).
-    pub fn new(token: Option<&SecretString>, client: QueueClient) -> Self {
+    pub fn new(token: Option<&SecretString>, redis: Redis) -> Self {
         Self {
             token_digest: token.map(|t| digest(t.expose_secret())),
             open_csrf: random_hex(),
-            client,
+            redis,
         }
     }
 
@@ -126,9 +126,7 @@ impl Auth {
     }
 
     fn session_key(&self, sid: &str) -> String {
-        self.client
-            .keys()
-            .custom(&format!("admin:session:{}", hex::encode(digest(sid))))
+        self.redis.keys().admin_session(&hex::encode(digest(sid)))
     }
 
     /// Decides who sent a request with these headers, and whether it may do `method`.
@@ -165,7 +163,7 @@ impl Auth {
         if sid.len() != 64 || !sid.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
-        let mut conn = self.client.redis();
+        let mut conn = self.redis.conn();
         let value: Option<String> = redis::cmd("GET")
             .arg(self.session_key(sid))
             .query_async(&mut conn)
@@ -182,12 +180,12 @@ impl Auth {
     pub async fn login(&self) -> Result<String, redis::RedisError> {
         let sid = random_hex();
         let value = format!("{}|{}", random_hex(), self.fingerprint());
-        let mut conn = self.client.redis();
+        let mut conn = self.redis.conn();
         let _: () = redis::cmd("SET")
             .arg(self.session_key(&sid))
             .arg(value)
             .arg("PX")
-            .arg(u64::try_from(SESSION_TTL.as_millis()).unwrap_or(u64::MAX))
+            .arg(millis(SESSION_TTL))
             .query_async(&mut conn)
             .await?;
         Ok(sid)
@@ -196,7 +194,7 @@ impl Auth {
     /// Ends the session named by the request's cookie, if any.
     pub async fn logout(&self, headers: &HeaderMap) {
         if let Some(sid) = cookie(headers, COOKIE) {
-            let mut conn = self.client.redis();
+            let mut conn = self.redis.conn();
             let _: Result<(), _> = redis::cmd("DEL")
                 .arg(self.session_key(sid))
                 .query_async(&mut conn)

@@ -53,8 +53,8 @@ impl App {
     /// The state for `settings` on `client`.
     pub fn new(settings: &Settings, client: QueueClient) -> Self {
         Self {
-            bookings: Bookings::new(client.clone(), settings.reminders.clone()),
-            auth: Auth::new(settings.admin.token.as_ref(), client.clone()),
+            bookings: Bookings::new(client.handle().clone(), settings.reminders.clone()),
+            auth: Auth::new(settings.admin.token.as_ref(), client.handle().clone()),
             client,
         }
     }

@@ -66,9 +66,9 @@ impl Bookings {
     ) -> Result<Vec<ClaimedReminder>, BookingError> {
         let now = self.clock.now_ms();
         let mut inv = CLAIM_DUE.prepare_invoke();
-        inv.key(self.keys.due())
-            .key(self.keys.claimed())
-            .arg(self.keys.booking_prefix())
+        inv.key(self.keys().reminders_due())
+            .key(self.keys().reminders_claimed())
+            .arg(self.keys().booking_prefix())
             .arg(now)
             .arg(limit)
             .arg(plan::ms(lease));
@@ -76,7 +76,7 @@ impl Bookings {
             inv.arg(id);
         }
         let reply: Vec<(String, HashMap<String, String>)> =
-            inv.invoke_async(&mut self.client.redis()).await?;
+            inv.invoke_async(&mut self.redis.conn()).await?;
         Ok(reply
             .into_iter()
             .map(|(id, fields)| {
@@ -158,9 +158,9 @@ impl Bookings {
             return Ok(Vec::new());
         }
         let mut inv = ACK.prepare_invoke();
-        inv.key(self.keys.claimed())
-            .key(self.keys.due())
-            .arg(self.keys.booking_prefix());
+        inv.key(self.keys().reminders_claimed())
+            .key(self.keys().reminders_due())
+            .arg(self.keys().booking_prefix());
         for (id, outcome) in outcomes {
             let state = match outcome {
                 Settlement::Enqueued => "enqueued".to_owned(),
@@ -169,7 +169,7 @@ impl Bookings {
             };
             inv.arg(id).arg(state);
         }
-        let flags: Vec<i64> = inv.invoke_async(&mut self.client.redis()).await?;
+        let flags: Vec<i64> = inv.invoke_async(&mut self.redis.conn()).await?;
         Ok(flags
             .into_iter()
             .map(|f| match f {
@@ -182,9 +182,13 @@ impl Bookings {
 
     /// When the scheduler should look again: the earliest due time or claim expiry (ms), if any.
     pub async fn next_wake_ms(&self) -> Result<Option<i64>, BookingError> {
-        let mut conn = self.client.redis();
-        let due: Vec<(String, f64)> = conn.zrange_withscores(self.keys.due(), 0, 0).await?;
-        let claimed: Vec<(String, f64)> = conn.zrange_withscores(self.keys.claimed(), 0, 0).await?;
+        let mut conn = self.redis.conn();
+        let due: Vec<(String, f64)> = conn
+            .zrange_withscores(self.keys().reminders_due(), 0, 0)
+            .await?;
+        let claimed: Vec<(String, f64)> = conn
+            .zrange_withscores(self.keys().reminders_claimed(), 0, 0)
+            .await?;
         Ok(due
             .into_iter()
             .chain(claimed)
@@ -194,9 +198,9 @@ impl Bookings {
 
     /// Number of reminders waiting in `due` and held in `claimed` (for gauges and tests).
     pub async fn pending_counts(&self) -> Result<(u64, u64), BookingError> {
-        let mut conn = self.client.redis();
-        let due: u64 = conn.zcard(self.keys.due()).await?;
-        let claimed: u64 = conn.zcard(self.keys.claimed()).await?;
+        let mut conn = self.redis.conn();
+        let due: u64 = conn.zcard(self.keys().reminders_due()).await?;
+        let claimed: u64 = conn.zcard(self.keys().reminders_claimed()).await?;
         Ok((due, claimed))
     }
 }

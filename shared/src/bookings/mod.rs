@@ -8,7 +8,7 @@
 //! (`engagement.rs`); `meetflow-scheduler` enqueues each reminder onto
 //! the SMS queue when it comes due (`due.rs`); the SMS handler checks [`Bookings::is_current`]
 //! right before sending. The rules of what is planned and what is stale are pure functions in
-//! [`plan`]; key names are in [`keys`].
+//! [`plan`]; key names are built by [`crate::redis::Keys`].
 //!
 //! Memory: one hash per booking (listpack-encoded while its values stay short) plus one `due`
 //! ZSET entry per planned reminder.
@@ -18,7 +18,6 @@ mod due;
 mod engagement;
 mod error;
 mod facts;
-pub mod keys;
 mod model;
 pub mod plan;
 mod record;
@@ -29,13 +28,13 @@ mod store;
 
 use crate::config::RemindersSettings;
 use crate::queue::QueueClient;
+use crate::redis::{Keys, Redis};
 
 pub use crate::domain::{BookingKey, ReminderKind};
 pub use clock::Clock;
 pub use due::{ClaimedReminder, Settled, Settlement};
 pub use engagement::{Engagement, after_quiet_hours, zone_or};
 pub use error::BookingError;
-pub use keys::BookingKeys;
 pub use model::{
     ApologyChange, Booking, BookingChange, BookingFacts, BookingStatus, CancelOutcome,
     NoShowOutcome, PlannedReminder, ReminderState,
@@ -47,22 +46,23 @@ pub use store::Person;
 /// The bookings store: a cheap-to-clone handle on Redis plus the reminder settings.
 #[derive(Debug, Clone)]
 pub struct Bookings {
-    client: QueueClient,
-    keys: BookingKeys,
+    redis: Redis,
+    /// The queue on the same Redis, to take back the SMS job of a reminder called off after it
+    /// was enqueued.
+    queue: QueueClient,
     settings: RemindersSettings,
     engagement: Engagement,
     clock: Clock,
 }
 
 impl Bookings {
-    /// A store using `client`'s connection and namespace, planning with `reminders`
-    /// (the config's `reminders:` block) and the system clock, with no engagement flow and no
-    /// quiet hours (see [`Bookings::with_engagement`]).
-    pub fn new(client: QueueClient, reminders: RemindersSettings) -> Self {
-        let keys = BookingKeys::new(client.keys().clone());
+    /// A store on `redis`, planning with `reminders` (the config's `reminders:` block) and the
+    /// system clock, with no engagement flow and no quiet hours (see
+    /// [`Bookings::with_engagement`]).
+    pub fn new(redis: Redis, reminders: RemindersSettings) -> Self {
         Self {
-            client,
-            keys,
+            queue: QueueClient::new(redis.clone()),
+            redis,
             settings: reminders,
             engagement: Engagement::off(),
             clock: Clock::system(),
@@ -92,14 +92,14 @@ impl Bookings {
         &self.settings
     }
 
-    /// The queue client (its connection and namespace).
-    pub fn client(&self) -> &QueueClient {
-        &self.client
+    /// The Redis handle of this store.
+    pub fn redis(&self) -> &Redis {
+        &self.redis
     }
 
     /// The key names of this store.
-    pub fn keys(&self) -> &BookingKeys {
-        &self.keys
+    pub fn keys(&self) -> &Keys {
+        self.redis.keys()
     }
 
     /// The clock in use.

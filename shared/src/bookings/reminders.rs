@@ -26,12 +26,14 @@ impl Bookings {
             list.truncate(limit);
             return Ok(list);
         }
-        let mut conn = self.client.redis();
+        let mut conn = self.redis.conn();
         let stop = isize::try_from(limit)
             .unwrap_or(isize::MAX)
             .saturating_sub(1);
-        let mut ids: Vec<String> = conn.zrange(self.keys.claimed(), 0, stop).await?;
-        let due: Vec<String> = conn.zrange(self.keys.due(), 0, stop).await?;
+        let mut ids: Vec<String> = conn
+            .zrange(self.keys().reminders_claimed(), 0, stop)
+            .await?;
+        let due: Vec<String> = conn.zrange(self.keys().reminders_due(), 0, stop).await?;
         ids.extend(due);
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
@@ -39,7 +41,7 @@ impl Bookings {
                 continue;
             };
             let field = format!("{REMINDER_PREFIX}{}", kind.label());
-            let rec: Option<String> = conn.hget(self.keys.booking(&key), field).await?;
+            let rec: Option<String> = conn.hget(self.keys().booking(key.as_str()), field).await?;
             let Some((state, due)) = rec.as_deref().and_then(parse_record) else {
                 continue;
             };
@@ -86,9 +88,9 @@ impl Bookings {
         };
         let field = format!("{REMINDER_PREFIX}{}", kind.label());
         let rec: Option<String> = self
-            .client
-            .redis()
-            .hget(self.keys.booking(&key), field)
+            .redis
+            .conn()
+            .hget(self.keys().booking(key.as_str()), field)
             .await?;
         Ok(rec
             .as_deref()

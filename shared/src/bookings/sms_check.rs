@@ -59,8 +59,8 @@ impl Bookings {
             SmsSubject::Reminder(r) => &r.booking,
             SmsSubject::Event { booking, .. } => booking,
         };
-        let hash = self.keys.booking(key);
-        let raw: HashMap<String, String> = self.client.redis().hgetall(&hash).await?;
+        let hash = self.keys().booking(key.as_str());
+        let raw: HashMap<String, String> = self.redis.conn().hgetall(&hash).await?;
         let mut fields: Vec<(String, String)> = GUARDED
             .iter()
             .map(|f| ((*f).to_owned(), raw.get(*f).cloned().unwrap_or_default()))

@@ -26,10 +26,8 @@ use super::{
     Bookings, CancelOutcome, NoShowOutcome, PlannedReminder, ReminderKind, ReminderState, plan,
 };
 
-/// How long a booking's record outlives its last useful moment (and a tombstone of a booking
-/// never seen booked lives): long enough for every Calendly redelivery (24 h) and for operators
-/// to look at what was sent.
-const RETENTION_MS: i64 = 7 * 24 * 3600 * 1000;
+/// [`crate::redis::BOOKING_RETENTION`] in milliseconds.
+const RETENTION_MS: i64 = crate::redis::BOOKING_RETENTION.as_millis() as i64;
 
 impl Bookings {
     /// Record a new booking (`invitee.created`) and plan its reminders: one per
@@ -92,12 +90,15 @@ impl Bookings {
 
         let person = person_tag(&facts.email);
         let mut inv = BOOKED.prepare_invoke();
-        inv.key(self.keys.booking(&key))
-            .key(self.keys.due())
-            .key(self.keys.claimed())
-            .key(self.keys.person(person.as_deref().unwrap_or("-")));
+        inv.key(self.keys().booking(key.as_str()))
+            .key(self.keys().reminders_due())
+            .key(self.keys().reminders_claimed())
+            .key(
+                self.keys()
+                    .person_bookings(person.as_deref().unwrap_or("-")),
+            );
         if let Some(old) = &old {
-            inv.key(self.keys.booking(old));
+            inv.key(self.keys().booking(old.as_str()));
         }
         inv.arg(key.as_str())
             .arg(now)
@@ -106,7 +107,7 @@ impl Bookings {
             .arg(old.as_ref().map_or("", BookingKey::as_str))
             .arg(key.as_str())
             .arg(if person.is_some() { "1" } else { "0" })
-            .arg(self.keys.booking_prefix())
+            .arg(self.keys().booking_prefix())
             .arg(fields.len());
         for (f, v) in &fields {
             inv.arg(*f).arg(v);
@@ -114,7 +115,7 @@ impl Bookings {
         for (kind, due) in &to_plan {
             inv.arg(kind.label()).arg(*due);
         }
-        let reply: Vec<String> = inv.invoke_async(&mut self.client.redis()).await?;
+        let reply: Vec<String> = inv.invoke_async(&mut self.redis.conn()).await?;
         let (main, old_part) = split_reply(&reply);
         if old_part.is_some() {
             self.after_cancel(old_part, "rescheduled").await;
@@ -198,10 +199,13 @@ impl Bookings {
             BookingStatus::Canceled
         };
         let reply: Vec<String> = CANCELED
-            .key(self.keys.booking(&key))
-            .key(self.keys.due())
-            .key(self.keys.claimed())
-            .key(self.keys.person(person.as_deref().unwrap_or("-")))
+            .key(self.keys().booking(key.as_str()))
+            .key(self.keys().reminders_due())
+            .key(self.keys().reminders_claimed())
+            .key(
+                self.keys()
+                    .person_bookings(person.as_deref().unwrap_or("-")),
+            )
             .arg(key.as_str())
             .arg(now)
             .arg(now.saturating_add(RETENTION_MS))
@@ -215,8 +219,8 @@ impl Bookings {
             .arg(pack_invitee_uri(invitee_uri, &key))
             .arg(win_back_due.map_or_else(String::new, |d| d.to_string()))
             .arg(win_back_due.unwrap_or(now).saturating_add(RETENTION_MS))
-            .arg(self.keys.booking_prefix())
-            .invoke_async(&mut self.client.redis())
+            .arg(self.keys().booking_prefix())
+            .invoke_async(&mut self.redis.conn())
             .await?;
         let win_back_planned = reply.last().is_some_and(|s| s == "+winback");
         let reply = &reply[..reply.len() - usize::from(win_back_planned)];
@@ -263,9 +267,9 @@ impl Bookings {
             .filter(|_| set)
             .map(|after| self.hold(now.saturating_add(plan::ms(after)), timezone));
         let (outcome, changed, apology): (String, i64, String) = NO_SHOW
-            .key(self.keys.booking(&key))
-            .key(self.keys.due())
-            .key(self.keys.claimed())
+            .key(self.keys().booking(key.as_str()))
+            .key(self.keys().reminders_due())
+            .key(self.keys().reminders_claimed())
             .arg(key.as_str())
             .arg(now)
             .arg(if set { "1" } else { "0" })
@@ -273,7 +277,7 @@ impl Bookings {
             .arg(pack_invitee_uri(invitee_uri, &key))
             .arg(apology_due.map_or_else(String::new, |d| d.to_string()))
             .arg(apology_due.unwrap_or(now).saturating_add(RETENTION_MS))
-            .invoke_async(&mut self.client.redis())
+            .invoke_async(&mut self.redis.conn())
             .await?;
         let follow_up_changed = changed == 1;
         if follow_up_changed && set {
@@ -307,8 +311,11 @@ impl Bookings {
 
     /// The stored state of a booking (also tombstones), with its reminders.
     pub async fn get(&self, key: &BookingKey) -> Result<Option<Booking>, BookingError> {
-        let fields: HashMap<String, String> =
-            self.client.redis().hgetall(self.keys.booking(key)).await?;
+        let fields: HashMap<String, String> = self
+            .redis
+            .conn()
+            .hgetall(self.keys().booking(key.as_str()))
+            .await?;
         Ok(parse_booking(key, fields))
     }
 
@@ -316,7 +323,11 @@ impl Bookings {
     /// periodic reconciliation checks before healing a missed webhook.
     pub async fn seen(&self, invitee_uri: &str) -> Result<bool, BookingError> {
         let key = BookingKey::from_invitee_uri(invitee_uri);
-        Ok(self.client.redis().exists(self.keys.booking(&key)).await?)
+        Ok(self
+            .redis
+            .conn()
+            .exists(self.keys().booking(key.as_str()))
+            .await?)
     }
 
     /// Count and clean up after a cancel script's `{n, enqueued ids...}` (or `{-1}`): returns
@@ -348,7 +359,7 @@ impl Bookings {
     async fn withdraw_event_sms(&self, key: &BookingKey) {
         for kind in [SmsKind::Confirmation, SmsKind::HostNotify] {
             let id = format!("sms:{kind}:{key}");
-            match self.client.cancel(&id).await {
+            match self.queue.cancel(&id).await {
                 Ok(true) => {
                     counter!("meetflow_sms_withdrawn_total", "kind" => kind.as_str()).increment(1);
                 }
@@ -363,7 +374,7 @@ impl Bookings {
     /// Cancels the SMS job of a reminder that was called off after it was enqueued, if still
     /// pending. Best effort: the SMS handler re-checks the booking before sending anyway.
     async fn take_back(&self, id: &str) {
-        if let Err(e) = self.client.cancel(id).await {
+        if let Err(e) = self.queue.cancel(id).await {
             tracing::debug!(reminder.id = %id, error = %e, "could not cancel an enqueued reminder job");
         }
     }

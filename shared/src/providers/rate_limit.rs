@@ -12,10 +12,11 @@
 //! job back to the queue (`JobError::rate_limited`) instead of holding a worker. Reserving means
 //! one round trip per call and first-come-first-served order among waiting replicas.
 
-use std::sync::LazyLock;
 use std::time::Duration;
 
 use redis::aio::ConnectionManager;
+
+use crate::redis::{Redis, Script};
 
 /// KEYS[1] = limiter key; ARGV[1] = interval (µs); ARGV[2] = max wait (µs).
 /// Returns {reserved (0|1), wait until the slot (µs), the slot's start (µs, Redis clock)}.
@@ -34,7 +35,7 @@ redis.call('SET', KEYS[1], string.format('%.0f', next_tat), 'PX', ttl_ms)
 return {1, wait, tat}
 ";
 
-static GCRA: LazyLock<redis::Script> = LazyLock::new(|| redis::Script::new(SCRIPT));
+static GCRA: Script = Script::new("gcra", SCRIPT);
 
 /// The limiter could not answer, or the wait is longer than the caller accepts.
 #[derive(Debug, thiserror::Error)]
@@ -86,14 +87,14 @@ struct Slot {
 }
 
 impl RateLimiter {
-    /// At most `count` calls per `per` for everyone using `key` (from
-    /// [`crate::queue::Keys::rate_limit`]). `count` 0 is treated as 1.
-    pub fn new(conn: ConnectionManager, key: String, count: u32, per: Duration) -> Self {
+    /// At most `count` calls per `per` for everyone using the limit `name` (e.g. `brevo`) on
+    /// `redis` (key [`crate::redis::Keys::rate_limit`]). `count` 0 is treated as 1.
+    pub fn new(redis: &Redis, name: &str, count: u32, per: Duration) -> Self {
         let per_us = u64::try_from(per.as_micros()).unwrap_or(u64::MAX).max(1);
         let interval_us = per_us.div_ceil(u64::from(count.max(1)));
         Self {
-            conn,
-            key,
+            conn: redis.conn(),
+            key: redis.keys().rate_limit(name),
             interval_us,
         }
     }
@@ -164,12 +165,7 @@ mod tests {
     #[tokio::test]
     async fn a_second_call_inside_the_interval_must_wait_and_reserves_nothing() {
         let ns = TestNamespace::new();
-        let limiter = RateLimiter::new(
-            ns.connect().await,
-            ns.keys.rate_limit("t"),
-            1,
-            Duration::from_secs(10),
-        );
+        let limiter = RateLimiter::new(&ns.handle(), "t", 1, Duration::from_secs(10));
 
         assert_eq!(
             limiter.acquire().await.unwrap(),
@@ -217,10 +213,9 @@ mod tests {
         // connections, three concurrent callers each, for 1.5 s.
         let ns = TestNamespace::new();
         let (count, per) = (10_usize, Duration::from_millis(500));
-        let key = ns.keys.rate_limit("brevo");
         let replicas = [
-            RateLimiter::new(ns.connect().await, key.clone(), count as u32, per),
-            RateLimiter::new(ns.connect().await, key.clone(), count as u32, per),
+            RateLimiter::new(&ns.handle(), "brevo", count as u32, per),
+            RateLimiter::new(&ns.handle(), "brevo", count as u32, per),
         ];
         let slots = Arc::new(Mutex::new(Vec::new()));
         let deadline = Instant::now() + Duration::from_millis(1500);

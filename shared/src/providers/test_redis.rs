@@ -6,7 +6,7 @@
 
 use redis::aio::ConnectionManager;
 
-use crate::queue::Keys;
+use crate::redis::{Keys, Redis};
 
 fn url() -> String {
     std::env::var("MEETFLOW_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
@@ -37,10 +37,15 @@ impl TestNamespace {
             .unwrap()
     }
 
+    /// A new [`Redis`] handle on the namespace (each call is a separate "replica").
+    pub(crate) fn handle(&self) -> Redis {
+        Redis::connect(&url(), &self.namespace).unwrap()
+    }
+
     /// Deletes every key of the namespace.
     pub(crate) async fn cleanup(self) {
         let mut conn = self.connect().await;
-        let pattern = format!("{{{}}}:*", self.namespace);
+        let pattern = self.keys.all_pattern();
         let mut cursor: u64 = 0;
         loop {
             let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")

@@ -2,55 +2,44 @@
 
 use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManager;
 
 use super::error::{ErrorClass, QueueError};
 use super::job::{AttemptError, Enqueued, NewJob};
-use super::keys::Keys;
 use super::scripts;
 use super::settings::QueueSettings;
 use super::time::now_ms;
+use crate::redis::{Keys, Redis};
 
-/// How long one Redis command may take before the client gives up on it. Longer than any stall we
-/// ride out in place (a `DEBUG SLEEP 3` test), shorter than a lease.
-const RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// A cheap-to-clone handle on the queue: a multiplexed, self-reconnecting Redis connection and the
-/// namespace every key lives under.
+/// A cheap-to-clone handle on the queue: the installation's [`Redis`] handle and the per-job
+/// defaults.
 #[derive(Clone)]
 pub struct QueueClient {
-    redis: redis::Client,
-    conn: ConnectionManager,
-    keys: Keys,
+    redis: Redis,
     defaults: QueueSettings,
 }
 
 impl std::fmt::Debug for QueueClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("QueueClient")
-            .field("prefix", &self.keys.prefix())
+            .field("prefix", &self.redis.keys().prefix())
             .finish_non_exhaustive()
     }
 }
 
 impl QueueClient {
-    /// Connects lazily: a Redis that is down at start is retried on first use, so processes start
-    /// (and report not-ready) instead of crashing.
-    pub async fn connect(redis_url: &str, namespace: &str) -> Result<Self, QueueError> {
-        // `rediss://` URLs connect over rustls, which needs the process's crypto provider.
-        crate::tls::install_crypto_provider();
-        let redis = redis::Client::open(redis_url)?;
-        let conn = ConnectionManager::new_lazy_with_config(
-            redis.clone(),
-            manager_config(RESPONSE_TIMEOUT),
-        )?;
-        Ok(Self {
+    /// The queue on `redis`.
+    pub fn new(redis: Redis) -> Self {
+        Self {
             redis,
-            conn,
-            keys: Keys::new(namespace),
             defaults: QueueSettings::default(),
-        })
+        }
+    }
+
+    /// Connects lazily ([`Redis::connect`]): a Redis that is down at start is retried on first
+    /// use, so processes start (and report not-ready) instead of crashing.
+    pub async fn connect(redis_url: &str, namespace: &str) -> Result<Self, QueueError> {
+        Ok(Self::new(Redis::connect(redis_url, namespace)?))
     }
 
     /// Uses `settings` for the per-job defaults (max attempts) of jobs enqueued without their own.
@@ -59,14 +48,19 @@ impl QueueClient {
         self
     }
 
-    /// Every key name.
-    pub fn keys(&self) -> &Keys {
-        &self.keys
+    /// The Redis handle the queue runs on (for the other stores of the process).
+    pub fn handle(&self) -> &Redis {
+        &self.redis
     }
 
-    /// The shared connection, for modules that keep their own data under [`Keys::custom`].
+    /// Every key name.
+    pub fn keys(&self) -> &Keys {
+        self.redis.keys()
+    }
+
+    /// The shared connection (the queue's own commands, and tests looking at its keys).
     pub fn redis(&self) -> ConnectionManager {
-        self.conn.clone()
+        self.redis.conn()
     }
 
     /// A new dedicated connection for blocking commands (BLPOP), which must not hold up the shared one.
@@ -74,18 +68,12 @@ impl QueueClient {
         &self,
         block: Duration,
     ) -> Result<ConnectionManager, QueueError> {
-        let config = manager_config(block + RESPONSE_TIMEOUT);
-        Ok(ConnectionManager::new_lazy_with_config(
-            self.redis.clone(),
-            config,
-        )?)
+        Ok(self.redis.blocking_connection(block).await?)
     }
 
     /// Fails unless Redis answers PING.
     pub async fn ping(&self) -> Result<(), QueueError> {
-        let mut conn = self.conn.clone();
-        let _: String = redis::cmd("PING").query_async(&mut conn).await?;
-        Ok(())
+        Ok(self.redis.ping().await?)
     }
 
     /// Enqueues one job; an existing id makes this a no-op that returns [`Enqueued::Duplicate`].
@@ -130,7 +118,7 @@ impl QueueClient {
         if jobs.is_empty() {
             return Ok(Vec::new());
         }
-        let k = &self.keys;
+        let k = self.redis.keys();
         let now = now_ms();
         let mut inv = scripts::ENQUEUE.prepare_invoke();
         inv.key(k.ready(queue))
@@ -149,7 +137,7 @@ impl QueueClient {
             inv.arg(job.max_attempts.map_or(String::new(), |n| n.to_string()));
             inv.arg(u64::try_from(job.retain.as_millis()).unwrap_or(u64::MAX));
         }
-        let mut conn = self.conn.clone();
+        let mut conn = self.redis.conn();
         let created: Vec<i64> = inv.invoke_async(&mut conn).await?;
         if created.len() != jobs.len() {
             return Err(QueueError::Protocol(format!(
@@ -178,9 +166,9 @@ impl QueueClient {
 
     /// Cancels every pending job of a group. Running jobs finish; their handlers re-check state.
     pub async fn cancel_group(&self, group: &str) -> Result<usize, QueueError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.redis.conn();
         let ids: Vec<String> = redis::cmd("SMEMBERS")
-            .arg(self.keys.group(group))
+            .arg(self.redis.keys().group(group))
             .query_async(&mut conn)
             .await?;
         self.cancel_ids(&ids).await
@@ -191,31 +179,23 @@ impl QueueClient {
             return Ok(0);
         }
         let mut inv = scripts::CANCEL.prepare_invoke();
-        inv.arg(self.keys.prefix());
+        inv.arg(self.redis.keys().prefix());
         for id in ids {
             inv.arg(id);
         }
-        let mut conn = self.conn.clone();
+        let mut conn = self.redis.conn();
         let n: usize = inv.invoke_async(&mut conn).await?;
         Ok(n)
     }
 
     /// The names of every queue that has been used.
     pub async fn queue_names(&self) -> Result<Vec<String>, QueueError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.redis.conn();
         let mut names: Vec<String> = redis::cmd("SMEMBERS")
-            .arg(self.keys.queues())
+            .arg(self.redis.keys().queues())
             .query_async(&mut conn)
             .await?;
         names.sort();
         Ok(names)
     }
-}
-
-fn manager_config(response: Duration) -> ConnectionManagerConfig {
-    ConnectionManagerConfig::new()
-        .set_response_timeout(Some(response))
-        .set_connection_timeout(Some(CONNECT_TIMEOUT))
-        .set_number_of_retries(2)
-        .set_max_delay(Duration::from_millis(500))
 }

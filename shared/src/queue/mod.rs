@@ -10,7 +10,8 @@
 //!   after `lease`, while a healthy long job keeps its lease; idle workers sleep on a wake list.
 //! - Retries back off exponentially with full jitter, or wait for the provider's hint without
 //!   spending an attempt when rate limited; every attempt's error is kept with the job.
-//! - [`keys`]: every key, documented, under the `{namespace}` hash tag.
+//! - Every key is built by [`crate::redis::Keys`] (re-exported here as [`Keys`]), documented in
+//!   [`crate::redis::KEYS`].
 
 mod backoff;
 mod client;
@@ -19,13 +20,13 @@ mod error;
 mod identity;
 mod inspect;
 mod job;
-pub mod keys;
 mod metrics;
 mod runtime;
 mod scripts;
 mod settings;
 mod time;
 
+pub use crate::redis::Keys;
 pub use backoff::{exponential_ceiling, full_jitter};
 pub use client::QueueClient;
 pub use dead_letters::DeadLetters;
@@ -33,7 +34,6 @@ pub use error::{ErrorClass, JobError, QueueError};
 pub use identity::process_identity;
 pub use inspect::QueueStats;
 pub use job::{AttemptError, DEFAULT_RETAIN, Enqueued, JobRecord, JobState, NewJob};
-pub use keys::Keys;
 pub use metrics::spawn_stats_exporter;
 pub use runtime::{JobContext, LeasedJob, QueueBackend, run_queue};
 pub use settings::QueueSettings;

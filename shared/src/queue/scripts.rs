@@ -1,14 +1,11 @@
-//! The Lua scripts of the queue core, loaded once per process. `redis::Script` sends EVALSHA and
-//! falls back to EVAL when Redis lost its script cache (after a restart).
+//! The Lua scripts of the queue core, loaded through [`crate::redis::Script`] (`EVALSHA`, loading
+//! the script when Redis lost its script cache after a restart).
 
-use std::sync::LazyLock;
-
-use redis::Script;
+use crate::redis::Script;
 
 macro_rules! script {
     ($name:ident, $file:literal) => {
-        pub(crate) static $name: LazyLock<Script> =
-            LazyLock::new(|| Script::new(include_str!(concat!("lua/", $file))));
+        pub(crate) static $name: Script = Script::new($file, include_str!(concat!("lua/", $file)));
     };
 }
 

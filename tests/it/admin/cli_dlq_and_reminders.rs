@@ -13,7 +13,7 @@ use crate::support::ingest::{CALENDLY_KEY, ZOOM_SECRET, spawn_ingest};
 #[tokio::test]
 async fn reminders_list_by_booking_and_upcoming() {
     let a = Admin::start().await;
-    let bookings = Bookings::new(a.client.clone(), RemindersSettings::default());
+    let bookings = Bookings::new(a.client.handle().clone(), RemindersSettings::default());
     let uri = "https://api.calendly.com/scheduled_events/5f443a67-564e-4e90-a900-b0e92c02ec25/invitees/9cbca8f8-c422-48fb-8fd7-60a8d1bc5c6e";
     let start = Utc::now() + ChronoDuration::days(2);
     bookings

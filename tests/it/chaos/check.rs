@@ -145,7 +145,7 @@ pub(crate) struct JobCensus {
 
 pub(crate) async fn census(client: &QueueClient) -> JobCensus {
     let mut conn = client.redis();
-    let pattern = format!("{}job:*", client.keys().prefix());
+    let pattern = client.keys().job("*");
     let mut census = JobCensus::default();
     let mut cursor = 0u64;
     loop {

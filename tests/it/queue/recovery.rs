@@ -47,8 +47,8 @@ fn recorder() -> (
 #[tokio::test]
 async fn a_job_held_by_a_killed_process_runs_elsewhere_within_the_lease() {
     let f = fixture().await;
-    let starts = f.client.keys().custom("probe:starts");
-    let finishes = f.client.keys().custom("probe:finishes");
+    let starts = f.client.keys().probe("starts");
+    let finishes = f.client.keys().probe("finishes");
     let mut victim = probe(&f.redis.url(), 1500, 60_000);
     f.client
         .enqueue("q", NewJob::json(&json!({})).unwrap().with_id("long"))
@@ -92,7 +92,7 @@ async fn a_job_held_by_a_killed_process_runs_elsewhere_within_the_lease() {
 #[tokio::test]
 async fn a_healthy_long_job_keeps_its_lease_and_runs_once() {
     let f = fixture().await;
-    let starts = f.client.keys().custom("probe:starts");
+    let starts = f.client.keys().probe("starts");
     let mut a = probe(&f.redis.url(), 600, 2500);
     let mut b = probe(&f.redis.url(), 600, 2500);
     f.client

@@ -143,7 +143,7 @@ async fn fixture_client_for(f: &Fixture) -> Bookings {
         meetflow_shared::queue::QueueClient::connect(&f.redis.url(), crate::support::scheduler::NS)
             .await
             .unwrap();
-    Bookings::new(client, f.bookings.settings().clone())
+    Bookings::new(client.handle().clone(), f.bookings.settings().clone())
 }
 
 #[tokio::test]

@@ -211,15 +211,19 @@ async fn a_periodic_task_runs_once_per_tick_across_replicas() {
     let f = fixture().await;
     let every = Duration::from_millis(200);
     let now = now_ms();
-    let first = acquire_tick(&f.client, "t", every, now).await.unwrap();
-    let second = acquire_tick(&f.client, "t", every, now).await.unwrap();
+    let first = acquire_tick(f.client.handle(), "t", every, now)
+        .await
+        .unwrap();
+    let second = acquire_tick(f.client.handle(), "t", every, now)
+        .await
+        .unwrap();
     assert_eq!((first, second), (Some(now / 200), None));
 
     let runs: Arc<Mutex<Vec<i64>>> = Arc::default();
     let stop = CancellationToken::new();
     let mut replicas = Vec::new();
     for _ in 0..3 {
-        let (client, runs, stop) = (f.client.clone(), runs.clone(), stop.clone());
+        let (client, runs, stop) = (f.client.handle().clone(), runs.clone(), stop.clone());
         replicas.push(tokio::spawn(async move {
             run_periodic(client, Clock::system(), "p", every, stop, |tick| {
                 let runs = runs.clone();

@@ -32,7 +32,7 @@ pub(crate) async fn fixture() -> Fixture {
 
 pub(crate) async fn fixture_with(redis: TestRedis) -> Fixture {
     let client = QueueClient::connect(&redis.url(), NS).await.unwrap();
-    let bookings = Bookings::new(client.clone(), RemindersSettings::default());
+    let bookings = Bookings::new(client.handle().clone(), RemindersSettings::default());
     Fixture {
         redis,
         client,

@@ -144,7 +144,10 @@ impl Env {
     }
 
     pub(crate) fn bookings(&self) -> Bookings {
-        Bookings::new(self.client.clone(), self.settings.reminders.clone())
+        Bookings::new(
+            self.client.handle().clone(),
+            self.settings.reminders.clone(),
+        )
     }
 
     pub(crate) async fn booking(&self, key: &BookingKey) -> Option<Booking> {

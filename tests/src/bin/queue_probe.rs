@@ -31,7 +31,7 @@ async fn main() -> anyhow::Result<()> {
             let mut conn = client.redis();
             let tag = format!("{}|{}|{}", ctx.id, std::process::id(), ctx.attempt);
             let _: () = redis::cmd("RPUSH")
-                .arg(client.keys().custom("probe:starts"))
+                .arg(client.keys().probe("starts"))
                 .arg(&tag)
                 .query_async(&mut conn)
                 .await
@@ -40,7 +40,7 @@ async fn main() -> anyhow::Result<()> {
                 })?;
             tokio::time::sleep(sleep).await;
             let _: () = redis::cmd("RPUSH")
-                .arg(client.keys().custom("probe:finishes"))
+                .arg(client.keys().probe("finishes"))
                 .arg(&tag)
                 .query_async(&mut conn)
                 .await

@@ -1,15 +1,14 @@
 //! Lead signal: every contact's attendance minutes over all meetings and webinars.
 //!
-//! A HASH per contact ([`meetflow_shared::queue::Keys::attendance_minutes`]) holds one field per
+//! A HASH per contact ([`meetflow_shared::redis::Keys::attendance_minutes`]) holds one field per
 //! meeting or webinar instance (`meeting:<uuid>`, `webinar:<uuid>`) with the minutes attended in
 //! it. The `zoom` queue writes the fields before it enqueues the Brevo syncs; a redelivered event
 //! or a retried job writes the same field again, so an instance never counts twice. The Brevo
 //! sync reads the sum when it runs and writes it to [`TOTAL_ATTENDANCE_MINUTES`] (see
 //! `brevo::sync`), so two instances processed at once cannot leave the older total in Brevo.
 
-use std::time::Duration;
-
 use meetflow_shared::queue::JobError;
+use meetflow_shared::redis::{ATTENDANCE_MINUTES_TTL, millis};
 
 use crate::context::Worker;
 use crate::error;
@@ -17,9 +16,6 @@ use crate::fanout::email_tag;
 
 /// The Brevo attribute holding the total minutes.
 pub(crate) const TOTAL_ATTENDANCE_MINUTES: &str = "TOTAL_ATTENDANCE_MINUTES";
-
-/// How long a contact's minutes are kept after the last instance they attended.
-const TTL: Duration = Duration::from_secs(400 * 24 * 3600);
 
 /// The field of one instance: `meeting:<uuid>` or `webinar:<uuid>`.
 pub(crate) fn field(kind: &str, uuid: &str) -> String {
@@ -35,15 +31,15 @@ pub(crate) async fn record(
     if people.is_empty() {
         return Ok(());
     }
-    let ttl = u64::try_from(TTL.as_millis()).unwrap_or(u64::MAX);
+    let ttl = millis(ATTENDANCE_MINUTES_TTL);
     let mut pipe = redis::pipe();
     pipe.atomic();
     for (email, minutes) in people {
-        let key = w.client.keys().attendance_minutes(&email_tag(email));
+        let key = w.redis.keys().attendance_minutes(&email_tag(email));
         pipe.cmd("HSET").arg(&key).arg(field).arg(minutes).ignore();
         pipe.cmd("PEXPIRE").arg(&key).arg(ttl).ignore();
     }
-    let mut conn = w.client.redis();
+    let mut conn = w.redis.conn();
     pipe.query_async::<()>(&mut conn)
         .await
         .map_err(error::redis)
@@ -51,8 +47,8 @@ pub(crate) async fn record(
 
 /// The contact's total minutes, as stored now.
 pub(crate) async fn total(w: &Worker, email: &str) -> Result<u64, JobError> {
-    let key = w.client.keys().attendance_minutes(&email_tag(email));
-    let mut conn = w.client.redis();
+    let key = w.redis.keys().attendance_minutes(&email_tag(email));
+    let mut conn = w.redis.conn();
     let values: Vec<u64> = redis::cmd("HVALS")
         .arg(&key)
         .query_async(&mut conn)

@@ -7,13 +7,11 @@
 
 use meetflow_shared::jobs::reminder::ReminderJob;
 use meetflow_shared::queue::JobError;
+use meetflow_shared::redis::{BOOKING_LINK_TTL, millis};
 use redis::AsyncCommands;
 
 use crate::context::Worker;
 use crate::error;
-
-/// How long a made link is remembered for its SMS: longer than any retry of one send.
-const KEEP_MS: u64 = 30 * 24 * 3600 * 1000;
 
 /// A booking link for an SMS, or why there is none.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,8 +31,8 @@ pub(crate) async fn single_use(w: &Worker, job: &ReminderJob) -> Result<BookingL
     let Some(event_type) = job.event_type.as_deref().filter(|t| !t.is_empty()) else {
         return Ok(BookingLink::Unavailable("no_event_type"));
     };
-    let key = w.client.keys().booking_link(&job.reminder_id);
-    let mut conn = w.client.redis();
+    let key = w.redis.keys().booking_link(&job.reminder_id);
+    let mut conn = w.redis.conn();
     if let Some(url) = conn
         .get::<_, Option<String>>(&key)
         .await
@@ -50,7 +48,7 @@ pub(crate) async fn single_use(w: &Worker, job: &ReminderJob) -> Result<BookingL
     };
     let opts = redis::SetOptions::default()
         .conditional_set(redis::ExistenceCheck::NX)
-        .with_expiration(redis::SetExpiry::PX(KEEP_MS));
+        .with_expiration(redis::SetExpiry::PX(millis(BOOKING_LINK_TTL)));
     let _: Option<String> = conn
         .set_options(&key, &url, opts)
         .await

@@ -1,5 +1,5 @@
 //! The at-most-once marker of an SMS, one per (booking, kind), in Redis
-//! ([`meetflow_shared::queue::Keys::sms_marker`]).
+//! ([`meetflow_shared::redis::Keys::sms_marker`]).
 //!
 //! EngageLab has no idempotency key, so a retried POST can text a person twice. The SMS handler
 //! therefore claims the marker (`SET NX` to `sending:<ms>:<attempt>`) right before the call, in
@@ -15,24 +15,14 @@
 //! own token means the claim is ours. A later attempt that finds `sending:` (its process died
 //! mid-call, or the claim was left by an ambiguous failure) does not send either, unless an
 //! operator replayed that one job with `--resend` after the claim was made
-//! ([`super::send_state`]). A marker lives 30 days.
+//! ([`super::send_state`]). A marker lives [`meetflow_shared::redis::SMS_MARKER_TTL`].
 
 use std::sync::LazyLock;
 use std::time::Duration;
 
 use meetflow_shared::bookings::SendGuard;
-use meetflow_shared::queue::QueueClient;
+use meetflow_shared::redis::{Redis, SMS_MARKER_TTL, compare_and_delete, millis};
 use redis::aio::ConnectionManager;
-
-/// How long a marker is kept.
-pub(crate) const MARKER_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
-
-/// Deletes the marker only if it still holds our claim.
-static RELEASE: LazyLock<redis::Script> = LazyLock::new(|| {
-    redis::Script::new(
-        "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
-    )
-});
 
 /// Claims the marker (KEYS[1]) only while the guarded fields of the booking hash (KEYS[2]) hold
 /// the values the last check read. ARGV: token, ttl ms, then (field, value) pairs.
@@ -75,22 +65,16 @@ pub(crate) struct SmsMarker {
 
 impl SmsMarker {
     /// The marker of `kind` for `booking`, claimed (if at all) by `attempt` at `now_ms`.
-    pub(crate) fn new(
-        client: &QueueClient,
-        booking: &str,
-        kind: &str,
-        attempt: u32,
-        now_ms: i64,
-    ) -> Self {
+    pub(crate) fn new(redis: &Redis, booking: &str, kind: &str, attempt: u32, now_ms: i64) -> Self {
         Self {
-            conn: client.redis(),
-            key: client.keys().sms_marker(booking, kind),
+            conn: redis.conn(),
+            key: redis.keys().sms_marker(booking, kind),
             token: format!("sending:{now_ms}:{attempt}"),
         }
     }
 
     fn ttl_ms() -> u64 {
-        u64::try_from(MARKER_TTL.as_millis()).unwrap_or(u64::MAX)
+        millis(SMS_MARKER_TTL)
     }
 
     /// Claims the marker if the booking still reads as `guard` says, or reports what holds it.
@@ -189,12 +173,7 @@ impl SmsMarker {
         let mut i = 0;
         loop {
             let mut conn = self.conn.clone();
-            match RELEASE
-                .key(&self.key)
-                .arg(&self.token)
-                .invoke_async::<i64>(&mut conn)
-                .await
-            {
+            match compare_and_delete(&mut conn, &self.key, &self.token).await {
                 Ok(_) => return Ok(()),
                 Err(e) if i + 1 >= TRIES => return Err(e),
                 Err(e) => {

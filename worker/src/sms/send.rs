@@ -209,7 +209,7 @@ async fn send_once(w: &Worker, o: Outgoing, ctx: &JobContext) -> Result<(), JobE
         .until_ready(w.options.rate_limit_wait)
         .await?;
     let now = Utc::now().timestamp_millis();
-    let marker = SmsMarker::new(&w.client, &o.booking, &o.kind, ctx.attempt, now);
+    let marker = SmsMarker::new(&w.redis, &o.booking, &o.kind, ctx.attempt, now);
     if !claim(w, &o, &marker, ctx).await? {
         return Ok(());
     }

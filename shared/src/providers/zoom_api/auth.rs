@@ -2,14 +2,14 @@
 //!
 //! Zoom issues a 1-hour bearer token for `account_credentials` (no refresh token; several tokens
 //! may be valid at once). Every worker replica reads the same cached token from Redis
-//! ([`crate::queue::Keys::zoom_token`]), so a fleet of workers asks Zoom for a token about once an
+//! ([`crate::redis::Keys::zoom_token`]), so a fleet of workers asks Zoom for a token about once an
 //! hour instead of once per process or per call. The cache entry expires 60 s before the token
 //! does, so a token is never used in its last minute; a 401 from the API removes the entry (only
 //! if it still holds the rejected token, so a fresh token stored by another replica survives) and
 //! the next call fetches a new one.
 
 use std::fmt;
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -22,17 +22,11 @@ use url::Url;
 use super::super::error::{Provider, ProviderError, sanitize_message};
 use super::super::http;
 use crate::domain::ErrorClass;
-use crate::queue::Keys;
+use crate::redis::{Redis, ZOOM_TOKEN_REFRESH_MARGIN, compare_and_delete};
 
-/// How long before Zoom's expiry a cached token stops being used.
-pub const REFRESH_MARGIN: Duration = Duration::from_secs(60);
-
-/// Deletes the cached token only if it is still the one Zoom rejected.
-static DELETE_IF_SAME: LazyLock<redis::Script> = LazyLock::new(|| {
-    redis::Script::new(
-        "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
-    )
-});
+/// How long before Zoom's expiry a cached token stops being used
+/// ([`crate::redis::ZOOM_TOKEN_REFRESH_MARGIN`]).
+pub const REFRESH_MARGIN: Duration = ZOOM_TOKEN_REFRESH_MARGIN;
 
 /// The Server-to-Server OAuth app's credentials (from `connectors.zoom`).
 #[derive(Clone)]
@@ -84,14 +78,13 @@ struct TokenError {
 }
 
 impl ZoomAuth {
-    /// Token source for `oauth_base_url` (e.g. `https://zoom.us`), caching under
-    /// `keys.zoom_token()`. The HTTP client built here (bounded by `timeout`) is also the one the
-    /// [`super::ZoomClient`] uses.
+    /// Token source for `oauth_base_url` (e.g. `https://zoom.us`), caching on `redis` under
+    /// [`crate::redis::Keys::zoom_token`]. The HTTP client built here (bounded by `timeout`) is
+    /// also the one the [`super::ZoomClient`] uses.
     pub fn new(
         oauth_base_url: Url,
         credentials: &ZoomCredentials,
-        redis: ConnectionManager,
-        keys: &Keys,
+        redis: &Redis,
         timeout: Duration,
     ) -> Result<Self, ProviderError> {
         let mut token_url = http::endpoint(&oauth_base_url, &["oauth", "token"]);
@@ -119,8 +112,8 @@ impl ZoomAuth {
             http: http::build_client(Provider::Zoom, timeout)?,
             token_url,
             authorization,
-            redis,
-            cache_key: keys.zoom_token(),
+            redis: redis.conn(),
+            cache_key: redis.keys().zoom_token(),
             fetching: Arc::default(),
         })
     }
@@ -166,10 +159,7 @@ impl ZoomAuth {
     /// Forgets `rejected` (Zoom answered 401 with it), unless another replica already replaced it.
     pub async fn invalidate(&self, rejected: &SecretString) -> Result<(), ProviderError> {
         let mut conn = self.redis.clone();
-        DELETE_IF_SAME
-            .key(&self.cache_key)
-            .arg(rejected.expose_secret())
-            .invoke_async::<i64>(&mut conn)
+        compare_and_delete(&mut conn, &self.cache_key, rejected.expose_secret())
             .await
             .map_err(cache_error)?;
         Ok(())

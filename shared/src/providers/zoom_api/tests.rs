@@ -44,14 +44,7 @@ async fn client(server: &MockServer, ns: &TestNamespace) -> ZoomClient {
         client_secret: SecretString::from(SECRET),
     };
     let oauth = Url::parse(&server.uri()).unwrap();
-    let auth = ZoomAuth::new(
-        oauth,
-        &credentials,
-        ns.connect().await,
-        &ns.keys,
-        Duration::from_secs(5),
-    )
-    .unwrap();
+    let auth = ZoomAuth::new(oauth, &credentials, &ns.handle(), Duration::from_secs(5)).unwrap();
     ZoomClient::new(Url::parse(&format!("{}/v2", server.uri())).unwrap(), auth)
 }
 

@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use meetflow_shared::providers::zoom_api::{ZoomAuth, ZoomCredentials};
-use meetflow_shared::queue::Keys;
+use meetflow_shared::redis::{Keys, Redis};
 use meetflow_tests::fakes::FakeZoom;
 
 use super::failed;
@@ -129,16 +129,12 @@ async fn admin_setup_zoom_check_reports_bad_credentials_even_with_a_cached_token
     let workers = ZoomAuth::new(
         fake.oauth_base_url().parse().unwrap(),
         &credentials,
-        admin.redis.connection_manager().await.unwrap(),
-        &Keys::new(NS),
+        &Redis::connect(&admin.redis.url(), NS).unwrap(),
         Duration::from_secs(5),
     )
     .unwrap();
     workers.token().await.unwrap();
-    assert_eq!(
-        redis_keys(&admin).await,
-        vec![format!("{{{NS}}}:zoom:token")]
-    );
+    assert_eq!(redis_keys(&admin).await, vec![Keys::new(NS).zoom_token()]);
     assert_eq!(fake.token_requests(), 1);
 
     let mut cmd = zoom(
@@ -178,10 +174,7 @@ async fn admin_setup_zoom_check_reports_bad_credentials_even_with_a_cached_token
     cmd.args(["zoom", "check"]);
     assert!(ok(&run(cmd).await).starts_with("OK:"));
     assert_eq!(fake.token_requests(), 2);
-    assert_eq!(
-        redis_keys(&admin).await,
-        vec![format!("{{{NS}}}:zoom:token")]
-    );
+    assert_eq!(redis_keys(&admin).await, vec![Keys::new(NS).zoom_token()]);
 
     let mut cmd = zoom(
         &admin,

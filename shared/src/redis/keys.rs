@@ -1,23 +1,49 @@
-//! Every Redis key meetflow uses, in one place.
+//! [`Keys`]: the typed builder of every Redis key name, and the expiry constants of the keys
+//! whose lifetime Rust sets.
 //!
 //! All keys start with `{<namespace>}:`. The braces are a Redis Cluster hash tag: every key of one
-//! installation hashes to the same slot, so multi-key Lua scripts stay legal if the deployment moves
-//! to Cluster, and `redis.namespace` alone separates installations sharing one Redis.
+//! installation hashes to the same slot, so multi-key Lua scripts stay legal if the deployment
+//! moves to Cluster, and `redis.namespace` alone separates installations sharing one Redis.
 //!
-//! Data flow of a job: `enqueue` writes the job hash and pushes its id onto the queue's `ready`
-//! LIST (or its `delayed` ZSET when it runs later). A worker's `lease` script pops ids from `ready`
-//! and records a lease in `leased` (ZSET scored by lease expiry). `ack` finishes the job (the hash
-//! stays, without payload, for the retention window so the id keeps de-duplicating); `fail` moves
-//! it back to `delayed` for a retry or to the dead-letter ZSETs. `promote` moves due ids from
-//! `delayed` to `ready`; `reap` hands expired leases back to `ready`. Workers block on `wake`
-//! (a LIST holding at most one token) instead of polling.
-//!
-//! Scripts build `job:<id>` keys from the `{ns}:` prefix they are given; since every key carries the
-//! same hash tag they live in the same slot as the declared keys.
+//! Each builder's doc says the key's Redis type, what it holds, its expiry and its owner; the
+//! same facts, one line each, are the table in [`super::registry`] (and `docs/redis.md`). A test
+//! checks that every builder answers its table row's pattern.
+
+use std::time::Duration;
+
+/// How long an SMS's at-most-once marker ([`Keys::sms_marker`]) is kept.
+pub const SMS_MARKER_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+/// How long a single-use booking link ([`Keys::booking_link`]) is remembered for its SMS: longer
+/// than any retry of one send.
+pub const BOOKING_LINK_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+/// How long a Zoom meeting's contacts ([`Keys::zoom_meeting_contacts`]) are kept after the last
+/// booking added to it.
+pub const MEETING_CONTACTS_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+/// How long a contact's attendance minutes ([`Keys::attendance_minutes`]) are kept after the
+/// last instance they attended.
+pub const ATTENDANCE_MINUTES_TTL: Duration = Duration::from_secs(400 * 24 * 3600);
+/// How long a booking hash ([`Keys::booking`]) outlives its last useful moment (and a tombstone
+/// of a booking never seen booked lives): long enough for every Calendly redelivery (24 h) and
+/// for operators to look at what was sent.
+pub const BOOKING_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+/// How long an admin login ([`Keys::admin_session`]) lasts.
+pub const ADMIN_SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
+/// How long before Zoom's expiry the cached token ([`Keys::zoom_token`]) expires, so a token is
+/// never used in its last minute.
+pub const ZOOM_TOKEN_REFRESH_MARGIN: Duration = Duration::from_secs(60);
+/// How long a per-minute counter hash ([`Keys::minute_stats`]) lives (set by the queue scripts,
+/// `EXPIRE 7200`).
+pub const MINUTE_STATS_TTL: Duration = Duration::from_secs(2 * 3600);
+
+/// A duration in whole milliseconds for `PX` / `PEXPIRE` (saturating).
+pub fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
 
 /// Builds key names for one namespace. Cheap to clone.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keys {
+    namespace: String,
     prefix: String,
 }
 
@@ -25,13 +51,31 @@ impl Keys {
     /// Keys for `namespace` (e.g. `meetflow`): every key is `{meetflow}:...`.
     pub fn new(namespace: &str) -> Self {
         Self {
+            namespace: namespace.to_owned(),
             prefix: format!("{{{namespace}}}:"),
         }
     }
 
-    /// The `{ns}:` prefix scripts use to build per-job keys.
+    /// The namespace (`redis.namespace`).
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// The keys of a private, throwaway namespace for one run of `purpose` (`id` unique per run),
+    /// e.g. `meetflow-admin zoom check`'s own token, so it neither reads nor replaces the workers'
+    /// keys: `{<ns>:<purpose>:<id>}:...`.
+    pub fn scratch(&self, purpose: &str, id: &str) -> Self {
+        Self::new(&format!("{}:{purpose}:{id}", self.namespace))
+    }
+
+    /// The `{ns}:` prefix the queue scripts build per-job keys from.
     pub fn prefix(&self) -> &str {
         &self.prefix
+    }
+
+    /// A `SCAN MATCH` pattern for every key of the namespace (`{ns}:*`).
+    pub fn all_pattern(&self) -> String {
+        format!("{}*", self.prefix)
     }
 
     /// HASH, one per job: queue, payload, state, attempts, max_attempts, created_ms, enq_ms,
@@ -89,7 +133,7 @@ impl Keys {
     }
 
     /// HASH of counters per queue and minute (`processed`, `failed`, `retried`, `dead`),
-    /// expiring after two hours. Owner: queue core.
+    /// expiring after [`MINUTE_STATS_TTL`]. Owner: queue core.
     pub fn minute_stats(&self, queue: &str, epoch_minute: i64) -> String {
         format!("{}q:{queue}:m:{epoch_minute}", self.prefix)
     }
@@ -111,15 +155,16 @@ impl Keys {
         format!("{}q:{queue}:consumers", self.prefix)
     }
 
-    /// STRING with a short TTL: the lease of a periodic task's tick (`SET NX PX`), so one replica
-    /// runs each tick. Owner: whoever runs the periodic task.
+    /// STRING with a short TTL (two ticks): the lease of a periodic task's tick (`SET NX PX`), so
+    /// one replica runs each tick. Owner: whoever runs the periodic task (the scheduler).
     pub fn tick_lock(&self, task: &str, tick: i64) -> String {
         format!("{}tick:{task}:{tick}", self.prefix)
     }
 
     /// STRING: the Zoom Server-to-Server OAuth access token shared by all workers; TTL = the
-    /// token's `expires_in` minus 60 s, so it is renewed before Zoom expires it. Deleted (only if
-    /// still the same value) when Zoom answers 401. Owner: providers::zoom_api.
+    /// token's `expires_in` minus [`ZOOM_TOKEN_REFRESH_MARGIN`], so it is renewed before Zoom
+    /// expires it. Deleted (only if still the same value) when Zoom answers 401.
+    /// Owner: providers::zoom_api.
     pub fn zoom_token(&self) -> String {
         format!("{}zoom:token", self.prefix)
     }
@@ -136,8 +181,8 @@ impl Keys {
     /// `event_type`, `event_name`, `invitee_uri` (Calendly URIs shortened to keep the hash a
     /// listpack, see `bookings::record`), `old_key`, `new_key`, `updated_at`, `version`, and per
     /// reminder `r:<kind>` = `<state>:<due_ms>`. A canceled booking stays as a tombstone.
-    /// TTL: 7 days after its last reminder's useful life (7 days for a tombstone of a booking
-    /// never seen booked). Owner: bookings.
+    /// TTL: [`BOOKING_RETENTION`] after its last reminder's useful life ([`BOOKING_RETENTION`]
+    /// for a tombstone of a booking never seen booked). Owner: bookings.
     pub fn booking(&self, booking: &str) -> String {
         format!("{}bk:{booking}", self.prefix)
     }
@@ -168,7 +213,8 @@ impl Keys {
     }
 
     /// STRING: the single-use Calendly booking URL made for one engagement SMS (`id` = reminder
-    /// id), kept so a retried send reuses it instead of making another. TTL 30 days. Owner: worker.
+    /// id), kept so a retried send reuses it instead of making another. TTL [`BOOKING_LINK_TTL`].
+    /// Owner: worker.
     pub fn booking_link(&self, id: &str) -> String {
         format!("{}link:{id}", self.prefix)
     }
@@ -177,15 +223,15 @@ impl Keys {
     /// `confirmation`, `cancellation`, `host_notify`, `rem-24h`, `rem-followup`, ...). Set NX to
     /// `sending:<ms>` right before the EngageLab call, `sent` / `suppressed` after it; deleted
     /// when the call definitely did not send. A `sending:` value found by a later attempt means
-    /// "possibly sent": the job goes to the dead letters instead of sending again. TTL 30 days.
-    /// Owner: worker (SMS handler).
+    /// "possibly sent": the job goes to the dead letters instead of sending again.
+    /// TTL [`SMS_MARKER_TTL`]. Owner: worker (SMS handler).
     pub fn sms_marker(&self, booking: &str, kind: &str) -> String {
         format!("{}sms:{booking}:{kind}", self.prefix)
     }
 
     /// SET of the e-mail addresses booked (through Calendly's Zoom location) on one Zoom meeting
-    /// id, so `recording.completed` can reach them. TTL 30 days after the last booking added.
-    /// Owner: worker (events handler).
+    /// id, so `recording.completed` can reach them. TTL [`MEETING_CONTACTS_TTL`] after the last
+    /// booking added. Owner: worker (events handler).
     pub fn zoom_meeting_contacts(&self, meeting_id: &str) -> String {
         format!("{}zoom:meeting:{meeting_id}:contacts", self.prefix)
     }
@@ -193,45 +239,24 @@ impl Keys {
     /// HASH of one contact's attendance (`email_tag` = the worker's short hash of the lower-case
     /// e-mail): field `meeting:<uuid>` / `webinar:<uuid>` -> whole minutes attended in that
     /// instance. Written once per instance (a re-run overwrites the same field, never adds); the
-    /// sum of the values is the contact's `TOTAL_ATTENDANCE_MINUTES`. TTL 400 days, refreshed on
-    /// every write. Owner: worker (zoom queue writes, brevo queue reads).
+    /// sum of the values is the contact's `TOTAL_ATTENDANCE_MINUTES`. TTL
+    /// [`ATTENDANCE_MINUTES_TTL`], refreshed on every write. Owner: worker (zoom queue writes,
+    /// brevo queue reads).
     pub fn attendance_minutes(&self, email_tag: &str) -> String {
         format!("{}minutes:{email_tag}", self.prefix)
     }
 
-    /// Any other key, for modules that document their own keys next to their code: `{ns}:<suffix>`.
-    pub fn custom(&self, suffix: &str) -> String {
-        format!("{}{suffix}", self.prefix)
+    /// STRING: one admin web session (`session_digest` = hex SHA-256 of the cookie's session id,
+    /// so a Redis reader cannot hijack it) holding `<csrf token>|<admin token fingerprint>`.
+    /// TTL [`ADMIN_SESSION_TTL`]; deleted on logout. Owner: admin (web auth).
+    pub fn admin_session(&self, session_digest: &str) -> String {
+        format!("{}admin:session:{session_digest}", self.prefix)
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_key_carries_the_namespace_hash_tag() {
-        let k = Keys::new("mf");
-        for key in [
-            k.job("a"),
-            k.job_errors("a"),
-            k.ready("sms"),
-            k.delayed("sms"),
-            k.retrying("sms"),
-            k.leased("sms"),
-            k.wake("sms"),
-            k.dead("sms"),
-            k.dead_all(),
-            k.minute_stats("sms", 1),
-            k.group("g"),
-            k.queues(),
-            k.consumers("sms"),
-            k.tick_lock("t", 1),
-            k.attendance_minutes("e"),
-            k.custom("x"),
-        ] {
-            assert!(key.starts_with("{mf}:"), "{key}");
-        }
-        assert_eq!(k.ready("sms"), "{mf}:q:sms:ready");
+    /// LIST of the test probe job (`tests/src/bin/queue_probe.rs`): one `<job id>|<pid>|<attempt>`
+    /// per probe job started (`what` = `starts`) or finished (`finishes`). No TTL.
+    /// Owner: tests only.
+    pub fn probe(&self, what: &str) -> String {
+        format!("{}probe:{what}", self.prefix)
     }
 }

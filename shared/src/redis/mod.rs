@@ -1,0 +1,138 @@
+//! Everything meetflow keeps in Redis, in one place: every key, the handle stores receive, and
+//! the one Lua script loader.
+//!
+//! - [`Keys`] (`keys.rs`): the typed builder of every key name, and the expiry constants of the
+//!   keys whose lifetime Rust sets ([`SMS_MARKER_TTL`], [`BOOKING_RETENTION`], ...). No code
+//!   outside this module builds a key name: a test scans the workspace's sources for key
+//!   building (`source_scan.rs`).
+//! - [`KEYS`] (`registry.rs`): the table of every key — pattern, Redis type, expiry, owner, one
+//!   line of doc — checked against the builders and rendered into `docs/redis.md` (`doc.rs`;
+//!   `MEETFLOW_WRITE_DOCS=1 cargo test -p meetflow-shared redis_doc` rewrites it).
+//! - [`Redis`] (`handle.rs`): a cheap-to-clone connection plus [`Keys`]. The queue client, the
+//!   bookings store, the rate limiters, the SMS markers, the Zoom token cache and the admin
+//!   sessions each receive one; none of them borrows another's.
+//! - [`Script`] (`script.rs`): the one loader of Lua scripts (`EVALSHA`, loading the script on
+//!   `NOSCRIPT`), and [`COMPARE_AND_DELETE`], the script shared by the SMS marker and the Zoom
+//!   token cache.
+//!
+//! Data flow of a job: `enqueue` writes the job hash and pushes its id onto the queue's `ready`
+//! LIST (or its `delayed` ZSET when it runs later). A worker's `lease` script pops ids from `ready`
+//! and records a lease in `leased` (ZSET scored by lease expiry). `ack` finishes the job (the hash
+//! stays, without payload, for the retention window so the id keeps de-duplicating); `fail` moves
+//! it back to `delayed` for a retry or to the dead-letter ZSETs. `promote` moves due ids from
+//! `delayed` to `ready`; `reap` hands expired leases back to `ready`. Workers block on `wake`
+//! (a LIST holding at most one token) instead of polling.
+//!
+//! Data flow of a reminder: the worker's booking change writes the booking hash and adds each
+//! reminder id to `reminders:due`; a scheduler's `claim_due` moves due ids to `reminders:claimed`
+//! (scored by lease expiry), enqueues the SMS job and settles the claim in the booking hash.
+
+mod doc;
+mod handle;
+mod keys;
+mod registry;
+mod script;
+#[cfg(test)]
+mod source_scan;
+
+pub use doc::render_markdown;
+pub use handle::Redis;
+pub use keys::{
+    ADMIN_SESSION_TTL, ATTENDANCE_MINUTES_TTL, BOOKING_LINK_TTL, BOOKING_RETENTION, Keys,
+    MEETING_CONTACTS_TTL, MINUTE_STATS_TTL, SMS_MARKER_TTL, ZOOM_TOKEN_REFRESH_MARGIN, millis,
+};
+pub use registry::{Expiry, KEYS, KeySpec, RedisType};
+pub use script::{COMPARE_AND_DELETE, Script, compare_and_delete};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every builder, called with each part named as in its pattern (`<queue>` -> "<queue>").
+    fn built(k: &Keys) -> Vec<(&'static str, String)> {
+        vec![
+            ("job", k.job("<id>")),
+            ("job_errors", k.job_errors("<id>")),
+            ("ready", k.ready("<queue>")),
+            ("delayed", k.delayed("<queue>")),
+            ("retrying", k.retrying("<queue>")),
+            ("leased", k.leased("<queue>")),
+            ("wake", k.wake("<queue>")),
+            ("dead", k.dead("<queue>")),
+            ("dead_all", k.dead_all()),
+            (
+                "minute_stats",
+                k.minute_stats("<queue>", 0)
+                    .replace(":m:0", ":m:<epoch_minute>"),
+            ),
+            ("group", k.group("<group>")),
+            ("queues", k.queues()),
+            ("consumers", k.consumers("<queue>")),
+            (
+                "tick_lock",
+                k.tick_lock("<task>", 0).replace(":0", ":<tick>"),
+            ),
+            ("zoom_token", k.zoom_token()),
+            ("rate_limit", k.rate_limit("<name>")),
+            ("booking", k.booking("<booking>")),
+            ("reminders_due", k.reminders_due()),
+            ("reminders_claimed", k.reminders_claimed()),
+            ("person_bookings", k.person_bookings("<person>")),
+            ("booking_link", k.booking_link("<id>")),
+            ("sms_marker", k.sms_marker("<booking>", "<kind>")),
+            (
+                "zoom_meeting_contacts",
+                k.zoom_meeting_contacts("<meeting_id>"),
+            ),
+            ("attendance_minutes", k.attendance_minutes("<email_tag>")),
+            ("admin_session", k.admin_session("<session_digest>")),
+            ("probe", k.probe("<what>")),
+        ]
+    }
+
+    #[test]
+    fn every_builder_answers_its_table_row_and_every_row_has_a_builder() {
+        let built = built(&Keys::new("ns"));
+        for (builder, key) in &built {
+            let spec = KEYS
+                .iter()
+                .find(|s| s.builder == *builder)
+                .unwrap_or_else(|| panic!("Keys::{builder} has no row in KEYS"));
+            assert_eq!(&spec.pattern, key, "Keys::{builder}");
+        }
+        for spec in KEYS {
+            assert!(
+                built.iter().any(|(b, _)| *b == spec.builder),
+                "KEYS row {} is not checked against its builder",
+                spec.builder
+            );
+        }
+        assert_eq!(built.len(), KEYS.len(), "a builder is listed twice");
+    }
+
+    #[test]
+    fn every_key_carries_the_namespace_hash_tag() {
+        let k = Keys::new("mf");
+        for (_, key) in built(&k) {
+            assert!(key.starts_with("{mf}:"), "{key}");
+        }
+        assert_eq!(k.ready("sms"), "{mf}:q:sms:ready");
+        assert_eq!(k.booking("abc"), "{mf}:bk:abc");
+        assert!(k.booking("abc").starts_with(&k.booking_prefix()));
+        assert_eq!(k.all_pattern(), "{mf}:*");
+        assert_eq!(
+            k.scratch("zoom-check", "1").zoom_token(),
+            "{mf:zoom-check:1}:zoom:token"
+        );
+    }
+
+    #[test]
+    fn patterns_are_unique() {
+        for (i, a) in KEYS.iter().enumerate() {
+            for b in &KEYS[i + 1..] {
+                assert_ne!(a.pattern, b.pattern);
+                assert_ne!(a.builder, b.builder);
+            }
+        }
+    }
+}

@@ -1,0 +1,319 @@
+//! [`KEYS`]: the table of every Redis key meetflow uses — pattern, Redis type, expiry, owner and
+//! one line of doc — from which `docs/redis.md` is generated (see `doc.rs`). A test checks each
+//! row against its builder in [`super::Keys`], so the table cannot drift from the code.
+
+use std::time::Duration;
+
+use super::keys::{
+    ADMIN_SESSION_TTL, ATTENDANCE_MINUTES_TTL, BOOKING_LINK_TTL, BOOKING_RETENTION,
+    MEETING_CONTACTS_TTL, MINUTE_STATS_TTL, SMS_MARKER_TTL, ZOOM_TOKEN_REFRESH_MARGIN,
+};
+
+/// The Redis type of a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedisType {
+    /// A STRING.
+    String,
+    /// A HASH.
+    Hash,
+    /// A LIST.
+    List,
+    /// A SET.
+    Set,
+    /// A sorted set.
+    ZSet,
+}
+
+impl RedisType {
+    /// The name Redis' `TYPE` command answers.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::String => "string",
+            Self::Hash => "hash",
+            Self::List => "list",
+            Self::Set => "set",
+            Self::ZSet => "zset",
+        }
+    }
+}
+
+/// When a key expires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expiry {
+    /// Never: it is removed by the code that owns it (or stays).
+    None,
+    /// After a fixed time, the constant `name` in `shared::redis` (`rule` says from when).
+    Fixed {
+        /// The constant's name.
+        name: &'static str,
+        /// Its value.
+        ttl: Duration,
+        /// From when the time runs.
+        rule: &'static str,
+    },
+    /// Computed per key, as `rule` says.
+    Computed(&'static str),
+}
+
+/// One key of the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeySpec {
+    /// The [`super::Keys`] method that builds it.
+    pub builder: &'static str,
+    /// The name pattern: `{ns}` is the namespace, `<x>` a part given to the builder.
+    pub pattern: &'static str,
+    /// Its Redis type.
+    pub kind: RedisType,
+    /// When it expires.
+    pub expiry: Expiry,
+    /// Which binary or store writes it.
+    pub owner: &'static str,
+    /// What it holds, in one line.
+    pub doc: &'static str,
+}
+
+const QUEUE: &str = "queue core (every enqueuer; workers lease and ack)";
+
+/// Every Redis key meetflow uses.
+pub const KEYS: &[KeySpec] = &[
+    KeySpec {
+        builder: "job",
+        pattern: "{ns}:job:<id>",
+        kind: RedisType::Hash,
+        expiry: Expiry::Computed("none while pending, running or dead; `retain_ms` after ack"),
+        owner: QUEUE,
+        doc: "one job: queue, payload, state, attempts, timestamps, group, owner",
+    },
+    KeySpec {
+        builder: "job_errors",
+        pattern: "{ns}:job:<id>:errors",
+        kind: RedisType::List,
+        expiry: Expiry::Computed("deleted with its job"),
+        owner: QUEUE,
+        doc: "the JSON attempt errors of one job, capped at 50",
+    },
+    KeySpec {
+        builder: "ready",
+        pattern: "{ns}:q:<queue>:ready",
+        kind: RedisType::List,
+        expiry: Expiry::None,
+        owner: QUEUE,
+        doc: "job ids ready to run, oldest first (the key to scale workers on)",
+    },
+    KeySpec {
+        builder: "delayed",
+        pattern: "{ns}:q:<queue>:delayed",
+        kind: RedisType::ZSet,
+        expiry: Expiry::None,
+        owner: QUEUE,
+        doc: "job id -> run_at ms of delayed jobs and retries",
+    },
+    KeySpec {
+        builder: "retrying",
+        pattern: "{ns}:q:<queue>:retrying",
+        kind: RedisType::Set,
+        expiry: Expiry::None,
+        owner: QUEUE,
+        doc: "the ids in `delayed` waiting for a retry (queue stats)",
+    },
+    KeySpec {
+        builder: "leased",
+        pattern: "{ns}:q:<queue>:leased",
+        kind: RedisType::ZSet,
+        expiry: Expiry::None,
+        owner: QUEUE,
+        doc: "job id -> lease expiry ms of running jobs",
+    },
+    KeySpec {
+        builder: "wake",
+        pattern: "{ns}:q:<queue>:wake",
+        kind: RedisType::List,
+        expiry: Expiry::None,
+        owner: QUEUE,
+        doc: "at most one token; idle workers BLPOP it to learn `ready` has work",
+    },
+    KeySpec {
+        builder: "dead",
+        pattern: "{ns}:q:<queue>:dead",
+        kind: RedisType::ZSet,
+        expiry: Expiry::None,
+        owner: QUEUE,
+        doc: "job id -> dead_ms of one queue's dead letters",
+    },
+    KeySpec {
+        builder: "dead_all",
+        pattern: "{ns}:dead",
+        kind: RedisType::ZSet,
+        expiry: Expiry::None,
+        owner: QUEUE,
+        doc: "job id -> dead_ms of every dead letter, bounded by count and age",
+    },
+    KeySpec {
+        builder: "minute_stats",
+        pattern: "{ns}:q:<queue>:m:<epoch_minute>",
+        kind: RedisType::Hash,
+        expiry: Expiry::Fixed {
+            name: "MINUTE_STATS_TTL",
+            ttl: MINUTE_STATS_TTL,
+            rule: "after its last count",
+        },
+        owner: QUEUE,
+        doc: "processed / failed / retried / dead counters of one queue and minute",
+    },
+    KeySpec {
+        builder: "group",
+        pattern: "{ns}:group:<group>",
+        kind: RedisType::Set,
+        expiry: Expiry::Computed("vanishes when empty"),
+        owner: QUEUE,
+        doc: "job ids sharing a group key (e.g. one booking's reminders), for cancel_group",
+    },
+    KeySpec {
+        builder: "queues",
+        pattern: "{ns}:queues",
+        kind: RedisType::Set,
+        expiry: Expiry::None,
+        owner: QUEUE,
+        doc: "every queue name that has been used",
+    },
+    KeySpec {
+        builder: "consumers",
+        pattern: "{ns}:q:<queue>:consumers",
+        kind: RedisType::ZSet,
+        expiry: Expiry::Computed("stale members trimmed by their peers"),
+        owner: "queue core (worker processes)",
+        doc: "process identity -> last heartbeat ms of the workers of one queue",
+    },
+    KeySpec {
+        builder: "tick_lock",
+        pattern: "{ns}:tick:<task>:<tick>",
+        kind: RedisType::String,
+        expiry: Expiry::Computed("two ticks of the task's period"),
+        owner: "scheduler (periodic tasks)",
+        doc: "lease of one tick of a periodic task, so one replica runs it",
+    },
+    KeySpec {
+        builder: "zoom_token",
+        pattern: "{ns}:zoom:token",
+        kind: RedisType::String,
+        expiry: Expiry::Fixed {
+            name: "ZOOM_TOKEN_REFRESH_MARGIN",
+            ttl: ZOOM_TOKEN_REFRESH_MARGIN,
+            rule: "before the token's own expiry (`expires_in`)",
+        },
+        owner: "worker (providers::zoom_api)",
+        doc: "the Zoom Server-to-Server OAuth token shared by all workers",
+    },
+    KeySpec {
+        builder: "rate_limit",
+        pattern: "{ns}:ratelimit:<name>",
+        kind: RedisType::String,
+        expiry: Expiry::Computed("one second after the next free slot (expires when idle)"),
+        owner: "worker (providers::rate_limit)",
+        doc: "GCRA theoretical arrival time (µs) of one provider's shared rate limit",
+    },
+    KeySpec {
+        builder: "booking",
+        pattern: "{ns}:bk:<booking>",
+        kind: RedisType::Hash,
+        expiry: Expiry::Fixed {
+            name: "BOOKING_RETENTION",
+            ttl: BOOKING_RETENTION,
+            rule: "after its last reminder's useful life",
+        },
+        owner: "bookings (worker writes, scheduler settles)",
+        doc: "one booking's state and its reminder records (tombstone when ended)",
+    },
+    KeySpec {
+        builder: "reminders_due",
+        pattern: "{ns}:reminders:due",
+        kind: RedisType::ZSet,
+        expiry: Expiry::None,
+        owner: "bookings (worker plans, scheduler drains)",
+        doc: "reminder id -> due ms of every planned reminder and follow-up",
+    },
+    KeySpec {
+        builder: "reminders_claimed",
+        pattern: "{ns}:reminders:claimed",
+        kind: RedisType::ZSet,
+        expiry: Expiry::None,
+        owner: "scheduler",
+        doc: "reminder id -> claim lease expiry ms of reminders being enqueued",
+    },
+    KeySpec {
+        builder: "person_bookings",
+        pattern: "{ns}:person:<person>",
+        kind: RedisType::Set,
+        expiry: Expiry::Computed("the longest of its bookings'"),
+        owner: "bookings (worker)",
+        doc: "the booking keys of one person (e-mail tag), for the win-back rules",
+    },
+    KeySpec {
+        builder: "booking_link",
+        pattern: "{ns}:link:<id>",
+        kind: RedisType::String,
+        expiry: Expiry::Fixed {
+            name: "BOOKING_LINK_TTL",
+            ttl: BOOKING_LINK_TTL,
+            rule: "after it was made",
+        },
+        owner: "worker (engagement SMS)",
+        doc: "the single-use Calendly booking URL made for one engagement SMS",
+    },
+    KeySpec {
+        builder: "sms_marker",
+        pattern: "{ns}:sms:<booking>:<kind>",
+        kind: RedisType::String,
+        expiry: Expiry::Fixed {
+            name: "SMS_MARKER_TTL",
+            ttl: SMS_MARKER_TTL,
+            rule: "after the last write",
+        },
+        owner: "worker (SMS handler)",
+        doc: "at-most-once marker of one SMS: `sending:<ms>:<attempt>`, `sent` or `suppressed`",
+    },
+    KeySpec {
+        builder: "zoom_meeting_contacts",
+        pattern: "{ns}:zoom:meeting:<meeting_id>:contacts",
+        kind: RedisType::Set,
+        expiry: Expiry::Fixed {
+            name: "MEETING_CONTACTS_TTL",
+            ttl: MEETING_CONTACTS_TTL,
+            rule: "after the last booking added",
+        },
+        owner: "worker (events queue)",
+        doc: "the e-mails booked on one Zoom meeting id",
+    },
+    KeySpec {
+        builder: "attendance_minutes",
+        pattern: "{ns}:minutes:<email_tag>",
+        kind: RedisType::Hash,
+        expiry: Expiry::Fixed {
+            name: "ATTENDANCE_MINUTES_TTL",
+            ttl: ATTENDANCE_MINUTES_TTL,
+            rule: "after the last write",
+        },
+        owner: "worker (zoom queue writes, brevo queue reads)",
+        doc: "one contact's minutes attended per meeting or webinar instance",
+    },
+    KeySpec {
+        builder: "admin_session",
+        pattern: "{ns}:admin:session:<session_digest>",
+        kind: RedisType::String,
+        expiry: Expiry::Fixed {
+            name: "ADMIN_SESSION_TTL",
+            ttl: ADMIN_SESSION_TTL,
+            rule: "after login; deleted on logout",
+        },
+        owner: "admin (web auth)",
+        doc: "one admin web session: CSRF token and admin token fingerprint",
+    },
+    KeySpec {
+        builder: "probe",
+        pattern: "{ns}:probe:<what>",
+        kind: RedisType::List,
+        expiry: Expiry::None,
+        owner: "tests only (queue_probe)",
+        doc: "the probe job's start / finish records in the queue recovery tests",
+    },
+];
