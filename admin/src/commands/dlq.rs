@@ -166,6 +166,13 @@ async fn show(backend: &Backend, args: ShowArgs, out: &mut Out) -> anyhow::Resul
     if let Some(g) = &r.group {
         writeln!(out, "group:     {g}")?;
     }
+    if d.possibly_sent {
+        writeln!(
+            out,
+            "sent:      possibly (check EngageLab; `dlq retry {} --resend` sends it again)",
+            r.id
+        )?;
+    }
     writeln!(out, "\nattempts ({}):", r.errors.len())?;
     for e in &r.errors {
         writeln!(
