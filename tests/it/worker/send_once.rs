@@ -13,7 +13,7 @@ use meetflow_shared::jobs::sms::{SmsJob, SmsKind};
 use meetflow_shared::queue::{ErrorClass, JobState, NewJob};
 
 use crate::support::worker::{
-    Env, JORDAN_PHONE, canceled, created, env, eventually, in_two_days, new_invitee,
+    Env, JORDAN_PHONE, created, env, eventually, in_two_days, new_invitee,
 };
 use crate::worker::process::{config_file, spawn};
 
