@@ -18,10 +18,12 @@
 #   - configuration through MEETFLOW__ environment overrides only (no file);
 #   - TOLERANCE_S=0 means "skip the timestamp check" (wrk replays one fixed, old `t`): our window must
 #     be positive, so it becomes a window of 100 years; any other value is used in seconds;
-#   - --no-dedupe: the harness sends the SAME delivery every time and counts one job per 200. With
-#     de-duplication on (production) every request after the first is a duplicate and stores
-#     nothing, so the check could not hold. --no-dedupe gives each request a fresh job id; the Redis
-#     work per request (one enqueue script, job hash + list push) is the same as for a new delivery.
+#   - de-duplication off: the harness sends the SAME delivery every time and counts one job per 200.
+#     With de-duplication on (production) every request after the first is a duplicate and stores
+#     nothing, so the check could not hold. The production binary cannot turn it off (no flag, no
+#     key); the benchmark runs `ingest-load-server` from the tests crate instead: the same library
+#     and start-up, each request with a fresh job id; the Redis work per request (one enqueue
+#     script, job hash + list push) is the same as for a new delivery.
 #   - JOBS_CMD counts the `events` ready list; no worker runs, so every job stays there.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,9 +37,9 @@ export PERSIST=${PERSIST:-aof} REDIS_PORT=${REDIS_PORT:-6392} PORT=${PORT:-8080}
 mkdir -p "$RESULTS"
 
 if [ "${SUMMARY_ONLY:-0}" != 1 ]; then
-echo "building meetflow-ingest (release)..." >&2
-(cd "$ROOT" && cargo build --release -q -p meetflow-ingest)
-BIN=$ROOT/target/release/meetflow-ingest
+echo "building ingest-load-server (release; meetflow-ingest without de-duplication)..." >&2
+(cd "$ROOT" && cargo build --release -q -p meetflow-tests --bin ingest-load-server)
+BIN=$ROOT/target/release/ingest-load-server
 
 # The harness runs SERVER_CMD without a shell; this wrapper maps its variables onto our config.
 WRAPPER=$RESULTS/meetflow-ingest-bench.sh
@@ -50,7 +52,7 @@ export MEETFLOW__CONNECTORS__CALENDLY__SIGNING_KEY=\$WEBHOOK_SECRET
 export MEETFLOW__CONNECTORS__CALENDLY__TOLERANCE=\$tolerance
 export MEETFLOW__OPS__LISTEN=127.0.0.1:0
 export MEETFLOW_LOG_FORMAT=json RUST_LOG=\${RUST_LOG:-warn}
-exec "$BIN" --no-dedupe
+exec "$BIN"
 EOF
 chmod +x "$WRAPPER"
 

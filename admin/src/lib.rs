@@ -1,4 +1,4 @@
-//! meetflow-admin: the operator's CLI (docs/contract.md "Admin CLI").
+//! meetflow-admin: the operator's CLI (`admin/README.md`, "CLI").
 //!
 //! Adding a verb: create `commands/<verb>.rs` with a clap `Args` or `Subcommand` type that has
 //! `async fn run(self, ctx: &Ctx, out: &mut Out) -> anyhow::Result<()>`, declare it in

@@ -55,8 +55,9 @@ pub struct IngestConfig {
     pub zoom: ZoomVerifier,
     /// Time limits.
     pub limits: Limits,
-    /// De-duplicate redeliveries (the job id is the delivery identity). Only load tests turn this
-    /// off (`--no-dedupe`): then every request becomes a job with a fresh id.
+    /// De-duplicate redeliveries (the job id is the delivery identity). No flag or configuration
+    /// key turns this off; only the load-test server of the tests crate does, through the library
+    /// (`meetflow-tests`' `ingest-load-server`): then every request becomes a job with a fresh id.
     pub dedupe: bool,
 }
 
@@ -105,7 +106,7 @@ impl IngestConfig {
         }
         if !self.dedupe {
             tracing::warn!(
-                "de-duplication is OFF (--no-dedupe): every redelivery becomes a new job; use for load tests only"
+                "de-duplication is OFF (load-test server): every redelivery becomes a new job"
             );
         }
     }

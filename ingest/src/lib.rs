@@ -5,7 +5,7 @@
 //! delivery's identity, and store one job carrying the untouched body on the `events` queue
 //! ([`intake`]). What an event means is decided by the workers.
 //!
-//! Status codes (docs/contract.md "HTTP"): 200 once the job is in Redis or the delivery is a known
+//! Status codes (`docs/architecture.md`, "Ingest: HTTP answers"): 200 once the job is in Redis or the delivery is a known
 //! duplicate; 401 for a missing, malformed, wrong or out-of-window signature (nothing stored); 413
 //! for a body over `ingest.max_body_bytes`; 503 when Redis cannot take the job within the request
 //! budget, so both providers retry. A signed body that is not an event is kept in the dead-letter

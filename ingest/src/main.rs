@@ -1,9 +1,13 @@
-//! `meetflow-ingest`: the webhook HTTP server. Thin on purpose; the logic is in the library.
+//! `meetflow-ingest`: the webhook HTTP server. The start-up is the shared one
+//! ([`meetflow_shared::process`]); the server is in the library.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use meetflow_ingest::run::{NAME, serve};
+use meetflow_shared::config::Role;
+use meetflow_shared::process::{self, Process};
 
 /// Webhook intake for Calendly and Zoom: verifies signatures, de-duplicates, enqueues durably.
 #[derive(Debug, Parser)]
@@ -12,19 +16,11 @@ struct Args {
     /// The YAML configuration file (built-in defaults when absent).
     #[arg(long, value_name = "PATH", env = "MEETFLOW_CONFIG")]
     config: Option<PathBuf>,
-    /// LOAD TESTS ONLY: give every request a fresh job id, so a redelivery becomes a second job.
-    #[arg(long)]
-    no_dedupe: bool,
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let args = Args::parse();
-    match meetflow_ingest::run::run(args.config.as_deref(), !args.no_dedupe).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("meetflow-ingest: {error:#}");
-            ExitCode::FAILURE
-        }
-    }
+    process::main(NAME, || async move {
+        serve(Process::start(NAME, Role::Ingest, args.config.as_deref()).await?).await
+    })
 }

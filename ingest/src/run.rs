@@ -1,40 +1,50 @@
-//! The process around the server: configuration, logging, the ops endpoints, signals.
+//! The `meetflow-ingest` process on the shared start-up ([`meetflow_shared::process`]: settings,
+//! logging, Redis, the ops endpoints, signals): the webhook server runs as a supervised loop.
 
-use std::path::Path;
+use std::time::Duration;
 
-use anyhow::Context as _;
-use futures::future::BoxFuture;
-use meetflow_shared::config::{Role, Settings};
-use meetflow_shared::shutdown::Shutdown;
-use meetflow_shared::{ops, telemetry};
+use meetflow_shared::process::{Process, ProcessError};
 
 use crate::config::IngestConfig;
-use crate::startup::Application;
+use crate::startup::{Application, StartupError};
 
-/// Runs `meetflow-ingest` until SIGTERM/SIGINT; `dedupe: false` only for load tests.
+/// The binary's name, in logs and on stderr.
+pub const NAME: &str = "meetflow-ingest";
+
+/// Why the ingest process could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Start-up failed (settings, Redis URL, ops endpoints) or the server failed or panicked.
+    #[error(transparent)]
+    Process(#[from] ProcessError),
+    /// `ingest.listen` cannot be bound.
+    #[error(transparent)]
+    Startup(#[from] StartupError),
+}
+
+/// Serves the webhooks in a started `process` until SIGTERM/SIGINT.
 ///
 /// # Errors
-/// A one-line reason for a bad configuration, an address in use, or a bad log format.
-pub async fn run(config_path: Option<&Path>, dedupe: bool) -> anyhow::Result<()> {
-    telemetry::init("meetflow-ingest")?;
-    let settings = Settings::load(config_path)?;
-    settings.validate_for(Role::Ingest)?;
-    let mut config = IngestConfig::from_settings(&settings);
-    config.dedupe = dedupe;
-    let app = Application::build_with(config).await?;
-    let shutdown = Shutdown::on_signal();
-    let queue = app.queue().clone();
-    let ready = move || -> BoxFuture<'static, bool> {
-        let queue = queue.clone();
-        Box::pin(async move { queue.ping().await.is_ok() })
-    };
-    let (_, ops_task) = ops::serve(settings.ops.listen, ready, shutdown.wait()).await?;
-    app.run_until_stopped(shutdown.wait()).await;
-    shutdown.trigger();
-    ops_task
-        .await
-        .context("ops server task")?
-        .context("ops server")?;
-    tracing::info!("meetflow-ingest stopped");
-    Ok(())
+/// A one-line reason: an address in use, or the server failed.
+pub async fn serve(process: Process) -> Result<(), RunError> {
+    let config = IngestConfig::from_settings(process.settings());
+    serve_with(process, config).await
+}
+
+/// [`serve`] with a derived configuration (the load-test server turns de-duplication off here;
+/// no flag or configuration key of the binary can).
+///
+/// # Errors
+/// As [`serve`].
+pub async fn serve_with(mut process: Process, config: IngestConfig) -> Result<(), RunError> {
+    // Requests in flight get `shutdown_grace` inside the server; the supervisor waits a little
+    // longer so that it is the server that cuts them off, with its log line.
+    let grace = config.limits.shutdown_grace + Duration::from_secs(1);
+    let app = Application::build_on(config, process.redis().clone()).await?;
+    let stop = process.stop_token();
+    process.spawn("webhook server", async move {
+        app.run_until_stopped(stop.cancelled_owned()).await;
+        Ok::<(), std::convert::Infallible>(())
+    });
+    Ok(process.run(grace).await?)
 }

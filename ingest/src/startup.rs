@@ -110,6 +110,15 @@ impl Application {
     /// As [`Application::build`].
     pub async fn build_with(config: IngestConfig) -> Result<Self, StartupError> {
         let queue = QueueClient::connect(&config.redis_url, &config.namespace).await?;
+        Self::build_on(config, queue).await
+    }
+
+    /// Like [`Application::build_with`], storing through an existing Redis connection (the
+    /// process's, see [`meetflow_shared::process`]).
+    ///
+    /// # Errors
+    /// [`StartupError::Bind`] when the address cannot be bound.
+    pub async fn build_on(config: IngestConfig, queue: QueueClient) -> Result<Self, StartupError> {
         let listener =
             TcpListener::bind(config.listen)
                 .await

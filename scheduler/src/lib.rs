@@ -7,6 +7,7 @@
 //! reminder ids, so no reminder is enqueued twice; periodic tasks take a per-tick lock.
 
 pub mod app;
+pub mod baseline;
 pub mod periodic;
 pub mod promote;
 pub mod reconcile;

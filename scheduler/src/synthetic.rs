@@ -27,14 +27,28 @@ pub fn webhook_job(
     created_by: &str,
     now: DateTime<Utc>,
 ) -> Option<WebhookJob> {
-    let mut payload = serde_json::to_value(invitee).ok()?;
-    let obj = payload.as_object_mut()?;
-    obj.insert("scheduled_event".into(), serde_json::to_value(event).ok()?);
     let at = if event_name == meetflow_shared::events::calendly::INVITEE_CANCELED {
         invitee.updated_at.or(invitee.created_at)
     } else {
         invitee.created_at
     };
+    webhook_job_at(event_name, invitee, event, created_by, at, now)
+}
+
+/// [`webhook_job`] for any Calendly invitee event (also `invitee_no_show.created|deleted`), with
+/// the envelope `created_at` given: it must be stable across runs (it makes the job id) and
+/// differ between two real occurrences (a no-show marked, unmarked and marked again).
+pub fn webhook_job_at(
+    event_name: &str,
+    invitee: &Invitee,
+    event: &ScheduledEvent,
+    created_by: &str,
+    at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<WebhookJob> {
+    let mut payload = serde_json::to_value(invitee).ok()?;
+    let obj = payload.as_object_mut()?;
+    obj.insert("scheduled_event".into(), serde_json::to_value(event).ok()?);
     let created_at = at
         .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
         .map_or(Value::Null, |s| Value::String(s.replace('Z', ".000000Z")));

@@ -9,6 +9,8 @@
 //! - [`telemetry`]: tracing-subscriber setup (json | pretty) and redaction of phone numbers and emails.
 //! - [`shutdown`]: the SIGTERM / Ctrl-C future every binary waits on.
 //! - [`ops`]: `/healthz`, `/readyz`, `/metrics` served by every binary on `ops.listen`.
+//! - [`process`]: the one start-up (settings, logging, Redis, ops) and loop supervision of
+//!   every long-running binary, and its exit code.
 //! - [`domain`]: the leaf: parsed values (E.164 phone numbers, emails, booking keys), reminder
 //!   kinds and error classes; it imports nothing of ours.
 //! - [`events`]: Calendly and Zoom webhook models, parsed from verified raw bytes.
@@ -30,6 +32,7 @@ pub mod jobs;
 #[cfg(test)]
 mod layers;
 pub mod ops;
+pub mod process;
 pub mod providers;
 pub mod queue;
 pub mod redis;

@@ -1,30 +1,30 @@
-//! Wiring of one worker process: the Redis client, the ops endpoints (`/readyz` = Redis PING),
-//! queue depth gauges, one queue runtime per selected queue, and a graceful stop.
+//! Wiring of one worker process on the shared start-up ([`meetflow_shared::process`]: settings,
+//! Redis, ops endpoints with `/readyz` = Redis PING): queue depth gauges and one supervised queue
+//! runtime per selected queue.
 //!
 //! Stop: on the signal every runtime stops leasing, hands back leased-but-unstarted jobs and
 //! finishes what is in flight within the grace period; the process then exits 0. A job cut off
 //! after the grace period is not lost: its lease expires and it runs elsewhere. A runtime that
-//! gives up on Redis (`QueueError::GaveUp`) stops the others and the process exits non-zero, so
-//! its orchestrator restarts it.
+//! gives up on Redis (`QueueError::GaveUp`), panics or stops on its own stops the others and the
+//! process exits 1, so its orchestrator restarts it.
 
 use std::future::Future;
 use std::sync::Arc;
 
-use futures::future::BoxFuture;
 use meetflow_shared::config::Settings;
 use meetflow_shared::jobs::{BREVO, EVENTS, QueuePayload, SMS, ZOOM};
-use meetflow_shared::ops;
-use meetflow_shared::queue::{
-    JobContext, JobError, QueueClient, QueueError, run_queue, spawn_stats_exporter,
-};
-use meetflow_shared::shutdown::{Shutdown, finish_within};
-use tokio::task::JoinSet;
+use meetflow_shared::process::{Process, ProcessError};
+use meetflow_shared::queue::{JobContext, JobError, run_queue, spawn_stats_exporter};
+use meetflow_shared::shutdown::Shutdown;
 use tokio_util::sync::CancellationToken;
 
 use crate::context::{Worker, WorkerOptions};
 use crate::error;
 use crate::queues::{QueueSelection, refusal};
 use crate::{brevo, events, queues, sms, zoom};
+
+/// The binary's name, in logs and on stderr.
+pub const NAME: &str = "meetflow-worker";
 
 /// Why a worker process stops with an error.
 #[derive(Debug, thiserror::Error)]
@@ -37,21 +37,19 @@ pub enum WorkerError {
         /// Why, naming the configuration keys.
         reason: String,
     },
+    /// `--queues` names something that is not a queue.
+    #[error(transparent)]
+    UnknownQueue(#[from] crate::queues::UnknownQueue),
     /// None of the queues can run.
     #[error("no queue can run with this configuration")]
     NothingToRun,
     /// A provider client could not be built (bad URL or credential format).
     #[error(transparent)]
     Provider(#[from] meetflow_shared::providers::ProviderError),
-    /// The ops endpoints could not start.
+    /// Start-up failed (settings, Redis URL, ops endpoints), or a queue runtime failed (Redis
+    /// unreachable past `redis_give_up`), panicked or stopped on its own.
     #[error(transparent)]
-    Ops(#[from] ops::OpsError),
-    /// Redis failed (bad URL at start, or unreachable past `redis_give_up`).
-    #[error(transparent)]
-    Queue(#[from] QueueError),
-    /// A queue runtime stopped unexpectedly.
-    #[error("queue {0} stopped unexpectedly")]
-    Crashed(String),
+    Process(#[from] ProcessError),
 }
 
 /// Runs the worker with default [`WorkerOptions`] until `shutdown` fires (Ok) or a queue runtime
@@ -96,6 +94,22 @@ pub async fn run_with(
     shutdown: Shutdown,
 ) -> Result<(), WorkerError> {
     let names = runnable(&settings, &queues)?;
+    let process = Process::with_settings(NAME, settings, shutdown).await?;
+    serve_queues(process, &names, options).await
+}
+
+/// Runs the selected queues in a started `process` (the binary's path: [`Process::start`]).
+pub async fn serve(process: Process, queues: QueueSelection) -> Result<(), WorkerError> {
+    let names = runnable(process.settings(), &queues)?;
+    serve_queues(process, &names, WorkerOptions::default()).await
+}
+
+async fn serve_queues(
+    mut process: Process,
+    names: &[&'static str],
+    options: WorkerOptions,
+) -> Result<(), WorkerError> {
+    let settings = process.settings().clone();
     for (name, access) in [
         ("brevo", queues::brevo_access(&settings)),
         ("engagelab", queues::engagelab_access(&settings)),
@@ -115,14 +129,8 @@ pub async fn run_with(
             "engagelab.templates.win_back / no_show are set but connectors.calendly.access_token is not: those SMS need a single-use booking link and will not be sent"
         );
     }
-    let client = QueueClient::connect(&settings.redis.url, &settings.redis.namespace).await?;
-    let probe = client.clone();
-    let ready = move || -> BoxFuture<'static, bool> {
-        let probe = probe.clone();
-        Box::pin(async move { probe.ping().await.is_ok() })
-    };
-    let (addr, ops_task) = ops::serve(settings.ops.listen, ready, shutdown.wait()).await?;
-    let stop = shutdown.token().child_token();
+    let client = process.redis().clone();
+    let stop = process.stop_token();
     spawn_stats_exporter(
         client.clone(),
         names.iter().map(|s| (*s).to_owned()).collect(),
@@ -130,37 +138,21 @@ pub async fn run_with(
         stop.clone(),
     );
     let grace = options.grace;
-    let worker = Arc::new(Worker::new(settings, client.clone(), options)?);
-    tracing::info!(ops = %addr, queues = ?names, "meetflow-worker started");
-
-    let mut tasks: JoinSet<(&'static str, Result<(), QueueError>)> = JoinSet::new();
-    for name in &names {
-        spawn_queue(&mut tasks, &worker, name, &stop);
+    let worker = Arc::new(Worker::new(settings, client, options)?);
+    tracing::info!(queues = ?names, "serving queues");
+    for name in names {
+        spawn_queue(&mut process, &worker, name, &stop);
     }
-    let outcome = wait_all(&mut tasks, &stop).await;
-    stop.cancel();
-    let drained = finish_within(
-        async { while tasks.join_next().await.is_some() {} },
-        async {},
-        grace,
-    )
-    .await;
-    if drained.is_none() {
-        tracing::warn!(
-            ?grace,
-            "jobs still running after the grace period: their leases will expire and they will run elsewhere"
-        );
-    }
-    let _ = finish_within(ops_task, async {}, std::time::Duration::from_secs(1)).await;
-    tracing::info!("meetflow-worker stopped");
-    outcome
+    // Jobs still running after the grace period are not lost: their leases expire and they run
+    // elsewhere.
+    Ok(process.run(grace).await?)
 }
 
 /// Runs `queue` with `handler`. Every job's payload version is checked here, once for all
 /// queues, before its handler runs: a version this build does not read is a permanent
 /// `bad_payload` failure.
 fn spawn_one<T, H, Fut>(
-    tasks: &mut JoinSet<(&'static str, Result<(), QueueError>)>,
+    process: &mut Process,
     worker: &Arc<Worker>,
     queue: &'static str,
     stop: &CancellationToken,
@@ -186,65 +178,35 @@ fn spawn_one<T, H, Fut>(
             handler(job, ctx).await
         }
     };
-    tasks.spawn(async move {
-        (
-            queue,
-            run_queue(client, queue, settings, handler, signal).await,
-        )
+    process.spawn(format!("queue {queue}"), async move {
+        run_queue(client, queue, settings, handler, signal).await
     });
 }
 
 fn spawn_queue(
-    tasks: &mut JoinSet<(&'static str, Result<(), QueueError>)>,
+    process: &mut Process,
     worker: &Arc<Worker>,
     queue: &'static str,
     stop: &CancellationToken,
 ) {
     let w = worker.clone();
     match queue {
-        EVENTS => spawn_one(tasks, worker, queue, stop, move |job, ctx| {
+        EVENTS => spawn_one(process, worker, queue, stop, move |job, ctx| {
             let w = w.clone();
             async move { events::dispatch::handle(&w, job, ctx).await }
         }),
-        BREVO => spawn_one(tasks, worker, queue, stop, move |job, ctx| {
+        BREVO => spawn_one(process, worker, queue, stop, move |job, ctx| {
             let w = w.clone();
             async move { brevo::sync::handle(&w, job, ctx).await }
         }),
-        SMS => spawn_one(tasks, worker, queue, stop, move |job, ctx| {
+        SMS => spawn_one(process, worker, queue, stop, move |job, ctx| {
             let w = w.clone();
             async move { sms::send::handle(&w, job, ctx).await }
         }),
-        ZOOM => spawn_one(tasks, worker, queue, stop, move |job, ctx| {
+        ZOOM => spawn_one(process, worker, queue, stop, move |job, ctx| {
             let w = w.clone();
             async move { zoom::attendance::handle(&w, job, ctx).await }
         }),
         other => tracing::error!(queue = other, "no handler for this queue"),
     }
-}
-
-/// Waits until every runtime ends (after the stop signal) or one fails (the others are stopped).
-async fn wait_all(
-    tasks: &mut JoinSet<(&'static str, Result<(), QueueError>)>,
-    stop: &CancellationToken,
-) -> Result<(), WorkerError> {
-    while let Some(done) = tasks.join_next().await {
-        match done {
-            Ok((_, Ok(()))) if stop.is_cancelled() => {}
-            Ok((queue, Ok(()))) => {
-                stop.cancel();
-                return Err(WorkerError::Crashed(queue.to_owned()));
-            }
-            Ok((queue, Err(e))) => {
-                tracing::error!(queue, error = %e, "queue runtime failed");
-                stop.cancel();
-                return Err(e.into());
-            }
-            Err(join) => {
-                tracing::error!(error = %join, "queue runtime panicked");
-                stop.cancel();
-                return Err(WorkerError::Crashed("(panic)".into()));
-            }
-        }
-    }
-    Ok(())
 }

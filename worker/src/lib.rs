@@ -29,6 +29,6 @@ mod queues;
 mod sms;
 mod zoom;
 
-pub use app::{WorkerError, run, run_with};
+pub use app::{NAME, WorkerError, run, run_with, serve};
 pub use context::WorkerOptions;
 pub use queues::{QueueSelection, UnknownQueue};

@@ -1,13 +1,13 @@
-//! `meetflow-worker`: runs meetflow's jobs. See the library for what each queue does.
+//! `meetflow-worker`: runs meetflow's jobs. The start-up is the shared one
+//! ([`meetflow_shared::process`]); what each queue does is in the library.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use meetflow_shared::config::{Role, Settings};
-use meetflow_shared::shutdown::Shutdown;
-use meetflow_shared::telemetry;
-use meetflow_worker::QueueSelection;
+use meetflow_shared::config::Role;
+use meetflow_shared::process::{self, Process};
+use meetflow_worker::{NAME, QueueSelection, serve};
 
 /// Runs the jobs of the selected queues (webhook events, Brevo syncs, SMS, Zoom attendance).
 #[derive(Debug, Parser)]
@@ -21,31 +21,11 @@ struct Cli {
     queues: Vec<String>,
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    let fail = |e: &dyn std::fmt::Display| {
-        eprintln!("meetflow-worker: {e}");
-        ExitCode::FAILURE
-    };
-    let queues = match QueueSelection::parse(&cli.queues) {
-        Ok(q) => q,
-        Err(e) => return fail(&e),
-    };
-    let settings = match Settings::load(cli.config.as_deref())
-        .and_then(|s| s.validate_for(Role::Worker).map(|()| s))
-    {
-        Ok(s) => s,
-        Err(e) => return fail(&e),
-    };
-    if let Err(e) = telemetry::init("meetflow-worker") {
-        return fail(&e);
-    }
-    match meetflow_worker::run(settings, queues, Shutdown::on_signal()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!(error = %e, "meetflow-worker stopped with an error");
-            fail(&e)
-        }
-    }
+    process::main(NAME, || async move {
+        let queues = QueueSelection::parse(&cli.queues)?;
+        let process: Process = Process::start(NAME, Role::Worker, cli.config.as_deref()).await?;
+        serve(process, queues).await
+    })
 }

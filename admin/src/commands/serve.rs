@@ -3,7 +3,7 @@
 
 use clap::Args;
 use meetflow_shared::config::Role;
-use meetflow_shared::shutdown::Shutdown;
+use meetflow_shared::process::Process;
 
 use crate::{Ctx, Out};
 
@@ -12,11 +12,10 @@ use crate::{Ctx, Out};
 pub struct ServeCommand {}
 
 impl ServeCommand {
-    /// Serves until a stop signal.
+    /// Serves until a stop signal, through the shared start-up ([`Process::start`]; no token
+    /// and not loopback is refused there: config validation names `admin.token`).
     pub async fn run(self, ctx: &Ctx, _out: &mut Out) -> anyhow::Result<()> {
-        let settings = ctx.settings()?;
-        // No token and not loopback: refuse (config validation names admin.token).
-        settings.validate_for(Role::Admin)?;
-        crate::web::run(settings, Shutdown::on_signal()).await
+        let process = Process::start(crate::web::NAME, Role::Admin, ctx.config_path.as_deref());
+        crate::web::run_in(process.await?).await
     }
 }

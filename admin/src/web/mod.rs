@@ -27,16 +27,17 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use futures::future::BoxFuture;
 use meetflow_shared::bookings::Bookings;
-use meetflow_shared::config::Settings;
-use meetflow_shared::ops;
+use meetflow_shared::config::{Settings, redact_url};
+use meetflow_shared::process::Process;
 use meetflow_shared::queue::{QueueClient, spawn_stats_exporter};
-use meetflow_shared::shutdown::{Shutdown, finish_within};
+use meetflow_shared::shutdown::Shutdown;
 use serde_json::json;
 
 use self::auth::{Auth, Denied};
-use crate::backend::Backend;
+
+/// The binary's name, in logs and on stderr.
+pub const NAME: &str = "meetflow-admin";
 
 /// Everything a request handler needs.
 #[derive(Debug)]
@@ -149,30 +150,41 @@ pub async fn serve(
     Ok((addr, task))
 }
 
-/// The whole `serve` process: admin server, ops endpoints, queue gauges; stops on `shutdown`.
+/// The whole `serve` process with `settings`, stopping on `shutdown` (in-process tests).
 pub async fn run(settings: Settings, shutdown: Shutdown) -> anyhow::Result<()> {
-    let client = Backend::client(&settings).await?;
-    let probe = client.clone();
-    let ready = move || -> BoxFuture<'static, bool> {
-        let probe = probe.clone();
-        Box::pin(async move { probe.ping().await.is_ok() })
-    };
-    let (ops_addr, ops_task) = ops::serve(settings.ops.listen, ready, shutdown.wait()).await?;
+    run_in(Process::with_settings(NAME, settings, shutdown).await?).await
+}
+
+/// The admin server, ops endpoints and queue gauges in a started `process` (the shared start-up,
+/// [`meetflow_shared::process`]); the admin server runs as a supervised loop.
+pub async fn run_in(mut process: Process) -> anyhow::Result<()> {
+    let client = process.redis().clone();
+    let url = redact_url(&process.settings().redis.url);
+    client
+        .ping()
+        .await
+        .with_context(|| format!("cannot reach Redis at {url}"))?;
+    let stop = process.stop_token();
     spawn_stats_exporter(
         client.clone(),
         Vec::new(),
         Duration::from_secs(5),
-        shutdown.token(),
+        stop.clone(),
     );
-    let (addr, task) = serve(&settings, client, shutdown.wait()).await?;
-    let login = if settings.admin.token.is_some() {
+    let (addr, task) = serve(process.settings(), client, stop.cancelled_owned()).await?;
+    let login = if process.settings().admin.token.is_some() {
         "token login"
     } else {
         "no token: loopback only"
     };
+    let ops_addr = process.ops_addr();
     tracing::info!(listen = %addr, ops = %ops_addr, "meetflow-admin serving ({login})");
     eprintln!("meetflow-admin: serving http://{addr}/ ({login}); ops on {ops_addr}");
-    task.await.context("admin server task")??;
-    let _ = finish_within(ops_task, async {}, Duration::from_secs(1)).await;
-    Ok(())
+    process.spawn("admin server", async move {
+        match task.await {
+            Ok(served) => served.map_err(|e| e.to_string()),
+            Err(join) => Err(join.to_string()),
+        }
+    });
+    Ok(process.run(Duration::from_secs(1)).await?)
 }

@@ -35,6 +35,8 @@ pub struct CalendlySettings {
     /// Period of the catch-up from the Calendly API; needs `access_token`.
     #[serde(with = "duration")]
     pub reconcile_every: Duration,
+    /// Which meetings the reconciliation looks at, by start time around now.
+    pub reconcile_window: ReconcileWindow,
     /// Personal access token or OAuth token for the Calendly API; optional.
     #[serde(with = "secret")]
     pub access_token: Option<SecretString>,
@@ -53,10 +55,34 @@ impl Default for CalendlySettings {
             tolerance: Duration::from_secs(180),
             allow_unsigned: false,
             reconcile_every: Duration::from_secs(15 * 60),
+            reconcile_window: ReconcileWindow::default(),
             access_token: None,
             api_base_url: "https://api.calendly.com".into(),
             event_mapping: BTreeMap::new(),
             field_mapping: FieldMapping::default(),
+        }
+    }
+}
+
+/// `connectors.calendly.reconcile_window`: the reconciliation lists the scheduled events
+/// starting in `[now - back, now + ahead]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReconcileWindow {
+    /// How far back [24h]: meetings of the last day still get their missed no-show,
+    /// cancellation, Brevo sync and follow-up.
+    #[serde(with = "duration")]
+    pub back: Duration,
+    /// How far ahead [60d]; later bookings are healed once they come within it.
+    #[serde(with = "duration")]
+    pub ahead: Duration,
+}
+
+impl Default for ReconcileWindow {
+    fn default() -> Self {
+        Self {
+            back: Duration::from_secs(24 * 3600),
+            ahead: Duration::from_secs(60 * 24 * 3600),
         }
     }
 }
@@ -77,7 +103,15 @@ pub struct EventMapping {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FieldMapping {
-    /// Attribute for the invitee's name [FIRSTNAME].
+    /// Attribute for the invitee's first name (Calendly's `first_name`, else the full name's
+    /// first word) [FIRSTNAME].
+    #[serde(with = "opt_string")]
+    pub first_name: Option<String>,
+    /// Attribute for the invitee's last name (Calendly's `last_name`, else the rest of the full
+    /// name) [LASTNAME].
+    #[serde(with = "opt_string")]
+    pub last_name: Option<String>,
+    /// Attribute for the invitee's full name [none].
     #[serde(with = "opt_string")]
     pub name: Option<String>,
     /// Attribute for the invitee's `text_reminder_number` (normalised to E.164) [SMS].
@@ -91,22 +125,81 @@ pub struct FieldMapping {
     /// Attribute for the meeting start time [MEETING_DATE].
     #[serde(with = "opt_string")]
     pub scheduled_at: Option<String>,
-    /// Attribute for the booking status (`active`, `canceled`, ...) [BOOKING_STATUS].
+    /// Attribute for the booking status [BOOKING_STATUS], written as `status_values` say.
     #[serde(with = "opt_string")]
     pub status: Option<String>,
+    /// The text written to the status attribute for each booking status.
+    pub status_values: StatusValues,
+    /// Calendly's UTM tracking fields -> attributes [none].
+    pub tracking: TrackingMapping,
 }
 
 impl Default for FieldMapping {
     fn default() -> Self {
         Self {
-            name: Some("FIRSTNAME".into()),
+            first_name: Some("FIRSTNAME".into()),
+            last_name: Some("LASTNAME".into()),
+            name: None,
             text_reminder_number: Some("SMS".into()),
             questions_and_answers: BTreeMap::new(),
             event_type_name: Some("CALENDLY_EVENT_TYPE".into()),
             scheduled_at: Some("MEETING_DATE".into()),
             status: Some("BOOKING_STATUS".into()),
+            status_values: StatusValues::default(),
+            tracking: TrackingMapping::default(),
         }
     }
+}
+
+/// `connectors.calendly.field_mapping.status_values`: the status attribute's text per status
+/// (seed 000 writes `booked` where meetflow writes `active` by default).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StatusValues {
+    /// A booked, upcoming meeting [active].
+    pub active: String,
+    /// Cancelled [cancelled].
+    pub cancelled: String,
+    /// Moved to another time (the old booking) [rescheduled].
+    pub rescheduled: String,
+    /// Marked no-show [no_show].
+    pub no_show: String,
+}
+
+impl Default for StatusValues {
+    fn default() -> Self {
+        Self {
+            active: "active".into(),
+            cancelled: "cancelled".into(),
+            rescheduled: "rescheduled".into(),
+            no_show: "no_show".into(),
+        }
+    }
+}
+
+/// `connectors.calendly.field_mapping.tracking`: Calendly's `tracking` fields -> attributes;
+/// an unknown field is refused at load with its key.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrackingMapping {
+    /// Attribute for `utm_source`.
+    #[serde(with = "opt_string")]
+    pub utm_source: Option<String>,
+    /// Attribute for `utm_medium`.
+    #[serde(with = "opt_string")]
+    pub utm_medium: Option<String>,
+    /// Attribute for `utm_campaign`.
+    #[serde(with = "opt_string")]
+    pub utm_campaign: Option<String>,
+    /// Attribute for `utm_content`.
+    #[serde(with = "opt_string")]
+    pub utm_content: Option<String>,
+    /// Attribute for `utm_term`.
+    #[serde(with = "opt_string")]
+    pub utm_term: Option<String>,
+    /// Attribute for `salesforce_uuid`.
+    #[serde(with = "opt_string")]
+    pub salesforce_uuid: Option<String>,
 }
 
 /// `connectors.zoom:`.

@@ -19,6 +19,9 @@ pub struct RedisSettings {
     pub url: String,
     /// Prefix of every key (a hash tag), so several installations can share one Redis.
     pub namespace: String,
+    /// Start even when Redis's `maxmemory-policy` evicts keys (it could drop de-duplication and
+    /// booking keys); by default such a Redis is refused at start-up.
+    pub allow_eviction: bool,
 }
 
 /// `url` with any password replaced by `***` (unparseable URLs are shown whole: no password
@@ -42,6 +45,7 @@ impl std::fmt::Debug for RedisSettings {
         f.debug_struct("RedisSettings")
             .field("url", &redact_url(&self.url))
             .field("namespace", &self.namespace)
+            .field("allow_eviction", &self.allow_eviction)
             .finish()
     }
 }
@@ -51,6 +55,7 @@ impl Default for RedisSettings {
         Self {
             url: "redis://127.0.0.1:6379".into(),
             namespace: "meetflow".into(),
+            allow_eviction: false,
         }
     }
 }

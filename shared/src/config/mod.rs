@@ -1,6 +1,6 @@
 //! One typed configuration for every binary, validated at start.
 //!
-//! Why one module: every binary reads the same YAML file (docs/contract.md "Configuration"),
+//! Why one module: every binary reads the same YAML file (every key in `config/meetflow.example.yaml`),
 //! and a typo or a bad value must stop the process at start with the key named, never
 //! surface mid-request. The pipeline:
 //!
@@ -31,7 +31,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 pub use connectors::{
-    CalendlySettings, ConnectorsSettings, EventMapping, FieldMapping, ZoomLists, ZoomSettings,
+    CalendlySettings, ConnectorsSettings, EventMapping, FieldMapping, ReconcileWindow,
+    StatusValues, TrackingMapping, ZoomLists, ZoomSettings,
 };
 pub use error::ConfigError;
 pub use infra::{
@@ -51,7 +52,7 @@ use crate::queue::QueueSettings;
 /// Environment variable naming the config file when `--config` is not given.
 pub const CONFIG_ENV: &str = "MEETFLOW_CONFIG";
 
-/// The whole configuration (docs/contract.md "Configuration"); every field has a default.
+/// The whole configuration (every key in `config/meetflow.example.yaml`); every field has a default.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// `sms:` settings (docs/contract.md "Names added for the field-proven round").
+/// `sms:` settings (see `config/meetflow.example.yaml`).
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SmsSettings {

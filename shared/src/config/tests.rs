@@ -34,6 +34,14 @@ fn empty_file_gives_the_contract_defaults() {
         Duration::from_secs(900)
     );
     assert!(!s.connectors.calendly.allow_unsigned);
+    let window = s.connectors.calendly.reconcile_window;
+    assert_eq!(
+        (window.back, window.ahead),
+        (
+            Duration::from_secs(86_400),
+            Duration::from_secs(60 * 86_400)
+        )
+    );
     assert_eq!(s.brevo.rate_limit, RateLimit::per_second(10));
     assert_eq!(s.engagelab.rate_limit.to_string(), "20/s");
     assert_eq!(
@@ -230,6 +238,14 @@ fn bad_values_name_their_key() {
         ("engagelab: { host_phone: \"555\" }", "engagelab.host_phone"),
         ("ingest: { max_body_bytes: -1 }", "ingest.max_body_bytes"),
         ("sms: { default_region: XX }", "sms.default_region"),
+        (
+            "connectors: { calendly: { field_mapping: { tracking: { utm_sorce: UTM } } } }",
+            "connectors.calendly.field_mapping.tracking.utm_sorce",
+        ),
+        (
+            "connectors: { calendly: { reconcile_window: { ahead: 0s } } }",
+            "connectors.calendly.reconcile_window.ahead",
+        ),
     ];
     for (yaml, key) in cases {
         let err = load(yaml, &[]).unwrap_err();
@@ -249,6 +265,19 @@ fn good_values_parse() {
     assert_eq!(s.brevo.rate_limit.per_second_f64(), 10.0);
     assert!(s.engagement.quiet_hours.is_none());
     assert_eq!(s.engagelab.templates.reminder, "20481");
+    let s = load(
+        "connectors: { calendly: { reconcile_window: { back: 6h, ahead: 90d } } }",
+        &[],
+    )
+    .unwrap();
+    let window = s.connectors.calendly.reconcile_window;
+    assert_eq!(
+        (window.back, window.ahead),
+        (
+            Duration::from_secs(6 * 3600),
+            Duration::from_secs(90 * 86_400)
+        )
+    );
 }
 
 #[test]

@@ -89,6 +89,10 @@ impl Settings {
         let cal = &self.connectors.calendly;
         positive("connectors.calendly.tolerance", cal.tolerance)?;
         positive("connectors.calendly.reconcile_every", cal.reconcile_every)?;
+        positive(
+            "connectors.calendly.reconcile_window.ahead",
+            cal.reconcile_window.ahead,
+        )?;
         let http = &["http", "https"];
         url("connectors.calendly.api_base_url", &cal.api_base_url, http)?;
         for (name, m) in &cal.event_mapping {

@@ -217,7 +217,7 @@ pub struct ContactSync {
 }
 
 /// A contact sync that also writes the contact's total attendance minutes over every meeting and
-/// webinar. The total is read from Redis ([`crate::queue::Keys::attendance_minutes`]) when the
+/// webinar. The total is read from Redis ([`crate::redis::Keys::attendance_minutes`]) when the
 /// job runs, never carried in the payload, so a sync that runs late cannot write an older total.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AttendanceSync {

@@ -37,7 +37,7 @@ impl BodyEncoding {
 #[derive(Debug, thiserror::Error)]
 pub enum WebhookJobError {
     /// Payload version this build does not know (permanent for this build).
-    #[error("webhook job version {0} is not supported (this build reads version 1)")]
+    #[error("webhook job version {0} is not supported (this build reads versions 1 and 2)")]
     UnsupportedVersion(u32),
     /// `body_encoding: base64` with a body that is not base64.
     #[error("webhook job body is not valid base64")]
@@ -47,7 +47,9 @@ pub enum WebhookJobError {
 /// One accepted webhook delivery (queue [`super::EVENTS`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookJob {
-    /// Payload version: [`WebhookJob::VERSION`].
+    /// Payload version: [`WebhookJob::VERSION`], or [`WebhookJob::VERSION_ADOPTED`] when the job
+    /// carries `adopted: true` (so a build that does not know the marker refuses the job instead
+    /// of announcing the booking).
     pub v: u32,
     /// Who sent it.
     pub provider: Provider,
@@ -66,6 +68,12 @@ pub struct WebhookJob {
     /// How `body` holds the raw bytes.
     #[serde(default, skip_serializing_if = "BodyEncoding::is_utf8")]
     pub body_encoding: BodyEncoding,
+    /// Set by the reconciliation on a booking (or no-show) that happened before meetflow's
+    /// go-live baseline: the worker records it, syncs Brevo and plans what is still ahead, but
+    /// announces nothing (no confirmation, host notice, Brevo event or apology). Absent (false)
+    /// on every real delivery and on version 1 payloads.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub adopted: bool,
     /// The raw request body, byte for byte (see `body_encoding`).
     pub body: String,
 }
@@ -92,8 +100,12 @@ impl JobSpec for WebhookJob {
 pub const RECONCILE_REQUEST_ID: &str = "meetflow-reconcile";
 
 impl WebhookJob {
-    /// The payload version this build writes and reads.
+    /// The payload version this build writes for every delivery without a marker (and reads).
     pub const VERSION: u32 = 1;
+    /// The payload version of a job with `adopted: true`. Version 1 payloads (written by older
+    /// builds) stay readable; an older build refuses a version 2 payload (a permanent failure,
+    /// kept in the dead letters) rather than ignoring the marker and announcing the booking.
+    pub const VERSION_ADOPTED: u32 = 2;
 
     /// Whether this delivery was rebuilt by the reconciliation ([`RECONCILE_REQUEST_ID`]).
     pub fn is_reconciled(&self) -> bool {
@@ -123,8 +135,23 @@ impl WebhookJob {
             signed,
             request_id: None,
             body_encoding,
+            adopted: false,
             body,
         }
+    }
+
+    /// Marks the job as a quiet adoption by the reconciliation (see [`WebhookJob::adopted`]);
+    /// the payload becomes version [`WebhookJob::VERSION_ADOPTED`].
+    #[must_use]
+    pub fn adopted(mut self) -> Self {
+        self.adopted = true;
+        self.v = Self::VERSION_ADOPTED;
+        self
+    }
+
+    /// Whether the worker must stay quiet: the marker is set on a payload that may carry it.
+    pub fn is_adopted(&self) -> bool {
+        self.adopted && self.v >= Self::VERSION_ADOPTED
     }
 
     /// Adds the provider's request id header value (at most 128 characters are kept).
@@ -140,7 +167,7 @@ impl WebhookJob {
     /// [`WebhookJobError::UnsupportedVersion`] for a payload from a newer build,
     /// [`WebhookJobError::BadBase64`] for a corrupt base64 body. Both are permanent.
     pub fn raw_body(&self) -> Result<Cow<'_, [u8]>, WebhookJobError> {
-        if self.v != Self::VERSION {
+        if !(Self::VERSION..=Self::VERSION_ADOPTED).contains(&self.v) {
             return Err(WebhookJobError::UnsupportedVersion(self.v));
         }
         match self.body_encoding {
@@ -198,10 +225,30 @@ mod tests {
     #[test]
     fn unknown_versions_are_refused() {
         let mut job = WebhookJob::new(Provider::Zoom, None, at(), "id".into(), b"{}", true);
-        job.v = 2;
+        job.v = 3;
         assert!(matches!(
             job.raw_body(),
-            Err(WebhookJobError::UnsupportedVersion(2))
+            Err(WebhookJobError::UnsupportedVersion(3))
         ));
+    }
+
+    #[test]
+    fn the_adopted_marker_is_version_2_and_version_1_payloads_still_read() {
+        let job = WebhookJob::new(Provider::Calendly, None, at(), "id".into(), b"{}", true);
+        let adopted = job.clone().adopted();
+        let text = serde_json::to_string(&adopted).unwrap();
+        assert!(
+            text.contains(r#""v":2"#) && text.contains(r#""adopted":true"#),
+            "{text}"
+        );
+        let back: WebhookJob = serde_json::from_str(&text).unwrap();
+        assert!(back.is_adopted());
+        assert_eq!(back.raw_body().unwrap().as_ref(), b"{}");
+        // a version 1 payload written before the marker existed: read, not adopted
+        let old = r#"{"v":1,"provider":"calendly","event":null,"received_at":"2026-01-01T00:00:00Z","delivery_id":"id","signed":true,"body":"{}"}"#;
+        let back: WebhookJob = serde_json::from_str(old).unwrap();
+        assert!(!back.is_adopted());
+        assert!(back.raw_body().is_ok());
+        assert!(!serde_json::to_string(&job).unwrap().contains("adopted"));
     }
 }

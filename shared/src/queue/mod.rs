@@ -2,7 +2,7 @@
 //!
 //! Why our own: apalis-redis 1.0.0 loses workers under bursts and stalls, runs jobs twice when a
 //! worker is saturated, ignores `max_attempts` and Retry-After, and cannot cancel or replay (see
-//! `docs/apalis-notes.md` in the shared docs). apalis stays the worker runtime; this module owns
+//! `docs/architecture.md`, "The queue core"). apalis stays the worker runtime; this module owns
 //! the data in Redis, all of it behind atomic Lua scripts:
 //!
 //! - [`QueueClient`]: enqueue (deduplicated by id), cancel by id or group, inspect, dead letters.

@@ -246,6 +246,15 @@ impl Keys {
         format!("{}minutes:{email_tag}", self.prefix)
     }
 
+    /// STRING: the go-live baseline of the Calendly reconciliation, epoch ms, set once (`SET NX`)
+    /// when the first reconciliation run starts and never changed. A booking the reconciliation
+    /// finds that was created before it is adopted quietly; one created after it whose webhook
+    /// never came is healed as new. No TTL (deleting it makes the next run a new go-live).
+    /// Owner: scheduler (reconciliation).
+    pub fn reconcile_baseline(&self) -> String {
+        format!("{}reconcile:baseline", self.prefix)
+    }
+
     /// STRING: one admin web session (`session_digest` = hex SHA-256 of the cookie's session id,
     /// so a Redis reader cannot hijack it) holding `<csrf token>|<admin token fingerprint>`.
     /// TTL [`ADMIN_SESSION_TTL`]; deleted on logout. Owner: admin (web auth).

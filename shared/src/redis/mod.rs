@@ -72,6 +72,7 @@ mod tests {
                 "tick_lock",
                 k.tick_lock("<task>", 0).replace(":0", ":<tick>"),
             ),
+            ("reconcile_baseline", k.reconcile_baseline()),
             ("zoom_token", k.zoom_token()),
             ("rate_limit", k.rate_limit("<name>")),
             ("booking", k.booking("<booking>")),

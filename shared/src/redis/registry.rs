@@ -193,6 +193,14 @@ pub const KEYS: &[KeySpec] = &[
         doc: "lease of one tick of a periodic task, so one replica runs it",
     },
     KeySpec {
+        builder: "reconcile_baseline",
+        pattern: "{ns}:reconcile:baseline",
+        kind: RedisType::String,
+        expiry: Expiry::None,
+        owner: "scheduler (reconciliation)",
+        doc: "go-live baseline (epoch ms, set once): bookings created before it are adopted quietly",
+    },
+    KeySpec {
         builder: "zoom_token",
         pattern: "{ns}:zoom:token",
         kind: RedisType::String,

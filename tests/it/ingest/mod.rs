@@ -1,5 +1,6 @@
 //! ingest tests.
 
 mod intake;
+mod process;
 mod resilience;
 mod signatures;

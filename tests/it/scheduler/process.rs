@@ -149,3 +149,36 @@ async fn a_bad_config_stops_the_scheduler_with_a_one_line_reason() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("reminders.offsets"), "{stderr}");
 }
+
+/// Issue 14 item 4: a loop that panics stops the process with exit 1 (it used to log the panic
+/// and exit 0, so the orchestrator did not restart it). The failing loop is injected through
+/// the debug-build-only `MEETFLOW_TEST_LOOP_FAILURE` hook of the shared start-up.
+#[tokio::test]
+async fn a_panicking_loop_stops_the_scheduler_with_a_non_zero_exit_code() {
+    let f = fixture().await;
+    let dir = f.redis.data_dir().to_owned();
+    let (status, stderr) = crate::support::process::run_until_exit(
+        &crate::support::scheduler::scheduler_binary(),
+        &crate::support::scheduler::config_for(&f.redis.url(), &dir),
+        &[("MEETFLOW_TEST_LOOP_FAILURE", "panic")],
+        Duration::from_secs(15),
+    )
+    .await;
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("meetflow-scheduler: test loop panicked"),
+        "{stderr}"
+    );
+
+    // The same rule for a loop that returns an error.
+    let (status, stderr) = crate::support::process::run_until_exit(
+        &crate::support::scheduler::scheduler_binary(),
+        &crate::support::scheduler::config_for(&f.redis.url(), &dir),
+        &[("MEETFLOW_TEST_LOOP_FAILURE", "error")],
+        Duration::from_secs(15),
+    )
+    .await;
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("test loop failed"), "{stderr}");
+}

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::SecondsFormat;
+use meetflow_scheduler::baseline::Baseline;
 use meetflow_scheduler::periodic::{acquire_tick, run_periodic};
 use meetflow_scheduler::reconcile::Reconciler;
 use meetflow_shared::bookings::{BookingFacts, BookingKey, Clock};
@@ -33,6 +34,16 @@ fn api(fake: &FakeCalendlyApi) -> CalendlyClient {
         Duration::from_secs(5),
     )
     .unwrap()
+}
+
+/// A reconciler of an installation live since 2026-01-01 (its go-live baseline), so the seeded
+/// invitees (booked 2026-04-14, the fixture's time) are bookings whose webhook was missed.
+async fn live(f: &Fixture, api: CalendlyClient) -> Reconciler {
+    Baseline::new(f.client.clone())
+        .set(chrono::DateTime::from_timestamp(1_767_225_600, 0).unwrap())
+        .await
+        .unwrap();
+    Reconciler::new(api, f.bookings.clone())
 }
 
 /// Seed one event starting `start_ms` with one invitee; returns the invitee URI.
@@ -89,7 +100,7 @@ async fn reconciliation_heals_a_booking_whose_webhook_never_came() {
     let mut cancel_facts = crate::support::scheduler::facts(start + 2 * HOUR);
     cancel_facts.invitee_uri = canceled.clone();
     f.bookings.booked(&cancel_facts).await.unwrap(); // its invitee.canceled never came
-    let reconciler = Reconciler::new(api(&fake), f.bookings.clone());
+    let reconciler = live(&f, api(&fake)).await;
 
     let report = reconciler.run_once().await.unwrap();
 
@@ -151,7 +162,7 @@ async fn two_runs_before_the_worker_catches_up_enqueue_the_heal_once() {
         now_ms() + 48 * HOUR,
         InviteeSeed::new("ana@example.com", "Ana"),
     );
-    let reconciler = Reconciler::new(api(&fake), f.bookings.clone());
+    let reconciler = live(&f, api(&fake)).await;
     assert_eq!(reconciler.run_once().await.unwrap().healed_created, 1);
     assert_eq!(reconciler.run_once().await.unwrap().healed_created, 0);
     assert_eq!(events_jobs(&f).await.len(), 1);
@@ -194,10 +205,7 @@ async fn calendly_rate_limits_are_waited_out() {
         );
     }
     fake.rate_limit(3, Duration::from_secs(1));
-    let report = Reconciler::new(api(&fake), f.bookings.clone())
-        .run_once()
-        .await
-        .unwrap();
+    let report = live(&f, api(&fake)).await.run_once().await.unwrap();
     assert_eq!(report.healed_created, 4);
     let throttled = fake.requests().len();
     assert!(

@@ -2,6 +2,7 @@
 
 pub(crate) mod admin;
 pub(crate) mod ingest;
+pub(crate) mod process;
 pub(crate) mod queue;
 pub(crate) mod scheduler;
 pub(crate) mod security;

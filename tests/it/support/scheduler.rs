@@ -146,12 +146,18 @@ pub(crate) fn scheduler_binary() -> PathBuf {
     meetflow_tests::binaries::meetflow_binary("scheduler")
 }
 
-/// Start `meetflow-scheduler` against `redis_url` with a config file in `dir`.
-pub(crate) fn start_scheduler(redis_url: &str, dir: &std::path::Path) -> Child {
+/// A scheduler config file in `dir` for `redis_url` (ops on a free port).
+pub(crate) fn config_for(redis_url: &str, dir: &std::path::Path) -> PathBuf {
     let config = dir.join(format!("scheduler-{}.yaml", uuid::Uuid::new_v4()));
     let yaml =
         format!("redis:\n  url: {redis_url}\n  namespace: {NS}\nops:\n  listen: 127.0.0.1:0\n");
     std::fs::write(&config, yaml).unwrap();
+    config
+}
+
+/// Start `meetflow-scheduler` against `redis_url` with a config file in `dir`.
+pub(crate) fn start_scheduler(redis_url: &str, dir: &std::path::Path) -> Child {
+    let config = config_for(redis_url, dir);
     Command::new(scheduler_binary())
         .arg("--config")
         .arg(&config)

@@ -25,7 +25,11 @@ async fn a_booking_syncs_the_contact_texts_a_confirmation_and_plans_its_reminder
 
     let c = env.brevo.contact(JORDAN_EMAIL).expect("contact synced");
     let a = &c.attributes;
-    assert_eq!(a["FIRSTNAME"], "Jordan Rivera");
+    assert_eq!(
+        a["FIRSTNAME"], "Jordan",
+        "the first name, not the full name"
+    );
+    assert_eq!(a["LASTNAME"], "Rivera");
     assert_eq!(a["SMS"], JORDAN_PHONE);
     assert_eq!(a["COMPANY"], "Northwind Analytics");
     assert_eq!(a["JOB_TITLE"], "Head of Operations");
@@ -103,7 +107,9 @@ async fn a_booking_without_phone_and_a_unicode_name_syncs_without_sms() {
     env.deliver(Provider::Calendly, &body).await;
     env.settle().await;
     let c = env.brevo.contact("priya.natarajan@example.com").unwrap();
-    assert_eq!(c.attributes["FIRSTNAME"], "Zoë Saldaña-Ruiz 🙂");
+    // No first_name/last_name from Calendly: the full name is split after its first word.
+    assert_eq!(c.attributes["FIRSTNAME"], "Zoë");
+    assert_eq!(c.attributes["LASTNAME"], "Saldaña-Ruiz 🙂");
     assert!(!c.attributes.contains_key("SMS"));
     assert_eq!(env.engagelab.sent_count(), 0);
     let b = env.booking(&key).await.unwrap();
@@ -134,6 +140,38 @@ async fn an_unparseable_phone_gets_no_sms_but_the_contact_syncs() {
     assert!(!c.attributes.contains_key("SMS"));
     assert_eq!(c.attributes["COMPANY"], "Northwind Analytics");
     assert_eq!(env.engagelab.sent_count(), 0);
+    worker.stop().await;
+}
+
+#[tokio::test]
+async fn utm_fields_and_status_values_are_mapped_as_configured() {
+    let mut env = env().await;
+    let fm = &mut env.settings.connectors.calendly.field_mapping;
+    fm.tracking.utm_source = Some("UTM_SOURCE".into());
+    fm.tracking.utm_campaign = Some("UTM_CAMPAIGN".into());
+    fm.status_values.active = "booked".into();
+    let worker = env.start();
+    let (uri, _) = new_invitee();
+    let body = calendly_body(
+        fixtures::CALENDLY_INVITEE_CREATED,
+        &uri,
+        in_two_days(),
+        |v| {
+            v["payload"]["tracking"]["utm_source"] = json!("newsletter");
+            v["payload"]["tracking"]["utm_campaign"] = json!("spring-demo");
+            v["payload"]["tracking"]["utm_medium"] = json!("email");
+        },
+    );
+    env.deliver(Provider::Calendly, &body).await;
+    env.settle().await;
+    let c = env.brevo.contact(JORDAN_EMAIL).unwrap();
+    assert_eq!(c.attributes["UTM_SOURCE"], "newsletter");
+    assert_eq!(c.attributes["UTM_CAMPAIGN"], "spring-demo");
+    assert!(
+        !c.attributes.contains_key("UTM_MEDIUM"),
+        "an unmapped field is not written"
+    );
+    assert_eq!(c.attributes["BOOKING_STATUS"], "booked");
     worker.stop().await;
 }
 

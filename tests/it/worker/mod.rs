@@ -3,6 +3,7 @@
 mod brevo;
 mod calendly;
 mod engagement;
+mod job_versions;
 mod late_booking;
 mod marker_faults;
 mod phone;

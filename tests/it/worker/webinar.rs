@@ -109,7 +109,8 @@ async fn webinar_attendees_and_absentees_are_split_by_email() {
         22
     );
     assert_eq!(attr(&env, "tom@example.com", "ATTENDANCE_STATUS"), "missed");
-    assert_eq!(attr(&env, "tom@example.com", "FIRSTNAME"), "Tom Berg");
+    assert_eq!(attr(&env, "tom@example.com", "FIRSTNAME"), "Tom");
+    assert_eq!(attr(&env, "tom@example.com", "LASTNAME"), "Berg");
     assert!(
         env.brevo
             .contact("tom@example.com")

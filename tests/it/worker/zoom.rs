@@ -172,7 +172,11 @@ async fn webinar_attendees_and_registrants_go_to_their_lists() {
     assert_eq!(env.brevo.list_members(17), ["lukasz@example.com"]);
     assert_eq!(
         env.brevo.contact("lukasz@example.com").unwrap().attributes["FIRSTNAME"],
-        "Łukasz Żółć"
+        "Łukasz"
+    );
+    assert_eq!(
+        env.brevo.contact("lukasz@example.com").unwrap().attributes["LASTNAME"],
+        "Żółć"
     );
     worker.stop().await;
 }

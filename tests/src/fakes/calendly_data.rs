@@ -119,6 +119,11 @@ pub struct InviteeSeed {
     pub status: String,
     /// IANA time zone.
     pub timezone: Option<String>,
+    /// RFC 3339 `created_at` (and `updated_at`) of the invitee; default: the fixture's
+    /// (2026-04-14, long before any test's go-live).
+    pub created_at: Option<String>,
+    /// RFC 3339 time of a no-show mark already on the invitee (`no_show` object), if any.
+    pub no_show_at: Option<String>,
 }
 
 impl InviteeSeed {
@@ -131,7 +136,21 @@ impl InviteeSeed {
             text_reminder_number: None,
             status: "active".to_owned(),
             timezone: Some("America/Los_Angeles".to_owned()),
+            created_at: None,
+            no_show_at: None,
         }
+    }
+
+    /// Set when the invitee booked (`created_at` and `updated_at`, RFC 3339).
+    pub fn created_at(mut self, at: &str) -> Self {
+        self.created_at = Some(at.to_owned());
+        self
+    }
+
+    /// Seed the invitee already marked no-show at `at` (RFC 3339).
+    pub fn no_show_at(mut self, at: &str) -> Self {
+        self.no_show_at = Some(at.to_owned());
+        self
     }
 
     /// Set the SMS reminder number.
@@ -176,6 +195,16 @@ impl InviteeSeed {
         i["timezone"] = json!(self.timezone);
         i["cancel_url"] = json!(format!("https://calendly.com/cancellations/{}", self.uuid));
         i["reschedule_url"] = json!(format!("https://calendly.com/reschedulings/{}", self.uuid));
+        if let Some(at) = &self.created_at {
+            i["created_at"] = json!(at);
+            i["updated_at"] = json!(at);
+        }
+        if let Some(at) = &self.no_show_at {
+            i["no_show"] = json!({
+                "uri": format!("{API}/invitee_no_shows/{}", uuid::Uuid::new_v4()),
+                "created_at": at,
+            });
+        }
         if self.status == "canceled" {
             i["cancellation"] = json!({
                 "canceled_by": self.name, "reason": null, "canceler_type": "invitee",

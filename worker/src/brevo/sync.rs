@@ -123,7 +123,13 @@ async fn write(
 ) -> Result<(), JobError> {
     let mut attributes = sync.attributes.clone();
     if let (Some(status), Some(attr)) = (state.status, &sync.status_attribute) {
-        attributes.insert(attr.clone(), Value::String(status_text(status).into()));
+        attributes.insert(
+            attr.clone(),
+            Value::String(status_text(
+                &w.settings.connectors.calendly.field_mapping.status_values,
+                status,
+            )),
+        );
     }
     if let (Some(total), Some(attr)) = (state.total_minutes, total_attr) {
         attributes.insert(attr.to_owned(), Value::from(total));

@@ -10,7 +10,7 @@
 //! (`meetflow_calendly_unmapped_event_type_total`).
 
 use meetflow_shared::bookings::BookingStatus;
-use meetflow_shared::config::{CalendlySettings, FieldMapping};
+use meetflow_shared::config::{CalendlySettings, FieldMapping, StatusValues};
 use meetflow_shared::domain::PhoneNumber;
 use meetflow_shared::events::{Invitee, QuestionAndAnswer};
 use serde_json::{Map, Value};
@@ -77,14 +77,75 @@ pub(crate) fn list_for(
         .map(|(_, m)| m.list_id)
 }
 
-/// The value written to `field_mapping.status` for a booking status.
-pub(crate) fn status_text(status: BookingStatus) -> &'static str {
+/// The value written to `field_mapping.status` for a booking status
+/// (`field_mapping.status_values`).
+pub(crate) fn status_text(values: &StatusValues, status: BookingStatus) -> String {
     match status {
-        BookingStatus::Active => "active",
-        BookingStatus::Canceled => "cancelled",
-        BookingStatus::Rescheduled => "rescheduled",
-        BookingStatus::NoShow => "no_show",
+        BookingStatus::Active => values.active.clone(),
+        BookingStatus::Canceled => values.cancelled.clone(),
+        BookingStatus::Rescheduled => values.rescheduled.clone(),
+        BookingStatus::NoShow => values.no_show.clone(),
     }
+}
+
+/// First and last name: the given parts where Calendly (or Zoom) sent them, else the full
+/// name split after its first word ("Nguyễn Thị Lan" -> "Nguyễn", "Thị Lan").
+pub(crate) fn name_parts(
+    first: Option<&str>,
+    last: Option<&str>,
+    full: Option<&str>,
+) -> (Option<String>, Option<String>) {
+    let clean = |s: Option<&str>| {
+        s.map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let (first, last) = (clean(first), clean(last));
+    if first.is_some() {
+        return (first, last);
+    }
+    let Some(full) = clean(full) else {
+        return (None, last);
+    };
+    match full.split_once(char::is_whitespace) {
+        Some((f, rest)) => (Some(f.to_owned()), last.or_else(|| clean(Some(rest)))),
+        None => (Some(full), last),
+    }
+}
+
+/// The name attributes of a person (`first_name`, `last_name`, `name` of the field mapping).
+pub(crate) fn name_attributes(
+    fm: &FieldMapping,
+    first: Option<&str>,
+    last: Option<&str>,
+    full: Option<&str>,
+) -> Map<String, Value> {
+    let mut out = Map::new();
+    let full_name = full
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned)
+        .or_else(|| {
+            let joined = [first, last]
+                .into_iter()
+                .flatten()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            (!joined.is_empty()).then_some(joined)
+        });
+    let (first, last) = name_parts(first, last, full);
+    for (attr, value) in [
+        (&fm.name, full_name),
+        (&fm.first_name, first),
+        (&fm.last_name, last),
+    ] {
+        if let (Some(attr), Some(value)) = (attr.as_deref().filter(|a| !a.is_empty()), value) {
+            out.insert(attr.to_owned(), Value::String(value));
+        }
+    }
+    out
 }
 
 /// The invitee's display name: `name`, else first and last name.
@@ -117,8 +178,18 @@ pub(crate) fn attributes(
             out.insert(attr.to_owned(), Value::String(value));
         }
     };
-    let name = display_name(invitee);
-    put(&fm.name, (!name.is_empty()).then_some(name));
+    let tracking = invitee.tracking.clone().unwrap_or_default();
+    let map = &fm.tracking;
+    for (attr, value) in [
+        (&map.utm_source, tracking.utm_source),
+        (&map.utm_medium, tracking.utm_medium),
+        (&map.utm_campaign, tracking.utm_campaign),
+        (&map.utm_content, tracking.utm_content),
+        (&map.utm_term, tracking.utm_term),
+        (&map.salesforce_uuid, tracking.salesforce_uuid),
+    ] {
+        put(attr, value.filter(|v| !v.trim().is_empty()));
+    }
     put(
         &fm.text_reminder_number,
         phone.map(|p| p.as_str().to_owned()),
@@ -134,7 +205,13 @@ pub(crate) fn attributes(
             .and_then(|e| e.start_time)
             .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
     );
-    put(&fm.status, Some(status_text(status).to_owned()));
+    put(&fm.status, Some(status_text(&fm.status_values, status)));
+    out.extend(name_attributes(
+        fm,
+        invitee.first_name.as_deref(),
+        invitee.last_name.as_deref(),
+        invitee.name.as_deref(),
+    ));
     let sms_attr = sms_attribute(fm).to_owned();
     for (key, attr) in &fm.questions_and_answers {
         if attr.is_empty() || attr.eq_ignore_ascii_case(&sms_attr) || out.contains_key(attr) {

@@ -1,6 +1,8 @@
 //! The `events` queue: one stored webhook delivery in, bookings updated and follow-up jobs out.
 //!
-//! The raw body is parsed here (ingest only verified and stored it). A body that does not parse
+//! The raw body is parsed here (ingest only verified and stored it). A job the reconciliation
+//! marked `adopted` (a booking or no-show from before meetflow's go-live baseline) is handled
+//! quietly: recorded and synced, never announced. A body that does not parse
 //! as the event it names is a permanent `bad_payload` failure: it stays in the dead letters for
 //! operators. Events meetflow does not act on (`routing_form_submission.created`,
 //! `meeting.participant_joined`, ...) are counted (`meetflow_events_total{outcome="unhandled"}`)
@@ -56,15 +58,18 @@ async fn on_calendly(
     let delivery_id = job.delivery_id.as_str();
     let delivery = calendly::parse(body).map_err(|e| bad_payload(format!("calendly: {e}")))?;
     match &delivery.event {
+        CalendlyEvent::InviteeCreated(i) if job.is_adopted() => {
+            invitee_created::adopt(w, i).await?;
+        }
         CalendlyEvent::InviteeCreated(i) => {
             invitee_created::handle(w, i, job.is_reconciled()).await?;
         }
         CalendlyEvent::InviteeCanceled(i) => invitee_canceled::handle(w, i).await?,
         CalendlyEvent::InviteeNoShowCreated(i) => {
-            invitee_no_show::handle(w, i, true, delivery_id).await?
+            invitee_no_show::handle(w, i, true, delivery_id, job.is_adopted()).await?
         }
         CalendlyEvent::InviteeNoShowDeleted(i) => {
-            invitee_no_show::handle(w, i, false, delivery_id).await?
+            invitee_no_show::handle(w, i, false, delivery_id, job.is_adopted()).await?
         }
         CalendlyEvent::RoutingFormSubmissionCreated(_) | CalendlyEvent::Other => return Ok(None),
     }

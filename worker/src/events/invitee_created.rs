@@ -32,6 +32,22 @@ pub(crate) async fn handle(
     invitee: &Invitee,
     reconciled: bool,
 ) -> Result<(), JobError> {
+    run(w, invitee, reconciled, false).await
+}
+
+/// A booking made before meetflow's go-live baseline, found by the reconciliation: recorded, its
+/// reminders planned and its Brevo contact synced, but no confirmation, host notice or Brevo
+/// `booked` event (the invitee booked long before meetflow was there to confirm it).
+pub(crate) async fn adopt(w: &Worker, invitee: &Invitee) -> Result<(), JobError> {
+    run(w, invitee, true, true).await
+}
+
+async fn run(
+    w: &Worker,
+    invitee: &Invitee,
+    reconciled: bool,
+    adopted: bool,
+) -> Result<(), JobError> {
     let cal = &w.settings.connectors.calendly;
     let key = BookingKey::from_invitee_uri(&invitee.uri);
     let phone = phone::resolve(&cal.field_mapping, w.settings.sms.region(), invitee);
@@ -70,7 +86,7 @@ pub(crate) async fn handle(
             source: SOURCE.into(),
         };
         out.contact(BrevoId::BookingCreated(key.clone()), sync)?;
-        if ended.is_none() {
+        if ended.is_none() && !adopted {
             let names = &w.settings.engagement.brevo_events;
             let name = if invitee.old_invitee.is_some() {
                 &names.rescheduled
@@ -96,7 +112,10 @@ pub(crate) async fn handle(
         brevo_skipped(SOURCE, "no_email");
     }
     let started = facts.as_ref().is_some_and(|f| f.start <= Utc::now());
-    if let Some(status) = ended {
+    if adopted {
+        sms_skipped(SmsKind::Confirmation.as_str(), "adopted_at_go_live");
+        tracing::info!(booking = %key, "booking from before go-live adopted quietly");
+    } else if let Some(status) = ended {
         tracing::info!(booking = %key, status = status.as_str(), "booking already ended: no confirmation SMS");
     } else if reconciled && started {
         // A booking found late by the reconciliation: "you are booked for <a time already past>"

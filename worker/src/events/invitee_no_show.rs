@@ -7,7 +7,7 @@
 //! current state when the sync runs; a mark also sends the Brevo `no_show` event. Job ids carry
 //! the delivery, so mark, unmark and mark again are three syncs while a redelivery is one.
 
-use meetflow_shared::bookings::{BookingKey, BookingStatus};
+use meetflow_shared::bookings::{BookingKey, BookingStatus, Engagement};
 use meetflow_shared::events::Invitee;
 use meetflow_shared::jobs::brevo::{BrevoId, ContactSync, EventTrack, delivery_tag};
 use meetflow_shared::queue::JobError;
@@ -20,16 +20,25 @@ use crate::context::Worker;
 use crate::error;
 use crate::fanout::FanOut;
 
-/// Handles one no-show event (`set` = created, else deleted) of delivery `delivery_id`.
+/// Handles one no-show event (`set` = created, else deleted) of delivery `delivery_id`;
+/// `adopted` (a no-show from before meetflow's go-live baseline, found by the reconciliation)
+/// records the status and syncs Brevo but plans no apology and sends no Brevo event.
 pub(crate) async fn handle(
     w: &Worker,
     invitee: &Invitee,
     set: bool,
     delivery_id: &str,
+    adopted: bool,
 ) -> Result<(), JobError> {
     let key = BookingKey::from_invitee_uri(&invitee.uri);
-    let outcome = w
-        .bookings
+    let quiet;
+    let bookings = if adopted {
+        quiet = w.bookings.clone().with_engagement(Engagement::off());
+        &quiet
+    } else {
+        &w.bookings
+    };
+    let outcome = bookings
         .no_show_in(&invitee.uri, set, invitee.timezone.as_deref())
         .await
         .map_err(error::bookings)?;
@@ -51,7 +60,13 @@ pub(crate) async fn handle(
         } else {
             BookingStatus::Active
         };
-        attributes.insert(attr.clone(), Value::String(status_text(status).into()));
+        attributes.insert(
+            attr.clone(),
+            Value::String(status_text(
+                &w.settings.connectors.calendly.field_mapping.status_values,
+                status,
+            )),
+        );
     }
     let mut out = FanOut::default();
     out.contact(
@@ -69,7 +84,7 @@ pub(crate) async fn handle(
             source: source.into(),
         },
     )?;
-    if set {
+    if set && !adopted {
         out.event(
             &format!("{key}:{}", delivery_tag(delivery_id)),
             EventTrack {

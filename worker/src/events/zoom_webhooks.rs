@@ -18,7 +18,7 @@ use meetflow_shared::jobs::zoom::{MeetingEnded, WebinarEnded, ZoomJob, ZoomOp};
 use meetflow_shared::queue::JobError;
 use serde_json::{Map, Value};
 
-use super::meeting_index;
+use super::{contact, meeting_index};
 use crate::brevo::brevo_skipped;
 use crate::context::Worker;
 use crate::error::bad_payload;
@@ -104,15 +104,19 @@ pub(crate) async fn webinar_ended(w: &Worker, m: &MeetingObject) -> Result<(), J
     out.enqueue(&w.client).await
 }
 
-fn name_attributes(w: &Worker, name: Option<String>) -> Map<String, Value> {
-    let mut attributes = Map::new();
-    if let (Some(attr), Some(name)) = (
-        w.settings.connectors.calendly.field_mapping.name.as_deref(),
-        name.filter(|n| !n.trim().is_empty()),
-    ) {
-        attributes.insert(attr.to_owned(), Value::String(name.trim().to_owned()));
-    }
-    attributes
+/// A Zoom person's name as Brevo attributes (the Calendly field mapping's name attributes).
+fn name_attributes(
+    w: &Worker,
+    first: Option<&str>,
+    last: Option<&str>,
+    full: Option<&str>,
+) -> Map<String, Value> {
+    contact::name_attributes(
+        &w.settings.connectors.calendly.field_mapping,
+        first,
+        last,
+        full,
+    )
 }
 
 /// `webinar.participant_joined`.
@@ -138,7 +142,7 @@ pub(crate) async fn webinar_joined(w: &Worker, p: &ParticipantObject) -> Result<
         },
         ContactSync {
             email: email.to_owned(),
-            attributes: name_attributes(w, p.participant.user_name.clone()),
+            attributes: name_attributes(w, None, None, p.participant.user_name.as_deref()),
             list_ids: vec![list],
             source: SOURCE.into(),
             ..ContactSync::default()
@@ -163,16 +167,6 @@ pub(crate) async fn webinar_registered(w: &Worker, r: &RegistrationObject) -> Re
             .map(|i| i.to_string())
             .or_else(|| r.uuid.clone())
             .unwrap_or_default();
-    let name = [
-        r.registrant.first_name.as_deref(),
-        r.registrant.last_name.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .map(str::trim)
-    .filter(|s| !s.is_empty())
-    .collect::<Vec<_>>()
-    .join(" ");
     let mut out = FanOut::default();
     out.contact(
         BrevoId::WebinarRegistered {
@@ -181,7 +175,12 @@ pub(crate) async fn webinar_registered(w: &Worker, r: &RegistrationObject) -> Re
         },
         ContactSync {
             email: email.to_owned(),
-            attributes: name_attributes(w, Some(name)),
+            attributes: name_attributes(
+                w,
+                r.registrant.first_name.as_deref(),
+                r.registrant.last_name.as_deref(),
+                None,
+            ),
             list_ids: vec![list],
             source: SOURCE.into(),
             ..ContactSync::default()

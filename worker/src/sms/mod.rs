@@ -1,5 +1,5 @@
 //! The `sms` queue: every SMS is sent by [`send`], at most once per (booking, kind)
-//! ([`marker`]), with the message text from [`format`] and, for a win-back or no-show apology,
+//! ([`marker`]), with the message text from [`mod@format`] and, for a win-back or no-show apology,
 //! a single-use booking link ([`booking_link`]).
 
 pub(crate) mod booking_link;

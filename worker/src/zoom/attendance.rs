@@ -17,6 +17,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use meetflow_shared::config::FieldMapping;
 use meetflow_shared::jobs::brevo::{AttendanceSync, BrevoId, ContactSync, EventTrack};
 use meetflow_shared::jobs::zoom::{ZoomJob, ZoomOp};
 use meetflow_shared::providers::zoom_api::Participant;
@@ -27,6 +28,7 @@ use super::webinar;
 use crate::brevo::attendance_minutes::{self, TOTAL_ATTENDANCE_MINUTES};
 use crate::brevo::brevo_skipped;
 use crate::context::Worker;
+use crate::events::contact::name_attributes;
 use crate::fanout::{FanOut, email_tag};
 
 /// Attendance attributes written to Brevo.
@@ -126,7 +128,7 @@ pub(crate) async fn attendees(
     let field = attendance_minutes::field(session.kind, session.uuid);
     attendance_minutes::record(w, &field, &minutes).await?;
     let attended = &w.settings.engagement.brevo_events.attended;
-    let name_attr = w.settings.connectors.calendly.field_mapping.name.as_deref();
+    let fm = &w.settings.connectors.calendly.field_mapping;
     for p in people {
         let tag = email_tag(&p.email);
         let mut properties = session.properties.clone();
@@ -144,7 +146,7 @@ pub(crate) async fn attendees(
             session.contact_id("attended", &p.email),
             AttendanceSync {
                 contact: ContactSync {
-                    attributes: attendance_attributes(&p, name_attr),
+                    attributes: attendance_attributes(&p, fm),
                     email: p.email,
                     list_ids: list.into_iter().collect(),
                     source: session.source.into(),
@@ -158,7 +160,7 @@ pub(crate) async fn attendees(
 }
 
 /// `ATTENDANCE_STATUS` = `attended`, `JOIN_TIME`, `ATTENDANCE_MINUTES` and the name.
-fn attendance_attributes(p: &Attendance, name_attr: Option<&str>) -> Map<String, Value> {
+fn attendance_attributes(p: &Attendance, fm: &FieldMapping) -> Map<String, Value> {
     let mut attributes = Map::new();
     attributes.insert(ATTENDANCE_STATUS.into(), Value::String("attended".into()));
     if let Some(t) = p.first_join {
@@ -171,9 +173,7 @@ fn attendance_attributes(p: &Attendance, name_attr: Option<&str>) -> Map<String,
         ATTENDANCE_MINUTES.into(),
         Value::from(p.seconds.div_ceil(60)),
     );
-    if let (Some(attr), false) = (name_attr, p.name.is_empty()) {
-        attributes.insert(attr.to_owned(), Value::String(p.name.clone()));
-    }
+    attributes.extend(name_attributes(fm, None, None, Some(&p.name)));
     attributes
 }
 

@@ -31,6 +31,7 @@ use super::attendance::{
 };
 use crate::brevo::brevo_skipped;
 use crate::context::Worker;
+use crate::events::contact::name_attributes;
 use crate::fanout::{FanOut, email_tag};
 
 const SOURCE: &str = "zoom:webinar.ended";
@@ -145,7 +146,7 @@ fn absentees(
 ) -> Result<(), JobError> {
     let list = w.settings.engagement.webinar_missed_list;
     let ended = &w.settings.engagement.brevo_events.ended;
-    let name_attr = w.settings.connectors.calendly.field_mapping.name.as_deref();
+    let fm = &w.settings.connectors.calendly.field_mapping;
     for m in missed {
         let tag = email_tag(&m.email);
         let mut properties = session.properties.clone();
@@ -165,9 +166,7 @@ fn absentees(
         let mut attributes = Map::new();
         attributes.insert(ATTENDANCE_STATUS.into(), Value::String("missed".into()));
         attributes.insert(ATTENDANCE_MINUTES.into(), Value::from(0));
-        if let (Some(attr), false) = (name_attr, m.name.is_empty()) {
-            attributes.insert(attr.to_owned(), Value::String(m.name));
-        }
+        attributes.extend(name_attributes(fm, None, None, Some(&m.name)));
         out.contact(
             session.contact_id("missed", &m.email),
             ContactSync {

@@ -9,7 +9,7 @@ use meetflow_shared::jobs::ALL_QUEUES;
 use super::processes::fresh_binary;
 use super::services::{CONFIG_MOUNT, Service};
 
-/// Flags taking a value, and subcommands, that each binary accepts (docs/contract.md).
+/// Flags taking a value, and subcommands, that each binary accepts (`meetflow-<binary> --help`; `admin/README.md`).
 fn cli_of(binary: &str) -> (&'static [&'static str], &'static [&'static str]) {
     match binary {
         "meetflow-ingest" | "meetflow-scheduler" => (&["--config"], &[]),

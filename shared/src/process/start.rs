@@ -1,0 +1,228 @@
+//! [`Process`]: settings, logging, Redis, the ops endpoints and the supervisor of one binary,
+//! built the same way for every binary.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use tokio_util::sync::CancellationToken;
+
+use super::redis_checks::{self, RedisFacts};
+use super::supervise::{LoopFailure, Supervisor};
+use crate::config::{ConfigError, Role, Settings};
+use crate::ops::{self, OpsError};
+use crate::queue::{QueueClient, QueueError};
+use crate::shutdown::Shutdown;
+use crate::telemetry::{self, TelemetryError};
+
+/// Why a process could not start, or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessError {
+    /// `MEETFLOW_LOG_FORMAT` is invalid.
+    #[error(transparent)]
+    Telemetry(#[from] TelemetryError),
+    /// The configuration cannot be loaded or is invalid for this binary.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// `redis.url` is unusable.
+    #[error("cannot use redis.url: {0}")]
+    Redis(#[from] QueueError),
+    /// The ops endpoints could not start (`ops.listen`).
+    #[error(transparent)]
+    Ops(#[from] OpsError),
+    /// The Redis given is unfit: too old, or an evicting `maxmemory-policy` (see
+    /// [`super::redis_checks`]).
+    #[error("{0}")]
+    RedisRefused(String),
+    /// A long-running loop failed, panicked or ended early.
+    #[error(transparent)]
+    Loop(#[from] LoopFailure),
+}
+
+/// One running binary: its settings, its Redis connection, its ops endpoints and its loops.
+#[derive(Debug)]
+pub struct Process {
+    name: &'static str,
+    settings: Settings,
+    redis: QueueClient,
+    shutdown: Shutdown,
+    ops_addr: SocketAddr,
+    supervisor: Supervisor,
+}
+
+impl Process {
+    /// Start-up of binary `name` (e.g. `meetflow-worker`): logging, the settings of `config`
+    /// (else defaults; `${VAR}` and `MEETFLOW__` overrides applied) validated for `role`, Redis,
+    /// the ops endpoints, and a stop switch fired by SIGTERM/SIGINT.
+    ///
+    /// # Errors
+    /// [`ProcessError`] with a one-line reason naming the configuration key at fault.
+    pub async fn start(
+        name: &'static str,
+        role: Role,
+        config: Option<&Path>,
+    ) -> Result<Self, ProcessError> {
+        telemetry::init(name)?;
+        let settings = Settings::load(config)?;
+        settings.validate_for(role)?;
+        Self::with_settings(name, settings, Shutdown::on_signal()).await
+    }
+
+    /// Like [`Process::start`] from loaded settings and a stop switch of the caller's (tests run
+    /// binaries in-process this way and stop them with [`Shutdown::trigger`]).
+    ///
+    /// # Errors
+    /// An unusable `redis.url` or `ops.listen`.
+    pub async fn with_settings(
+        name: &'static str,
+        settings: Settings,
+        shutdown: Shutdown,
+    ) -> Result<Self, ProcessError> {
+        // The metrics recorder first, so that everything from here on is recorded.
+        let _ = ops::metrics_handle();
+        let redis = QueueClient::connect(&settings.redis.url, &settings.redis.namespace).await?;
+        let stop = shutdown.token().child_token();
+        let mut supervisor = Supervisor::new(stop.clone());
+        let checked = Arc::new(AtomicBool::new(false));
+        let allow_eviction = settings.redis.allow_eviction;
+        // Redis answering now: check before anything runs. Down at start: check when it answers
+        // (a supervised loop, so a refusal then stops the process too).
+        match tokio::time::timeout(CHECK_TIMEOUT, redis_checks::read_facts(&redis)).await {
+            Ok(Ok(facts)) => apply_checks(&facts, allow_eviction, &checked)
+                .map_err(ProcessError::RedisRefused)?,
+            _ => {
+                let (client, checked, stop) = (redis.clone(), checked.clone(), stop.clone());
+                supervisor.spawn("redis start-up checks", async move {
+                    check_when_up(client, allow_eviction, checked, stop).await
+                });
+            }
+        }
+        let probe = redis.clone();
+        let probe_checked = checked.clone();
+        let ready = move || -> BoxFuture<'static, bool> {
+            let (probe, checked) = (probe.clone(), probe_checked.clone());
+            Box::pin(async move { checked.load(Ordering::SeqCst) && probe.ping().await.is_ok() })
+        };
+        let (ops_addr, ops_task) =
+            ops::serve(settings.ops.listen, ready, stop.clone().cancelled_owned()).await?;
+        supervisor.spawn("ops server", async move {
+            match ops_task.await {
+                Ok(served) => served.map_err(|e| e.to_string()),
+                Err(join) => Err(join.to_string()),
+            }
+        });
+        #[cfg(debug_assertions)]
+        super::test_hook::inject(&mut supervisor);
+        Ok(Self {
+            name,
+            settings,
+            redis,
+            shutdown,
+            ops_addr,
+            supervisor,
+        })
+    }
+
+    /// The binary's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The validated settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The Redis connection (a cheap clone of one multiplexed connection).
+    pub fn redis(&self) -> &QueueClient {
+        &self.redis
+    }
+
+    /// The process's stop switch (fired by the signal or by hand).
+    pub fn shutdown(&self) -> &Shutdown {
+        &self.shutdown
+    }
+
+    /// The token every loop stops on: the stop switch, or the first loop failure.
+    pub fn stop_token(&self) -> CancellationToken {
+        self.supervisor.stop_token()
+    }
+
+    /// Where `/healthz`, `/readyz` and `/metrics` are served.
+    pub fn ops_addr(&self) -> SocketAddr {
+        self.ops_addr
+    }
+
+    /// Runs `work` as the supervised loop `name`: if it fails, panics or returns before the stop
+    /// the process stops with an error (see [`super::supervise`]).
+    pub fn spawn<F, E>(&mut self, name: impl Into<String>, work: F)
+    where
+        F: std::future::Future<Output = Result<(), E>> + Send + 'static,
+        E: std::fmt::Display + 'static,
+    {
+        self.supervisor.spawn(name, work);
+    }
+
+    /// Waits for the stop signal or the first loop failure, gives the loops `grace` to finish,
+    /// and returns how the process ended.
+    ///
+    /// # Errors
+    /// [`ProcessError::Loop`] when a loop failed, panicked or ended early.
+    pub async fn run(self, grace: Duration) -> Result<(), ProcessError> {
+        let Self {
+            name, supervisor, ..
+        } = self;
+        tracing::info!(ops = %self.ops_addr, "{name} started");
+        let outcome = supervisor.run(grace).await;
+        match &outcome {
+            Ok(()) => tracing::info!("{name} stopped"),
+            Err(e) => tracing::error!(error = %e, "{name} stopped with an error"),
+        }
+        Ok(outcome?)
+    }
+}
+
+/// How long the start-up checks wait for Redis before deferring to a background loop.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Logs and exports the checks of `facts`; `Err` is the one-line refusal.
+fn apply_checks(
+    facts: &RedisFacts,
+    allow_eviction: bool,
+    checked: &AtomicBool,
+) -> Result<(), String> {
+    let verdict = redis_checks::judge(facts, allow_eviction);
+    redis_checks::export(facts, &verdict);
+    for warning in &verdict.warnings {
+        tracing::warn!("{warning}");
+    }
+    if let Some(refusal) = verdict.refusal {
+        return Err(refusal);
+    }
+    tracing::info!(version = %facts.version, policy = ?facts.maxmemory_policy, aof = facts.aof, replicas = facts.replicas, "redis checked");
+    checked.store(true, Ordering::SeqCst);
+    Ok(())
+}
+
+/// Waits until Redis answers, checks it, then idles until the stop (a refusal is an error).
+async fn check_when_up(
+    client: QueueClient,
+    allow_eviction: bool,
+    checked: Arc<AtomicBool>,
+    stop: CancellationToken,
+) -> Result<(), String> {
+    loop {
+        if let Ok(facts) = redis_checks::read_facts(&client).await {
+            apply_checks(&facts, allow_eviction, &checked)?;
+            stop.cancelled().await;
+            return Ok(());
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+            () = stop.cancelled() => return Ok(()),
+        }
+    }
+}
