@@ -8,6 +8,11 @@
 //! text filter), and stops after [`SCAN_BUDGET`] ids even when the page is not full. The answer
 //! then carries `next_offset` (the scan position to resume from) and `exhausted: false`, so a
 //! caller pages through 100,000 dead jobs in bounded steps instead of one unbounded request.
+//!
+//! Bulk replays and deletes ([`select`]) take the same [`Filter`] and act on exactly the set it
+//! selects, read whole (batch by batch, no budget), always without the dead letters marked
+//! "possibly sent" (an SMS that may have reached EngageLab): those are replayed one at a time
+//! with `dlq retry ID --resend`, or deleted by id.
 
 use meetflow_shared::queue::{JobRecord, JobState, QueueClient, QueueError};
 use serde::Serialize;
@@ -31,12 +36,117 @@ pub struct Filter {
     pub class: Option<String>,
     /// Only jobs whose id, payload or any error message contains this (case-insensitive).
     pub text: Option<String>,
+    /// Only jobs that died at or after this time (unix ms).
+    pub since_ms: Option<i64>,
+    /// Only jobs that died before this time (unix ms).
+    pub until_ms: Option<i64>,
 }
 
 impl Filter {
     fn scans(&self) -> bool {
-        self.class.is_some() || self.text.is_some()
+        self.class.is_some()
+            || self.text.is_some()
+            || self.since_ms.is_some()
+            || self.until_ms.is_some()
     }
+
+    /// Whether `summary` (with `haystack`, the lower-cased text of [`summaries`]) matches.
+    fn matches(&self, summary: &Summary, haystack: &str, needle: Option<&str>) -> bool {
+        let class_ok = self
+            .class
+            .as_deref()
+            .is_none_or(|c| summary.class.as_deref() == Some(c));
+        let text_ok = needle.is_none_or(|n| haystack.contains(n));
+        let died = summary.dead_ms.unwrap_or(0);
+        let since_ok = self.since_ms.is_none_or(|t| died >= t);
+        let until_ok = self.until_ms.is_none_or(|t| died < t);
+        class_ok && text_ok && since_ok && until_ok
+    }
+
+    /// The filter in words (`queue sms, class timeout, ...`), empty when it selects everything.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(q) = &self.queue {
+            parts.push(format!("queue {q}"));
+        }
+        if let Some(c) = &self.class {
+            parts.push(format!("class {c}"));
+        }
+        if let Some(t) = &self.text {
+            parts.push(format!("text {t:?}"));
+        }
+        let at = |ms: i64| {
+            chrono::DateTime::from_timestamp_millis(ms)
+                .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+                .unwrap_or_else(|| ms.to_string())
+        };
+        if let Some(t) = self.since_ms {
+            parts.push(format!("died since {}", at(t)));
+        }
+        if let Some(t) = self.until_ms {
+            parts.push(format!("died before {}", at(t)));
+        }
+        parts.join(", ")
+    }
+}
+
+/// A time of a filter: RFC 3339 (`2026-12-05T14:00:00Z`) or a day (`2026-12-05`, midnight UTC),
+/// as unix ms.
+pub fn parse_time(s: &str) -> Result<i64, String> {
+    let s = s.trim();
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(t.timestamp_millis());
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        && let Some(t) = d.and_hms_opt(0, 0, 0)
+    {
+        return Ok(t.and_utc().timestamp_millis());
+    }
+    Err(format!(
+        "{s:?} is not a time: use RFC 3339 (2026-12-05T14:00:00Z) or a day (2026-12-05)"
+    ))
+}
+
+/// The dead letters a bulk action acts on.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Selection {
+    /// Ids matching the filter, not marked "possibly sent", oldest first.
+    pub ids: Vec<String>,
+    /// Matching dead letters left out because they are marked "possibly sent".
+    pub possibly_sent: usize,
+}
+
+/// Every dead letter matching `filter`, read whole (no scan budget), split into the ones a bulk
+/// action takes and the "possibly sent" ones it never takes.
+pub async fn select(client: &QueueClient, filter: &Filter) -> Result<Selection, QueueError> {
+    let dead = client.dead_letters();
+    let queue = filter.queue.as_deref();
+    let needle = filter.text.as_deref().map(str::to_lowercase);
+    let mut out = Selection::default();
+    let mut pos = 0;
+    loop {
+        let ids = dead.ids(queue, pos, SCAN_BATCH).await?;
+        if ids.is_empty() {
+            break;
+        }
+        let rows = summaries(client, &ids, needle.is_some()).await?;
+        for (summary, haystack) in rows.into_iter().flatten() {
+            if !filter.matches(&summary, &haystack, needle.as_deref()) {
+                continue;
+            }
+            if summary.possibly_sent {
+                out.possibly_sent += 1;
+            } else {
+                out.ids.push(summary.id);
+            }
+        }
+        pos += ids.len();
+        if ids.len() < SCAN_BATCH {
+            break;
+        }
+    }
+    out.ids.reverse();
+    Ok(out)
 }
 
 /// One dead job in a list.
@@ -56,6 +166,9 @@ pub struct Summary {
     pub class: Option<String>,
     /// The last error's message (masked, shortened).
     pub message: Option<String>,
+    /// Its effect may have happened (an SMS that may have reached EngageLab): never replayed in
+    /// bulk, only one at a time with `dlq retry ID --resend`.
+    pub possibly_sent: bool,
 }
 
 /// A page of dead jobs.
@@ -119,12 +232,7 @@ pub async fn page(
             let Some((summary, haystack)) = row else {
                 continue;
             };
-            let class_ok = filter
-                .class
-                .as_deref()
-                .is_none_or(|c| summary.class.as_deref() == Some(c));
-            let text_ok = needle.as_deref().is_none_or(|n| haystack.contains(n));
-            if class_ok && text_ok {
+            if filter.matches(&summary, &haystack, needle.as_deref()) {
                 items.push(summary);
                 if items.len() == limit {
                     next = Some(pos + i + 1);
@@ -172,8 +280,9 @@ async fn summaries(
                 "attempts",
                 "max_attempts",
                 "dead_ms",
+                "possibly_sent",
                 "payload",
-            ][..if full { 6 } else { 5 }],
+            ][..if full { 7 } else { 6 }],
         );
         pipe.cmd("LRANGE")
             .arg(keys.job_errors(id))
@@ -217,9 +326,10 @@ fn summary(
         max_attempts: field(3).and_then(|v| v.parse().ok()).unwrap_or(0),
         class: text_of(last, "class"),
         message,
+        possibly_sent: field(5).is_some(),
     };
     let haystack = if full {
-        let mut h = format!("{id}\n{}\n{}", s.queue, field(5).unwrap_or_default());
+        let mut h = format!("{id}\n{}\n{}", s.queue, field(6).unwrap_or_default());
         for e in &parsed {
             h.push('\n');
             h.push_str(e["message"].as_str().unwrap_or_default());
@@ -251,6 +361,8 @@ pub struct Detail {
     pub payload_json: Option<Value>,
     /// Whether personal data is shown unmasked.
     pub revealed: bool,
+    /// Marked "possibly sent": replayed only alone, with resend.
+    pub possibly_sent: bool,
 }
 
 /// The job `id` (any state) for display, or `None` when no such job is stored.
@@ -273,10 +385,18 @@ pub async fn detail(
             e.message = mask::text(&e.message);
         }
     }
+    let possibly_sent = client
+        .dead_letters()
+        .possibly_sent(&[id.to_owned()])
+        .await?
+        .first()
+        .copied()
+        .unwrap_or(false);
     Ok(Some(Detail {
         record,
         payload_json,
         revealed: reveal,
+        possibly_sent,
     }))
 }
 

@@ -93,6 +93,26 @@ try {
   assert.match(asked, /Delete 1 selected dead letter\?/);
   assert.equal(await page.locator(`#dlq tr[data-id="${OTHER_JOB_ID}"]`).count(), 0, "deleted");
 
+  const PS = process.env.PS_JOB_ID;
+  if (PS) {
+    step("a possibly sent SMS: the filtered bulk replay leaves it out and says so");
+    await page.goto(`${ADMIN_URL}/?queue=sms`);
+    await page.locator(`#dlq tr[data-id="${PS}"]`).waitFor();
+    assert.match(await page.textContent(`#dlq tr[data-id="${PS}"]`), /possibly sent/);
+    const told = new Promise((resolve) => page.once("dialog", (d) => { resolve(d.message()); d.accept(); }));
+    await page.click("#replay-all");
+    assert.match(await told, /No dead letters to replay match the filter\.\n1 marked possibly sent are left out\./);
+    assert.equal(await page.locator(`#dlq tr[data-id="${PS}"]`).count(), 1, "still dead");
+
+    step("Send again, one job, with its own confirmation");
+    await Promise.all([page.waitForURL(/\/jobs\//), page.click(`#dlq tr[data-id="${PS}"] a.job-link`)]);
+    assert.equal(await page.locator("#replay").count(), 0, "no plain replay for a possibly sent SMS");
+    page.once("dialog", (d) => { asked = d.message(); d.accept(); });
+    await Promise.all([page.waitForURL(/[?&]done=/), page.click("#resend")]);
+    assert.match(asked, /Send job .+ again\?\nIt may already have reached the person/);
+    assert.match(await page.textContent(".flash"), /Sent again 1 of 1/);
+  }
+
   step("reminders page renders");
   await page.goto(`${ADMIN_URL}/reminders`);
   await page.locator("h2", { hasText: "Reminders" }).waitFor();

@@ -1,9 +1,11 @@
 //! `meetflow-admin dlq list|show|retry|delete`: inspect dead letters and replay or drop them.
 //!
-//! `retry` and `delete` take ids or `--all [--queue Q]`. Both are safe to repeat and to run while
-//! workers run: the queue core moves each id atomically and skips ids that are no longer dead, so
-//! a replayed job is queued once however often the command runs. `--all` asks for confirmation
-//! (on stderr) unless `--yes`, refuses without a terminal, and shows a progress bar.
+//! `retry` and `delete` take ids or `--all` with the list's filters. Both are safe to repeat and
+//! to run while workers run: the queue core moves each id atomically and skips ids that are no
+//! longer dead, so a replayed job is queued once however often the command runs. `--all` asks
+//! for confirmation (on stderr) unless `--yes`, refuses without a terminal, and shows a progress
+//! bar. Dead letters marked "possibly sent" are only replayed one at a time, with
+//! `dlq retry ID --resend` (see [`crate::commands::dlq_bulk`]).
 
 use clap::{Args, Subcommand};
 
@@ -44,6 +46,12 @@ pub struct ListArgs {
     /// Only jobs whose id, payload or an error message contains this text.
     #[arg(long)]
     pub grep: Option<String>,
+    /// Only jobs that died at or after this time (RFC 3339 or YYYY-MM-DD).
+    #[arg(long, value_parser = dead::parse_time)]
+    pub since: Option<i64>,
+    /// Only jobs that died before this time (RFC 3339 or YYYY-MM-DD).
+    #[arg(long, value_parser = dead::parse_time)]
+    pub until: Option<i64>,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -80,6 +88,8 @@ async fn list(backend: &Backend, args: ListArgs, out: &mut Out) -> anyhow::Resul
         queue: args.queue,
         class: args.class,
         text: args.grep,
+        since_ms: args.since,
+        until_ms: args.until,
     };
     let page = dead::page(&backend.client, &filter, args.offset, args.limit.into()).await?;
     if args.json {
@@ -94,7 +104,14 @@ async fn list(backend: &Backend, args: ListArgs, out: &mut Out) -> anyhow::Resul
             s.dead_ms.map(time).unwrap_or_default(),
             format!("{}/{}", s.attempts, s.max_attempts),
             s.class.clone().unwrap_or_default(),
-            dead::shorten(s.message.as_deref().unwrap_or_default(), 80),
+            if s.possibly_sent {
+                format!(
+                    "[possibly sent] {}",
+                    dead::shorten(s.message.as_deref().unwrap_or_default(), 64)
+                )
+            } else {
+                dead::shorten(s.message.as_deref().unwrap_or_default(), 80)
+            },
         ]);
     }
     if t.is_empty() {
@@ -120,20 +137,11 @@ async fn list(backend: &Backend, args: ListArgs, out: &mut Out) -> anyhow::Resul
 }
 
 fn matching(f: &Filter) -> String {
-    let mut parts = Vec::new();
-    if let Some(q) = &f.queue {
-        parts.push(format!("queue {q}"));
-    }
-    if let Some(c) = &f.class {
-        parts.push(format!("class {c}"));
-    }
-    if let Some(t) = &f.text {
-        parts.push(format!("text {t:?}"));
-    }
-    if parts.is_empty() {
+    let d = f.describe();
+    if d.is_empty() {
         String::new()
     } else {
-        format!(" matching {}", parts.join(", "))
+        format!(" matching {d}")
     }
 }
 
@@ -157,6 +165,13 @@ async fn show(backend: &Backend, args: ShowArgs, out: &mut Out) -> anyhow::Resul
     }
     if let Some(g) = &r.group {
         writeln!(out, "group:     {g}")?;
+    }
+    if d.possibly_sent {
+        writeln!(
+            out,
+            "sent:      possibly (check EngageLab; `dlq retry {} --resend` sends it again)",
+            r.id
+        )?;
     }
     writeln!(out, "\nattempts ({}):", r.errors.len())?;
     for e in &r.errors {

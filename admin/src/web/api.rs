@@ -3,10 +3,16 @@
 //! | route | answer |
 //! |---|---|
 //! | `GET /api/queues?minutes=60` | `{queues: [QueueStats], throughput: [{at_ms, processed, retried, dead}]}` |
-//! | `GET /api/dlq?queue=&class=&q=&offset=&limit=` | a page of dead letters (see [`crate::dead::Page`]) |
+//! | `GET /api/dlq?queue=&class=&q=&since=&until=&offset=&limit=` | a page of dead letters (see [`crate::dead::Page`]) |
+//! | `GET /api/dlq/count?queue=&class=&q=&since=&until=` | what a bulk action with these filters takes: `{count, possibly_sent}` |
 //! | `GET /api/dlq/{id}?reveal=true` | one job with its attempts (404 when unknown) |
-//! | `POST /api/dlq/retry` `{ids: [..]}` or `{all: true, queue?: ".."}` | `{done, requested}` |
-//! | `POST /api/dlq/delete` (same body) | `{done, requested}` |
+//! | `POST /api/dlq/retry` `{ids: [..]}`, `{ids: [one], resend: true}` or `{all: true, queue?, class?, q?, since?, until?}` | `{done, requested, possibly_sent}` |
+//! | `POST /api/dlq/delete` (same body, without `resend`) | `{done, requested, possibly_sent}` |
+//!
+//! `since`/`until` are RFC 3339 or `YYYY-MM-DD`. A bulk action (`all: true`) takes exactly the
+//! dead letters the same filters list, never one marked "possibly sent" (`possibly_sent` in the
+//! answer counts those left out); `{ids}` replays skip them too. Only `{ids: [one id], resend:
+//! true}` replays a possibly sent SMS (logged to the audit target).
 //! | `GET /api/reminders?booking=&limit=` | a booking's reminders, or the next ones |
 //!
 //! Authentication and CSRF rules are in [`super::auth`]; errors are `{error}` with 400, 401,
@@ -68,26 +74,49 @@ pub struct DlqQuery {
     pub class: Option<String>,
     /// Text in id, payload or an error message.
     pub q: Option<String>,
+    /// Died at or after (RFC 3339 or `YYYY-MM-DD`).
+    pub since: Option<String>,
+    /// Died before (RFC 3339 or `YYYY-MM-DD`).
+    pub until: Option<String>,
     /// Start position.
     pub offset: Option<usize>,
     /// Page size (1..=1000, default 50).
     pub limit: Option<usize>,
 }
 
+fn some(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+/// The filters of the list and of bulk actions, from their text form; a bad time is a 400.
+pub fn filter_of(
+    queue: &Option<String>,
+    class: &Option<String>,
+    q: &Option<String>,
+    since: &Option<String>,
+    until: &Option<String>,
+) -> Result<Filter, ApiError> {
+    let time = |v: &Option<String>| -> Result<Option<i64>, ApiError> {
+        some(v)
+            .map(|t| dead::parse_time(&t).map_err(|e| ApiError(StatusCode::BAD_REQUEST, e)))
+            .transpose()
+    };
+    Ok(Filter {
+        queue: some(queue),
+        class: some(class),
+        text: some(q),
+        since_ms: time(since)?,
+        until_ms: time(until)?,
+    })
+}
+
 impl DlqQuery {
     /// As a [`Filter`].
-    pub fn filter(&self) -> Filter {
-        let some = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-        };
-        Filter {
-            queue: some(&self.queue),
-            class: some(&self.class),
-            text: some(&self.q),
-        }
+    pub fn filter(&self) -> Result<Filter, ApiError> {
+        filter_of(&self.queue, &self.class, &self.q, &self.since, &self.until)
     }
 }
 
@@ -98,12 +127,21 @@ pub async fn dlq_list(
 ) -> Result<Response, ApiError> {
     let page = dead::page(
         &app.client,
-        &q.filter(),
+        &q.filter()?,
         q.offset.unwrap_or(0),
         q.limit.unwrap_or(50),
     )
     .await?;
     Ok(Json(page).into_response())
+}
+
+/// `GET /api/dlq/count`: how many dead letters a bulk action with these filters takes.
+pub async fn dlq_count(
+    State(app): State<Arc<App>>,
+    Query(q): Query<DlqQuery>,
+) -> Result<Response, ApiError> {
+    let sel = dead::select(&app.client, &q.filter()?).await?;
+    Ok(Json(json!({ "count": sel.ids.len(), "possibly_sent": sel.possibly_sent })).into_response())
 }
 
 /// `?reveal=`.
@@ -128,7 +166,8 @@ pub async fn dlq_show(
     }
 }
 
-/// Body of the bulk actions: some ids, or every dead letter (of one queue).
+/// Body of the bulk actions: some ids (one with `resend`), or every dead letter the filters
+/// select.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BulkBody {
@@ -138,43 +177,85 @@ pub struct BulkBody {
     all: bool,
     #[serde(default)]
     queue: Option<String>,
+    #[serde(default)]
+    class: Option<String>,
+    #[serde(default)]
+    q: Option<String>,
+    #[serde(default)]
+    since: Option<String>,
+    #[serde(default)]
+    until: Option<String>,
+    #[serde(default)]
+    resend: bool,
+}
+
+fn bad(msg: &str) -> ApiError {
+    ApiError(StatusCode::BAD_REQUEST, msg.to_owned())
 }
 
 async fn bulk(app: &App, body: BulkBody, replay: bool) -> Result<Response, ApiError> {
     let dead = app.client.dead_letters();
     if body.all != body.ids.is_empty() {
-        return Err(ApiError(
-            StatusCode::BAD_REQUEST,
-            "give either ids or all: true".into(),
-        ));
+        return Err(bad("give either ids or all: true"));
     }
     if body.ids.len() > 10_000 {
-        return Err(ApiError(
-            StatusCode::BAD_REQUEST,
-            "at most 10000 ids per request".into(),
+        return Err(bad("at most 10000 ids per request"));
+    }
+    let filtered = [&body.queue, &body.class, &body.q, &body.since, &body.until]
+        .iter()
+        .any(|v| some(v).is_some());
+    if filtered && !body.all {
+        return Err(bad(
+            "filters (queue, class, q, since, until) go with all: true",
         ));
     }
-    let (done, requested) = if body.all {
-        let queue = body.queue.as_deref().filter(|q| !q.is_empty());
-        let requested = dead.count(queue).await?;
-        let n = if replay {
-            dead.replay_all(queue, |_| {}).await?
-        } else {
-            dead.delete_all(queue, |_| {}).await?
+    if body.resend {
+        if !replay {
+            return Err(bad("resend is for /api/dlq/retry only"));
+        }
+        let [id] = body.ids.as_slice() else {
+            return Err(bad(
+                "resend takes exactly one id: a possibly sent SMS is sent again one at a time",
+            ));
         };
-        (n, requested as usize)
+        let done = usize::from(dead.resend(id).await?);
+        tracing::info!(target: "meetflow::audit", action = "resend", job.id = %id, done, "admin api: dlq retry with resend");
+        return Ok(
+            Json(json!({ "done": done, "requested": 1, "possibly_sent": 0 })).into_response(),
+        );
+    }
+    let (ids, left_out) = if body.all {
+        let filter = filter_of(&body.queue, &body.class, &body.q, &body.since, &body.until)?;
+        let sel = dead::select(&app.client, &filter).await?;
+        (sel.ids, sel.possibly_sent)
     } else if replay {
-        (dead.replay(&body.ids).await?, body.ids.len())
+        let flagged = dead.possibly_sent(&body.ids).await?;
+        (body.ids, flagged.iter().filter(|f| **f).count())
     } else {
-        (dead.delete(&body.ids).await?, body.ids.len())
+        (body.ids, 0)
     };
+    let mut done = 0;
+    for chunk in ids.chunks(500) {
+        done += if replay {
+            dead.replay(chunk).await?
+        } else {
+            dead.delete(chunk).await?
+        };
+    }
+    let requested = ids.len();
     tracing::info!(
+        target: "meetflow::audit",
         action = if replay { "replay" } else { "delete" },
+        all = body.all,
         done,
         requested,
-        "admin: dead letters"
+        possibly_sent = left_out,
+        "admin api: dead letters"
     );
-    Ok(Json(json!({ "done": done, "requested": requested })).into_response())
+    Ok(
+        Json(json!({ "done": done, "requested": requested, "possibly_sent": left_out }))
+            .into_response(),
+    )
 }
 
 /// `POST /api/dlq/retry`.

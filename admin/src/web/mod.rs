@@ -66,6 +66,7 @@ pub fn router(app: Arc<App>) -> Router {
     let api = Router::new()
         .route("/api/queues", get(api::queues))
         .route("/api/dlq", get(api::dlq_list))
+        .route("/api/dlq/count", get(api::dlq_count))
         .route("/api/dlq/retry", post(api::dlq_retry))
         .route("/api/dlq/delete", post(api::dlq_delete))
         .route("/api/dlq/{id}", get(api::dlq_show))

@@ -24,6 +24,8 @@ pub struct IndexQuery {
     queue: Option<String>,
     class: Option<String>,
     q: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
     offset: Option<usize>,
     limit: Option<usize>,
     /// A message to show (after an action).
@@ -42,10 +44,12 @@ pub async fn index(
         queue: q.queue,
         class: q.class,
         q: q.q,
+        since: q.since,
+        until: q.until,
         offset: q.offset,
         limit: q.limit,
     };
-    let filter = dlq.filter();
+    let filter = dlq.filter()?;
     let limit = dlq.limit.unwrap_or(25).clamp(1, 200);
     let page = dead::page(&app.client, &filter, dlq.offset.unwrap_or(0), limit).await?;
     let view = render::IndexView {

@@ -54,7 +54,19 @@ fn list_url(f: &Filter, offset: usize, limit: usize) -> String {
             url.push_str(&format!("&{k}={}", enc(v)));
         }
     }
+    for (k, v) in [("since", f.since_ms), ("until", f.until_ms)] {
+        if let Some(v) = v {
+            url.push_str(&format!("&{k}={}", enc(&iso(v))));
+        }
+    }
     url
+}
+
+/// Unix ms as the RFC 3339 text the filters take back.
+fn iso(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
 }
 
 fn queues_card(v: &IndexView<'_>) -> String {
@@ -92,10 +104,15 @@ fn dlq_rows(page: &Page) -> String {
     let mut rows = String::new();
     for s in &page.items {
         let class = s.class.as_deref().unwrap_or("");
+        let flag = if s.possibly_sent {
+            "<span class=\"badge possibly-sent\" title=\"may have reached the provider: replayed only one at a time, from its page\">possibly sent</span> "
+        } else {
+            ""
+        };
         rows.push_str(&format!(
             "<tr data-id=\"{id}\"><td><input type=\"checkbox\" name=\"id\" value=\"{id}\" aria-label=\"select {id}\"></td>\
              <td><a class=\"job-link\" href=\"/jobs/{href}\">{id}</a></td><td>{queue}</td><td>{died}</td>\
-             <td class=\"n\">{}/{}</td><td><span class=\"badge c-{class}\">{class}</span></td><td class=\"msg\">{msg}</td></tr>",
+             <td class=\"n\">{}/{}</td><td><span class=\"badge c-{class}\">{class}</span></td><td class=\"msg\">{flag}{msg}</td></tr>",
             s.attempts,
             s.max_attempts,
             id = esc(&s.id),
@@ -187,7 +204,22 @@ fn dlq_card(v: &IndexView<'_>) -> String {
         .queue
         .as_deref()
         .map_or_else(|| "all queues".to_owned(), |q| format!("queue {}", esc(q)));
-    let queue_attr = esc(f.queue.as_deref().unwrap_or(""));
+    let described = f.describe();
+    let matching = if described.is_empty() {
+        "all dead letters".to_owned()
+    } else {
+        format!("all matching {described}")
+    };
+    // The bulk buttons carry the filter on screen; the page asks the server for the count of
+    // exactly that set (possibly sent excluded) when one is clicked.
+    let filter_attrs = format!(
+        "data-queue=\"{}\" data-class=\"{}\" data-q=\"{}\" data-since=\"{}\" data-until=\"{}\"",
+        esc(f.queue.as_deref().unwrap_or("")),
+        esc(f.class.as_deref().unwrap_or("")),
+        esc(f.text.as_deref().unwrap_or("")),
+        f.since_ms.map(iso).unwrap_or_default(),
+        f.until_ms.map(iso).unwrap_or_default(),
+    );
     format!(
         "<section class=\"card\" id=\"dlq-card\"><div class=\"card-head\"><h2>Dead letters</h2>\
          <span class=\"muted\">{total} in {scope}</span></div>{flash}\
@@ -195,13 +227,19 @@ fn dlq_card(v: &IndexView<'_>) -> String {
          <label>Queue <select name=\"queue\">{qopts}</select></label>\
          <label>Error class <select name=\"class\">{copts}</select></label>\
          <label>Text <input type=\"search\" name=\"q\" value=\"{text}\" placeholder=\"id, payload, error\"></label>\
+         <label>Died since <input type=\"text\" name=\"since\" value=\"{since}\" placeholder=\"2026-12-05T14:00:00Z\"></label>\
+         <label>until <input type=\"text\" name=\"until\" value=\"{until}\" placeholder=\"2026-12-06\"></label>\
          <button type=\"submit\">Filter</button> <a href=\"/\">Clear</a></form>\
          {table}<nav class=\"pager\">{pager}</nav>\
          <div class=\"bulk\"><button type=\"button\" data-action=\"retry\" data-scope=\"selected\">Replay selected</button>\
          <button type=\"button\" class=\"danger\" data-action=\"delete\" data-scope=\"selected\">Delete selected</button>\
          <span class=\"sep\"></span>\
-         <button type=\"button\" data-action=\"retry\" data-scope=\"all\" data-queue=\"{queue_attr}\" data-count=\"{total}\">Replay all in {scope}</button>\
-         <button type=\"button\" class=\"danger\" data-action=\"delete\" data-scope=\"all\" data-queue=\"{queue_attr}\" data-count=\"{total}\">Delete all in {scope}</button></div></section>",
+         <button type=\"button\" id=\"replay-all\" data-action=\"retry\" data-scope=\"all\" {filter_attrs}>Replay {matching}</button>\
+         <button type=\"button\" id=\"delete-all\" class=\"danger\" data-action=\"delete\" data-scope=\"all\" {filter_attrs}>Delete {matching}</button>\
+         <p class=\"muted small\">Bulk actions never take a dead letter marked possibly sent: open it and use Send again.</p></div></section>",
+        since = f.since_ms.map(iso).unwrap_or_default(),
+        until = f.until_ms.map(iso).unwrap_or_default(),
+        matching = esc(&matching),
         total = page.total,
         qopts = options(&queues, f.queue.as_deref(), "any"),
         copts = options(&classes, f.class.as_deref(), "any"),

@@ -23,7 +23,14 @@ pub(super) fn job(caller: &Caller, id: &str, detail: Option<&Detail>) -> Respons
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default();
     let ids = esc(&serde_json::to_string(&[&r.id]).unwrap_or_default());
-    let actions = if state == "dead" {
+    let actions = if state == "dead" && d.possibly_sent {
+        format!(
+            "<div class=\"actions\"><p class=\"warn\" id=\"possibly-sent\">Possibly sent: the provider may have it. \
+             Check EngageLab before sending again; an SMS marked sent is never sent again.</p>\
+             <button type=\"button\" id=\"resend\" data-action=\"retry\" data-resend=\"1\" data-ids=\"{ids}\" data-redirect=\"/\">Send again…</button>\
+             <button type=\"button\" id=\"delete\" class=\"danger\" data-action=\"delete\" data-ids=\"{ids}\" data-redirect=\"/\">Delete</button></div>"
+        )
+    } else if state == "dead" {
         format!(
             "<div class=\"actions\"><button type=\"button\" id=\"replay\" data-action=\"retry\" data-ids=\"{ids}\" data-redirect=\"/\">Replay</button>\
              <button type=\"button\" id=\"delete\" class=\"danger\" data-action=\"delete\" data-ids=\"{ids}\" data-redirect=\"/\">Delete</button></div>"

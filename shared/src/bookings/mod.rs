@@ -23,6 +23,7 @@ pub mod plan;
 mod record;
 mod reminders;
 mod scripts;
+mod sms_check;
 mod store;
 
 use crate::config::RemindersSettings;
@@ -39,6 +40,7 @@ pub use model::{
     NoShowOutcome, PlannedReminder, ReminderState,
 };
 pub use plan::{Currentness, StaleReason};
+pub use sms_check::{SendGuard, SmsSubject, judge_event};
 pub use store::Person;
 
 /// The bookings store: a cheap-to-clone handle on Redis plus the reminder settings.

@@ -38,6 +38,37 @@ pub fn schedule(
     out
 }
 
+/// Of the reminders `past` (`(kind, due_ms)`, due at or before `now_ms`) of a booking made at
+/// `booked_at_ms` and starting at `start_ms`, the ones still worth planning when the booking is
+/// processed late: only those that came due after it was made (a booking made 30 minutes ahead
+/// never owed its 24 h reminder), and of those the latest pre-meeting reminder while the meeting
+/// has not started (the earlier ones would be superseded) and a follow-up within
+/// `follow_up_max_lateness` of its due time.
+pub fn catch_up(
+    settings: &RemindersSettings,
+    past: &[(ReminderKind, i64)],
+    booked_at_ms: i64,
+    start_ms: i64,
+    now_ms: i64,
+) -> Vec<(ReminderKind, i64)> {
+    let owed = past
+        .iter()
+        .filter(|(_, due)| *due >= booked_at_ms && *due <= now_ms);
+    let latest_before = owed
+        .clone()
+        .filter(|(kind, _)| kind.is_before_start() && now_ms < start_ms)
+        .max_by_key(|(_, due)| *due)
+        .copied();
+    let follow_ups = owed.filter(|(kind, due)| {
+        matches!(kind, ReminderKind::FollowUp)
+            && now_ms <= due.saturating_add(ms(settings.follow_up_max_lateness))
+    });
+    latest_before
+        .into_iter()
+        .chain(follow_ups.copied())
+        .collect()
+}
+
 /// Why a reminder is not sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StaleReason {

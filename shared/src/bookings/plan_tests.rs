@@ -264,3 +264,31 @@ fn an_apology_goes_only_while_the_invitee_is_still_a_no_show() {
         Currentness::Stale(StaleReason::Canceled)
     );
 }
+
+#[test]
+fn a_booking_processed_late_catches_up_on_what_it_was_owed() {
+    let s = settings();
+    let h = 3_600_000;
+    let start = 100 * h;
+    let end = start + h / 2;
+    let all = schedule(&s, start, end);
+    let past = |now: i64| -> Vec<(ReminderKind, i64)> {
+        all.iter().copied().filter(|(_, d)| *d <= now).collect()
+    };
+    // Booked three days ahead, processed 30 minutes before the start: the 1 h reminder now.
+    let now = start - h / 2;
+    let got = catch_up(&s, &past(now), start - 72 * h, start, now);
+    assert_eq!(
+        got,
+        vec![(ReminderKind::Before(Duration::from_secs(3600)), start - h)]
+    );
+    // Booked 30 minutes ahead: it never owed a pre-meeting reminder.
+    assert!(catch_up(&s, &past(now), now - 60_000, start, now).is_empty());
+    // Processed after the meeting: a follow-up within max lateness, no pre-meeting reminder.
+    let now = end + h;
+    let got = catch_up(&s, &past(now), start - 72 * h, start, now);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].0, ReminderKind::FollowUp);
+    let much_later = end + 30 * h;
+    assert!(catch_up(&s, &past(much_later), start - 72 * h, start, much_later).is_empty());
+}

@@ -17,6 +17,8 @@ use std::collections::HashMap;
 use metrics::counter;
 use redis::AsyncCommands;
 
+use crate::jobs::sms::SmsKind;
+
 use super::record::{booking_fields, pack_invitee_uri, parse_booking};
 use super::scripts::{BOOKED, CANCELED, NO_SHOW};
 use super::{
@@ -33,6 +35,20 @@ impl Bookings {
     /// time has already passed, and none without a phone number. Idempotent. On the new half of
     /// a reschedule (`old_invitee` set) the old booking is tombstoned in the same step.
     pub async fn booked(&self, facts: &BookingFacts) -> Result<BookingChange, BookingError> {
+        self.booked_since(facts, None).await
+    }
+
+    /// [`Bookings::booked`], knowing when the booking was made (`booked_at`, Calendly's
+    /// `created_at`). A booking processed late (webhook delayed, found by the reconciliation)
+    /// also plans the reminders that came due after it was made while meetflow did not know it,
+    /// when still useful under the catch-up rules ([`plan::catch_up`]): the latest pre-meeting
+    /// reminder while the meeting has not started, the follow-up within
+    /// `reminders.follow_up_max_lateness`. They are due at once.
+    pub async fn booked_since(
+        &self,
+        facts: &BookingFacts,
+        booked_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<BookingChange, BookingError> {
         let key = BookingKey::from_invitee_uri(&facts.invitee_uri);
         let now = self.clock.now_ms();
         let (start, end) = (facts.start.timestamp_millis(), facts.end.timestamp_millis());
@@ -45,7 +61,18 @@ impl Bookings {
                 false => (kind, due),
             })
             .collect();
-        let (future, past): (Vec<_>, Vec<_>) = all.iter().partition(|(_, due)| *due > now);
+        let (mut future, mut past): (Vec<_>, Vec<_>) = all.iter().partition(|(_, due)| *due > now);
+        if let Some(booked_at) = booked_at {
+            let late = plan::catch_up(
+                &self.settings,
+                &past,
+                booked_at.timestamp_millis(),
+                start,
+                now,
+            );
+            past.retain(|r| !late.contains(r));
+            future.extend(late);
+        }
         let no_phone = facts.phone.is_none();
         let to_plan: Vec<(ReminderKind, i64)> = if no_phone { Vec::new() } else { future };
         let last_useful = all
@@ -92,6 +119,9 @@ impl Bookings {
         let (main, old_part) = split_reply(&reply);
         if old_part.is_some() {
             self.after_cancel(old_part, "rescheduled").await;
+        }
+        if let Some(old) = &old {
+            self.withdraw_event_sms(old).await;
         }
         let called_off: Vec<&str> = main.iter().filter_map(|s| s.strip_prefix('~')).collect();
         for id in &called_off {
@@ -195,6 +225,7 @@ impl Bookings {
         let win_back_planned = reply.last().is_some_and(|s| s == "+winback");
         let reply = &reply[..reply.len() - usize::from(win_back_planned)];
         let (n, already_enqueued) = self.after_cancel(Some(reply), status.as_str()).await;
+        self.withdraw_event_sms(&key).await;
         if win_back_planned {
             counter!("meetflow_reminders_planned_total", "kind" => ReminderKind::WinBack.label())
                 .increment(1);
@@ -320,6 +351,24 @@ impl Bookings {
             self.take_back(id).await;
         }
         (n, ids.to_vec())
+    }
+
+    /// Withdraws the pending confirmation and host notice of a booking that was cancelled or
+    /// moved, like its reminders. Best effort: the SMS handler checks every SMS against the
+    /// booking before sending anyway.
+    async fn withdraw_event_sms(&self, key: &BookingKey) {
+        for kind in [SmsKind::Confirmation, SmsKind::HostNotify] {
+            let id = format!("sms:{kind}:{key}");
+            match self.queue.cancel(&id).await {
+                Ok(true) => {
+                    counter!("meetflow_sms_withdrawn_total", "kind" => kind.as_str()).increment(1);
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::debug!(job.id = %id, error = %e, "could not withdraw a pending SMS job");
+                }
+            }
+        }
     }
 
     /// Cancels the SMS job of a reminder that was called off after it was enqueued, if still

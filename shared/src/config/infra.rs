@@ -144,6 +144,10 @@ pub struct QueueSpec {
     /// Retry delays.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backoff: Option<BackoffSpec>,
+    /// Dead letters kept at most for this queue (the oldest of this queue go first, counted in
+    /// `meetflow_dead_letters_trimmed_total`); another queue's flood never evicts them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dead_letter_cap: Option<u64>,
 }
 
 impl QueueSpec {
@@ -157,6 +161,9 @@ impl QueueSpec {
         }
         if other.max_attempts.is_some() {
             self.max_attempts = other.max_attempts;
+        }
+        if other.dead_letter_cap.is_some() {
+            self.dead_letter_cap = other.dead_letter_cap;
         }
         if let Some(b) = &other.backoff {
             let mine = self.backoff.get_or_insert_with(BackoffSpec::default);
@@ -179,7 +186,8 @@ impl QueueSpec {
 pub struct QueuesSettings(pub BTreeMap<String, QueueSpec>);
 
 impl QueuesSettings {
-    /// The built-in `default` entry: 32 in flight, 30s lease, 12 attempts, 2s..1h backoff.
+    /// The built-in `default` entry: 32 in flight, 30s lease, 12 attempts, 2s..1h backoff,
+    /// 100,000 dead letters per queue.
     pub fn builtin_default() -> QueueSpec {
         QueueSpec {
             concurrency: Some(32),
@@ -189,6 +197,7 @@ impl QueuesSettings {
                 base: Some(Duration::from_secs(2)),
                 cap: Some(Duration::from_secs(3600)),
             }),
+            dead_letter_cap: Some(100_000),
         }
     }
 

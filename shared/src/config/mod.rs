@@ -177,6 +177,7 @@ impl Settings {
             max_attempts: spec.max_attempts.unwrap_or(base.max_attempts),
             backoff_base: backoff.base.unwrap_or(base.backoff_base),
             backoff_cap: backoff.cap.unwrap_or(base.backoff_cap),
+            dead_max_count: spec.dead_letter_cap.unwrap_or(base.dead_max_count),
             ..base
         }
     }

@@ -74,7 +74,8 @@ impl DeadLetters {
     }
 
     /// Sends dead letters back to their queue with a fresh attempt budget. Ids that are not dead
-    /// (already replayed, deleted, unknown) are skipped, so running it twice replays once.
+    /// (already replayed, deleted, unknown) are skipped, so running it twice replays once; so
+    /// are dead letters marked `possibly_sent` (see [`DeadLetters::resend`]).
     pub async fn replay(&self, ids: &[String]) -> Result<usize, QueueError> {
         let mut total = 0;
         for chunk in ids.chunks(BULK_BATCH) {
@@ -89,6 +90,35 @@ impl DeadLetters {
             total += n;
         }
         Ok(total)
+    }
+
+    /// Replays one dead letter even when it is marked `possibly_sent`, granting its handler the
+    /// right to repeat an effect that may already have happened (an SMS that may have gone
+    /// out): the operator's explicit decision, one job at a time. Returns whether it was dead.
+    pub async fn resend(&self, id: &str) -> Result<bool, QueueError> {
+        let mut conn = self.client.redis();
+        let n: i64 = scripts::DLQ_RESEND
+            .key(self.client.keys().dead_all())
+            .arg(self.client.keys().prefix())
+            .arg(id)
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(n == 1)
+    }
+
+    /// Whether each of `ids` is marked `possibly_sent` (its effect may have happened).
+    pub async fn possibly_sent(&self, ids: &[String]) -> Result<Vec<bool>, QueueError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        for id in ids {
+            pipe.cmd("HEXISTS")
+                .arg(self.client.keys().job(id))
+                .arg("possibly_sent");
+        }
+        let mut conn = self.client.redis();
+        Ok(pipe.query_async(&mut conn).await?)
     }
 
     /// Deletes dead letters for good. Unknown ids are skipped.
@@ -134,24 +164,28 @@ impl DeadLetters {
         replay: bool,
     ) -> Result<usize, QueueError> {
         let mut total = 0;
+        // Dead letters a replay leaves (marked `possibly_sent`) stay in front: step over them.
+        let mut skip = 0;
         loop {
             // Oldest first, so a store that keeps growing while we work still terminates.
             let mut conn = self.client.redis();
             let ids: Vec<String> = redis::cmd("ZRANGE")
                 .arg(self.zset(queue))
-                .arg(0)
-                .arg(BULK_BATCH - 1)
+                .arg(skip)
+                .arg(skip + BULK_BATCH - 1)
                 .query_async(&mut conn)
                 .await?;
             if ids.is_empty() {
                 return Ok(total);
             }
             let n = if replay {
+                let flagged = self.possibly_sent(&ids).await?;
+                skip += flagged.iter().filter(|f| **f).count();
                 self.replay(&ids).await?
             } else {
                 self.delete(&ids).await?
             };
-            if n == 0 {
+            if n == 0 && (!replay || ids.len() < BULK_BATCH) {
                 return Ok(total);
             }
             total += n;

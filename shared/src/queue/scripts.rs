@@ -24,6 +24,7 @@ script!(RELEASE, "release.lua");
 script!(CANCEL, "cancel.lua");
 script!(DLQ_REPLAY, "dlq_replay.lua");
 script!(DLQ_DELETE, "dlq_delete.lua");
+script!(DLQ_RESEND, "dlq_resend.lua");
 script!(HEARTBEAT, "heartbeat.lua");
 
 #[cfg(test)]
@@ -53,6 +54,10 @@ mod tests {
             "dlq_delete.lua",
             "finds each dead letter's queue in its hash",
         ),
+        (
+            "dlq_resend.lua",
+            "finds the dead letter's queue in its hash",
+        ),
     ];
 
     const SCRIPTS: &[(&str, &str)] = &[
@@ -67,6 +72,7 @@ mod tests {
         ("cancel.lua", include_str!("lua/cancel.lua")),
         ("dlq_replay.lua", include_str!("lua/dlq_replay.lua")),
         ("dlq_delete.lua", include_str!("lua/dlq_delete.lua")),
+        ("dlq_resend.lua", include_str!("lua/dlq_resend.lua")),
         ("heartbeat.lua", include_str!("lua/heartbeat.lua")),
         ("common.lua", COMMON),
     ];

@@ -20,7 +20,8 @@ pub struct QueueSettings {
     pub redis_give_up: Duration,
     /// Longest a handler may run one attempt before it counts as a timeout.
     pub job_timeout: Duration,
-    /// Dead letters kept at most (all queues together); the oldest go first.
+    /// Dead letters kept at most for this queue (`queues.<name>.dead_letter_cap`); the oldest of
+    /// this queue go first, so one queue's flood never evicts another's.
     pub dead_max_count: u64,
     /// Dead letters older than this are deleted.
     pub dead_max_age: Duration,

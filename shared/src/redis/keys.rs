@@ -93,7 +93,9 @@ impl Keys {
 
     /// HASH, one per job: queue, payload, state, attempts, max_attempts, created_ms, enq_ms,
     /// run_at_ms, group, owner, token (the lease generation: the fencing token of its current
-    /// lease), retain_ms, done_ms, dead_ms. Times are Redis `TIME`. No TTL while pending, running or dead;
+    /// lease), retain_ms, done_ms, dead_ms, replayed_ms; `possibly_sent` (ms; set by a handler
+    /// whose effect may have reached its provider: bulk replays skip it) and `resend_ms` (an
+    /// operator's one-job resend grant). Times are Redis `TIME`. No TTL while pending, running or dead;
     /// after `ack` the payload is dropped and the hash expires after `retain_ms` (dedupe window).
     /// Owner: queue core.
     pub fn job(&self, id: &str) -> String {

@@ -34,6 +34,23 @@ async fn an_operator_replays_a_dead_job_from_the_page() {
         "payload.scheduled_event is missing",
     )
     .await;
+    // An SMS that may have reached EngageLab: bulk actions leave it, "Send again" replays it.
+    a.bury(
+        "sms",
+        "sms:confirmation:ps-1",
+        &json!({"v": 1}),
+        ErrorClass::Timeout,
+        "possibly sent; check EngageLab before replaying (timeout)",
+    )
+    .await;
+    let mut conn = a.client.redis();
+    let _: () = redis::cmd("HSET")
+        .arg(a.client.keys().job("sms:confirmation:ps-1"))
+        .arg("possibly_sent")
+        .arg(1)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
     let served = a.serve(Some(TOKEN)).await;
 
     let screenshots = repo_root().join("target/screenshots");
@@ -46,6 +63,7 @@ async fn an_operator_replays_a_dead_job_from_the_page() {
             "rem:9cbca8f8-c422-48fb-8fd7-60a8d1bc5c6e:24h",
         )
         .env("OTHER_JOB_ID", "wh:calendly:4f1c0d")
+        .env("PS_JOB_ID", "sms:confirmation:ps-1")
         .env("SCREENSHOT_DIR", &screenshots)
         .stdin(Stdio::null());
     let out = run(cmd).await;
@@ -71,6 +89,16 @@ async fn an_operator_replays_a_dead_job_from_the_page() {
     assert!(
         a.client.job("wh:calendly:4f1c0d").await.unwrap().is_none(),
         "bulk delete removed it"
+    );
+    assert_eq!(
+        a.client
+            .job("sms:confirmation:ps-1")
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
+        JobState::Ready,
+        "Send again replayed the possibly sent SMS"
     );
     for name in ["login", "overview", "job", "after-replay"] {
         let png = std::fs::read(screenshots.join(format!("admin-{name}.png"))).unwrap();

@@ -245,7 +245,7 @@ async fn bulk_actions_need_confirmation_or_yes_and_respect_the_queue() {
     let out = ok(&a
         .cli(&["dlq", "retry", "--all", "--queue", "sms", "--yes"])
         .await);
-    assert_eq!(out.trim(), "replayed 3 dead letters of queue sms");
+    assert_eq!(out.trim(), "replayed 3 dead letters matching queue sms");
     assert_eq!(a.client.stats("sms").await.unwrap().ready, 3);
     assert_eq!(
         a.client.dead_letters().count(Some("zoom")).await.unwrap(),
@@ -255,7 +255,10 @@ async fn bulk_actions_need_confirmation_or_yes_and_respect_the_queue() {
     let twice = ok(&a
         .cli(&["dlq", "retry", "--all", "--queue", "sms", "--yes"])
         .await);
-    assert!(twice.contains("no dead letters in queue sms"), "{twice}");
+    assert!(
+        twice.contains("no dead letters matching queue sms"),
+        "{twice}"
+    );
 
     let out = ok(&a.cli(&["dlq", "delete", "--all", "-y"]).await);
     assert_eq!(out.trim(), "deleted 3 dead letters of all queues");

@@ -4,6 +4,7 @@ mod api;
 mod browser;
 mod cli;
 mod cli_dlq_and_reminders;
+mod dlq_filters;
 mod observability;
 mod redis_up;
 mod sandbox;

@@ -2,6 +2,7 @@
 
 mod basics;
 mod clock;
+mod dead_caps;
 mod fencing;
 mod recovery;
 mod retries;

@@ -16,7 +16,7 @@ fn worker_binary() -> PathBuf {
     meetflow_tests::binaries::meetflow_binary("worker")
 }
 
-fn config_file(yaml: &str) -> (PathBuf, PathBuf) {
+pub(crate) fn config_file(yaml: &str) -> (PathBuf, PathBuf) {
     let dir = std::env::temp_dir().join(format!("meetflow-worker-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("meetflow.yaml");
@@ -36,7 +36,7 @@ fn command(config: &Path, args: &[&str]) -> Command {
     c
 }
 
-fn spawn(config: &Path, args: &[&str], envs: &[(&str, &str)]) -> Child {
+pub(crate) fn spawn(config: &Path, args: &[&str], envs: &[(&str, &str)]) -> Child {
     command(config, args)
         .envs(envs.iter().copied())
         .stdout(Stdio::null())

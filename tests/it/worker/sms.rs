@@ -1,7 +1,7 @@
 //! Worker: EngageLab's answers and the at-most-once rule. A permanent error (4001, also when sent
 //! with HTTP 200) dead-letters at once with EngageLab's answer; 1000 retries; 3004 counts as done;
 //! a timeout after the request was sent is never followed by a second send (dead letter
-//! "possibly sent", which an operator may replay); reminders from the scheduler are re-checked
+//! "possibly sent", which an operator may send again with a one-job resend); reminders from the scheduler are re-checked
 //! against the booking right before sending.
 
 use std::time::Duration;
@@ -138,7 +138,7 @@ async fn a_timeout_after_sending_is_never_resent() {
 }
 
 #[tokio::test]
-async fn an_operator_replay_of_a_possibly_sent_sms_sends_it() {
+async fn an_operator_resend_of_a_possibly_sent_sms_sends_it() {
     let env = env().await;
     env.engagelab
         .set_timeout_after_send(Some(Duration::from_secs(3)));
@@ -149,11 +149,7 @@ async fn an_operator_replay_of_a_possibly_sent_sms_sends_it() {
     env.engagelab.set_timeout_after_send(None);
     // The operator checked EngageLab and decided to send again.
     tokio::time::sleep(Duration::from_millis(5)).await;
-    env.client
-        .dead_letters()
-        .replay(&[dead[0].id.clone()])
-        .await
-        .unwrap();
+    assert!(env.client.dead_letters().resend(&dead[0].id).await.unwrap());
     env.settle().await;
     assert!(env.dead(SMS).await.is_empty());
     assert_eq!(env.engagelab.sent_to(JORDAN_PHONE).len(), 2);

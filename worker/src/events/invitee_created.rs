@@ -53,7 +53,12 @@ async fn run(
     let phone = phone::resolve(&cal.field_mapping, w.settings.sms.region(), invitee);
     let facts = BookingFacts::from_invitee(invitee, phone.number().map(|p| p.as_str().to_owned()));
     let change = match &facts {
-        Some(f) => Some(w.bookings.booked(f).await.map_err(error::bookings)?),
+        Some(f) => Some(
+            w.bookings
+                .booked_since(f, invitee.created_at)
+                .await
+                .map_err(error::bookings)?,
+        ),
         None => None,
     };
     let ended = match &change {

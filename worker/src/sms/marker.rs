@@ -2,21 +2,42 @@
 //! ([`meetflow_shared::redis::Keys::sms_marker`]).
 //!
 //! EngageLab has no idempotency key, so a retried POST can text a person twice. The SMS handler
-//! therefore claims the marker (`SET NX` to `sending:<ms>:<attempt>`) right before the call and:
+//! therefore claims the marker (`SET NX` to `sending:<ms>:<attempt>`) right before the call, in
+//! the same Lua step that checks the booking fields its last check read are unchanged
+//! ([`SendGuard`]), and:
 //! - on success sets it to `sent` (or `suppressed` for EngageLab's 3004);
 //! - on a failure that certainly sent nothing (connect refused, a definite HTTP error) deletes
-//!   its own claim, so the retry sends;
+//!   its own claim, retrying the delete when Redis does not answer, so the retry sends;
 //! - on an ambiguous failure (timeout after sending, 502/504, an unreadable 2xx) leaves it: the
-//!   job goes to the dead letters ("possibly sent; check EngageLab before replaying").
+//!   job goes to the dead letters as "possibly sent".
 //!
-//! A later attempt that finds `sending:` (its process died mid-call, or the claim was left by an
-//! ambiguous failure) does not send either, unless an operator replayed the job from the dead
-//! letters after the claim was made (the job's `replayed_ms`): replaying is the operator's
-//! decision that the first message did not go out. A marker lives
-//! [`meetflow_shared::redis::SMS_MARKER_TTL`].
+//! A claim whose reply is lost (connection dropped after the command left) is read back: our
+//! own token means the claim is ours. A later attempt that finds `sending:` (its process died
+//! mid-call, or the claim was left by an ambiguous failure) does not send either, unless an
+//! operator replayed that one job with `--resend` after the claim was made
+//! ([`super::send_state`]). A marker lives [`meetflow_shared::redis::SMS_MARKER_TTL`].
 
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use meetflow_shared::bookings::SendGuard;
 use meetflow_shared::redis::{Redis, SMS_MARKER_TTL, compare_and_delete, millis};
 use redis::aio::ConnectionManager;
+
+/// Claims the marker (KEYS[1]) only while the guarded fields of the booking hash (KEYS[2]) hold
+/// the values the last check read. ARGV: token, ttl ms, then (field, value) pairs.
+static CLAIM: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"for i = 3, #ARGV, 2 do
+  if (redis.call('HGET', KEYS[2], ARGV[i]) or '') ~= ARGV[i + 1] then return {'changed'} end
+end
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {'acquired'} end
+return {'held', redis.call('GET', KEYS[1]) or ''}",
+    )
+});
+
+/// Reads of a claim whose reply was lost, and deletes of a claim after a definite refusal.
+const TRIES: u32 = 5;
 
 /// What claiming found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +51,8 @@ pub(crate) enum Claim {
         /// When that claim was made (unix ms).
         since_ms: i64,
     },
+    /// The booking changed since the last check: judge again.
+    Changed,
 }
 
 /// One SMS's marker.
@@ -54,38 +77,69 @@ impl SmsMarker {
         millis(SMS_MARKER_TTL)
     }
 
-    /// Claims the marker, or reports what holds it.
-    pub(crate) async fn claim(&self) -> redis::RedisResult<Claim> {
+    /// Claims the marker if the booking still reads as `guard` says, or reports what holds it.
+    /// A reply lost on the way back is resolved by reading the marker: our token means ours.
+    pub(crate) async fn claim(&self, guard: &SendGuard) -> redis::RedisResult<Claim> {
         let mut conn = self.conn.clone();
+        let mut inv = CLAIM.prepare_invoke();
+        inv.key(&self.key)
+            .key(&guard.key)
+            .arg(&self.token)
+            .arg(Self::ttl_ms());
+        for (f, v) in &guard.fields {
+            inv.arg(f).arg(v);
+        }
+        let reply: Vec<String> = match inv.invoke_async(&mut conn).await {
+            Ok(r) => r,
+            Err(e) if e.is_io_error() || e.is_connection_dropped() || e.is_timeout() => {
+                tracing::warn!(marker = %self.key, error = %e, "SMS marker claim: reply lost; reading it back");
+                return match self.read_back().await? {
+                    Some(v) if v == self.token => Ok(Claim::Acquired),
+                    Some(v) => Ok(Self::held(v)),
+                    // It did not land: judging again claims anew.
+                    None => Ok(Claim::Changed),
+                };
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(match reply.first().map(String::as_str) {
+            Some("acquired") => Claim::Acquired,
+            Some("held") => Self::held(reply.get(1).cloned().unwrap_or_default()),
+            _ => Claim::Changed,
+        })
+    }
+
+    fn held(v: String) -> Claim {
+        match v.strip_prefix("sending:") {
+            Some(rest) => Claim::InFlight {
+                since_ms: rest
+                    .split(':')
+                    .next()
+                    .and_then(|ms| ms.parse().ok())
+                    .unwrap_or(0),
+            },
+            // Expired between SET and GET: judge and claim again.
+            None if v.is_empty() => Claim::Changed,
+            None => Claim::Done(v),
+        }
+    }
+
+    /// The marker's value, asking again (with a short pause) while Redis does not answer.
+    async fn read_back(&self) -> redis::RedisResult<Option<String>> {
+        let mut i = 0;
         loop {
-            let set: Option<String> = redis::cmd("SET")
-                .arg(&self.key)
-                .arg(&self.token)
-                .arg("NX")
-                .arg("PX")
-                .arg(Self::ttl_ms())
-                .query_async(&mut conn)
-                .await?;
-            if set.is_some() {
-                return Ok(Claim::Acquired);
-            }
-            let current: Option<String> = redis::cmd("GET")
+            let mut conn = self.conn.clone();
+            match redis::cmd("GET")
                 .arg(&self.key)
                 .query_async(&mut conn)
-                .await?;
-            // `None`: it expired between SET and GET; claim again.
-            if let Some(v) = current {
-                return Ok(match v.strip_prefix("sending:") {
-                    Some(rest) => Claim::InFlight {
-                        since_ms: rest
-                            .split(':')
-                            .next()
-                            .and_then(|ms| ms.parse().ok())
-                            .unwrap_or(0),
-                    },
-                    None => Claim::Done(v),
-                });
+                .await
+            {
+                Ok(v) => return Ok(v),
+                Err(e) if i + 1 >= TRIES => return Err(e),
+                Err(_) => {}
             }
+            tokio::time::sleep(Duration::from_millis(50 << i)).await;
+            i += 1;
         }
     }
 
@@ -113,21 +167,21 @@ impl SmsMarker {
             .await
     }
 
-    /// Drops our claim: nothing was sent, a retry may send.
+    /// Drops our claim: nothing was sent, a retry may send. Asked again (with a short pause)
+    /// while Redis does not answer, so a definite refusal is not left looking like a send.
     pub(crate) async fn release(&self) -> redis::RedisResult<()> {
-        let mut conn = self.conn.clone();
-        compare_and_delete(&mut conn, &self.key, &self.token)
-            .await
-            .map(|_| ())
+        let mut i = 0;
+        loop {
+            let mut conn = self.conn.clone();
+            match compare_and_delete(&mut conn, &self.key, &self.token).await {
+                Ok(_) => return Ok(()),
+                Err(e) if i + 1 >= TRIES => return Err(e),
+                Err(e) => {
+                    tracing::warn!(marker = %self.key, error = %e, "SMS marker release failed; trying again");
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50 << i)).await;
+            i += 1;
+        }
     }
-}
-
-/// When an operator last replayed job `id` from the dead letters (unix ms), if ever.
-pub(crate) async fn replayed_ms(redis: &Redis, id: &str) -> redis::RedisResult<Option<i64>> {
-    let mut conn = redis.conn();
-    redis::cmd("HGET")
-        .arg(redis.keys().job(id))
-        .arg("replayed_ms")
-        .query_async(&mut conn)
-        .await
 }

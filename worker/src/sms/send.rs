@@ -1,21 +1,24 @@
 //! The `sms` queue: confirmations, cancellations, host notices ([`SmsJob`]) and the scheduler's
 //! reminders and follow-ups ([`ReminderJob`]), each sent at most once per (booking, kind).
 //!
-//! Order of a send: template (an empty id turns that kind off) -> for a reminder, the booking's
-//! current state ([`meetflow_shared::bookings::Bookings::is_current`]; stale = finished unsent and
-//! counted) -> for a win-back or no-show apology, its single-use booking link
-//! ([`super::booking_link`]) -> phone number (E.164, else not sent and counted) -> a slot of the
-//! EngageLab rate limit shared by every replica -> the at-most-once marker ([`super::marker`]) ->
-//! the call.
+//! Order of a send: template (an empty id turns that kind off) -> for a reminder, a first look at
+//! the booking (a stale one makes no booking link) -> for a win-back or no-show apology, its
+//! single-use booking link ([`super::booking_link`]) -> phone number (E.164, else not sent and
+//! counted) -> a slot of the EngageLab rate limit shared by every replica -> the last check of
+//! every kind against the booking's current state
+//! ([`meetflow_shared::bookings::Bookings::sms_verdict`]; stale = finished unsent, counted by
+//! reason) and the at-most-once marker ([`super::marker`]) in one Lua step -> the call.
 //!
-//! Outcomes: accepted -> done; EngageLab 3004 (same template to the same number recently) ->
-//! done, counted as suppressed; a definite failure -> marker released, retried (1000, 5xx,
-//! connect errors) or dead-lettered with EngageLab's answer (4001, 3003, 2001, ...); 5001 ->
-//! one retry after 5 min; an ambiguous failure (timeout after sending, 502/504) -> dead letter
-//! "possibly sent; check EngageLab before replaying", never a second send.
+//! Every SMS job ends sent, not sent, or possibly sent. Outcomes: accepted -> done; EngageLab
+//! 3004 (same template to the same number recently) -> done, counted as suppressed; a definite
+//! failure -> marker released (retried while Redis does not answer), retried (1000, 5xx,
+//! connect errors) or dead-lettered with EngageLab's answer (4001, 3003, 2001, ...); 5001 -> one
+//! retry after 5 min; an ambiguous failure (timeout after sending, 502/504), a lost lease or a
+//! crash mid-call -> dead letter marked `possibly_sent` ([`super::send_state`]), never a second
+//! send unless an operator replays that one job with `--resend`.
 
 use chrono::Utc;
-use meetflow_shared::bookings::{Currentness, ReminderKind};
+use meetflow_shared::bookings::{BookingKey, Currentness, ReminderKind, SmsSubject};
 use meetflow_shared::domain::{PhoneNumber, redact};
 use meetflow_shared::jobs::reminder::ReminderJob;
 use meetflow_shared::jobs::sms::{SmsJob, SmsKind, SmsQueueJob};
@@ -25,13 +28,45 @@ use serde_json::{Map, Value};
 
 use super::booking_link::{self, BookingLink};
 use super::format::{self, MessageFacts};
-use super::marker::{Claim, SmsMarker, replayed_ms};
+use super::marker::{Claim, SmsMarker};
+use super::send_state;
 use super::sms_skipped;
 use crate::context::Worker;
 use crate::error;
 
+/// Checks and claims in a row when the booking keeps changing under the check.
+const CHECK_ROUNDS: usize = 5;
+
+/// What the last check judges an SMS by.
+enum Subject {
+    Reminder(Box<ReminderJob>),
+    Event {
+        booking: BookingKey,
+        kind: SmsKind,
+        start: Option<chrono::DateTime<Utc>>,
+    },
+}
+
+impl Subject {
+    fn as_ref(&self) -> SmsSubject<'_> {
+        match self {
+            Self::Reminder(r) => SmsSubject::Reminder(r),
+            Self::Event {
+                booking,
+                kind,
+                start,
+            } => SmsSubject::Event {
+                booking,
+                kind: *kind,
+                start: *start,
+            },
+        }
+    }
+}
+
 /// One SMS ready to go.
 struct Outgoing {
+    subject: Subject,
     booking: String,
     /// Marker kind and metric label: `confirmation`, `rem-24h`, `rem-followup`, ...
     kind: String,
@@ -80,6 +115,11 @@ fn event_sms(w: &Worker, s: SmsJob) -> Result<Option<Outgoing>, JobError> {
         booking_url: None,
     };
     Ok(Some(Outgoing {
+        subject: Subject::Event {
+            booking: s.booking.clone(),
+            kind: s.kind,
+            start: s.start,
+        },
         booking: s.booking.to_string(),
         kind: s.kind.as_str().to_owned(),
         to: s.to,
@@ -102,13 +142,16 @@ async fn reminder(w: &Worker, r: ReminderJob) -> Result<Option<Outgoing>, JobErr
         sms_skipped(&kind, "template_off");
         return Ok(None);
     }
-    match w.bookings.is_current(&r).await.map_err(error::bookings)? {
-        Currentness::Current => {}
-        Currentness::Stale(reason) => {
-            // Counted by is_current: meetflow_reminders_dropped_total{at="send"}.
-            tracing::info!(reminder = %r.reminder_id, reason = reason.as_str(), "reminder no longer applies: not sent");
-            return Ok(None);
-        }
+    // A first look, so a stale reminder makes no booking link; the last check comes after the
+    // link and the rate-limit wait (send_once).
+    let (verdict, _) = w
+        .bookings
+        .sms_verdict(SmsSubject::Reminder(&r))
+        .await
+        .map_err(error::bookings)?;
+    if let Currentness::Stale(reason) = verdict {
+        tracing::info!(reminder = %r.reminder_id, reason = reason.as_str(), "reminder no longer applies: not sent");
+        return Ok(None);
     }
     let link = if r.kind.is_engagement() {
         match booking_link::single_use(w, &r).await? {
@@ -131,13 +174,15 @@ async fn reminder(w: &Worker, r: ReminderJob) -> Result<Option<Outgoing>, JobErr
         booking_url: link.as_deref(),
         ..MessageFacts::default()
     };
+    let params = format::params(&facts, tz);
     Ok(Some(Outgoing {
         booking: r.booking.to_string(),
         kind,
-        to: r.phone,
+        to: r.phone.clone(),
         template_id,
-        params: format::params(&facts, tz),
+        params,
         due_at: Some(r.due_at),
+        subject: Subject::Reminder(Box::new(r)),
     }))
 }
 
@@ -169,25 +214,12 @@ async fn send_once(w: &Worker, o: Outgoing, ctx: &JobContext) -> Result<(), JobE
         .await?;
     let now = Utc::now().timestamp_millis();
     let marker = SmsMarker::new(&w.redis, &o.booking, &o.kind, ctx.attempt, now);
-    match marker.claim().await.map_err(error::redis)? {
-        Claim::Acquired => {}
-        Claim::Done(outcome) => {
-            counted(&o.kind, "duplicate");
-            tracing::info!(job.id = %ctx.id, booking = %o.booking, kind = %o.kind, %outcome, "SMS already handled: not sent again");
-            return Ok(());
-        }
-        Claim::InFlight { since_ms } => {
-            let replayed = replayed_ms(&w.redis, &ctx.id).await.map_err(error::redis)?;
-            if replayed.is_some_and(|r| r > since_ms) {
-                tracing::warn!(job.id = %ctx.id, booking = %o.booking, kind = %o.kind, "replayed by an operator after a possible send: sending");
-                marker.take_over().await.map_err(error::redis)?;
-            } else {
-                counted(&o.kind, "possibly_sent");
-                return Err(possibly_sent(
-                    "an earlier attempt started this send and did not finish",
-                ));
-            }
-        }
+    if !claim(w, &o, &marker, ctx).await? {
+        return Ok(());
+    }
+    if let Err(e) = send_state::mark_possibly_sent(&w.client, &ctx.id, now).await {
+        marker.release().await.map_err(error::redis)?;
+        return Err(error::redis(e));
     }
     let mut custom_args = Map::new();
     custom_args.insert("booking".into(), Value::String(o.booking.clone()));
@@ -215,6 +247,9 @@ async fn send_once(w: &Worker, o: Outgoing, ctx: &JobContext) -> Result<(), JobE
                 // Sent: never fail the job now (a retry would dead-letter as "possibly sent").
                 tracing::warn!(job.id = %ctx.id, error = %e, "SMS sent but its marker could not be updated");
             }
+            if let Err(e) = send_state::clear(&w.client, &ctx.id).await {
+                tracing::debug!(job.id = %ctx.id, error = %e, "could not clear possibly_sent of a sent SMS");
+            }
             tracing::info!(job.id = %ctx.id, booking = %o.booking, kind = %o.kind, to = %redact::phone(to.as_str()), outcome = label, "SMS handled");
             Ok(())
         }
@@ -223,12 +258,79 @@ async fn send_once(w: &Worker, o: Outgoing, ctx: &JobContext) -> Result<(), JobE
             Err(possibly_sent(&e.to_string()))
         }
         Err(e) => {
-            marker.release().await.map_err(error::redis)?;
+            // Certainly not sent: say so even when Redis does not answer now.
+            not_sent(w, marker, ctx.id.clone()).await;
             counted(&o.kind, "failed");
             if e.max_retries.is_some_and(|m| ctx.attempt > m) {
                 return Err(JobError::permanent(e.class, e.to_string()));
             }
             Err(e.into())
         }
+    }
+}
+
+/// Checks the booking and claims the marker in one step (again while the booking changes under
+/// the check). `Ok(true)`: the send is ours; `Ok(false)`: finished without sending (stale, or
+/// already sent); an error: retry, or dead-letter as possibly sent.
+async fn claim(
+    w: &Worker,
+    o: &Outgoing,
+    marker: &SmsMarker,
+    ctx: &JobContext,
+) -> Result<bool, JobError> {
+    for _ in 0..CHECK_ROUNDS {
+        let (verdict, guard) = w
+            .bookings
+            .sms_verdict(o.subject.as_ref())
+            .await
+            .map_err(error::bookings)?;
+        if let Currentness::Stale(reason) = verdict {
+            counted(&o.kind, "stale");
+            tracing::info!(job.id = %ctx.id, booking = %o.booking, kind = %o.kind, reason = reason.as_str(), "SMS no longer true of the booking: not sent");
+            return Ok(false);
+        }
+        match marker.claim(&guard).await.map_err(error::redis)? {
+            Claim::Acquired => return Ok(true),
+            Claim::Changed => continue,
+            Claim::Done(outcome) => {
+                counted(&o.kind, "duplicate");
+                tracing::info!(job.id = %ctx.id, booking = %o.booking, kind = %o.kind, %outcome, "SMS already handled: not sent again");
+                return Ok(false);
+            }
+            Claim::InFlight { since_ms } => {
+                let grant = send_state::resend_ms(&w.client, &ctx.id)
+                    .await
+                    .map_err(error::redis)?;
+                if grant.is_some_and(|r| r > since_ms) {
+                    tracing::warn!(job.id = %ctx.id, booking = %o.booking, kind = %o.kind, "replayed with --resend by an operator after a possible send: sending");
+                    marker.take_over().await.map_err(error::redis)?;
+                    return Ok(true);
+                }
+                send_state::mark_possibly_sent(&w.client, &ctx.id, since_ms)
+                    .await
+                    .map_err(error::redis)?;
+                counted(&o.kind, "possibly_sent");
+                return Err(possibly_sent(
+                    "an earlier attempt started this send and did not finish",
+                ));
+            }
+        }
+    }
+    Err(JobError::retry(
+        ErrorClass::Internal,
+        "the booking kept changing during the last check before sending",
+    ))
+}
+
+/// Records a definite refusal as not sent: the marker released (asked again while Redis does not
+/// answer, [`SmsMarker::release`]) and `possibly_sent` cleared. Never turns the provider's answer
+/// into a Redis error: the job keeps the provider's error either way.
+async fn not_sent(w: &Worker, marker: SmsMarker, id: String) {
+    if let Err(e) = marker.release().await {
+        tracing::warn!(job.id = %id, error = %e, "SMS refused but its marker could not be released");
+        return;
+    }
+    if let Err(e) = send_state::clear(&w.client, &id).await {
+        tracing::warn!(job.id = %id, error = %e, "SMS refused but possibly_sent could not be cleared");
     }
 }

@@ -89,23 +89,8 @@
     return Array.prototype.map.call(document.querySelectorAll('#dlq input[name="id"]:checked'), function (c) { return c.value; });
   }
 
-  function act(button) {
-    var action = button.dataset.action;           // retry | delete
+  function post(button, action, body, what) {
     var verb = action === "retry" ? "Replay" : "Delete";
-    var body, what;
-    if (button.dataset.ids) {
-      var ids = JSON.parse(button.dataset.ids);
-      body = { ids: ids }; what = ids.length === 1 ? "job " + ids[0] : ids.length + " jobs";
-    } else if (button.dataset.scope === "all") {
-      body = { all: true }; if (button.dataset.queue) body.queue = button.dataset.queue;
-      what = "ALL " + button.dataset.count + " dead letters" + (button.dataset.queue ? " of queue " + button.dataset.queue : "");
-    } else {
-      var sel = selectedIds();
-      if (!sel.length) { alert("Select dead letters first."); return; }
-      body = { ids: sel }; what = sel.length + " selected dead letter" + (sel.length > 1 ? "s" : "");
-    }
-    var warning = action === "delete" ? "\nDeleted jobs cannot be recovered." : "";
-    if (!confirm(verb + " " + what + "?" + warning)) return;
     button.disabled = true;
     fetch("/api/dlq/" + action, {
       method: "POST", credentials: "same-origin",
@@ -114,7 +99,8 @@
     }).then(function (r) {
       return r.json().then(function (j) { if (!r.ok) throw new Error(j.error || ("HTTP " + r.status)); return j; });
     }).then(function (j) {
-      var msg = (action === "retry" ? "Replayed " : "Deleted ") + j.done + " of " + j.requested + " (" + what + ")";
+      var msg = (body.resend ? "Sent again " : action === "retry" ? "Replayed " : "Deleted ") + j.done + " of " + j.requested + " (" + what + ")";
+      if (j.possibly_sent) msg += "; " + j.possibly_sent + " possibly sent left out";
       var target = new URL(button.dataset.redirect || window.location.href, window.location.href);
       target.searchParams.set("done", msg);
       target.searchParams.delete("offset");
@@ -123,6 +109,53 @@
       button.disabled = false;
       alert(verb + " failed: " + e.message);
     });
+  }
+
+  var FILTERS = ["queue", "class", "q", "since", "until"];
+
+  function act(button) {
+    var action = button.dataset.action;           // retry | delete
+    var verb = action === "retry" ? "Replay" : "Delete";
+    var warning = action === "delete" ? "\nDeleted jobs cannot be recovered." : "";
+    if (button.dataset.resend) {
+      // A possibly sent SMS: its own confirmation, one job, sent again on purpose.
+      var one = JSON.parse(button.dataset.ids);
+      if (!confirm("Send job " + one[0] + " again?\nIt may already have reached the person: check EngageLab first. " +
+        "An SMS marked sent is never sent again.")) return;
+      post(button, "retry", { ids: one, resend: true }, "job " + one[0]);
+      return;
+    }
+    if (button.dataset.ids) {
+      var ids = JSON.parse(button.dataset.ids);
+      var what1 = ids.length === 1 ? "job " + ids[0] : ids.length + " jobs";
+      if (!confirm(verb + " " + what1 + "?" + warning)) return;
+      post(button, action, { ids: ids }, what1);
+    } else if (button.dataset.scope === "all") {
+      // Exactly the filtered set: ask the server how many that is before confirming.
+      var body = { all: true }, params = new URLSearchParams();
+      FILTERS.forEach(function (k) {
+        var v = button.dataset[k];
+        if (v) { body[k] = v; params.set(k, v); }
+      });
+      button.disabled = true;
+      fetch("/api/dlq/count?" + params.toString(), { credentials: "same-origin", headers: { accept: "application/json" } })
+        .then(function (r) { return r.json().then(function (j) { if (!r.ok) throw new Error(j.error || ("HTTP " + r.status)); return j; }); })
+        .then(function (c) {
+          button.disabled = false;
+          var what = c.count + " dead letter" + (c.count === 1 ? "" : "s") + " matching the filter";
+          var left = c.possibly_sent ? "\n" + c.possibly_sent + " marked possibly sent are left out." : "";
+          if (!c.count) { alert("No dead letters to " + verb.toLowerCase() + " match the filter." + left); return; }
+          if (!confirm(verb + " " + what + "?" + left + warning)) return;
+          post(button, action, body, what);
+        })
+        .catch(function (e) { button.disabled = false; alert(verb + " failed: " + e.message); });
+    } else {
+      var sel = selectedIds();
+      if (!sel.length) { alert("Select dead letters first."); return; }
+      var what2 = sel.length + " selected dead letter" + (sel.length > 1 ? "s" : "");
+      if (!confirm(verb + " " + what2 + "?" + warning)) return;
+      post(button, action, { ids: sel }, what2);
+    }
   }
 
   document.addEventListener("click", function (ev) {

@@ -3,9 +3,9 @@
 --       6 minute stats HASH
 -- ARGV: 1 prefix, 2 lease token, 3 id, 4 attempt, 5 error class, 6 error message,
 --       7 mode ("retry" | "dead"), 8 retry delay ms, 9 consume attempt (1|0),
---       10 dead max count, 11 dead max age ms, 12 max attempts of jobs that set none
--- Returns "retry", "dead" or "stale" (not this lease any more: expired, handed back or leased
--- again, even by this process).
+--       10 dead max count (of this queue), 11 dead max age ms, 12 max attempts of jobs that set none
+-- Returns "retry", "dead", "dead:<trimmed by count>:<trimmed by age>" or "stale" (not this lease
+-- any more: expired, handed back or leased again, even by this process).
 local now = now_ms()
 local prefix, id = ARGV[1], ARGV[3]
 local jk = prefix .. 'job:' .. id
@@ -36,7 +36,9 @@ redis.call('ZADD', KEYS[5], now, id)
 redis.call('HINCRBY', KEYS[6], 'dead', 1)
 redis.call('HINCRBY', KEYS[6], 'failed', 1)
 redis.call('EXPIRE', KEYS[6], 7200)
--- Bound the dead-letter store: oldest beyond the count, and anything older than the max age.
+-- Bound the dead-letter store: this queue's oldest beyond its count (another queue's flood never
+-- evicts them), and anything older than the max age.
+local by_count, by_age = 0, 0
 local function drop(victim)
   local vk = prefix .. 'job:' .. victim
   local q = redis.call('HGET', vk, 'queue')
@@ -44,11 +46,16 @@ local function drop(victim)
   redis.call('ZREM', KEYS[4], victim)
   redis.call('DEL', vk, vk .. ':errors')
 end
-local excess = redis.call('ZCARD', KEYS[4]) - tonumber(ARGV[10])
+local excess = redis.call('ZCARD', KEYS[5]) - tonumber(ARGV[10])
 if excess > 0 then
-  for _, victim in ipairs(redis.call('ZRANGE', KEYS[4], 0, math.min(excess, 100) - 1)) do drop(victim) end
+  for _, victim in ipairs(redis.call('ZRANGE', KEYS[5], 0, math.min(excess, 100) - 1)) do
+    drop(victim)
+    by_count = by_count + 1
+  end
 end
 for _, victim in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now - tonumber(ARGV[11]), 'LIMIT', 0, 100)) do
   drop(victim)
+  by_age = by_age + 1
 end
+if by_count + by_age > 0 then return 'dead:' .. by_count .. ':' .. by_age end
 return 'dead'

@@ -176,7 +176,11 @@ where
                     let err = classify(e);
                     let result = persist(&rt, "failure", || rt.fail(&job, &err)).await;
                     rt.forget(&job.lease_id());
-                    let verdict = result.unwrap_or_else(|| "unwritten".to_owned());
+                    let mut verdict = result.unwrap_or_else(|| "unwritten".to_owned());
+                    if let Some(trim) = verdict.strip_prefix("dead:") {
+                        count_trimmed(&queue, trim);
+                        verdict.truncate(4);
+                    }
                     tracing::info!(queue = %queue, job.id = %job.id, attempt = job.attempt, class = %err.class(), verdict = %verdict, "job failed: {}", err.message());
                     if verdict == "stale" {
                         rt.count_stale("fail", 1);
@@ -192,6 +196,26 @@ where
             }
             Ok(())
         })
+    }
+}
+
+/// Counts dead letters trimmed to keep the store bounded (`<by count>:<by age>`), per queue
+/// whose failure trimmed them: by count they are that queue's own oldest.
+fn count_trimmed(queue: &str, trim: &str) {
+    let mut parts = trim.split(':').map(|n| n.parse::<u64>().unwrap_or(0));
+    for reason in ["cap", "age"] {
+        let n = parts.next().unwrap_or(0);
+        if n > 0 {
+            metrics::counter!("meetflow_dead_letters_trimmed_total", "queue" => queue.to_owned(), "reason" => reason)
+                .increment(n);
+            if reason == "cap" {
+                tracing::warn!(
+                    queue,
+                    trimmed = n,
+                    "dead-letter cap reached: the oldest dead letters of this queue were deleted"
+                );
+            }
+        }
     }
 }
 

@@ -187,7 +187,8 @@ impl Runtime {
         Ok(inv.invoke_async(&mut conn).await?)
     }
 
-    /// Records a failed attempt; returns "retry", "dead" or "stale".
+    /// Records a failed attempt; returns "retry", "dead" (or "dead:<trimmed by count>:<trimmed
+    /// by age>" when burying it trimmed the dead-letter store) or "stale".
     pub(crate) async fn fail(&self, job: &LeasedJob, err: &JobError) -> Result<String, QueueError> {
         let k = self.client.keys();
         let s = &self.settings;
