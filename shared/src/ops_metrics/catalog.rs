@@ -189,6 +189,26 @@ const GAUGES: &[(&str, Option<Unit>, &str)] = &[
         "Redis maxmemory (0 = no limit).",
     ),
     (
+        "meetflow_reconcile_adopted_total",
+        None,
+        "Bookings and no-shows from before go-live the reconciliation adopted quietly, by kind.",
+    ),
+    (
+        "meetflow_reconcile_healed_total",
+        None,
+        "Lost Calendly webhooks the reconciliation rebuilt, by kind.",
+    ),
+    (
+        "meetflow_reconcile_runs_total",
+        None,
+        "Calendly reconciliation runs, by outcome (ok, error).",
+    ),
+    (
+        "meetflow_redis_check",
+        None,
+        "Start-up checks of the Redis in use (version, maxmemory_policy, persistence): 1 passed, 0 failed or warned.",
+    ),
+    (
         "meetflow_redis_memory_used_bytes",
         Some(Unit::Bytes),
         "Memory Redis uses (INFO memory used_memory).",
