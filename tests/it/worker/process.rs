@@ -9,7 +9,10 @@ use std::time::Duration;
 use meetflow_shared::events::Provider;
 use meetflow_shared::jobs::SMS;
 
-use crate::support::worker::{JORDAN_PHONE, created, env, eventually, in_two_days, new_invitee};
+use crate::support::worker::{
+    Env, JORDAN_PHONE, created, env, eventually, in_two_days, new_invitee,
+};
+use meetflow_shared::bookings::BookingKey;
 
 /// The `meetflow-worker` binary (see [`meetflow_tests::binaries`]).
 fn worker_binary() -> PathBuf {
@@ -135,33 +138,54 @@ async fn child_consumers(env: &crate::support::worker::Env) -> usize {
     n
 }
 
+/// A worker process killed while EngageLab holds its answer to Jordan's confirmation, and the
+/// `sms` worker started after it (with the same `overrides`), once the job reached the dead
+/// letters. `stop` ends the second worker and removes the config.
+pub(crate) struct KilledMidSend {
+    pub(crate) key: BookingKey,
+    second: Child,
+    dir: PathBuf,
+}
+
+impl KilledMidSend {
+    pub(crate) async fn run(env: &Env, overrides: &[(&str, &str)]) -> Self {
+        env.engagelab
+            .set_timeout_after_send(Some(Duration::from_secs(30)));
+        let (dir, config) = config_file(&env.yaml);
+        let mut first = spawn(&config, &["--queues", "events,sms"], overrides);
+        let (uri, key) = new_invitee();
+        env.deliver(Provider::Calendly, &created(&uri, in_two_days()))
+            .await;
+        let sent = eventually(Duration::from_secs(30), || async {
+            env.engagelab.sent_count() == 1
+        })
+        .await;
+        assert!(sent, "the first worker sent the SMS");
+        first.kill().unwrap();
+        first.wait().unwrap();
+
+        env.engagelab.set_timeout_after_send(None);
+        let second = spawn(&config, &["--queues", "sms"], overrides);
+        let dead = eventually(Duration::from_secs(30), || async {
+            !env.dead(SMS).await.is_empty()
+        })
+        .await;
+        assert!(dead, "the job ran again after its lease expired");
+        Self { key, second, dir }
+    }
+
+    pub(crate) fn stop(mut self) {
+        self.second.kill().unwrap();
+        self.second.wait().unwrap();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 #[tokio::test]
 async fn a_worker_killed_mid_send_does_not_text_twice() {
     let env = env().await;
-    // EngageLab takes the message and answers only after the worker is dead.
-    env.engagelab
-        .set_timeout_after_send(Some(Duration::from_secs(30)));
-    let (dir, config) = config_file(&env.yaml);
-    let lease = [("MEETFLOW__QUEUES__SMS__LEASE", "2s")];
-    let mut first = spawn(&config, &["--queues", "events,sms"], &lease);
-    let (uri, key) = new_invitee();
-    env.deliver(Provider::Calendly, &created(&uri, in_two_days()))
-        .await;
-    let sent = eventually(Duration::from_secs(30), || async {
-        env.engagelab.sent_count() == 1
-    })
-    .await;
-    assert!(sent, "the first worker sent the SMS");
-    first.kill().unwrap();
-    first.wait().unwrap();
-
-    env.engagelab.set_timeout_after_send(None);
-    let mut second = spawn(&config, &["--queues", "sms"], &lease);
-    let dead = eventually(Duration::from_secs(30), || async {
-        !env.dead(SMS).await.is_empty()
-    })
-    .await;
-    assert!(dead, "the job ran again after its lease expired");
+    let run = KilledMidSend::run(&env, &[("MEETFLOW__QUEUES__SMS__LEASE", "2s")]).await;
+    let key = run.key.clone();
     let letters = env.dead(SMS).await;
     let message = &letters[0].errors.last().unwrap().message;
     assert!(
@@ -175,7 +199,5 @@ async fn a_worker_killed_mid_send_does_not_text_twice() {
     );
     let marker = env.client.keys().sms_marker(key.as_str(), "confirmation");
     assert!(env.get(&marker).await.unwrap().starts_with("sending:"));
-    second.kill().unwrap();
-    second.wait().unwrap();
-    let _ = std::fs::remove_dir_all(dir);
+    run.stop();
 }

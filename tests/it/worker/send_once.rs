@@ -12,10 +12,8 @@ use meetflow_shared::jobs::SMS;
 use meetflow_shared::jobs::sms::{SmsJob, SmsKind};
 use meetflow_shared::queue::{ErrorClass, JobState, NewJob};
 
-use crate::support::worker::{
-    Env, JORDAN_PHONE, created, env, eventually, in_two_days, new_invitee,
-};
-use crate::worker::process::{config_file, spawn};
+use crate::support::worker::{Env, JORDAN_PHONE, created, env, in_two_days, new_invitee};
+use crate::worker::process::KilledMidSend;
 
 /// Books Jordan with EngageLab timing out after taking the confirmation: one "possibly sent"
 /// dead letter. Returns its id and the booking.
@@ -106,32 +104,11 @@ async fn only_a_one_job_resend_sends_a_possibly_sent_sms_again_and_never_one_mar
 #[tokio::test]
 async fn a_worker_dying_mid_send_leaves_a_possibly_sent_dead_letter_that_bulk_replay_skips() {
     let env = env().await;
-    env.engagelab
-        .set_timeout_after_send(Some(Duration::from_secs(30)));
-    let (dir, config) = config_file(&env.yaml);
     let one_try = [
         ("MEETFLOW__QUEUES__SMS__LEASE", "2s"),
         ("MEETFLOW__QUEUES__SMS__MAX_ATTEMPTS", "1"),
     ];
-    let mut first = spawn(&config, &["--queues", "events,sms"], &one_try);
-    let (uri, _) = new_invitee();
-    env.deliver(Provider::Calendly, &created(&uri, in_two_days()))
-        .await;
-    let sent = eventually(Duration::from_secs(30), || async {
-        env.engagelab.sent_count() == 1
-    })
-    .await;
-    assert!(sent, "the first worker sent the SMS");
-    first.kill().unwrap();
-    first.wait().unwrap();
-
-    env.engagelab.set_timeout_after_send(None);
-    let mut second = spawn(&config, &["--queues", "sms"], &one_try);
-    let buried = eventually(Duration::from_secs(30), || async {
-        !env.dead(SMS).await.is_empty()
-    })
-    .await;
-    assert!(buried, "the lease expired on its last attempt");
+    let run = KilledMidSend::run(&env, &one_try).await;
     let letter = env.dead(SMS).await.remove(0);
     assert_eq!(letter.errors.last().unwrap().class, "lease_expired");
     assert!(flagged(&env, &letter.id).await, "marked possibly sent");
@@ -144,9 +121,7 @@ async fn a_worker_dying_mid_send_leaves_a_possibly_sent_dead_letter_that_bulk_re
     assert_eq!(n, 0, "a bulk replay leaves it");
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(env.engagelab.sent_to(JORDAN_PHONE).len(), 1, "not resent");
-    second.kill().unwrap();
-    second.wait().unwrap();
-    let _ = std::fs::remove_dir_all(dir);
+    run.stop();
 }
 
 fn confirmation(key: &BookingKey, start: chrono::DateTime<Utc>) -> SmsJob {
