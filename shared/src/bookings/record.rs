@@ -7,7 +7,9 @@
 //! - `invitee_uri` `https://api.calendly.com/scheduled_events/<event>/invitees/<booking key>`
 //!   is stored as `~<event>` (the rest is the key itself);
 //! - `event_type` `https://api.calendly.com/event_types/<uuid>` as `~<uuid>`;
-//! - the reschedule links as booking keys (`old_key`, `new_key`).
+//! - the reschedule links as booking keys (`old_key`, `new_key`);
+//! - `cancel_url` `https://calendly.com/cancellations/<booking key>` as `~` (likewise
+//!   `reschedule_url` with `reschedulings`); other links (a join link) as they are.
 //!
 //! Any other value is stored as is.
 
@@ -16,7 +18,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::{
-    Booking, BookingFacts, BookingKey, BookingStatus, PlannedReminder, ReminderKind, ReminderState,
+    Booking, BookingFacts, BookingKey, BookingStatus, MessageLinks, PlannedReminder, ReminderKind,
+    ReminderState,
 };
 
 /// Field holding the status.
@@ -27,6 +30,25 @@ pub(super) const REMINDER_PREFIX: &str = "r:";
 const SCHEDULED_EVENTS: &str = "https://api.calendly.com/scheduled_events/";
 const EVENT_TYPES: &str = "https://api.calendly.com/event_types/";
 const PACKED: char = '~';
+const CANCELLATIONS: &str = "https://calendly.com/cancellations/";
+const RESCHEDULINGS: &str = "https://calendly.com/reschedulings/";
+
+/// A Calendly invitee link (`<prefix><booking key>`) as stored: `~` when it ends in the key.
+fn pack_invitee_link(url: &str, prefix: &str, key: &BookingKey) -> String {
+    if url.strip_prefix(prefix) == Some(key.as_str()) {
+        PACKED.to_string()
+    } else {
+        url.to_owned()
+    }
+}
+
+fn unpack_invitee_link(stored: String, prefix: &str, key: &BookingKey) -> String {
+    if stored == PACKED.to_string() {
+        format!("{prefix}{key}")
+    } else {
+        stored
+    }
+}
 
 /// `invitee_uri` as stored for booking `key`.
 pub(super) fn pack_invitee_uri(uri: &str, key: &BookingKey) -> String {
@@ -84,6 +106,24 @@ pub(super) fn booking_fields(
         ("timezone", facts.timezone.clone()),
         ("phone", facts.phone.clone()),
         ("old_key", old_key),
+        (
+            "cancel_url",
+            facts
+                .links
+                .cancel_url
+                .as_deref()
+                .map(|u| pack_invitee_link(u, CANCELLATIONS, key)),
+        ),
+        (
+            "reschedule_url",
+            facts
+                .links
+                .reschedule_url
+                .as_deref()
+                .map(|u| pack_invitee_link(u, RESCHEDULINGS, key)),
+        ),
+        ("join_url", facts.links.join_url.clone()),
+        ("host", facts.links.host.clone()),
     ];
     out.extend(optional.into_iter().filter_map(|(f, v)| v.map(|v| (f, v))));
     out
@@ -138,6 +178,16 @@ pub(super) fn parse_booking(key: &BookingKey, mut f: HashMap<String, String>) ->
         rescheduled_from: f.remove("old_key").and_then(|k| BookingKey::parse(&k)),
         rescheduled_to: f.remove("new_key").and_then(|k| BookingKey::parse(&k)),
         reminders,
+        links: MessageLinks {
+            cancel_url: f
+                .remove("cancel_url")
+                .map(|v| unpack_invitee_link(v, CANCELLATIONS, key)),
+            reschedule_url: f
+                .remove("reschedule_url")
+                .map(|v| unpack_invitee_link(v, RESCHEDULINGS, key)),
+            join_url: f.remove("join_url"),
+            host: f.remove("host"),
+        },
     })
 }
 
@@ -163,5 +213,10 @@ mod tests {
             et
         );
         assert_eq!(pack_prefixed("Discovery", EVENT_TYPES), "Discovery");
+        let cancel = format!("{CANCELLATIONS}{key}");
+        assert_eq!(pack_invitee_link(&cancel, CANCELLATIONS, &key), "~");
+        assert_eq!(unpack_invitee_link("~".into(), CANCELLATIONS, &key), cancel);
+        let foreign = format!("{CANCELLATIONS}other");
+        assert_eq!(pack_invitee_link(&foreign, CANCELLATIONS, &key), foreign);
     }
 }
