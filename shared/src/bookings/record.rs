@@ -84,6 +84,47 @@ fn unpack_prefixed(stored: String, prefix: &str) -> String {
     }
 }
 
+/// Longest value a listpack hash keeps (`hash-max-listpack-value`).
+const LISTPACK_VALUE: usize = 64;
+/// Fields of a join link: any length up to 4 x 64 bytes stays in a listpack.
+const JOIN_URL: [&str; 4] = ["join_url", "join_url~2", "join_url~3", "join_url~4"];
+/// Fields of the host's name.
+const HOST: [&str; 2] = ["host", "host~2"];
+
+/// `value` over `fields`, at most [`LISTPACK_VALUE`] bytes each (split at character
+/// boundaries); whatever does not fit goes whole into the last field.
+fn chunked(fields: &[&'static str], value: &str) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    let mut rest = value;
+    for (i, field) in fields.iter().enumerate() {
+        if rest.is_empty() {
+            break;
+        }
+        let mut cut = rest.len().min(LISTPACK_VALUE);
+        if i + 1 == fields.len() {
+            cut = rest.len();
+        }
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.push((*field, rest[..cut].to_owned()));
+        rest = &rest[cut..];
+    }
+    out
+}
+
+/// A value written by [`chunked`], joined again; `None` when its first field is absent.
+fn unchunked(fields: &[&'static str], f: &mut HashMap<String, String>) -> Option<String> {
+    let mut value = f.remove(*fields.first()?)?;
+    for field in &fields[1..] {
+        match f.remove(*field) {
+            Some(part) => value.push_str(&part),
+            None => break,
+        }
+    }
+    Some(value)
+}
+
 /// The booking fields written by `booked`, as (field, value) pairs; absent values are omitted.
 pub(super) fn booking_fields(
     facts: &BookingFacts,
@@ -122,10 +163,14 @@ pub(super) fn booking_fields(
                 .as_deref()
                 .map(|u| pack_invitee_link(u, RESCHEDULINGS, key)),
         ),
-        ("join_url", facts.links.join_url.clone()),
-        ("host", facts.links.host.clone()),
     ];
     out.extend(optional.into_iter().filter_map(|(f, v)| v.map(|v| (f, v))));
+    if let Some(url) = &facts.links.join_url {
+        out.extend(chunked(&JOIN_URL, url));
+    }
+    if let Some(host) = &facts.links.host {
+        out.extend(chunked(&HOST, host));
+    }
     out
 }
 
@@ -185,8 +230,8 @@ pub(super) fn parse_booking(key: &BookingKey, mut f: HashMap<String, String>) ->
             reschedule_url: f
                 .remove("reschedule_url")
                 .map(|v| unpack_invitee_link(v, RESCHEDULINGS, key)),
-            join_url: f.remove("join_url"),
-            host: f.remove("host"),
+            join_url: unchunked(&JOIN_URL, &mut f),
+            host: unchunked(&HOST, &mut f),
         },
     })
 }
@@ -218,5 +263,28 @@ mod tests {
         assert_eq!(unpack_invitee_link("~".into(), CANCELLATIONS, &key), cancel);
         let foreign = format!("{CANCELLATIONS}other");
         assert_eq!(pack_invitee_link(&foreign, CANCELLATIONS, &key), foreign);
+    }
+
+    #[test]
+    fn long_values_are_split_into_listpack_sized_fields_and_joined_again() {
+        for len in [0, 1, 63, 64, 65, 128, 200, 256, 300] {
+            let value: String = "é".repeat(len / 2) + &"x".repeat(len % 2);
+            let parts = chunked(&JOIN_URL, &value);
+            let last = parts.len().saturating_sub(1);
+            for (i, (_, part)) in parts.iter().enumerate() {
+                assert!(
+                    i == last || part.len() <= LISTPACK_VALUE,
+                    "{len}: {parts:?}"
+                );
+            }
+            if value.len() <= 4 * LISTPACK_VALUE - 4 {
+                assert!(parts.iter().all(|(_, p)| p.len() <= LISTPACK_VALUE));
+            }
+            let mut map: HashMap<String, String> =
+                parts.into_iter().map(|(f, v)| (f.to_owned(), v)).collect();
+            let back = unchunked(&JOIN_URL, &mut map);
+            assert_eq!(back.unwrap_or_default(), value, "{len}");
+            assert!(map.is_empty());
+        }
     }
 }
