@@ -37,11 +37,11 @@ pub(crate) fn first_name(name: &str) -> String {
 /// "in 30 minutes", "in 2 days" (whole days from 48 hours on, else the largest whole unit).
 pub(crate) fn advance(before: Duration) -> String {
     let s = before.as_secs();
-    let (n, unit) = if s >= 2 * 86_400 && s % 86_400 == 0 {
+    let (n, unit) = if s >= 2 * 86_400 && s.is_multiple_of(86_400) {
         (s / 86_400, "day")
-    } else if s >= 3600 && s % 3600 == 0 {
+    } else if s >= 3600 && s.is_multiple_of(3600) {
         (s / 3600, "hour")
-    } else if s >= 60 && s % 60 == 0 {
+    } else if s >= 60 && s.is_multiple_of(60) {
         (s / 60, "minute")
     } else {
         (s, "second")
