@@ -148,6 +148,24 @@ mod tests {
     }
 
     #[test]
+    fn an_sms_job_queued_before_join_url_and_host_still_reads() {
+        let old = r#"{"v":1,"booking":"abc-1","kind":"confirmation","to":"+14155550132",
+            "name":"Zoë","event_name":"Demo","start":null,"end":null,"timezone":null,
+            "cancel_url":"https://calendly.com/cancellations/abc-1"}"#;
+        let job: SmsJob = serde_json::from_str(old).unwrap();
+        assert_eq!(
+            job.links.cancel_url.as_deref(),
+            Some("https://calendly.com/cancellations/abc-1")
+        );
+        assert_eq!(job.links.join_url, None);
+        let text = serde_json::to_string(&job).unwrap();
+        assert!(
+            text.contains(r#""cancel_url":"#) && !text.contains("join_url"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn both_shapes_are_told_apart() {
         let s = sms();
         assert_eq!(s.job_id(), "sms:host_notify:abc-1");
