@@ -69,6 +69,7 @@ fn facts(start_ms: i64, i: usize) -> BookingFacts {
             .into(),
         event_name: "Product Demo (30 min)".into(),
         old_invitee: None,
+        links: Default::default(),
     }
 }
 

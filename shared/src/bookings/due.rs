@@ -138,6 +138,7 @@ impl Bookings {
             timezone: booking.timezone.clone(),
             event_name: booking.event_name.clone().unwrap_or_default(),
             event_type: booking.event_type.clone(),
+            links: booking.links.clone(),
         })
     }
 

@@ -2,7 +2,7 @@
 
 use crate::events::Invitee;
 
-use super::BookingFacts;
+use super::{BookingFacts, MessageLinks};
 
 impl BookingFacts {
     /// The facts of `invitee`'s booking, with its phone number already normalised to E.164
@@ -28,6 +28,7 @@ impl BookingFacts {
             event_type: event.event_type.clone().unwrap_or_default(),
             event_name: event.name.clone().unwrap_or_default(),
             old_invitee: invitee.old_invitee.clone(),
+            links: MessageLinks::from_invitee(invitee),
         })
     }
 }

@@ -18,6 +18,7 @@ mod due;
 mod engagement;
 mod error;
 mod facts;
+mod links;
 mod model;
 pub mod plan;
 mod record;
@@ -35,6 +36,7 @@ pub use clock::Clock;
 pub use due::{ClaimedReminder, Settled, Settlement};
 pub use engagement::{Engagement, after_quiet_hours, zone_or};
 pub use error::BookingError;
+pub use links::MessageLinks;
 pub use model::{
     ApologyChange, Booking, BookingChange, BookingFacts, BookingStatus, CancelOutcome,
     NoShowOutcome, PlannedReminder, ReminderState,

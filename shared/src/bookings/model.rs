@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{BookingKey, ReminderKind};
+use super::{BookingKey, MessageLinks, ReminderKind};
 
 /// Where a booking stands. Stored as the `status` field of the booking hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -138,6 +138,9 @@ pub struct BookingFacts {
     pub event_name: String,
     /// On the new half of a reschedule: the old invitee URI (`old_invitee`).
     pub old_invitee: Option<String>,
+    /// Cancel, reschedule and join links and the host's name, for the SMS templates.
+    #[serde(default)]
+    pub links: MessageLinks,
 }
 
 /// The stored state of one booking (see [`super::Bookings::get`]).
@@ -175,6 +178,9 @@ pub struct Booking {
     pub version: u64,
     /// Its reminders, earliest first.
     pub reminders: Vec<PlannedReminder>,
+    /// Cancel, reschedule and join links and the host's name, for the SMS templates.
+    #[serde(default)]
+    pub links: MessageLinks,
 }
 
 /// What [`super::Bookings::booked`] did.

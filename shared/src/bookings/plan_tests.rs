@@ -46,6 +46,7 @@ fn booking(
                 state: *state,
             })
             .collect(),
+        links: crate::bookings::MessageLinks::default(),
     }
 }
 

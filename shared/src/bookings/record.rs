@@ -7,7 +7,9 @@
 //! - `invitee_uri` `https://api.calendly.com/scheduled_events/<event>/invitees/<booking key>`
 //!   is stored as `~<event>` (the rest is the key itself);
 //! - `event_type` `https://api.calendly.com/event_types/<uuid>` as `~<uuid>`;
-//! - the reschedule links as booking keys (`old_key`, `new_key`).
+//! - the reschedule links as booking keys (`old_key`, `new_key`);
+//! - `cancel_url` `https://calendly.com/cancellations/<booking key>` as `~` (likewise
+//!   `reschedule_url` with `reschedulings`); other links (a join link) as they are.
 //!
 //! Any other value is stored as is.
 
@@ -16,7 +18,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::{
-    Booking, BookingFacts, BookingKey, BookingStatus, PlannedReminder, ReminderKind, ReminderState,
+    Booking, BookingFacts, BookingKey, BookingStatus, MessageLinks, PlannedReminder, ReminderKind,
+    ReminderState,
 };
 
 /// Field holding the status.
@@ -27,6 +30,25 @@ pub(super) const REMINDER_PREFIX: &str = "r:";
 const SCHEDULED_EVENTS: &str = "https://api.calendly.com/scheduled_events/";
 const EVENT_TYPES: &str = "https://api.calendly.com/event_types/";
 const PACKED: char = '~';
+const CANCELLATIONS: &str = "https://calendly.com/cancellations/";
+const RESCHEDULINGS: &str = "https://calendly.com/reschedulings/";
+
+/// A Calendly invitee link (`<prefix><booking key>`) as stored: `~` when it ends in the key.
+fn pack_invitee_link(url: &str, prefix: &str, key: &BookingKey) -> String {
+    if url.strip_prefix(prefix) == Some(key.as_str()) {
+        PACKED.to_string()
+    } else {
+        url.to_owned()
+    }
+}
+
+fn unpack_invitee_link(stored: String, prefix: &str, key: &BookingKey) -> String {
+    if stored == PACKED.to_string() {
+        format!("{prefix}{key}")
+    } else {
+        stored
+    }
+}
 
 /// `invitee_uri` as stored for booking `key`.
 pub(super) fn pack_invitee_uri(uri: &str, key: &BookingKey) -> String {
@@ -62,6 +84,47 @@ fn unpack_prefixed(stored: String, prefix: &str) -> String {
     }
 }
 
+/// Longest value a listpack hash keeps (`hash-max-listpack-value`).
+const LISTPACK_VALUE: usize = 64;
+/// Fields of a join link: any length up to 4 x 64 bytes stays in a listpack.
+const JOIN_URL: [&str; 4] = ["join_url", "join_url~2", "join_url~3", "join_url~4"];
+/// Fields of the host's name.
+const HOST: [&str; 2] = ["host", "host~2"];
+
+/// `value` over `fields`, at most [`LISTPACK_VALUE`] bytes each (split at character
+/// boundaries); whatever does not fit goes whole into the last field.
+fn chunked(fields: &[&'static str], value: &str) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    let mut rest = value;
+    for (i, field) in fields.iter().enumerate() {
+        if rest.is_empty() {
+            break;
+        }
+        let mut cut = rest.len().min(LISTPACK_VALUE);
+        if i + 1 == fields.len() {
+            cut = rest.len();
+        }
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.push((*field, rest[..cut].to_owned()));
+        rest = &rest[cut..];
+    }
+    out
+}
+
+/// A value written by [`chunked`], joined again; `None` when its first field is absent.
+fn unchunked(fields: &[&'static str], f: &mut HashMap<String, String>) -> Option<String> {
+    let mut value = f.remove(*fields.first()?)?;
+    for field in &fields[1..] {
+        match f.remove(*field) {
+            Some(part) => value.push_str(&part),
+            None => break,
+        }
+    }
+    Some(value)
+}
+
 /// The booking fields written by `booked`, as (field, value) pairs; absent values are omitted.
 pub(super) fn booking_fields(
     facts: &BookingFacts,
@@ -84,8 +147,30 @@ pub(super) fn booking_fields(
         ("timezone", facts.timezone.clone()),
         ("phone", facts.phone.clone()),
         ("old_key", old_key),
+        (
+            "cancel_url",
+            facts
+                .links
+                .cancel_url
+                .as_deref()
+                .map(|u| pack_invitee_link(u, CANCELLATIONS, key)),
+        ),
+        (
+            "reschedule_url",
+            facts
+                .links
+                .reschedule_url
+                .as_deref()
+                .map(|u| pack_invitee_link(u, RESCHEDULINGS, key)),
+        ),
     ];
     out.extend(optional.into_iter().filter_map(|(f, v)| v.map(|v| (f, v))));
+    if let Some(url) = &facts.links.join_url {
+        out.extend(chunked(&JOIN_URL, url));
+    }
+    if let Some(host) = &facts.links.host {
+        out.extend(chunked(&HOST, host));
+    }
     out
 }
 
@@ -138,6 +223,16 @@ pub(super) fn parse_booking(key: &BookingKey, mut f: HashMap<String, String>) ->
         rescheduled_from: f.remove("old_key").and_then(|k| BookingKey::parse(&k)),
         rescheduled_to: f.remove("new_key").and_then(|k| BookingKey::parse(&k)),
         reminders,
+        links: MessageLinks {
+            cancel_url: f
+                .remove("cancel_url")
+                .map(|v| unpack_invitee_link(v, CANCELLATIONS, key)),
+            reschedule_url: f
+                .remove("reschedule_url")
+                .map(|v| unpack_invitee_link(v, RESCHEDULINGS, key)),
+            join_url: unchunked(&JOIN_URL, &mut f),
+            host: unchunked(&HOST, &mut f),
+        },
     })
 }
 
@@ -163,5 +258,33 @@ mod tests {
             et
         );
         assert_eq!(pack_prefixed("Discovery", EVENT_TYPES), "Discovery");
+        let cancel = format!("{CANCELLATIONS}{key}");
+        assert_eq!(pack_invitee_link(&cancel, CANCELLATIONS, &key), "~");
+        assert_eq!(unpack_invitee_link("~".into(), CANCELLATIONS, &key), cancel);
+        let foreign = format!("{CANCELLATIONS}other");
+        assert_eq!(pack_invitee_link(&foreign, CANCELLATIONS, &key), foreign);
+    }
+
+    #[test]
+    fn long_values_are_split_into_listpack_sized_fields_and_joined_again() {
+        for len in [0, 1, 63, 64, 65, 128, 200, 256, 300] {
+            let value: String = "é".repeat(len / 2) + &"x".repeat(len % 2);
+            let parts = chunked(&JOIN_URL, &value);
+            let last = parts.len().saturating_sub(1);
+            for (i, (_, part)) in parts.iter().enumerate() {
+                assert!(
+                    i == last || part.len() <= LISTPACK_VALUE,
+                    "{len}: {parts:?}"
+                );
+            }
+            if value.len() <= 4 * LISTPACK_VALUE - 4 {
+                assert!(parts.iter().all(|(_, p)| p.len() <= LISTPACK_VALUE));
+            }
+            let mut map: HashMap<String, String> =
+                parts.into_iter().map(|(f, v)| (f.to_owned(), v)).collect();
+            let back = unchunked(&JOIN_URL, &mut map);
+            assert_eq!(back.unwrap_or_default(), value, "{len}");
+            assert!(map.is_empty());
+        }
     }
 }

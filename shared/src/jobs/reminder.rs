@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::spec::JobSpec;
+use crate::bookings::MessageLinks;
 use crate::domain::{BookingKey, ReminderKind};
 
 /// A reminder (before the meeting), follow-up (after it) or engagement SMS (win-back, no-show
@@ -46,6 +47,10 @@ pub struct ReminderJob {
     /// booking link for it. Absent in jobs written before it was added.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_type: Option<String>,
+    /// Cancel, reschedule and join links and the host's name, stored with the booking. Absent
+    /// (all `None`) in jobs written before they were added.
+    #[serde(default, flatten)]
+    pub links: MessageLinks,
 }
 
 fn version_one() -> u32 {

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::reminder::ReminderJob;
 use super::spec::{JobSpec, QueuePayload, UnsupportedVersion};
+use crate::bookings::MessageLinks;
 use crate::domain::BookingKey;
 
 /// Which event-driven SMS (each has its template in `engagelab.templates`).
@@ -64,12 +65,10 @@ pub struct SmsJob {
     pub end: Option<DateTime<Utc>>,
     /// IANA time zone the times are written in (`reminders.default_timezone` when `None`).
     pub timezone: Option<String>,
-    /// Calendly's cancel link.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cancel_url: Option<String>,
-    /// Calendly's reschedule link.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reschedule_url: Option<String>,
+    /// Calendly's cancel and reschedule links, the join link and the host's name (flat on the
+    /// wire: `cancel_url`, `reschedule_url`, `join_url`, `host`; each absent when unknown).
+    #[serde(default, flatten)]
+    pub links: MessageLinks,
 }
 
 impl SmsJob {
@@ -144,9 +143,26 @@ mod tests {
             start: None,
             end: None,
             timezone: None,
-            cancel_url: None,
-            reschedule_url: None,
+            links: MessageLinks::default(),
         }
+    }
+
+    #[test]
+    fn an_sms_job_queued_before_join_url_and_host_still_reads() {
+        let old = r#"{"v":1,"booking":"abc-1","kind":"confirmation","to":"+14155550132",
+            "name":"Zoë","event_name":"Demo","start":null,"end":null,"timezone":null,
+            "cancel_url":"https://calendly.com/cancellations/abc-1"}"#;
+        let job: SmsJob = serde_json::from_str(old).unwrap();
+        assert_eq!(
+            job.links.cancel_url.as_deref(),
+            Some("https://calendly.com/cancellations/abc-1")
+        );
+        assert_eq!(job.links.join_url, None);
+        let text = serde_json::to_string(&job).unwrap();
+        assert!(
+            text.contains(r#""cancel_url":"#) && !text.contains("join_url"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -173,6 +189,11 @@ mod tests {
             timezone: None,
             event_name: "Demo".into(),
             event_type: None,
+            links: MessageLinks {
+                cancel_url: Some("https://calendly.com/cancellations/abc-1".into()),
+                join_url: Some("https://zoom.us/j/1".into()),
+                ..MessageLinks::default()
+            },
         };
         let text = serde_json::to_string(&r).unwrap();
         assert_eq!(

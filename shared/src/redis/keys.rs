@@ -193,7 +193,9 @@ impl Keys {
     /// HASH, one per booking (`booking` = invitee UUID): `status` (active | canceled |
     /// rescheduled | no_show), `start_ms`, `end_ms`, `timezone`, `phone`, `name`, `email`,
     /// `event_type`, `event_name`, `invitee_uri` (Calendly URIs shortened to keep the hash a
-    /// listpack, see `bookings::record`), `old_key`, `new_key`, `updated_at`, `version`, and per
+    /// listpack, see `bookings::record`), `old_key`, `new_key`, `cancel_url`, `reschedule_url`,
+    /// `join_url` (split over `join_url~2`.. to stay a listpack), `host` (`host~2`), `updated_at`,
+    /// `version`, and per
     /// reminder `r:<kind>` = `<state>:<due_ms>`. A canceled booking stays as a tombstone.
     /// TTL: [`BOOKING_RETENTION`] after its last reminder's useful life ([`BOOKING_RETENTION`]
     /// for a tombstone of a booking never seen booked). Owner: bookings.

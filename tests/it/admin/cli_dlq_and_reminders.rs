@@ -28,6 +28,7 @@ async fn reminders_list_by_booking_and_upcoming() {
             event_type: "https://api.calendly.com/event_types/2b6c1f0a".into(),
             event_name: "Product Demo".into(),
             old_invitee: None,
+            links: Default::default(),
         })
         .await
         .unwrap();

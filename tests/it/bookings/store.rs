@@ -191,7 +191,19 @@ async fn a_booking_hash_stays_a_compact_listpack() {
     let mut b = facts(now_ms() + 48 * HOUR);
     b.event_type =
         "https://api.calendly.com/event_types/2b6c1f0a-7d3e-4c8b-9f21-5a4e8d0c6b13".into();
+    let k = key(&b);
+    b.links = meetflow_shared::bookings::MessageLinks {
+        cancel_url: Some(format!("https://calendly.com/cancellations/{k}")),
+        reschedule_url: Some(format!("https://calendly.com/reschedulings/{k}")),
+        join_url: Some(format!(
+            "https://us06web.zoom.us/j/85746065432?pwd={}.1",
+            "Q".repeat(90)
+        )),
+        host: Some("Maya Chen".into()),
+    };
     f.bookings.booked(&b).await.unwrap();
+    let stored = f.bookings.get(&k).await.unwrap().unwrap();
+    assert_eq!(stored.links, b.links, "the SMS links are read back whole");
     let mut conn = f.client.redis();
     let encoding: String = redis::cmd("OBJECT")
         .arg("ENCODING")

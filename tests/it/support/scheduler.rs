@@ -77,6 +77,7 @@ pub(crate) fn facts(start_ms: i64) -> BookingFacts {
         event_type: "https://api.calendly.com/event_types/2b6c1f0a".into(),
         event_name: "Product Demo (30 min)".into(),
         old_invitee: None,
+        links: Default::default(),
     }
 }
 

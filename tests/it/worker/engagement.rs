@@ -131,6 +131,9 @@ fn assert_single_use_link(sms: &SentSms, links: &[Value], event_type: &str) {
     assert_eq!(links[0]["owner"], event_type);
     assert_eq!(links[0]["owner_type"], "EventType");
     assert_eq!(links[0]["max_event_count"], 1);
+    // The links and host stored with the booking come along too.
+    assert_eq!(sms.params["host"], "Maya Chen", "{:?}", sms.params);
+    assert!(sms.params["join_url"].is_string(), "{:?}", sms.params);
 }
 
 #[tokio::test]

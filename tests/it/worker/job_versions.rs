@@ -36,6 +36,7 @@ async fn unknown_payload_versions_dead_letter_and_unversioned_reminders_still_se
         timezone: Some("America/Los_Angeles".into()),
         event_name: "Discovery Call".into(),
         event_type: None,
+        links: Default::default(),
     };
 
     // A reminder written before payloads had a version: no `v`.

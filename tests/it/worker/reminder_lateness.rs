@@ -44,6 +44,7 @@ async fn a_reminder_sent_15_minutes_after_its_due_time_is_recorded_15_minutes_la
         timezone: None,
         event_name: "Product Demo (30 min)".into(),
         event_type: None,
+        links: Default::default(),
     };
     env.client
         .enqueue(SMS, NewJob::json(&job).unwrap().with_id(&job.reminder_id))

@@ -82,8 +82,7 @@ async fn only_a_one_job_resend_sends_a_possibly_sent_sms_again_and_never_one_mar
         start: env.booking(&key).await.unwrap().start,
         end: None,
         timezone: None,
-        cancel_url: None,
-        reschedule_url: None,
+        links: Default::default(),
     };
     let again = "sms:confirmation:again";
     env.client
@@ -135,8 +134,7 @@ fn confirmation(key: &BookingKey, start: chrono::DateTime<Utc>) -> SmsJob {
         start: Some(start),
         end: Some(start + chrono::Duration::minutes(30)),
         timezone: None,
-        cancel_url: None,
-        reschedule_url: None,
+        links: Default::default(),
     }
 }
 

@@ -174,6 +174,7 @@ fn reminder(key: &BookingKey, uri: &str, env_start: chrono::DateTime<chrono::Utc
         timezone: Some("America/Los_Angeles".into()),
         event_name: "Product Demo (30 min)".into(),
         event_type: None,
+        links: Default::default(),
     }
 }
 

@@ -130,8 +130,7 @@ async fn enqueue_jobs(client: &QueueClient, jobs: usize) -> anyhow::Result<()> {
                     start: Some(start_at),
                     end: Some(start_at + chrono::Duration::minutes(30)),
                     timezone: Some("America/Los_Angeles".into()),
-                    cancel_url: None,
-                    reschedule_url: None,
+                    links: Default::default(),
                 };
                 Ok(NewJob::json(&job)?.with_id(job.job_id()))
             })

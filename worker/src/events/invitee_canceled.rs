@@ -8,7 +8,7 @@
 //! `invitee.created` brings the new booking, its Brevo sync and its SMS. Whichever half arrives
 //! first, the end state is the same (see the bookings store).
 
-use meetflow_shared::bookings::{BookingKey, BookingStatus, Person};
+use meetflow_shared::bookings::{BookingKey, BookingStatus, MessageLinks, Person};
 use meetflow_shared::events::Invitee;
 use meetflow_shared::jobs::brevo::{BrevoId, ContactSync, EventTrack};
 use meetflow_shared::jobs::sms::{SmsJob, SmsKind};
@@ -114,8 +114,7 @@ pub(crate) async fn handle(w: &Worker, invitee: &Invitee) -> Result<(), JobError
             start: event.and_then(|e| e.start_time),
             end: event.and_then(|e| e.end_time),
             timezone: invitee.timezone.clone(),
-            cancel_url: None,
-            reschedule_url: None,
+            links: MessageLinks::from_invitee(invitee),
         })?,
     }
     out.enqueue(&w.client).await

@@ -152,8 +152,7 @@ fn sms(
         start: Some(facts.start),
         end: Some(facts.end),
         timezone,
-        cancel_url: invitee.cancel_url.clone(),
-        reschedule_url: invitee.reschedule_url.clone(),
+        links: facts.links.clone(),
     };
     let kind = SmsKind::Confirmation;
     match phone {

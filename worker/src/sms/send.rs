@@ -110,10 +110,9 @@ fn event_sms(w: &Worker, s: SmsJob) -> Result<Option<Outgoing>, JobError> {
         event_name: &s.event_name,
         start: s.start,
         end: s.end,
-        cancel_url: s.cancel_url.as_deref(),
-        reschedule_url: s.reschedule_url.as_deref(),
-        booking_url: None,
-    };
+        ..MessageFacts::default()
+    }
+    .with_links(&s.links);
     Ok(Some(Outgoing {
         subject: Subject::Event {
             booking: s.booking.clone(),
@@ -166,14 +165,20 @@ async fn reminder(w: &Worker, r: ReminderJob) -> Result<Option<Outgoing>, JobErr
         None
     };
     let tz = format::zone(r.timezone.as_deref(), w.settings.reminders.default_timezone);
+    let advance = match r.kind {
+        ReminderKind::Before(before) => Some(before),
+        _ => None,
+    };
     let facts = MessageFacts {
         name: &r.name,
         event_name: &r.event_name,
         start: Some(r.start),
         end: Some(r.end),
         booking_url: link.as_deref(),
+        advance,
         ..MessageFacts::default()
-    };
+    }
+    .with_links(&r.links);
     let params = format::params(&facts, tz);
     Ok(Some(Outgoing {
         booking: r.booking.to_string(),
