@@ -114,7 +114,12 @@ pub(crate) async fn handle(w: &Worker, invitee: &Invitee) -> Result<(), JobError
             start: event.and_then(|e| e.start_time),
             end: event.and_then(|e| e.end_time),
             timezone: invitee.timezone.clone(),
-            links: MessageLinks::from_invitee(invitee),
+            // The booking is gone: its cancel and reschedule links lead nowhere.
+            links: MessageLinks {
+                cancel_url: None,
+                reschedule_url: None,
+                ..MessageLinks::from_invitee(invitee)
+            },
         })?,
     }
     out.enqueue(&w.client).await
