@@ -7,7 +7,10 @@
 //! counted) -> a slot of the EngageLab rate limit shared by every replica -> the last check of
 //! every kind against the booking's current state
 //! ([`meetflow_shared::bookings::Bookings::sms_verdict`]; stale = finished unsent, counted by
-//! reason) and the at-most-once marker ([`super::marker`]) in one Lua step -> the call.
+//! reason), the suppression list ([`meetflow_shared::sms_suppression`]: the number or the
+//! booking's e-mail listed for this kind = finished unsent, never retried, counted in
+//! `meetflow_sms_suppressed_total{kind, reason}`) and the at-most-once marker
+//! ([`super::marker`]) in one Lua step -> the call.
 //!
 //! Every SMS job ends sent, not sent, or possibly sent. Outcomes: accepted -> done; EngageLab
 //! 3004 (same template to the same number recently) -> done, counted as suppressed; a definite
@@ -28,7 +31,7 @@ use serde_json::{Map, Value};
 
 use super::booking_link::{self, BookingLink};
 use super::format::{self, MessageFacts};
-use super::marker::{Claim, SmsMarker};
+use super::marker::{Claim, Recipient, SmsMarker};
 use super::send_state;
 use super::sms_skipped;
 use crate::context::Worker;
@@ -48,6 +51,11 @@ enum Subject {
 }
 
 impl Subject {
+    /// Win-back, no-show apology and follow-up: stopped by a `marketing` suppression too.
+    fn is_marketing(&self) -> bool {
+        matches!(self, Self::Reminder(r) if matches!(r.kind, ReminderKind::WinBack | ReminderKind::NoShow | ReminderKind::FollowUp))
+    }
+
     fn as_ref(&self) -> SmsSubject<'_> {
         match self {
             Self::Reminder(r) => SmsSubject::Reminder(r),
@@ -214,7 +222,11 @@ async fn send_once(w: &Worker, o: Outgoing, ctx: &JobContext) -> Result<(), JobE
         .await?;
     let now = Utc::now().timestamp_millis();
     let marker = SmsMarker::new(&w.redis, &o.booking, &o.kind, ctx.attempt, now);
-    if !claim(w, &o, &marker, ctx).await? {
+    let recipient = Recipient {
+        phone: to.as_str(),
+        marketing: o.subject.is_marketing(),
+    };
+    if !claim(w, &o, &marker, recipient, ctx).await? {
         return Ok(());
     }
     if let Err(e) = send_state::mark_possibly_sent(&w.client, &ctx.id, now).await {
@@ -276,6 +288,7 @@ async fn claim(
     w: &Worker,
     o: &Outgoing,
     marker: &SmsMarker,
+    to: Recipient<'_>,
     ctx: &JobContext,
 ) -> Result<bool, JobError> {
     for _ in 0..CHECK_ROUNDS {
@@ -289,9 +302,15 @@ async fn claim(
             tracing::info!(job.id = %ctx.id, booking = %o.booking, kind = %o.kind, reason = reason.as_str(), "SMS no longer true of the booking: not sent");
             return Ok(false);
         }
-        match marker.claim(&guard).await.map_err(error::redis)? {
+        match marker.claim(&guard, to).await.map_err(error::redis)? {
             Claim::Acquired => return Ok(true),
             Claim::Changed => continue,
+            Claim::Suppressed(reason) => {
+                metrics::counter!("meetflow_sms_suppressed_total", "kind" => o.kind.clone(), "reason" => reason)
+                    .increment(1);
+                tracing::info!(job.id = %ctx.id, booking = %o.booking, kind = %o.kind, reason, "recipient on the SMS suppression list: not sent");
+                return Ok(false);
+            }
             Claim::Done(outcome) => {
                 counted(&o.kind, "duplicate");
                 tracing::info!(job.id = %ctx.id, booking = %o.booking, kind = %o.kind, %outcome, "SMS already handled: not sent again");
