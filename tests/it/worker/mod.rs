@@ -13,6 +13,7 @@ mod reminder_lateness;
 mod reschedule;
 mod send_once;
 mod sms;
+mod suppression;
 mod webinar;
 mod zoom;
 mod zoom_daily_limit;
