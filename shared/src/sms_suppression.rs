@@ -187,6 +187,38 @@ impl Suppressions {
         Ok(removed == 1)
     }
 
+    /// A read outside the send step (e.g. before making a win-back's booking link, so a
+    /// suppressed person costs no link): `Some("phone" | "email")` when `phone` (E.164) or the
+    /// e-mail of booking `booking` has an entry covering this SMS. The send step checks again
+    /// atomically; this read alone decides nothing.
+    pub async fn covers(
+        &self,
+        phone: &str,
+        booking: &str,
+        marketing: bool,
+    ) -> redis::RedisResult<Option<&'static str>> {
+        let mut conn = self.redis.conn();
+        let email: Option<String> = conn
+            .hget(self.redis.keys().booking(booking), "email")
+            .await?;
+        let mut fields = vec![("phone", Target::Phone(phone.to_owned()).field())];
+        if let Some(e) = email
+            .map(|e| e.trim().to_lowercase())
+            .filter(|e| !e.is_empty())
+        {
+            fields.push(("email", Target::Email(e).field()));
+        }
+        for (reason, field) in fields {
+            let v: Option<String> = conn.hget(self.key(), field).await?;
+            let Some(v) = v else { continue };
+            let scope = v.split(':').next().unwrap_or_default();
+            if scope != Scope::Marketing.as_str() || marketing {
+                return Ok(Some(reason));
+            }
+        }
+        Ok(None)
+    }
+
     /// Every entry, phones then e-mails, each sorted.
     pub async fn list(&self) -> redis::RedisResult<Vec<Entry>> {
         let mut conn = self.redis.conn();

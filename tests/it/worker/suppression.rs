@@ -199,6 +199,12 @@ async fn a_marketing_only_entry_stops_the_win_back_but_not_the_transactional_sms
     );
     assert_eq!(suppressed("rem-winback", "phone"), 1.0);
     assert_eq!(suppressed("confirmation", "phone"), 0.0);
+    let links = calendly
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/scheduling_links")
+        .count();
+    assert_eq!(links, 0, "no booking link made for a suppressed win-back");
     assert!(env.dead(SMS).await.is_empty());
     due.stop().await;
     worker.stop().await;

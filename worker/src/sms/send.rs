@@ -27,6 +27,7 @@ use meetflow_shared::jobs::reminder::ReminderJob;
 use meetflow_shared::jobs::sms::{SmsJob, SmsKind, SmsQueueJob};
 use meetflow_shared::providers::engagelab::{SendOutcome, SmsRequest};
 use meetflow_shared::queue::{ErrorClass, JobContext, JobError};
+use meetflow_shared::sms_suppression::Suppressions;
 use serde_json::{Map, Value};
 
 use super::booking_link::{self, BookingLink};
@@ -162,6 +163,11 @@ async fn reminder(w: &Worker, r: ReminderJob) -> Result<Option<Outgoing>, JobErr
         return Ok(None);
     }
     let link = if r.kind.is_engagement() {
+        if let Some(reason) = suppressed_early(w, &r).await? {
+            suppressed(&kind, reason);
+            tracing::info!(reminder = %r.reminder_id, reason, "recipient on the SMS suppression list: not sent (no booking link made)");
+            return Ok(None);
+        }
         match booking_link::single_use(w, &r).await? {
             BookingLink::Ready(url) => Some(url),
             BookingLink::Unavailable(reason) => {
@@ -192,6 +198,24 @@ async fn reminder(w: &Worker, r: ReminderJob) -> Result<Option<Outgoing>, JobErr
         due_at: Some(r.due_at),
         subject: Subject::Reminder(Box::new(r)),
     }))
+}
+
+/// Whether a win-back or apology is stopped by the suppression list, read before its booking
+/// link is made (the send step checks again, atomically with the claim).
+async fn suppressed_early(w: &Worker, r: &ReminderJob) -> Result<Option<&'static str>, JobError> {
+    let Ok(phone) = PhoneNumber::parse(&r.phone, None) else {
+        return Ok(None);
+    };
+    Suppressions::new(w.redis.clone())
+        .covers(phone.as_str(), r.booking.as_str(), true)
+        .await
+        .map_err(error::redis)
+}
+
+/// Counts an SMS dropped because its recipient is on the suppression list.
+fn suppressed(kind: &str, reason: &'static str) {
+    metrics::counter!("meetflow_sms_suppressed_total", "kind" => kind.to_owned(), "reason" => reason)
+        .increment(1);
 }
 
 fn counted(kind: &str, outcome: &'static str) {
@@ -306,8 +330,7 @@ async fn claim(
             Claim::Acquired => return Ok(true),
             Claim::Changed => continue,
             Claim::Suppressed(reason) => {
-                metrics::counter!("meetflow_sms_suppressed_total", "kind" => o.kind.clone(), "reason" => reason)
-                    .increment(1);
+                suppressed(&o.kind, reason);
                 tracing::info!(job.id = %ctx.id, booking = %o.booking, kind = %o.kind, reason, "recipient on the SMS suppression list: not sent");
                 return Ok(false);
             }
