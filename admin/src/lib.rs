@@ -53,6 +53,9 @@ pub enum Command {
     /// Reminders and follow-ups of a booking, or the next ones.
     #[command(subcommand)]
     Reminders(commands::reminders::RemindersCommand),
+    /// The SMS suppression list: suppress, unsuppress, suppressed.
+    #[command(subcommand)]
+    Sms(commands::sms::SmsCommand),
     /// Sign a realistic sample webhook with the configured key and post it to the ingest.
     SendTestWebhook(commands::send_test_webhook::SendTestWebhookCommand),
     /// Serve the web page and JSON API on admin.listen.
@@ -91,6 +94,7 @@ pub async fn run(cli: Cli, out: &mut Out) -> anyhow::Result<()> {
         Command::Queues(cmd) => cmd.run(&ctx, out).await,
         Command::Dlq(cmd) => cmd.run(&ctx, out).await,
         Command::Reminders(cmd) => cmd.run(&ctx, out).await,
+        Command::Sms(cmd) => cmd.run(&ctx, out).await,
         Command::SendTestWebhook(cmd) => cmd.run(&ctx, out).await,
         Command::Serve(cmd) => cmd.run(&ctx, out).await,
         Command::Sandbox(cmd) => cmd.run(&ctx, out).await,

@@ -21,6 +21,7 @@
 //! - [`providers`]: HTTP clients for Brevo, EngageLab, Calendly and Zoom, with retry classification.
 //! - [`job_failures`]: a provider's failure as a job's answer (the one module that sees both).
 //! - [`bookings`]: the current state of each booking and its planned reminders, in Redis.
+//! - [`sms_suppression`]: who must not be texted (by number or e-mail), read at each send.
 //! - [`redis`]: every Redis key (names, types, expiry, owners), the handle stores receive, and
 //!   the Lua script loader.
 //! - [`tls`]: the rustls crypto provider shared by the HTTP clients and `rediss://` connections.
@@ -40,5 +41,6 @@ pub mod providers;
 pub mod queue;
 pub mod redis;
 pub mod shutdown;
+pub mod sms_suppression;
 pub mod telemetry;
 pub mod tls;

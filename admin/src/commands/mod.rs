@@ -9,5 +9,6 @@ pub mod reminders;
 pub mod sandbox;
 pub mod send_test_webhook;
 pub mod serve;
+pub mod sms;
 pub mod webhook_samples;
 pub mod zoom;

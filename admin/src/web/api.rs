@@ -14,6 +14,9 @@
 //! answer counts those left out); `{ids}` replays skip them too. Only `{ids: [one id], resend:
 //! true}` replays a possibly sent SMS (logged to the audit target).
 //! | `GET /api/reminders?booking=&limit=` | a booking's reminders, or the next ones |
+//! | `GET /api/sms/suppressed` | `{entries: [{kind, value, scope, added_ms}]}`, the SMS suppression list |
+//! | `POST /api/sms/suppressed` `{target, marketing_only?}` | `{kind, value, scope, added}` (a phone in international form, normalised to E.164, or an e-mail, lower-cased; else 400) |
+//! | `DELETE /api/sms/suppressed` `{target}` | `{kind, value, removed}` |
 //!
 //! Authentication and CSRF rules are in [`super::auth`]; errors are `{error}` with 400, 401,
 //! 403, 404 or 503 (Redis unreachable).
@@ -28,7 +31,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::App;
-use crate::commands::reminders;
+use meetflow_shared::sms_suppression::{Scope, Target};
+
+use crate::commands::{reminders, sms};
 use crate::dead::{self, Filter};
 use crate::overview;
 
@@ -295,4 +300,65 @@ pub async fn reminders(
     )
     .await?;
     Ok(Json(v).into_response())
+}
+
+/// Body of `POST` / `DELETE /api/sms/suppressed`.
+#[derive(Debug, Deserialize)]
+pub struct SuppressBody {
+    /// A phone number in international form or an e-mail address.
+    pub target: String,
+    /// Stop only marketing SMS (win-back, no-show apology, follow-up).
+    #[serde(default)]
+    pub marketing_only: bool,
+}
+
+fn target_of(body: &SuppressBody) -> Result<Target, ApiError> {
+    Target::parse(&body.target).map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.to_string()))
+}
+
+/// `GET /api/sms/suppressed`.
+pub async fn sms_suppressed(State(app): State<Arc<App>>) -> Result<Response, ApiError> {
+    let entries = sms::entries(&app.suppressions).await?;
+    Ok(Json(json!({ "entries": entries })).into_response())
+}
+
+/// `POST /api/sms/suppressed`.
+pub async fn sms_suppress(
+    State(app): State<Arc<App>>,
+    Json(body): Json<SuppressBody>,
+) -> Result<Response, ApiError> {
+    let target = target_of(&body)?;
+    let scope = if body.marketing_only {
+        Scope::Marketing
+    } else {
+        Scope::All
+    };
+    let added = app
+        .suppressions
+        .add(&target, scope, chrono::Utc::now().timestamp_millis())
+        .await?;
+    tracing::info!(target: "meetflow::audit", action = "sms_suppress", kind = target.kind(), scope = scope.as_str(), "admin api: SMS suppression added");
+    Ok(Json(json!({
+        "kind": target.kind(),
+        "value": target.value(),
+        "scope": scope.as_str(),
+        "added": added,
+    }))
+    .into_response())
+}
+
+/// `DELETE /api/sms/suppressed`.
+pub async fn sms_unsuppress(
+    State(app): State<Arc<App>>,
+    Json(body): Json<SuppressBody>,
+) -> Result<Response, ApiError> {
+    let target = target_of(&body)?;
+    let removed = app.suppressions.remove(&target).await?;
+    tracing::info!(target: "meetflow::audit", action = "sms_unsuppress", kind = target.kind(), removed, "admin api: SMS suppression removed");
+    Ok(Json(json!({
+        "kind": target.kind(),
+        "value": target.value(),
+        "removed": removed,
+    }))
+    .into_response())
 }

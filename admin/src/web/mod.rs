@@ -32,6 +32,7 @@ use meetflow_shared::config::{Settings, redact_url};
 use meetflow_shared::process::Process;
 use meetflow_shared::queue::{QueueClient, spawn_stats_exporter};
 use meetflow_shared::shutdown::Shutdown;
+use meetflow_shared::sms_suppression::Suppressions;
 use serde_json::json;
 
 use self::auth::{Auth, Denied};
@@ -46,6 +47,8 @@ pub struct App {
     pub client: QueueClient,
     /// The bookings store (reminders).
     pub bookings: Bookings,
+    /// The SMS suppression list.
+    pub suppressions: Suppressions,
     /// The access policy.
     pub auth: Auth,
 }
@@ -55,6 +58,7 @@ impl App {
     pub fn new(settings: &Settings, client: QueueClient) -> Self {
         Self {
             bookings: Bookings::new(client.handle().clone(), settings.reminders.clone()),
+            suppressions: Suppressions::new(client.handle().clone()),
             auth: Auth::new(settings.admin.token.as_ref(), client.handle().clone()),
             client,
         }
@@ -71,6 +75,12 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/dlq/delete", post(api::dlq_delete))
         .route("/api/dlq/{id}", get(api::dlq_show))
         .route("/api/reminders", get(api::reminders))
+        .route(
+            "/api/sms/suppressed",
+            get(api::sms_suppressed)
+                .post(api::sms_suppress)
+                .delete(api::sms_unsuppress),
+        )
         .route_layer(middleware::from_fn_with_state(app.clone(), api_guard));
     let pages = Router::new()
         .route("/", get(pages::index))

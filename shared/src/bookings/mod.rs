@@ -18,7 +18,6 @@ mod due;
 mod engagement;
 mod error;
 mod facts;
-mod links;
 mod model;
 pub mod plan;
 mod record;
@@ -32,11 +31,11 @@ use crate::queue::QueueClient;
 use crate::redis::{Keys, Redis};
 
 pub use crate::domain::{BookingKey, ReminderKind};
+pub use crate::jobs::MessageLinks;
 pub use clock::Clock;
 pub use due::{ClaimedReminder, Settled, Settlement};
 pub use engagement::{Engagement, after_quiet_hours, zone_or};
 pub use error::BookingError;
-pub use links::MessageLinks;
 pub use model::{
     ApologyChange, Booking, BookingChange, BookingFacts, BookingStatus, CancelOutcome,
     NoShowOutcome, PlannedReminder, ReminderState,

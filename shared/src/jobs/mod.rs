@@ -5,12 +5,14 @@
 //! know after a rolling deploy instead of misreading it. One file per payload.
 
 pub mod brevo;
+mod links;
 pub mod reminder;
 pub mod sms;
 pub mod spec;
 pub mod webhook;
 pub mod zoom;
 
+pub use links::MessageLinks;
 pub use spec::{JobSpec, QueuePayload, UnsupportedVersion};
 pub use webhook::{BodyEncoding, WebhookJob, WebhookJobError};
 

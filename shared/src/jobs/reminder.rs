@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::spec::JobSpec;
-use crate::bookings::MessageLinks;
 use crate::domain::{BookingKey, ReminderKind};
+use crate::jobs::MessageLinks;
 
 /// A reminder (before the meeting), follow-up (after it) or engagement SMS (win-back, no-show
 /// apology) to send by SMS.

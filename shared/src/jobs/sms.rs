@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use super::reminder::ReminderJob;
 use super::spec::{JobSpec, QueuePayload, UnsupportedVersion};
-use crate::bookings::MessageLinks;
 use crate::domain::BookingKey;
+use crate::jobs::MessageLinks;
 
 /// Which event-driven SMS (each has its template in `engagelab.templates`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -136,6 +136,10 @@ const COUNTERS: &[(&str, &str)] = &[
         "SMS not sent because the booking changed, by kind and reason.",
     ),
     (
+        "meetflow_sms_suppressed_total",
+        "SMS not sent because the person is on the suppression list, by kind and reason (phone, email).",
+    ),
+    (
         "meetflow_sms_total",
         "SMS send attempts, by kind and outcome (sent, suppressed, duplicate, failed, possibly_sent).",
     ),

@@ -245,6 +245,14 @@ impl Keys {
         format!("{}sms:{booking}:{kind}", self.prefix)
     }
 
+    /// HASH, the SMS suppression list: field `phone:<e164>` or `email:<lower-case address>` ->
+    /// `<scope>:<added unix ms>` (scope `all` or `marketing`). No expiry: an entry stays until an
+    /// operator removes it. Owner: admin (`sms suppress` / `unsuppress`); read by the worker's
+    /// SMS claim.
+    pub fn sms_suppression(&self) -> String {
+        format!("{}sms_suppressed", self.prefix)
+    }
+
     /// SET of the e-mail addresses booked (through Calendly's Zoom location) on one Zoom meeting
     /// id, so `recording.completed` can reach them. TTL [`MEETING_CONTACTS_TTL`] after the last
     /// booking added. Owner: worker (events handler).

@@ -81,6 +81,7 @@ mod tests {
             ("person_bookings", k.person_bookings("<person>")),
             ("booking_link", k.booking_link("<id>")),
             ("sms_marker", k.sms_marker("<booking>", "<kind>")),
+            ("sms_suppression", k.sms_suppression()),
             (
                 "zoom_meeting_contacts",
                 k.zoom_meeting_contacts("<meeting_id>"),

@@ -281,6 +281,14 @@ pub const KEYS: &[KeySpec] = &[
         doc: "at-most-once marker of one SMS: `sending:<ms>:<attempt>`, `sent` or `suppressed`",
     },
     KeySpec {
+        builder: "sms_suppression",
+        pattern: "{ns}:sms_suppressed",
+        kind: RedisType::Hash,
+        expiry: Expiry::None,
+        owner: "admin (sms suppress / unsuppress); read by the worker's SMS claim",
+        doc: "the SMS suppression list: `phone:<e164>` / `email:<address>` -> `<scope>:<added ms>`",
+    },
+    KeySpec {
         builder: "zoom_meeting_contacts",
         pattern: "{ns}:zoom:meeting:<meeting_id>:contacts",
         kind: RedisType::Set,

@@ -11,3 +11,4 @@ mod sandbox;
 mod sandbox_refusals;
 mod scale;
 mod setup;
+mod sms_suppression;

@@ -14,6 +14,7 @@ mod reschedule;
 mod send_once;
 mod sms;
 mod sms_params;
+mod suppression;
 mod webinar;
 mod zoom;
 mod zoom_daily_limit;

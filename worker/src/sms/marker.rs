@@ -4,7 +4,9 @@
 //! EngageLab has no idempotency key, so a retried POST can text a person twice. The SMS handler
 //! therefore claims the marker (`SET NX` to `sending:<ms>:<attempt>`) right before the call, in
 //! the same Lua step that checks the booking fields its last check read are unchanged
-//! ([`SendGuard`]), and:
+//! ([`SendGuard`]) and that the person is not on the suppression list
+//! ([`meetflow_shared::sms_suppression`]: the number, or the booking's e-mail, with an entry
+//! whose scope covers this kind; a suppressed SMS claims nothing and is never sent), and:
 //! - on success sets it to `sent` (or `suppressed` for EngageLab's 3004);
 //! - on a failure that certainly sent nothing (connect refused, a definite HTTP error) deletes
 //!   its own claim, retrying the delete when Redis does not answer, so the retry sends;
@@ -22,14 +24,29 @@ use std::time::Duration;
 
 use meetflow_shared::bookings::SendGuard;
 use meetflow_shared::redis::{Redis, SMS_MARKER_TTL, compare_and_delete, millis};
+use meetflow_shared::sms_suppression::Target;
 use redis::aio::ConnectionManager;
 
 /// Claims the marker (KEYS[1]) only while the guarded fields of the booking hash (KEYS[2]) hold
-/// the values the last check read. ARGV: token, ttl ms, then (field, value) pairs.
+/// the values the last check read and neither the number (ARGV[3], a suppression field) nor the
+/// booking's `email` is on the suppression list (KEYS[3]) with a scope covering this SMS (an
+/// entry of scope `marketing` covers it only when ARGV[4] is `1`). ARGV: token, ttl ms, phone
+/// field, marketing, then (field, value) pairs.
 static CLAIM: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
-        r"for i = 3, #ARGV, 2 do
+        r"for i = 5, #ARGV, 2 do
   if (redis.call('HGET', KEYS[2], ARGV[i]) or '') ~= ARGV[i + 1] then return {'changed'} end
+end
+local function barred(field)
+  local v = redis.call('HGET', KEYS[3], field)
+  if not v then return false end
+  return string.match(v, '^[^:]*') ~= 'marketing' or ARGV[4] == '1'
+end
+if ARGV[3] ~= '' and barred(ARGV[3]) then return {'suppressed', 'phone'} end
+local email = redis.call('HGET', KEYS[2], 'email')
+if email then
+  email = string.lower(string.match(email, '^%s*(.-)%s*$'))
+  if email ~= '' and barred('email:' .. email) then return {'suppressed', 'email'} end
 end
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {'acquired'} end
 return {'held', redis.call('GET', KEYS[1]) or ''}",
@@ -53,6 +70,18 @@ pub(crate) enum Claim {
     },
     /// The booking changed since the last check: judge again.
     Changed,
+    /// The person is on the suppression list for this SMS, matched by `phone` or `email`.
+    Suppressed(&'static str),
+}
+
+/// Who an SMS goes to, for the suppression check of the claim.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Recipient<'a> {
+    /// The number in E.164.
+    pub(crate) phone: &'a str,
+    /// A marketing SMS (win-back, no-show apology, follow-up): entries of scope `marketing`
+    /// stop it too.
+    pub(crate) marketing: bool,
 }
 
 /// One SMS's marker.
@@ -60,6 +89,7 @@ pub(crate) enum Claim {
 pub(crate) struct SmsMarker {
     conn: ConnectionManager,
     key: String,
+    suppression: String,
     token: String,
 }
 
@@ -69,6 +99,7 @@ impl SmsMarker {
         Self {
             conn: redis.conn(),
             key: redis.keys().sms_marker(booking, kind),
+            suppression: redis.keys().sms_suppression(),
             token: format!("sending:{now_ms}:{attempt}"),
         }
     }
@@ -77,15 +108,23 @@ impl SmsMarker {
         millis(SMS_MARKER_TTL)
     }
 
-    /// Claims the marker if the booking still reads as `guard` says, or reports what holds it.
-    /// A reply lost on the way back is resolved by reading the marker: our token means ours.
-    pub(crate) async fn claim(&self, guard: &SendGuard) -> redis::RedisResult<Claim> {
+    /// Claims the marker if the booking still reads as `guard` says and `to` is not suppressed,
+    /// or reports what holds it. A reply lost on the way back is resolved by reading the marker:
+    /// our token means ours.
+    pub(crate) async fn claim(
+        &self,
+        guard: &SendGuard,
+        to: Recipient<'_>,
+    ) -> redis::RedisResult<Claim> {
         let mut conn = self.conn.clone();
         let mut inv = CLAIM.prepare_invoke();
         inv.key(&self.key)
             .key(&guard.key)
+            .key(&self.suppression)
             .arg(&self.token)
-            .arg(Self::ttl_ms());
+            .arg(Self::ttl_ms())
+            .arg(Target::Phone(to.phone.to_owned()).field())
+            .arg(if to.marketing { "1" } else { "0" });
         for (f, v) in &guard.fields {
             inv.arg(f).arg(v);
         }
@@ -105,6 +144,10 @@ impl SmsMarker {
         Ok(match reply.first().map(String::as_str) {
             Some("acquired") => Claim::Acquired,
             Some("held") => Self::held(reply.get(1).cloned().unwrap_or_default()),
+            Some("suppressed") => Claim::Suppressed(match reply.get(1).map(String::as_str) {
+                Some("email") => "email",
+                _ => "phone",
+            }),
             _ => Claim::Changed,
         })
     }

@@ -7,7 +7,10 @@
 //! counted) -> a slot of the EngageLab rate limit shared by every replica -> the last check of
 //! every kind against the booking's current state
 //! ([`meetflow_shared::bookings::Bookings::sms_verdict`]; stale = finished unsent, counted by
-//! reason) and the at-most-once marker ([`super::marker`]) in one Lua step -> the call.
+//! reason), the suppression list ([`meetflow_shared::sms_suppression`]: the number or the
+//! booking's e-mail listed for this kind = finished unsent, never retried, counted in
+//! `meetflow_sms_suppressed_total{kind, reason}`) and the at-most-once marker
+//! ([`super::marker`]) in one Lua step -> the call.
 //!
 //! Every SMS job ends sent, not sent, or possibly sent. Outcomes: accepted -> done; EngageLab
 //! 3004 (same template to the same number recently) -> done, counted as suppressed; a definite
@@ -24,11 +27,12 @@ use meetflow_shared::jobs::reminder::ReminderJob;
 use meetflow_shared::jobs::sms::{SmsJob, SmsKind, SmsQueueJob};
 use meetflow_shared::providers::engagelab::{SendOutcome, SmsRequest};
 use meetflow_shared::queue::{ErrorClass, JobContext, JobError};
+use meetflow_shared::sms_suppression::Suppressions;
 use serde_json::{Map, Value};
 
 use super::booking_link::{self, BookingLink};
 use super::format::{self, MessageFacts};
-use super::marker::{Claim, SmsMarker};
+use super::marker::{Claim, Recipient, SmsMarker};
 use super::send_state;
 use super::sms_skipped;
 use crate::context::Worker;
@@ -48,6 +52,11 @@ enum Subject {
 }
 
 impl Subject {
+    /// Win-back, no-show apology and follow-up: stopped by a `marketing` suppression too.
+    fn is_marketing(&self) -> bool {
+        matches!(self, Self::Reminder(r) if matches!(r.kind, ReminderKind::WinBack | ReminderKind::NoShow | ReminderKind::FollowUp))
+    }
+
     fn as_ref(&self) -> SmsSubject<'_> {
         match self {
             Self::Reminder(r) => SmsSubject::Reminder(r),
@@ -153,6 +162,11 @@ async fn reminder(w: &Worker, r: ReminderJob) -> Result<Option<Outgoing>, JobErr
         return Ok(None);
     }
     let link = if r.kind.is_engagement() {
+        if let Some(reason) = suppressed_early(w, &r).await? {
+            suppressed(&kind, reason);
+            tracing::info!(reminder = %r.reminder_id, reason, "recipient on the SMS suppression list: not sent (no booking link made)");
+            return Ok(None);
+        }
         match booking_link::single_use(w, &r).await? {
             BookingLink::Ready(url) => Some(url),
             BookingLink::Unavailable(reason) => {
@@ -191,6 +205,24 @@ async fn reminder(w: &Worker, r: ReminderJob) -> Result<Option<Outgoing>, JobErr
     }))
 }
 
+/// Whether a win-back or apology is stopped by the suppression list, read before its booking
+/// link is made (the send step checks again, atomically with the claim).
+async fn suppressed_early(w: &Worker, r: &ReminderJob) -> Result<Option<&'static str>, JobError> {
+    let Ok(phone) = PhoneNumber::parse(&r.phone, None) else {
+        return Ok(None);
+    };
+    Suppressions::new(w.redis.clone())
+        .covers(phone.as_str(), r.booking.as_str(), true)
+        .await
+        .map_err(error::redis)
+}
+
+/// Counts an SMS dropped because its recipient is on the suppression list.
+fn suppressed(kind: &str, reason: &'static str) {
+    metrics::counter!("meetflow_sms_suppressed_total", "kind" => kind.to_owned(), "reason" => reason)
+        .increment(1);
+}
+
 fn counted(kind: &str, outcome: &'static str) {
     metrics::counter!("meetflow_sms_total", "kind" => kind.to_owned(), "outcome" => outcome)
         .increment(1);
@@ -219,7 +251,11 @@ async fn send_once(w: &Worker, o: Outgoing, ctx: &JobContext) -> Result<(), JobE
         .await?;
     let now = Utc::now().timestamp_millis();
     let marker = SmsMarker::new(&w.redis, &o.booking, &o.kind, ctx.attempt, now);
-    if !claim(w, &o, &marker, ctx).await? {
+    let recipient = Recipient {
+        phone: to.as_str(),
+        marketing: o.subject.is_marketing(),
+    };
+    if !claim(w, &o, &marker, recipient, ctx).await? {
         return Ok(());
     }
     if let Err(e) = send_state::mark_possibly_sent(&w.client, &ctx.id, now).await {
@@ -281,6 +317,7 @@ async fn claim(
     w: &Worker,
     o: &Outgoing,
     marker: &SmsMarker,
+    to: Recipient<'_>,
     ctx: &JobContext,
 ) -> Result<bool, JobError> {
     for _ in 0..CHECK_ROUNDS {
@@ -294,9 +331,14 @@ async fn claim(
             tracing::info!(job.id = %ctx.id, booking = %o.booking, kind = %o.kind, reason = reason.as_str(), "SMS no longer true of the booking: not sent");
             return Ok(false);
         }
-        match marker.claim(&guard).await.map_err(error::redis)? {
+        match marker.claim(&guard, to).await.map_err(error::redis)? {
             Claim::Acquired => return Ok(true),
             Claim::Changed => continue,
+            Claim::Suppressed(reason) => {
+                suppressed(&o.kind, reason);
+                tracing::info!(job.id = %ctx.id, booking = %o.booking, kind = %o.kind, reason, "recipient on the SMS suppression list: not sent");
+                return Ok(false);
+            }
             Claim::Done(outcome) => {
                 counted(&o.kind, "duplicate");
                 tracing::info!(job.id = %ctx.id, booking = %o.booking, kind = %o.kind, %outcome, "SMS already handled: not sent again");
