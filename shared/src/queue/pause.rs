@@ -92,7 +92,7 @@ impl QueueClient {
         let (removed, woken): (bool, Vec<String>) = match scope {
             PauseScope::All => {
                 let n: u64 = redis::cmd("DEL").arg(&key).query_async(&mut conn).await?;
-                (n > 0, self.queue_names().await?)
+                (n > 0, self.known_queues().await?)
             }
             PauseScope::Queue(q) => {
                 let all: bool = redis::cmd("HEXISTS")
@@ -156,11 +156,23 @@ impl QueueClient {
         Ok(one || all)
     }
 
+    /// The standard queues plus every queue that has been used.
+    async fn known_queues(&self) -> Result<Vec<String>, QueueError> {
+        let mut names = self.queue_names().await?;
+        for q in crate::jobs::ALL_QUEUES {
+            if !names.iter().any(|n| n == q) {
+                names.push((*q).to_owned());
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
     async fn check_known(&self, scope: &PauseScope) -> Result<(), PauseError> {
         let PauseScope::Queue(q) = scope else {
             return Ok(());
         };
-        let known = self.queue_names().await?;
+        let known = self.known_queues().await?;
         if known.iter().any(|k| k == q) {
             return Ok(());
         }
