@@ -74,6 +74,17 @@ async fn a_paused_queue_holds_its_jobs_across_a_worker_restart_and_resume_runs_t
     );
     eprintln!("resume to all 3 run: {:?}", resumed.elapsed());
     assert!(ok(&a.cli(&["queues", "resume", "sms"]).await).contains("was not paused"));
+
+    // A worker already running and idle honours a new pause at once.
+    ok(&a.cli(&["queues", "pause", "sms"]).await);
+    enqueue_numbered(&a.client, "sms", "late", 2).await;
+    tokio::time::sleep(HOLD).await;
+    assert_eq!(
+        sms_runs.load(Ordering::SeqCst),
+        3,
+        "paused again: nothing more runs"
+    );
+    assert_eq!(ready_len(&a, "sms").await, 2);
     sms.shutdown().await.unwrap();
     brevo.shutdown().await.unwrap();
 }
