@@ -6,6 +6,8 @@
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use chrono::{Duration as ChronoDuration, Utc};
+use meetflow_shared::queue::NewJob;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -41,13 +43,23 @@ async fn a_paused_queue_holds_its_jobs_across_a_worker_restart_and_resume_runs_t
     enqueue_numbered(&a.client, "sms", "s", 3).await;
     enqueue_numbered(&a.client, "brevo", "b", 3).await;
 
+    // A scheduled job (a reminder) that comes due while paused is promoted and waits too.
+    let due = NewJob::json(&json!({}))
+        .unwrap()
+        .with_id("due-while-paused")
+        .run_at(Utc::now() + ChronoDuration::milliseconds(300));
+    a.client.enqueue("sms", due).await.unwrap();
     assert!(
         eventually(HOLD, || async { brevo_runs.load(Ordering::SeqCst) == 3 }).await,
         "the queue not paused runs its jobs"
     );
     tokio::time::sleep(HOLD).await;
     assert_eq!(sms_runs.load(Ordering::SeqCst), 0, "paused: nothing runs");
-    assert_eq!(ready_len(&a, "sms").await, 3, "paused: the jobs wait");
+    assert_eq!(
+        ready_len(&a, "sms").await,
+        4,
+        "paused: the jobs, and the one that came due, wait in ready"
+    );
 
     // A restarted worker reads the pause from Redis.
     sms.shutdown().await.unwrap();
@@ -67,12 +79,12 @@ async fn a_paused_queue_holds_its_jobs_across_a_worker_restart_and_resume_runs_t
     assert!(ok(&a.cli(&["queues", "resume", "sms"]).await).contains("resumed queue \"sms\""));
     assert!(
         eventually(Duration::from_secs(1), || async {
-            sms_runs.load(Ordering::SeqCst) == 3
+            sms_runs.load(Ordering::SeqCst) == 4
         })
         .await,
         "resume runs what waited within a second"
     );
-    eprintln!("resume to all 3 run: {:?}", resumed.elapsed());
+    eprintln!("resume to all 4 run: {:?}", resumed.elapsed());
     assert!(ok(&a.cli(&["queues", "resume", "sms"]).await).contains("was not paused"));
 
     // A worker already running and idle honours a new pause at once.
@@ -81,7 +93,7 @@ async fn a_paused_queue_holds_its_jobs_across_a_worker_restart_and_resume_runs_t
     tokio::time::sleep(HOLD).await;
     assert_eq!(
         sms_runs.load(Ordering::SeqCst),
-        3,
+        4,
         "paused again: nothing more runs"
     );
     assert_eq!(ready_len(&a, "sms").await, 2);
