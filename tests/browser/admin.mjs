@@ -1,5 +1,5 @@
 // The meetflow-admin page as an operator uses it, in headless Chromium: log in, see a dead job,
-// filter, open it, replay it, see it leave the list. Every step asserts; any failure, page
+// filter, open it, replay it, see it leave the list, pause a queue. Every step asserts; any failure, page
 // error or console error exits non-zero. Screenshots: $SCREENSHOT_DIR/admin-*.png.
 import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
@@ -112,6 +112,20 @@ try {
     assert.match(asked, /Send job .+ again\?\nIt may already have reached the person/);
     assert.match(await page.textContent(".flash"), /Sent again 1 of 1/);
   }
+
+  step("the kill switch: Pause on the sms row, after confirming");
+  await page.goto(`${ADMIN_URL}/`);
+  const pauseSms = page.locator('#queues tr[data-queue="sms"] button[data-pause]');
+  assert.equal((await pauseSms.textContent()).trim(), "Pause");
+  asked = "";
+  page.once("dialog", (d) => { asked = d.message(); d.accept(); });
+  await Promise.all([page.waitForURL(/[?&]done=/), pauseSms.click()]);
+  assert.match(asked, /^Pause queue sms\?\nWorkers stop taking its jobs within a second/);
+  assert.match(await page.textContent(".flash"), /Paused queue sms/);
+  const pausedRow = page.locator('#queues tr[data-queue="sms"]');
+  assert.equal((await pausedRow.locator('[data-k="state"]').textContent()).trim(), "paused");
+  assert.equal((await pausedRow.locator("button[data-pause]").textContent()).trim(), "Resume");
+  await shot(page, "paused");
 
   step("reminders page renders");
   await page.goto(`${ADMIN_URL}/reminders`);

@@ -5,6 +5,7 @@ pub mod config;
 pub mod dlq;
 pub mod dlq_bulk;
 pub mod queues;
+pub mod queues_pause;
 pub mod reminders;
 pub mod sandbox;
 pub mod send_test_webhook;

@@ -1,5 +1,6 @@
 //! `meetflow-admin queues [--watch] [--json]`: per queue ready, in flight, scheduled, retrying,
-//! dead, age of the oldest ready job, and jobs processed / failed in the last minute.
+//! dead, age of the oldest ready job, jobs processed / failed in the last minute, and whether the
+//! queue is paused; `queues pause|resume` is in `queues_pause.rs`.
 
 use std::time::Duration;
 
@@ -17,6 +18,9 @@ const WATCH_EVERY: Duration = Duration::from_secs(2);
 /// `meetflow-admin queues`.
 #[derive(Debug, Args)]
 pub struct QueuesCommand {
+    /// Pause or resume a queue (the kill switch).
+    #[command(subcommand)]
+    pub action: Option<super::queues_pause::PauseCommand>,
     /// Refresh every 2 s until Ctrl-C (with --json: one JSON document per line).
     #[arg(long)]
     pub watch: bool,
@@ -28,6 +32,9 @@ pub struct QueuesCommand {
 impl QueuesCommand {
     /// Runs the command.
     pub async fn run(self, ctx: &Ctx, out: &mut Out) -> anyhow::Result<()> {
+        if let Some(action) = self.action {
+            return action.run(ctx, out).await;
+        }
         let backend = Backend::connect(ctx).await?;
         loop {
             let stats = overview::stats(&backend.client).await?;
@@ -70,6 +77,7 @@ pub fn render(stats: &[QueueStats]) -> String {
         ">OLDEST READY",
         ">PROCESSED/1m",
         ">FAILED/1m",
+        "STATE",
     ]);
     for s in stats {
         t.row(vec![
@@ -82,6 +90,7 @@ pub fn render(stats: &[QueueStats]) -> String {
             overview::age(s.oldest_ready_age_ms),
             s.processed_last_minute.to_string(),
             s.failed_last_minute.to_string(),
+            if s.paused { "PAUSED" } else { "running" }.to_owned(),
         ]);
     }
     t.render()

@@ -10,6 +10,7 @@
 //! queue gauges (`meetflow_queue_*`) every 5 s, so one admin replica is enough for dashboards.
 
 pub mod api;
+pub mod api_pause;
 pub mod auth;
 pub mod html;
 pub mod pages;
@@ -69,6 +70,9 @@ impl App {
 pub fn router(app: Arc<App>) -> Router {
     let api = Router::new()
         .route("/api/queues", get(api::queues))
+        .route("/api/queues/paused", get(api_pause::paused))
+        .route("/api/queues/{queue}/pause", post(api_pause::pause))
+        .route("/api/queues/{queue}/resume", post(api_pause::resume))
         .route("/api/dlq", get(api::dlq_list))
         .route("/api/dlq/count", get(api::dlq_count))
         .route("/api/dlq/retry", post(api::dlq_retry))

@@ -80,23 +80,42 @@ fn queues_card(v: &IndexView<'_>) -> String {
         rows.push_str(&format!(
             "<tr data-queue=\"{q}\"><th scope=\"row\">{q}</th><td data-k=\"ready\">{}</td><td data-k=\"running\">{}</td>\
              <td data-k=\"delayed\">{}</td><td data-k=\"retrying\">{}</td><td data-k=\"dead\">{}</td>\
-             <td data-k=\"oldest\"{stale}>{}</td><td data-k=\"processed\">{}</td><td data-k=\"failed\">{}</td></tr>",
+             <td data-k=\"oldest\"{stale}>{}</td><td data-k=\"processed\">{}</td><td data-k=\"failed\">{}</td>\
+             <td data-k=\"state\">{state}</td><td>{button}</td></tr>",
             s.ready, s.running, s.delayed, s.retrying, s.dead, age(s.oldest_ready_age_ms),
             s.processed_last_minute, s.failed_last_minute, q = esc(&s.queue),
+            state = if s.paused { "paused" } else { "running" },
+            button = pause_button(&s.queue, s.paused),
         ));
     }
     format!(
         "<section class=\"card\" id=\"queues-card\"><div class=\"card-head\"><h2>Queues</h2>\
          <span id=\"updated\" class=\"muted\">live</span></div>\
          <table id=\"queues\" class=\"num\"><thead><tr><th>Queue</th><th>Ready</th><th>In flight</th><th>Scheduled</th>\
-         <th>Retrying</th><th>Dead</th><th>Oldest ready</th><th>Processed /1m</th><th>Failed /1m</th></tr></thead>\
+         <th>Retrying</th><th>Dead</th><th>Oldest ready</th><th>Processed /1m</th><th>Failed /1m</th><th>State</th><th></th></tr></thead>\
          <tbody>{rows}</tbody></table>\
+         <div class=\"bulk\">{pause_all}{resume_all}</div>\
          <h3>Throughput <span class=\"muted\">jobs per minute, last 60 minutes</span></h3>\
          <div id=\"chart\" class=\"chart\" role=\"img\" aria-label=\"jobs processed and dead letters per minute\"></div>\
          <div class=\"legend\"><span class=\"sw ok\"></span>processed <span class=\"sw retry\"></span>retried \
          <span class=\"sw dead\"></span>dead</div>\
          <script type=\"application/json\" id=\"throughput-data\">{}</script></section>",
-        script_json(&v.throughput)
+        script_json(&v.throughput),
+        pause_all = "<button type=\"button\" class=\"danger\" id=\"pause-all\" data-pause=\"pause\" data-target=\"all\">Pause all queues</button> ",
+        resume_all = "<button type=\"button\" id=\"resume-all\" data-pause=\"resume\" data-target=\"all\">Resume all queues</button>",
+    )
+}
+
+/// The kill switch of one queue row: Pause, or Resume when paused (the page confirms first).
+fn pause_button(queue: &str, paused: bool) -> String {
+    let (action, label) = if paused {
+        ("resume", "Resume")
+    } else {
+        ("pause", "Pause")
+    };
+    format!(
+        "<button type=\"button\" data-pause=\"{action}\" data-target=\"{q}\">{label}</button>",
+        q = esc(queue)
     )
 }
 

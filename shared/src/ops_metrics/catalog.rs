@@ -176,6 +176,11 @@ const GAUGES: &[(&str, Option<Unit>, &str)] = &[
         Some(Unit::Seconds),
         "Time the oldest ready job has waited, by queue.",
     ),
+    (
+        "meetflow_queue_paused",
+        None,
+        "1 while the queue is paused (by itself or by all), else 0, by queue.",
+    ),
     ("meetflow_queue_ready", None, "Jobs ready to run, by queue."),
     (
         "meetflow_queue_retrying",

@@ -43,6 +43,8 @@ pub struct QueueStats {
     pub processed_last_minute: u64,
     /// Jobs that went to the dead letters in the last full minute and the current one.
     pub failed_last_minute: u64,
+    /// Whether the queue is paused (by itself or by `all`): its workers lease nothing.
+    pub paused: bool,
 }
 
 impl QueueClient {
@@ -144,6 +146,7 @@ impl QueueClient {
             oldest_ready_age_ms,
             processed_last_minute: sum("processed"),
             failed_last_minute: sum("failed"),
+            paused: self.is_paused(queue).await?,
         })
     }
 }

@@ -1,6 +1,7 @@
 //! Queue depth gauges for `/metrics`: every few seconds each process that serves or inspects
 //! queues exports their counts (ready, running, delayed, retrying, dead, oldest ready age), how
-//! many worker processes consume each queue, and Redis's memory use against its `maxmemory`.
+//! many worker processes consume each queue, whether it is paused (`meetflow_queue_paused`,
+//! 1/0), and Redis's memory use against its `maxmemory`.
 //! It also registers `meetflow_jobs_processed_total{queue}` at 0, so a queue that finishes
 //! nothing (paused, throttled) divides its backlog by a zero rate rather than by no series
 //! (`MeetflowQueueBacklogNotDraining`).
@@ -39,6 +40,7 @@ pub fn spawn_stats_exporter(
                     g("meetflow_queue_delayed", s.delayed);
                     g("meetflow_queue_retrying", s.retrying);
                     g("meetflow_queue_dead", s.dead);
+                    g("meetflow_queue_paused", u64::from(s.paused));
                     metrics::gauge!("meetflow_queue_oldest_ready_age_seconds", "queue" => q.clone())
                         .set(s.oldest_ready_age_ms as f64 / 1000.0);
                 }

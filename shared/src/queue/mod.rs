@@ -5,7 +5,8 @@
 //! `docs/architecture.md`, "The queue core"). apalis stays the worker runtime; this module owns
 //! the data in Redis, all of it behind atomic Lua scripts:
 //!
-//! - [`QueueClient`]: enqueue (deduplicated by id), cancel by id or group, inspect, dead letters.
+//! - [`QueueClient`]: enqueue (deduplicated by id), cancel by id or group, inspect, dead letters,
+//!   pause and resume ([`PauseScope`]).
 //! - [`run_queue`]: leases jobs with a renewable lease, so a crashed process's jobs run elsewhere
 //!   after `lease`, while a healthy long job keeps its lease; idle workers sleep on a wake list.
 //! - Retries back off exponentially with full jitter, or wait for the provider's hint without
@@ -21,6 +22,7 @@ mod identity;
 mod inspect;
 mod job;
 mod metrics;
+mod pause;
 mod runtime;
 mod scripts;
 mod settings;
@@ -37,6 +39,7 @@ pub use identity::process_identity;
 pub use inspect::QueueStats;
 pub use job::{AttemptError, DEFAULT_RETAIN, Enqueued, JobRecord, JobState, NewJob};
 pub use metrics::spawn_stats_exporter;
+pub use pause::{PauseError, PauseScope};
 pub use runtime::{JobContext, LeasedJob, QueueBackend, run_queue};
 pub use settings::QueueSettings;
 pub use time::now_ms;

@@ -163,6 +163,14 @@ impl Keys {
         format!("{}queues", self.prefix)
     }
 
+    /// HASH queue name (or `*` for every queue) -> ms (Redis time) it was paused: the kill switch.
+    /// The lease script reads it, so a paused queue's workers lease nothing (in-flight jobs
+    /// finish; new jobs wait in `ready`). No TTL: a pause lasts until resumed.
+    /// Owner: queue core (`QueueClient::pause` / `resume`).
+    pub fn paused(&self) -> String {
+        format!("{}paused", self.prefix)
+    }
+
     /// ZSET process identity -> last heartbeat (ms) of running worker processes, per queue.
     /// Stale members are trimmed by their peers. Owner: queue core.
     pub fn consumers(&self, queue: &str) -> String {

@@ -67,6 +67,7 @@ mod tests {
             ),
             ("group", k.group("<group>")),
             ("queues", k.queues()),
+            ("paused", k.paused()),
             ("consumers", k.consumers("<queue>")),
             (
                 "tick_lock",

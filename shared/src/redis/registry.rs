@@ -177,6 +177,14 @@ pub const KEYS: &[KeySpec] = &[
         doc: "every queue name that has been used",
     },
     KeySpec {
+        builder: "paused",
+        pattern: "{ns}:paused",
+        kind: RedisType::Hash,
+        expiry: Expiry::None,
+        owner: QUEUE,
+        doc: "queue name (or * for all) -> ms it was paused; workers lease nothing from a paused queue",
+    },
+    KeySpec {
         builder: "consumers",
         pattern: "{ns}:q:<queue>:consumers",
         kind: RedisType::ZSet,

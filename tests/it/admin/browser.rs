@@ -1,7 +1,7 @@
 //! The `meetflow-admin` web page in real headless Chromium (tests/browser/admin.mjs through
 //! tests/browser/run.sh, which installs Chromium and playwright-core when missing): log in, see a
 //! dead job, filter, open it with its attempt timeline, replay it, see it leave the list, bulk
-//! delete another. Screenshots land in target/screenshots/admin-*.png.
+//! delete another, pause the sms queue. Screenshots land in target/screenshots/admin-*.png.
 
 use std::process::Stdio;
 
@@ -100,7 +100,12 @@ async fn an_operator_replays_a_dead_job_from_the_page() {
         JobState::Ready,
         "Send again replayed the possibly sent SMS"
     );
-    for name in ["login", "overview", "job", "after-replay"] {
+    assert!(
+        a.client.is_paused("sms").await.unwrap(),
+        "the page's Pause button paused the sms queue"
+    );
+    assert!(!a.client.is_paused("brevo").await.unwrap());
+    for name in ["login", "overview", "job", "after-replay", "paused"] {
         let png = std::fs::read(screenshots.join(format!("admin-{name}.png"))).unwrap();
         assert!(
             png.starts_with(b"\x89PNG") && png.len() > 10_000,

@@ -6,6 +6,7 @@ mod cli;
 mod cli_dlq_and_reminders;
 mod dlq_filters;
 mod observability;
+mod queue_pause;
 mod redis_up;
 mod sandbox;
 mod sandbox_refusals;

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use meetflow_shared::ops;
 use meetflow_shared::queue::{
-    ErrorClass, JobContext, JobError, NewJob, QueueSettings, run_queue, spawn_stats_exporter,
+    ErrorClass, JobContext, JobError, NewJob, PauseScope, QueueSettings, run_queue,
+    spawn_stats_exporter,
 };
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
@@ -314,6 +315,7 @@ async fn queue_metrics_appear_on_a_real_metrics_endpoint_after_a_worker_ran() {
             "meetflow_jobs_processed_total{queue=\"obs\"} 2",
             "meetflow_jobs_dead_total{queue=\"obs\",class=\"provider_server\"} 1",
             "meetflow_queue_dead{queue=\"obs\"} 1",
+            "meetflow_queue_paused{queue=\"obs\"} 0",
             // Redis's memory against maxmemory, for MeetflowRedisMemoryHigh.
             "\nmeetflow_redis_memory_used_bytes ",
             "\nmeetflow_redis_memory_max_bytes ",
@@ -350,7 +352,12 @@ async fn queue_metrics_appear_on_a_real_metrics_endpoint_after_a_worker_ran() {
         .unwrap()
         .unwrap();
 
-    // `meetflow-admin serve` exports the queue gauges on its own ops endpoint.
+    // `meetflow-admin serve` exports the queue gauges on its own ops endpoint, the kill switch's
+    // state with them.
+    a.client
+        .pause(&PauseScope::Queue("obs".into()))
+        .await
+        .unwrap();
     let served = a.serve(None).await;
     let admin_metrics = format!("http://127.0.0.1:{}/metrics", served.ops);
     scrape_until(
@@ -359,6 +366,7 @@ async fn queue_metrics_appear_on_a_real_metrics_endpoint_after_a_worker_ran() {
             "meetflow_queue_dead{queue=\"obs\"} 1",
             "meetflow_queue_ready{queue=\"obs\"} 0",
             "meetflow_queue_consumers{queue=\"obs\"}",
+            "meetflow_queue_paused{queue=\"obs\"} 1",
         ],
     )
     .await;

@@ -6,6 +6,7 @@ mod engagement;
 mod job_versions;
 mod late_booking;
 mod marker_faults;
+mod pause;
 mod phone;
 mod process;
 mod real_bodies;

@@ -72,6 +72,9 @@
           set("ready", s.ready); set("running", s.running); set("delayed", s.delayed);
           set("retrying", s.retrying); set("dead", s.dead); set("oldest", fmtAge(s.oldest_ready_age_ms));
           set("processed", s.processed_last_minute); set("failed", s.failed_last_minute);
+          set("state", s.paused ? "paused" : "running");
+          var pb = row.querySelector("button[data-pause]");
+          if (pb) { pb.dataset.pause = s.paused ? "resume" : "pause"; pb.textContent = s.paused ? "Resume" : "Pause"; }
           var oldest = row.querySelector('[data-k="oldest"]');
           if (oldest) oldest.classList.toggle("alert", s.oldest_ready_age_ms > 300000);
         });
@@ -158,9 +161,36 @@
     }
   }
 
+  // The kill switch: pause or resume one queue, or all, after a confirmation.
+  function pauseOrResume(button) {
+    var action = button.dataset.pause, target = button.dataset.target;
+    var what = target === "all" ? "every queue" : "queue " + target;
+    var effect = action === "pause"
+      ? "\nWorkers stop taking its jobs within a second; jobs in flight finish, new and due jobs wait."
+      : "\nWorkers run the jobs that waited at once.";
+    if (!confirm((action === "pause" ? "Pause " : "Resume ") + what + "?" + effect)) return;
+    button.disabled = true;
+    fetch("/api/queues/" + encodeURIComponent(target) + "/" + action, {
+      method: "POST", credentials: "same-origin",
+      headers: { "content-type": "application/json", "x-csrf-token": csrf, accept: "application/json" },
+      body: "{}"
+    }).then(function (r) {
+      return r.json().then(function (j) { if (!r.ok) throw new Error(j.error || ("HTTP " + r.status)); return j; });
+    }).then(function () {
+      var t = new URL(window.location.href);
+      t.searchParams.set("done", (action === "pause" ? "Paused " : "Resumed ") + what);
+      window.location.assign(t.toString());
+    }).catch(function (e) {
+      button.disabled = false;
+      alert((action === "pause" ? "Pause" : "Resume") + " failed: " + e.message);
+    });
+  }
+
   document.addEventListener("click", function (ev) {
     var b = ev.target.closest("button[data-action]");
-    if (b) { ev.preventDefault(); act(b); }
+    if (b) { ev.preventDefault(); act(b); return; }
+    var p = ev.target.closest("button[data-pause]");
+    if (p) { ev.preventDefault(); pauseOrResume(p); }
   });
   var all = document.getElementById("select-all");
   if (all) all.addEventListener("change", function () {

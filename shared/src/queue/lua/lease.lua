@@ -1,10 +1,14 @@
 -- Lease up to n ready jobs to one worker process. Each lease gets a fencing token (the job's
 -- lease generation, `token` in its hash): every outcome of this lease names it, so an outcome of
 -- an older lease of the same job (even from this process) is refused.
--- KEYS: 1 ready LIST, 2 leased ZSET, 3 wake LIST
--- ARGV: 1 prefix, 2 n, 3 lease_ms, 4 owner, 5 max attempts of jobs that set none
+-- A paused queue (its name or `*` in the paused HASH) leases nothing: its jobs wait in ready.
+-- KEYS: 1 ready LIST, 2 leased ZSET, 3 wake LIST, 4 paused HASH
+-- ARGV: 1 prefix, 2 n, 3 lease_ms, 4 owner, 5 max attempts of jobs that set none, 6 queue
 -- Returns a flat array: id, payload, attempts, max_attempts, enq_ms, token, group ("" = none)
 -- per leased job.
+if redis.call('HEXISTS', KEYS[4], ARGV[6]) == 1 or redis.call('HEXISTS', KEYS[4], '*') == 1 then
+  return {}
+end
 local now = now_ms()
 local prefix, n, lease, owner = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local ids = redis.call('LPOP', KEYS[1], n)

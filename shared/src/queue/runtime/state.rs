@@ -139,12 +139,14 @@ impl Runtime {
         let mut inv = scripts::LEASE.prepare_invoke();
         inv.key(k.ready(&self.queue))
             .key(k.leased(&self.queue))
-            .key(k.wake(&self.queue));
+            .key(k.wake(&self.queue))
+            .key(k.paused());
         inv.arg(k.prefix())
             .arg(n)
             .arg(self.lease_ms())
             .arg(&self.owner)
-            .arg(self.settings.max_attempts);
+            .arg(self.settings.max_attempts)
+            .arg(&self.queue);
         let mut conn = self.client.redis();
         let flat: Vec<String> = inv.invoke_async(&mut conn).await?;
         flat.chunks(7)
