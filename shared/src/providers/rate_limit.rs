@@ -18,20 +18,40 @@ use redis::aio::ConnectionManager;
 
 use crate::redis::{Redis, Script};
 
-/// KEYS[1] = limiter key; ARGV[1] = interval (µs); ARGV[2] = max wait (µs).
-/// Returns {reserved (0|1), wait until the slot (µs), the slot's start (µs, Redis clock)}.
+/// KEYS[1] = limiter key, KEYS[2] (optional) = the holder's reservation key; ARGV[1] = interval
+/// (µs); ARGV[2] = max wait (µs).
+/// Returns {outcome, wait until the slot (µs), the slot's start (µs, Redis clock)}; outcome 1 =
+/// reserved (start after the wait), 0 = not reserved (no holder given), 2 = held for the holder:
+/// a slot further than the max wait is reserved under KEYS[2] and taken when the holder comes
+/// back (kept ten minutes past its start, so a late holder still finds it).
 const SCRIPT: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+if KEYS[2] then
+  local held = redis.call('GET', KEYS[2])
+  if held then
+    held = tonumber(held)
+    local wait = held - now
+    if wait > tonumber(ARGV[2]) then return {2, wait, held} end
+    redis.call('DEL', KEYS[2])
+    if wait < 0 then wait = 0 end
+    return {1, wait, held}
+  end
+end
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
 local wait = tat - now
-if wait > tonumber(ARGV[2]) then
+local held = wait > tonumber(ARGV[2])
+if held and not KEYS[2] then
   return {0, wait, tat}
 end
 local next_tat = tat + tonumber(ARGV[1])
 local ttl_ms = math.floor((next_tat - now) / 1000) + 1000
 redis.call('SET', KEYS[1], string.format('%.0f', next_tat), 'PX', ttl_ms)
+if held then
+  redis.call('SET', KEYS[2], string.format('%.0f', tat), 'PX', math.floor(wait / 1000) + 600000)
+  return {2, wait, tat}
+end
 return {1, wait, tat}
 ";
 
@@ -46,6 +66,10 @@ pub enum RateLimitError {
     /// The next free slot is further away than the caller's `max_wait`; nothing was reserved.
     #[error("rate limited for {0:?}")]
     WaitTooLong(Duration),
+    /// The next free slot is further away than the caller's `max_wait`, and it is reserved for
+    /// the caller (the holder): come back after this delay and the slot is yours.
+    #[error("rate limited: a slot is reserved in {0:?}")]
+    Reserved(Duration),
 }
 
 /// The answer to one request for a slot.
@@ -55,12 +79,16 @@ pub enum Admission {
     Granted(Duration),
     /// No slot was reserved: the next one is this far away.
     Wait(Duration),
+    /// A slot this far away is reserved for the holder, who comes back for it then.
+    Held(Duration),
 }
 
 /// One provider's shared limit. Cheap to clone (a connection handle and a key).
 #[derive(Clone)]
 pub struct RateLimiter {
     conn: ConnectionManager,
+    keys: crate::redis::Keys,
+    name: String,
     key: String,
     interval_us: u64,
 }
@@ -78,6 +106,7 @@ impl std::fmt::Debug for RateLimiter {
 #[derive(Debug, Clone, Copy)]
 struct Slot {
     reserved: bool,
+    held: bool,
     wait: Duration,
     #[cfg_attr(
         not(test),
@@ -94,6 +123,8 @@ impl RateLimiter {
         let interval_us = per_us.div_ceil(u64::from(count.max(1)));
         Self {
             conn: redis.conn(),
+            keys: redis.keys().clone(),
+            name: name.to_owned(),
             key: redis.keys().rate_limit(name),
             interval_us,
         }
@@ -111,9 +142,30 @@ impl RateLimiter {
 
     /// Reserves the next slot if it starts within `max_wait`.
     pub async fn reserve(&self, max_wait: Duration) -> Result<Admission, RateLimitError> {
-        let slot = self.slot(max_wait).await?;
+        self.admission(None, max_wait).await
+    }
+
+    /// Like [`Self::reserve`], for a `holder` (a job id) that can come back later: a slot further
+    /// than `max_wait` away is reserved for it ([`Admission::Held`]), and when the holder asks
+    /// again it gets that same slot instead of a new one. One reservation per holder and limit.
+    pub async fn reserve_for(
+        &self,
+        holder: &str,
+        max_wait: Duration,
+    ) -> Result<Admission, RateLimitError> {
+        self.admission(Some(holder), max_wait).await
+    }
+
+    async fn admission(
+        &self,
+        holder: Option<&str>,
+        max_wait: Duration,
+    ) -> Result<Admission, RateLimitError> {
+        let slot = self.slot(holder, max_wait).await?;
         Ok(if slot.reserved {
             Admission::Granted(slot.wait)
+        } else if slot.held {
+            Admission::Held(slot.wait)
         } else {
             Admission::Wait(slot.wait)
         })
@@ -131,20 +183,47 @@ impl RateLimiter {
                 Ok(())
             }
             Admission::Wait(wait) => Err(RateLimitError::WaitTooLong(wait)),
+            Admission::Held(wait) => Err(RateLimitError::Reserved(wait)),
         }
     }
 
-    async fn slot(&self, max_wait: Duration) -> Result<Slot, RateLimitError> {
+    /// Backpressure for a job: takes the slot reserved for `holder` (a job id) or a new one, and
+    /// sleeps until it starts when that is within `max_wait`. A slot further away is reserved
+    /// for the holder and comes back as [`RateLimitError::Reserved`] (the wait until it): the job
+    /// is delayed to that slot once ([`crate::queue::JobError::Defer`]) instead of asking again
+    /// every second.
+    pub async fn until_ready_for(
+        &self,
+        holder: &str,
+        max_wait: Duration,
+    ) -> Result<(), RateLimitError> {
+        match self.reserve_for(holder, max_wait).await? {
+            Admission::Granted(wait) => {
+                if !wait.is_zero() {
+                    tokio::time::sleep(wait).await;
+                }
+                Ok(())
+            }
+            Admission::Wait(wait) => Err(RateLimitError::WaitTooLong(wait)),
+            Admission::Held(wait) => Err(RateLimitError::Reserved(wait)),
+        }
+    }
+
+    async fn slot(&self, holder: Option<&str>, max_wait: Duration) -> Result<Slot, RateLimitError> {
         let max_wait_us = u64::try_from(max_wait.as_micros()).unwrap_or(u64::MAX);
         let mut conn = self.conn.clone();
-        let (reserved, wait_us, start_us): (i64, i64, i64) = GCRA
-            .key(&self.key)
+        let mut inv = GCRA.key(&self.key);
+        if let Some(holder) = holder {
+            inv.key(self.keys.rate_limit_held(&self.name, holder));
+        }
+        let (outcome, wait_us, start_us): (i64, i64, i64) = inv
             .arg(self.interval_us)
             .arg(max_wait_us)
             .invoke_async(&mut conn)
             .await?;
         Ok(Slot {
-            reserved: reserved == 1,
+            reserved: outcome == 1,
+            held: outcome == 2,
             wait: Duration::from_micros(u64::try_from(wait_us).unwrap_or(0)),
             start_us,
         })
@@ -228,7 +307,7 @@ mod tests {
                 tasks.push(tokio::spawn(async move {
                     while Instant::now() < deadline {
                         let before = Instant::now();
-                        let slot = limiter.slot(Duration::from_secs(1)).await.unwrap();
+                        let slot = limiter.slot(None, Duration::from_secs(1)).await.unwrap();
                         if !slot.reserved {
                             tokio::time::sleep(slot.wait).await;
                             continue;
