@@ -19,8 +19,8 @@ use tokio::task::JoinHandle;
 use crate::support::worker::{Env, created, env, eventually, in_two_days, new_invitee, options};
 
 /// Jobs in the backlog, and the EngageLab limit they drain under.
-const JOBS: usize = 20;
-const PER_SECOND: u32 = 5;
+const JOBS: usize = 60;
+const PER_SECOND: u32 = 20;
 
 /// Runs a worker in this process on `queues` until `stop` is triggered.
 fn run(env: &Env, queues: &[&str], stop: &Shutdown) -> JoinHandle<Result<(), WorkerError>> {
