@@ -287,6 +287,52 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_far_slot_is_reserved_for_its_holder_and_given_to_it_when_it_comes_back() {
+        // Arrange: one call per 10 s, the first slot taken.
+        let ns = TestNamespace::new();
+        let limiter = RateLimiter::new(&ns.handle(), "t", 1, Duration::from_secs(10));
+        let short = Duration::from_millis(100);
+        assert_eq!(
+            limiter.acquire().await.unwrap(),
+            Admission::Granted(Duration::ZERO)
+        );
+
+        // Act: job "a" asks twice, job "b" once; then "a" comes back within reach of its slot.
+        let Admission::Held(first) = limiter.reserve_for("a", short).await.unwrap() else {
+            panic!("expected a held slot")
+        };
+        let Admission::Held(again) = limiter.reserve_for("a", short).await.unwrap() else {
+            panic!("expected the same held slot")
+        };
+        let Admission::Held(other) = limiter.reserve_for("b", short).await.unwrap() else {
+            panic!("expected a held slot for b")
+        };
+        let taken = limiter
+            .reserve_for("a", Duration::from_secs(11))
+            .await
+            .unwrap();
+
+        // Assert: "a" holds the next slot (~10 s), asking again does not push it further, "b"
+        // holds the one after (~20 s), and "a" is granted its own slot, not a new one.
+        assert!(
+            first > Duration::from_secs(9) && first <= Duration::from_secs(10),
+            "{first:?}"
+        );
+        assert!(again <= first, "{again:?} vs {first:?}");
+        assert!(other > Duration::from_secs(19), "{other:?}");
+        assert!(
+            matches!(taken, Admission::Granted(w) if w <= first),
+            "{taken:?}"
+        );
+        let err = limiter.until_ready_for("c", short).await.unwrap_err();
+        assert!(
+            matches!(JobError::from(err), JobError::Defer { after, .. } if after > Duration::from_secs(29)),
+            "a job is deferred to its reserved slot"
+        );
+        ns.cleanup().await;
+    }
+
+    #[tokio::test]
     async fn two_replicas_together_never_exceed_the_rate_in_any_window() {
         // Arrange: 10 calls per 500 ms (one per 50 ms), two "replicas" with their own
         // connections, three concurrent callers each, for 1.5 s.

@@ -176,8 +176,12 @@ async fn a_rate_limited_backlog_is_delayed_once_per_job_not_bounced() {
         .filter(|(_, n)| *n > 0)
         .collect();
     let per_job = spent as f64 / JOBS as f64;
+    // All commands, a script's inner calls included: an SMS sent without a limit costs about 25
+    // (booking check, marker, lease, ack), one deferral about 30 more (two limiter calls, the
+    // deferral, promotion, a second lease), and the worker's idle loops add a few per second.
+    // Bouncing once a second costs about ten times this (scripts/bench-backpressure.sh).
     assert!(
-        per_job < 30.0,
+        per_job < 100.0,
         "{per_job:.1} Redis commands per job ({spent} in all; per command, scripts' inner calls included: {window:?})"
     );
 }
