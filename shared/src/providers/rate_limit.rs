@@ -8,9 +8,12 @@
 //! the next call may start. Calls are spaced by `interval = per / count`, so any window of length
 //! `per` holds at most `count` calls. A caller *reserves* the next free slot if it is at most
 //! `max_wait` away (the TAT advances by one interval) and then sleeps until it; a slot further
-//! away is not reserved and the caller learns how long to wait, so a job handler can give the
-//! job back to the queue (`JobError::rate_limited`) instead of holding a worker. Reserving means
-//! one round trip per call and first-come-first-served order among waiting replicas.
+//! away is not reserved and the caller learns how long to wait. A job handler names itself (the
+//! job id, [`RateLimiter::until_ready_for`]): then a far slot *is* reserved for that job (held
+//! under [`crate::redis::Keys::rate_limit_held`]) and the job is delayed to it once
+//! ([`crate::queue::JobError::Defer`]: no attempt, no error entry, enqueue time kept) instead of
+//! bouncing through the queue every second; when it comes back it takes its own slot. Reserving
+//! means one round trip per call and first-come-first-served order among waiting replicas.
 
 use std::time::Duration;
 
