@@ -58,6 +58,7 @@ impl From<RateLimitError> for JobError {
         match e {
             RateLimitError::Redis(_) => JobError::retry(ErrorClass::Internal, e.to_string()),
             RateLimitError::WaitTooLong(after) => JobError::rate_limited(e.to_string(), after),
+            RateLimitError::Reserved(after) => JobError::defer(e.to_string(), after),
         }
     }
 }

@@ -76,6 +76,10 @@ const COUNTERS: &[(&str, &str)] = &[
         "Jobs finished successfully, by queue.",
     ),
     (
+        "meetflow_jobs_deferred_total",
+        "Jobs delayed to a rate-limit slot reserved for them (backpressure: no attempt spent), by queue and class.",
+    ),
+    (
         "meetflow_jobs_retried_total",
         "Failed job attempts scheduled for a retry, by queue and error class.",
     ),

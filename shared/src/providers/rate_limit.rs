@@ -8,9 +8,12 @@
 //! the next call may start. Calls are spaced by `interval = per / count`, so any window of length
 //! `per` holds at most `count` calls. A caller *reserves* the next free slot if it is at most
 //! `max_wait` away (the TAT advances by one interval) and then sleeps until it; a slot further
-//! away is not reserved and the caller learns how long to wait, so a job handler can give the
-//! job back to the queue (`JobError::rate_limited`) instead of holding a worker. Reserving means
-//! one round trip per call and first-come-first-served order among waiting replicas.
+//! away is not reserved and the caller learns how long to wait. A job handler names itself (the
+//! job id, [`RateLimiter::until_ready_for`]): then a far slot *is* reserved for that job (held
+//! under [`crate::redis::Keys::rate_limit_held`]) and the job is delayed to it once
+//! ([`crate::queue::JobError::Defer`]: no attempt, no error entry, enqueue time kept) instead of
+//! bouncing through the queue every second; when it comes back it takes its own slot. Reserving
+//! means one round trip per call and first-come-first-served order among waiting replicas.
 
 use std::time::Duration;
 
@@ -18,20 +21,40 @@ use redis::aio::ConnectionManager;
 
 use crate::redis::{Redis, Script};
 
-/// KEYS[1] = limiter key; ARGV[1] = interval (µs); ARGV[2] = max wait (µs).
-/// Returns {reserved (0|1), wait until the slot (µs), the slot's start (µs, Redis clock)}.
+/// KEYS[1] = limiter key, KEYS[2] (optional) = the holder's reservation key; ARGV[1] = interval
+/// (µs); ARGV[2] = max wait (µs).
+/// Returns {outcome, wait until the slot (µs), the slot's start (µs, Redis clock)}; outcome 1 =
+/// reserved (start after the wait), 0 = not reserved (no holder given), 2 = held for the holder:
+/// a slot further than the max wait is reserved under KEYS[2] and taken when the holder comes
+/// back (kept ten minutes past its start, so a late holder still finds it).
 const SCRIPT: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+if KEYS[2] then
+  local held = redis.call('GET', KEYS[2])
+  if held then
+    held = tonumber(held)
+    local wait = held - now
+    if wait > tonumber(ARGV[2]) then return {2, wait, held} end
+    redis.call('DEL', KEYS[2])
+    if wait < 0 then wait = 0 end
+    return {1, wait, held}
+  end
+end
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
 local wait = tat - now
-if wait > tonumber(ARGV[2]) then
+local held = wait > tonumber(ARGV[2])
+if held and not KEYS[2] then
   return {0, wait, tat}
 end
 local next_tat = tat + tonumber(ARGV[1])
 local ttl_ms = math.floor((next_tat - now) / 1000) + 1000
 redis.call('SET', KEYS[1], string.format('%.0f', next_tat), 'PX', ttl_ms)
+if held then
+  redis.call('SET', KEYS[2], string.format('%.0f', tat), 'PX', math.floor(wait / 1000) + 600000)
+  return {2, wait, tat}
+end
 return {1, wait, tat}
 ";
 
@@ -46,6 +69,10 @@ pub enum RateLimitError {
     /// The next free slot is further away than the caller's `max_wait`; nothing was reserved.
     #[error("rate limited for {0:?}")]
     WaitTooLong(Duration),
+    /// The next free slot is further away than the caller's `max_wait`, and it is reserved for
+    /// the caller (the holder): come back after this delay and the slot is yours.
+    #[error("rate limited: a slot is reserved in {0:?}")]
+    Reserved(Duration),
 }
 
 /// The answer to one request for a slot.
@@ -55,12 +82,16 @@ pub enum Admission {
     Granted(Duration),
     /// No slot was reserved: the next one is this far away.
     Wait(Duration),
+    /// A slot this far away is reserved for the holder, who comes back for it then.
+    Held(Duration),
 }
 
 /// One provider's shared limit. Cheap to clone (a connection handle and a key).
 #[derive(Clone)]
 pub struct RateLimiter {
     conn: ConnectionManager,
+    keys: crate::redis::Keys,
+    name: String,
     key: String,
     interval_us: u64,
 }
@@ -78,6 +109,7 @@ impl std::fmt::Debug for RateLimiter {
 #[derive(Debug, Clone, Copy)]
 struct Slot {
     reserved: bool,
+    held: bool,
     wait: Duration,
     #[cfg_attr(
         not(test),
@@ -94,6 +126,8 @@ impl RateLimiter {
         let interval_us = per_us.div_ceil(u64::from(count.max(1)));
         Self {
             conn: redis.conn(),
+            keys: redis.keys().clone(),
+            name: name.to_owned(),
             key: redis.keys().rate_limit(name),
             interval_us,
         }
@@ -111,9 +145,30 @@ impl RateLimiter {
 
     /// Reserves the next slot if it starts within `max_wait`.
     pub async fn reserve(&self, max_wait: Duration) -> Result<Admission, RateLimitError> {
-        let slot = self.slot(max_wait).await?;
+        self.admission(None, max_wait).await
+    }
+
+    /// Like [`Self::reserve`], for a `holder` (a job id) that can come back later: a slot further
+    /// than `max_wait` away is reserved for it ([`Admission::Held`]), and when the holder asks
+    /// again it gets that same slot instead of a new one. One reservation per holder and limit.
+    pub async fn reserve_for(
+        &self,
+        holder: &str,
+        max_wait: Duration,
+    ) -> Result<Admission, RateLimitError> {
+        self.admission(Some(holder), max_wait).await
+    }
+
+    async fn admission(
+        &self,
+        holder: Option<&str>,
+        max_wait: Duration,
+    ) -> Result<Admission, RateLimitError> {
+        let slot = self.slot(holder, max_wait).await?;
         Ok(if slot.reserved {
             Admission::Granted(slot.wait)
+        } else if slot.held {
+            Admission::Held(slot.wait)
         } else {
             Admission::Wait(slot.wait)
         })
@@ -131,20 +186,47 @@ impl RateLimiter {
                 Ok(())
             }
             Admission::Wait(wait) => Err(RateLimitError::WaitTooLong(wait)),
+            Admission::Held(wait) => Err(RateLimitError::Reserved(wait)),
         }
     }
 
-    async fn slot(&self, max_wait: Duration) -> Result<Slot, RateLimitError> {
+    /// Backpressure for a job: takes the slot reserved for `holder` (a job id) or a new one, and
+    /// sleeps until it starts when that is within `max_wait`. A slot further away is reserved
+    /// for the holder and comes back as [`RateLimitError::Reserved`] (the wait until it): the job
+    /// is delayed to that slot once ([`crate::queue::JobError::Defer`]) instead of asking again
+    /// every second.
+    pub async fn until_ready_for(
+        &self,
+        holder: &str,
+        max_wait: Duration,
+    ) -> Result<(), RateLimitError> {
+        match self.reserve_for(holder, max_wait).await? {
+            Admission::Granted(wait) => {
+                if !wait.is_zero() {
+                    tokio::time::sleep(wait).await;
+                }
+                Ok(())
+            }
+            Admission::Wait(wait) => Err(RateLimitError::WaitTooLong(wait)),
+            Admission::Held(wait) => Err(RateLimitError::Reserved(wait)),
+        }
+    }
+
+    async fn slot(&self, holder: Option<&str>, max_wait: Duration) -> Result<Slot, RateLimitError> {
         let max_wait_us = u64::try_from(max_wait.as_micros()).unwrap_or(u64::MAX);
         let mut conn = self.conn.clone();
-        let (reserved, wait_us, start_us): (i64, i64, i64) = GCRA
-            .key(&self.key)
+        let mut inv = GCRA.key(&self.key);
+        if let Some(holder) = holder {
+            inv.key(self.keys.rate_limit_held(&self.name, holder));
+        }
+        let (outcome, wait_us, start_us): (i64, i64, i64) = inv
             .arg(self.interval_us)
             .arg(max_wait_us)
             .invoke_async(&mut conn)
             .await?;
         Ok(Slot {
-            reserved: reserved == 1,
+            reserved: outcome == 1,
+            held: outcome == 2,
             wait: Duration::from_micros(u64::try_from(wait_us).unwrap_or(0)),
             start_us,
         })
@@ -208,6 +290,52 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_far_slot_is_reserved_for_its_holder_and_given_to_it_when_it_comes_back() {
+        // Arrange: one call per 10 s, the first slot taken.
+        let ns = TestNamespace::new();
+        let limiter = RateLimiter::new(&ns.handle(), "t", 1, Duration::from_secs(10));
+        let short = Duration::from_millis(100);
+        assert_eq!(
+            limiter.acquire().await.unwrap(),
+            Admission::Granted(Duration::ZERO)
+        );
+
+        // Act: job "a" asks twice, job "b" once; then "a" comes back within reach of its slot.
+        let Admission::Held(first) = limiter.reserve_for("a", short).await.unwrap() else {
+            panic!("expected a held slot")
+        };
+        let Admission::Held(again) = limiter.reserve_for("a", short).await.unwrap() else {
+            panic!("expected the same held slot")
+        };
+        let Admission::Held(other) = limiter.reserve_for("b", short).await.unwrap() else {
+            panic!("expected a held slot for b")
+        };
+        let taken = limiter
+            .reserve_for("a", Duration::from_secs(11))
+            .await
+            .unwrap();
+
+        // Assert: "a" holds the next slot (~10 s), asking again does not push it further, "b"
+        // holds the one after (~20 s), and "a" is granted its own slot, not a new one.
+        assert!(
+            first > Duration::from_secs(9) && first <= Duration::from_secs(10),
+            "{first:?}"
+        );
+        assert!(again <= first, "{again:?} vs {first:?}");
+        assert!(other > Duration::from_secs(19), "{other:?}");
+        assert!(
+            matches!(taken, Admission::Granted(w) if w <= first),
+            "{taken:?}"
+        );
+        let err = limiter.until_ready_for("c", short).await.unwrap_err();
+        assert!(
+            matches!(JobError::from(err), JobError::Defer { after, .. } if after > Duration::from_secs(29)),
+            "a job is deferred to its reserved slot"
+        );
+        ns.cleanup().await;
+    }
+
+    #[tokio::test]
     async fn two_replicas_together_never_exceed_the_rate_in_any_window() {
         // Arrange: 10 calls per 500 ms (one per 50 ms), two "replicas" with their own
         // connections, three concurrent callers each, for 1.5 s.
@@ -228,7 +356,7 @@ mod tests {
                 tasks.push(tokio::spawn(async move {
                     while Instant::now() < deadline {
                         let before = Instant::now();
-                        let slot = limiter.slot(Duration::from_secs(1)).await.unwrap();
+                        let slot = limiter.slot(None, Duration::from_secs(1)).await.unwrap();
                         if !slot.reserved {
                             tokio::time::sleep(slot.wait).await;
                             continue;

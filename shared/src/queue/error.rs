@@ -28,6 +28,18 @@ pub enum JobError {
         /// Whether this attempt counts against `max_attempts` (rate limits do not).
         consume_attempt: bool,
     },
+    /// Backpressure: the job was not tried (a shared rate limit reserved it a slot `after` from
+    /// now). It is delayed to that slot once: no attempt is spent, no error is recorded, and the
+    /// time it was enqueued (which the oldest-ready-job alert reads) survives the wait.
+    #[error("{class}: {message}")]
+    Defer {
+        /// Why (normally `rate_limited`).
+        class: ErrorClass,
+        /// Operator-readable detail (logged, not stored).
+        message: String,
+        /// When to run it again.
+        after: Duration,
+    },
     /// Do not try again: the job goes to the dead-letter store.
     #[error("{class}: {message}")]
     Permanent {
@@ -69,6 +81,15 @@ impl JobError {
         }
     }
 
+    /// Not tried: a shared rate limit reserved a slot `after` from now; delay the job to it.
+    pub fn defer(message: impl Into<String>, after: Duration) -> Self {
+        Self::Defer {
+            class: ErrorClass::RateLimited,
+            message: message.into(),
+            after,
+        }
+    }
+
     /// A permanent failure: straight to the dead-letter store.
     pub fn permanent(class: ErrorClass, message: impl Into<String>) -> Self {
         Self::Permanent {
@@ -80,14 +101,18 @@ impl JobError {
     /// The stored class of this failure.
     pub fn class(&self) -> ErrorClass {
         match self {
-            Self::Retry { class, .. } | Self::Permanent { class, .. } => *class,
+            Self::Retry { class, .. }
+            | Self::Defer { class, .. }
+            | Self::Permanent { class, .. } => *class,
         }
     }
 
     /// The stored message of this failure.
     pub fn message(&self) -> &str {
         match self {
-            Self::Retry { message, .. } | Self::Permanent { message, .. } => message,
+            Self::Retry { message, .. }
+            | Self::Defer { message, .. }
+            | Self::Permanent { message, .. } => message,
         }
     }
 }

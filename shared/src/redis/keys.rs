@@ -198,6 +198,13 @@ impl Keys {
         format!("{}ratelimit:{name}", self.prefix)
     }
 
+    /// STRING: the start (µs, Redis clock) of a slot of the rate limit `name` reserved for one
+    /// job (`holder` = job id) that was delayed to it; taken when the job comes back, expires ten
+    /// minutes after the slot. Owner: providers::rate_limit.
+    pub fn rate_limit_held(&self, name: &str, holder: &str) -> String {
+        format!("{}ratelimit:{name}:held:{holder}", self.prefix)
+    }
+
     /// HASH, one per booking (`booking` = invitee UUID): `status` (active | canceled |
     /// rescheduled | no_show), `start_ms`, `end_ms`, `timezone`, `phone`, `name`, `email`,
     /// `event_type`, `event_name`, `invitee_uri` (Calendly URIs shortened to keep the hash a

@@ -76,6 +76,7 @@ mod tests {
             ("reconcile_baseline", k.reconcile_baseline()),
             ("zoom_token", k.zoom_token()),
             ("rate_limit", k.rate_limit("<name>")),
+            ("rate_limit_held", k.rate_limit_held("<name>", "<job>")),
             ("booking", k.booking("<booking>")),
             ("reminders_due", k.reminders_due()),
             ("reminders_claimed", k.reminders_claimed()),

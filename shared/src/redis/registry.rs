@@ -229,6 +229,14 @@ pub const KEYS: &[KeySpec] = &[
         doc: "GCRA theoretical arrival time (µs) of one provider's shared rate limit",
     },
     KeySpec {
+        builder: "rate_limit_held",
+        pattern: "{ns}:ratelimit:<name>:held:<job>",
+        kind: RedisType::String,
+        expiry: Expiry::Computed("ten minutes after the reserved slot"),
+        owner: "worker (providers::rate_limit)",
+        doc: "a rate-limit slot (start, µs) reserved for one job delayed to it (backpressure)",
+    },
+    KeySpec {
         builder: "booking",
         pattern: "{ns}:bk:<booking>",
         kind: RedisType::Hash,

@@ -1,5 +1,6 @@
 //! worker tests.
 
+mod backpressure;
 mod brevo;
 mod calendly;
 mod engagement;

@@ -20,7 +20,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use chrono::Utc;
-use meetflow_shared::bookings::BookingKey;
+use meetflow_shared::bookings::{BookingFacts, BookingKey, Bookings};
+use meetflow_shared::config::RemindersSettings;
 use meetflow_shared::jobs::SMS;
 use meetflow_shared::jobs::sms::{SmsJob, SmsKind};
 use meetflow_shared::queue::{NewJob, QueueClient};
@@ -71,6 +72,26 @@ async fn redis_pid(url: &str) -> anyhow::Result<u32> {
     Ok(pid.trim().parse()?)
 }
 
+/// Redis's own counters: commands processed (a script's inner calls included) and its CPU time
+/// (`used_cpu_sys + used_cpu_user`), from `INFO`.
+async fn redis_counters(url: &str) -> anyhow::Result<(u64, f64)> {
+    let mut conn = redis::Client::open(url)?
+        .get_multiplexed_async_connection()
+        .await?;
+    let info: String = redis::cmd("INFO").arg("all").query_async(&mut conn).await?;
+    let field = |name: &str| -> anyhow::Result<f64> {
+        let v = info
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
+            .with_context(|| format!("no {name} in INFO"))?;
+        Ok(v.trim().parse()?)
+    };
+    Ok((
+        field("total_commands_processed")? as u64,
+        field("used_cpu_sys")? + field("used_cpu_user")?,
+    ))
+}
+
 /// One reading of the CPU used so far by this driver, the Redis server and the whole machine;
 /// two readings give the share of each over an interval.
 struct CpuSnapshot {
@@ -113,16 +134,36 @@ fn proc_kib(pid: u32, field: &str) -> anyhow::Result<u64> {
     Ok(line.split_whitespace().nth(1).context("value")?.parse()?)
 }
 
-/// Enqueues `jobs` confirmation SMS, one booking each, in batches of 1,000.
+/// Stores `jobs` bookings (the send checks the booking right before sending) and enqueues their
+/// confirmation SMS, in batches of 1,000.
 async fn enqueue_jobs(client: &QueueClient, jobs: usize) -> anyhow::Result<()> {
     let start_at = Utc::now() + chrono::Duration::days(1);
+    let bookings = Bookings::new(client.handle().clone(), RemindersSettings::default());
+    for i in 0..jobs {
+        bookings
+            .booked(&BookingFacts {
+                invitee_uri: format!("https://api.calendly.com/invitees/bench-{i}"),
+                start: start_at,
+                end: start_at + chrono::Duration::minutes(30),
+                timezone: Some("America/Los_Angeles".into()),
+                phone: None,
+                name: "Bench Mark".into(),
+                email: format!("bench-{i}@example.com"),
+                event_type: "https://api.calendly.com/event_types/bench".into(),
+                event_name: "Benchmark".into(),
+                old_invitee: None,
+            })
+            .await?;
+    }
     for chunk in (0..jobs).collect::<Vec<_>>().chunks(1000) {
         let batch = chunk
             .iter()
             .map(|i| {
                 let job = SmsJob {
                     v: SmsJob::VERSION,
-                    booking: BookingKey::parse(&format!("bench-{i}")).context("key")?,
+                    booking: BookingKey::from_invitee_uri(&format!(
+                        "https://api.calendly.com/invitees/bench-{i}"
+                    )),
                     kind: SmsKind::Confirmation,
                     to: "+14155550132".into(),
                     name: "Bench Mark".into(),
@@ -138,6 +179,16 @@ async fn enqueue_jobs(client: &QueueClient, jobs: usize) -> anyhow::Result<()> {
         client.enqueue_many(SMS, batch).await?;
     }
     Ok(())
+}
+
+/// The limit's theoretical minimum drain time (`rate` like `20` or `20/s`; no limit: 0).
+fn min_drain_s(jobs: usize, rate: &str) -> f64 {
+    let per_s: f64 = rate.trim_end_matches("/s").parse().unwrap_or(0.0);
+    if per_s > 0.0 {
+        jobs.saturating_sub(1) as f64 / per_s
+    } else {
+        0.0
+    }
 }
 
 #[tokio::main]
@@ -169,6 +220,7 @@ async fn main() -> anyhow::Result<()> {
         ),
     )?;
     let redis = redis_pid(url).await.ok();
+    let (commands_before, redis_cpu_before) = redis_counters(url).await?;
     let cpu_before = CpuSnapshot::take(redis);
     let started = Instant::now();
     let mut children: Vec<Child> = (0..processes)
@@ -193,6 +245,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let wall = started.elapsed().as_secs_f64();
     let cpu = cpu_before.since(&CpuSnapshot::take(redis));
+    let (commands_after, redis_cpu_after) = redis_counters(url).await?;
     let per_process: Vec<serde_json::Value> = children
         .iter()
         .map(|c| {
@@ -235,6 +288,10 @@ async fn main() -> anyhow::Result<()> {
             "wall_s": wall, "steady_s": steady,
             "jobs_per_s": if steady > 0.0 { (sent.len().saturating_sub(1)) as f64 / steady } else { 0.0 },
             "per_process": per_process, "during_run": cpu,
+            "redis_commands_per_job": (commands_after - commands_before) as f64 / jobs as f64,
+            "redis_cpu_info_s": redis_cpu_after - redis_cpu_before,
+            "min_drain_s": min_drain_s(jobs, rate),
+            "drain_vs_min": wall / min_drain_s(jobs, rate),
         })
     );
     let _ = std::fs::remove_dir_all(dir);

@@ -33,14 +33,16 @@ pub(crate) async fn handle(w: &Worker, job: BrevoJob, ctx: JobContext) -> Result
         BrevoOp::SyncAttendance(a) => {
             upsert(w, brevo, &a.contact, Some(&a.total_minutes_attribute), &ctx).await
         }
-        BrevoOp::TrackEvent(event) => track(w, brevo, event).await,
+        BrevoOp::TrackEvent(event) => track(w, brevo, event, &ctx).await,
     }
 }
 
-async fn slot(w: &Worker, brevo: &Limited<BrevoClient>) -> Result<(), JobError> {
+/// A slot of Brevo's shared limit for the job `ctx`; a slot further than `rate_limit_wait` away is
+/// reserved for the job, which is delayed to it ([`JobError::Defer`]).
+async fn slot(w: &Worker, brevo: &Limited<BrevoClient>, ctx: &JobContext) -> Result<(), JobError> {
     brevo
         .limiter
-        .until_ready(w.options.rate_limit_wait)
+        .until_ready_for(&ctx.id, w.options.rate_limit_wait)
         .await
         .map_err(JobError::from)
 }
@@ -140,7 +142,7 @@ async fn write(
         attributes,
         list_ids: sync.list_ids.clone(),
     };
-    slot(w, brevo).await?;
+    slot(w, brevo, ctx).await?;
     match brevo.client.upsert_contact(&contact).await {
         Ok(_) => Ok(()),
         Err(BrevoError::PhoneRejected { reason, error }) if contact.has_sms() => {
@@ -153,7 +155,7 @@ async fn write(
                 brevo = %error,
                 "Brevo refused the phone number: contact synced without SMS"
             );
-            slot(w, brevo).await?;
+            slot(w, brevo, ctx).await?;
             brevo
                 .client
                 .upsert_contact(&contact.without_sms())
@@ -169,6 +171,7 @@ async fn track(
     w: &Worker,
     brevo: &Limited<BrevoClient>,
     event: EventTrack,
+    ctx: &JobContext,
 ) -> Result<(), JobError> {
     let event = BrevoEvent {
         event_name: event.event_name,
@@ -176,7 +179,7 @@ async fn track(
         properties: event.properties,
         contact_properties: serde_json::Map::new(),
     };
-    slot(w, brevo).await?;
+    slot(w, brevo, ctx).await?;
     brevo
         .client
         .track_event(&event)

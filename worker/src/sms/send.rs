@@ -247,7 +247,7 @@ async fn send_once(w: &Worker, o: Outgoing, ctx: &JobContext) -> Result<(), JobE
     };
     engagelab
         .limiter
-        .until_ready(w.options.rate_limit_wait)
+        .until_ready_for(&ctx.id, w.options.rate_limit_wait)
         .await?;
     let now = Utc::now().timestamp_millis();
     let marker = SmsMarker::new(&w.redis, &o.booking, &o.kind, ctx.attempt, now);

@@ -1,10 +1,12 @@
--- Record a failed attempt; schedule a retry or move the job to the dead letters.
+-- Record a failed attempt; schedule a retry or move the job to the dead letters. Or defer it
+-- (backpressure: a rate limit reserved it a later slot): delayed to the slot, no error entry, the
+-- attempt given back, `held` set so that promotion keeps its enq_ms.
 -- KEYS: 1 leased ZSET, 2 delayed ZSET, 3 retrying SET, 4 dead_all ZSET, 5 dead ZSET (queue),
 --       6 minute stats HASH
 -- ARGV: 1 prefix, 2 lease token, 3 id, 4 attempt, 5 error class, 6 error message,
---       7 mode ("retry" | "dead"), 8 retry delay ms, 9 consume attempt (1|0),
+--       7 mode ("retry" | "dead" | "defer"), 8 retry (or defer) delay ms, 9 consume attempt (1|0),
 --       10 dead max count (of this queue), 11 dead max age ms, 12 max attempts of jobs that set none
--- Returns "retry", "dead", "dead:<trimmed by count>:<trimmed by age>" or "stale" (not this lease
+-- Returns "deferred", "retry", "dead", "dead:<trimmed by count>:<trimmed by age>" or "stale" (not this lease
 -- any more: expired, handed back or leased again, even by this process).
 local now = now_ms()
 local prefix, id = ARGV[1], ARGV[3]
@@ -12,6 +14,14 @@ local jk = prefix .. 'job:' .. id
 local f = redis.call('HMGET', jk, 'state', 'token')
 if f[1] ~= 'running' or f[2] ~= ARGV[2] then return 'stale' end
 redis.call('ZREM', KEYS[1], id)
+if ARGV[7] == 'defer' then
+  local run_at = now + tonumber(ARGV[8])
+  redis.call('HINCRBY', jk, 'attempts', -1)
+  redis.call('HDEL', jk, 'owner')
+  redis.call('HSET', jk, 'state', 'delayed', 'run_at_ms', run_at, 'held', '1')
+  redis.call('ZADD', KEYS[2], run_at, id)
+  return 'deferred'
+end
 redis.call('RPUSH', jk .. ':errors', cjson.encode({at_ms = now, attempt = tonumber(ARGV[4]),
   class = ARGV[5], message = ARGV[6]}))
 redis.call('LTRIM', jk .. ':errors', -50, -1)

@@ -1,4 +1,5 @@
 -- Move due delayed jobs (scheduled or retrying) to the ready list, at most `limit` per call.
+-- A job deferred by backpressure (`held`) keeps its enq_ms: it has been waiting all along.
 -- KEYS: 1 delayed ZSET, 2 ready LIST, 3 wake LIST, 4 retrying SET
 -- ARGV: 1 prefix, 2 limit
 -- Returns {moved, ms until the next delayed job is due (0 if due now) or -1 if none}.
@@ -10,8 +11,14 @@ for _, id in ipairs(ids) do
   redis.call('ZREM', KEYS[1], id)
   redis.call('SREM', KEYS[4], id)
   local jk = prefix .. 'job:' .. id
-  if redis.call('EXISTS', jk) == 1 then
-    redis.call('HSET', jk, 'state', 'ready', 'enq_ms', now)
+  local f = redis.call('HMGET', jk, 'state', 'held')
+  if f[1] then
+    if f[2] then
+      redis.call('HSET', jk, 'state', 'ready')
+      redis.call('HDEL', jk, 'held')
+    else
+      redis.call('HSET', jk, 'state', 'ready', 'enq_ms', now)
+    end
     redis.call('RPUSH', KEYS[2], id)
     moved = moved + 1
   end

@@ -176,6 +176,11 @@ where
                     let err = classify(e);
                     let result = persist(&rt, "failure", || rt.fail(&job, &err)).await;
                     rt.forget(&job.lease_id());
+                    if result.as_deref() == Some("deferred") {
+                        tracing::debug!(queue = %queue, job.id = %job.id, "job deferred: {}", err.message());
+                        metrics::counter!("meetflow_jobs_deferred_total", "queue" => queue, "class" => err.class().as_str()).increment(1);
+                        return Ok(());
+                    }
                     let mut verdict = result.unwrap_or_else(|| "unwritten".to_owned());
                     if let Some(trim) = verdict.strip_prefix("dead:") {
                         count_trimmed(&queue, trim);

@@ -190,12 +190,14 @@ impl Runtime {
     }
 
     /// Records a failed attempt; returns "retry", "dead" (or "dead:<trimmed by count>:<trimmed
-    /// by age>" when burying it trimmed the dead-letter store) or "stale".
+    /// by age>" when burying it trimmed the dead-letter store) or "stale". A deferral
+    /// ([`JobError::Defer`]) is no failure: the job is delayed, "deferred".
     pub(crate) async fn fail(&self, job: &LeasedJob, err: &JobError) -> Result<String, QueueError> {
         let k = self.client.keys();
         let s = &self.settings;
         let (mode, delay, consume) = match err {
             JobError::Permanent { .. } => ("dead", Duration::ZERO, true),
+            JobError::Defer { after, .. } => ("defer", (*after).min(backoff::MAX_HINT), false),
             JobError::Retry {
                 after,
                 consume_attempt,

@@ -1,0 +1,187 @@
+//! Worker: backpressure, not bounce (issue 16, item 3). A backlog of SMS under a low shared
+//! EngageLab limit drains with each job delayed once to the slot the limiter reserved for it: every
+//! job finishes at attempt 1, no rate-limit entry ever lands in its error history, its enqueue
+//! time (`enq_ms`, which the oldest-ready-job alert reads) survives the wait, and the Redis
+//! commands clients send per job stay small (`total_commands_processed` of `INFO stats`).
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use redis::aio::ConnectionManager;
+
+use meetflow_shared::config::Settings;
+use meetflow_shared::events::Provider;
+use meetflow_shared::jobs::{ALL_QUEUES, SMS};
+use meetflow_shared::shutdown::Shutdown;
+use meetflow_worker::{QueueSelection, WorkerError};
+use tokio::task::JoinHandle;
+
+use crate::support::worker::{Env, created, env, eventually, in_two_days, new_invitee, options};
+
+/// Jobs in the backlog, and the EngageLab limit they drain under.
+const JOBS: usize = 60;
+const PER_SECOND: u32 = 20;
+
+/// Runs a worker in this process on `queues` until `stop` is triggered.
+fn run(env: &Env, queues: &[&str], stop: &Shutdown) -> JoinHandle<Result<(), WorkerError>> {
+    let (settings, stop) = (env.settings.clone(), stop.clone());
+    let selection = QueueSelection::parse(queues).unwrap();
+    tokio::spawn(
+        async move { meetflow_worker::run_with(settings, selection, options(), stop).await },
+    )
+}
+
+async fn stop(stop: Shutdown, handle: JoinHandle<Result<(), WorkerError>>) {
+    stop.trigger();
+    tokio::time::timeout(Duration::from_secs(15), handle)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+}
+
+/// Commands clients sent (`total_commands_processed` of `INFO stats`: a script's call is one,
+/// whatever it does inside), and calls per command of `INFO commandstats` (for the message).
+async fn commands(conn: &mut ConnectionManager) -> (u64, HashMap<String, u64>) {
+    let info: String = redis::cmd("INFO")
+        .arg("all")
+        .query_async(conn)
+        .await
+        .unwrap();
+    let total = info
+        .lines()
+        .find_map(|l| l.strip_prefix("total_commands_processed:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap();
+    let per_command = info
+        .lines()
+        .filter_map(|l| {
+            let (name, rest) = l.strip_prefix("cmdstat_")?.split_once(':')?;
+            let calls = rest.split(',').find_map(|f| f.strip_prefix("calls="))?;
+            Some((name.to_owned(), calls.parse().ok()?))
+        })
+        .collect();
+    (total, per_command)
+}
+
+#[tokio::test]
+async fn a_rate_limited_backlog_is_delayed_once_per_job_not_bounced() {
+    // Arrange: EngageLab limited to 5/s; 20 bookings, their confirmation SMS queued.
+    let mut env = env().await;
+    let yaml = env.yaml.replacen(
+        "\n  rate_limit: 1000/s\n",
+        &format!("\n  rate_limit: {PER_SECOND}/s\n"),
+        1,
+    );
+    assert_ne!(
+        yaml, env.yaml,
+        "the EngageLab limit is set in the test settings"
+    );
+    env.settings = Settings::from_yaml_str(&yaml, &|_| None).unwrap();
+    let mut ids = Vec::new();
+    for _ in 0..JOBS {
+        let (uri, key) = new_invitee();
+        env.deliver(Provider::Calendly, &created(&uri, in_two_days()))
+            .await;
+        ids.push(format!("sms:confirmation:{key}"));
+    }
+    // The bookings are stored and their confirmation SMS queued by a worker that does not serve
+    // the SMS queue: the backlog is in place before the measured drain starts.
+    let keys = env.client.keys().clone();
+    let mut conn = env.client.redis();
+    let shutdown = Shutdown::new();
+    let others: Vec<&str> = ALL_QUEUES.iter().copied().filter(|q| *q != SMS).collect();
+    let handle = run(&env, &others, &shutdown);
+    let queued = eventually(Duration::from_secs(20), || {
+        let (mut conn, keys, ids) = (conn.clone(), keys.clone(), &ids);
+        async move {
+            let mut pipe = redis::pipe();
+            for id in ids {
+                pipe.cmd("EXISTS").arg(keys.job(id));
+            }
+            let found: Vec<u8> = pipe.query_async(&mut conn).await.unwrap();
+            found.iter().all(|f| *f == 1)
+        }
+    })
+    .await;
+    assert!(queued, "every booking queued its confirmation SMS");
+    stop(shutdown, handle).await;
+    let (before, per_command_before) = commands(&mut conn).await;
+    // The test's own commands in the measured window (its polls and the INFO) are not the queue's.
+    let mut ours = 1_u64;
+
+    // Act: drain, watching every job's error history while it waits.
+    let shutdown = Shutdown::new();
+    let worker = run(&env, &[SMS], &shutdown);
+    let mut most_errors = 0_usize;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut drained = false;
+    while !drained && Instant::now() < deadline {
+        let mut pipe = redis::pipe();
+        for id in &ids {
+            pipe.cmd("LLEN").arg(keys.job_errors(id));
+        }
+        ours += ids.len() as u64;
+        let lens: Vec<usize> = pipe.query_async(&mut conn).await.unwrap();
+        most_errors = most_errors.max(lens.into_iter().max().unwrap_or(0));
+        drained = env.engagelab.sent_count() >= JOBS;
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
+    assert!(
+        drained,
+        "only {} of {JOBS} SMS sent",
+        env.engagelab.sent_count()
+    );
+    assert!(
+        eventually(Duration::from_secs(5), || {
+            let (mut conn, keys, ids) = (conn.clone(), keys.clone(), &ids);
+            ours += ids.len() as u64;
+            async move {
+                let mut pipe = redis::pipe();
+                for id in ids {
+                    pipe.cmd("HGET").arg(keys.job(id)).arg("state");
+                }
+                let states: Vec<Option<String>> = pipe.query_async(&mut conn).await.unwrap();
+                states.iter().all(|s| s.as_deref() == Some("done"))
+            }
+        })
+        .await,
+        "every job is acknowledged"
+    );
+    let (after, per_command) = commands(&mut conn).await;
+    stop(shutdown, worker).await;
+
+    // Assert: once each, attempt 1, no error entry, enq_ms kept, few commands per job.
+    assert_eq!(env.engagelab.sent_count(), JOBS, "each SMS sent once");
+    assert_eq!(
+        most_errors, 0,
+        "no rate-limit entry in any job's error history"
+    );
+    for id in &ids {
+        let (attempts, created, enq): (u32, i64, i64) = redis::cmd("HMGET")
+            .arg(keys.job(id))
+            .arg("attempts")
+            .arg("created_ms")
+            .arg("enq_ms")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(attempts, 1, "{id} finished at attempt 1");
+        assert_eq!(enq, created, "{id} keeps its enqueue time");
+    }
+    let spent = after - before - ours;
+    let window: HashMap<&String, u64> = per_command
+        .iter()
+        .map(|(name, n)| (name, n - per_command_before.get(name).copied().unwrap_or(0)))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    let per_job = spent as f64 / JOBS as f64;
+    // All commands, a script's inner calls included: an SMS sent without a limit costs about 25
+    // (booking check, marker, lease, ack), one deferral about 30 more (two limiter calls, the
+    // deferral, promotion, a second lease), and the worker's idle loops add a few per second.
+    // Bouncing once a second costs about ten times this (scripts/bench-backpressure.sh).
+    assert!(
+        per_job < 100.0,
+        "{per_job:.1} Redis commands per job ({spent} in all; per command, scripts' inner calls included: {window:?})"
+    );
+}
