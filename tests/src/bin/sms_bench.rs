@@ -152,6 +152,7 @@ async fn enqueue_jobs(client: &QueueClient, jobs: usize) -> anyhow::Result<()> {
                 event_type: "https://api.calendly.com/event_types/bench".into(),
                 event_name: "Benchmark".into(),
                 old_invitee: None,
+                links: Default::default(),
             })
             .await?;
     }
