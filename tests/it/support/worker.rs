@@ -7,7 +7,9 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use meetflow_shared::bookings::{Booking, BookingKey, Bookings};
 use meetflow_shared::config::Settings;
+use meetflow_shared::domain::ReminderKind;
 use meetflow_shared::events::{Provider, calendly, identity::Identity, zoom};
+use meetflow_shared::jobs::reminder::ReminderJob;
 use meetflow_shared::jobs::{ALL_QUEUES, EVENTS, WebhookJob};
 use meetflow_shared::queue::{JobRecord, NewJob, QueueClient};
 use meetflow_shared::shutdown::Shutdown;
@@ -293,4 +295,31 @@ pub(crate) fn canceled(uri: &str, start: DateTime<Utc>, edit: impl FnOnce(&mut V
 pub(crate) fn in_two_days() -> DateTime<Utc> {
     let t = Utc::now() + chrono::Duration::hours(48);
     DateTime::from_timestamp(t.timestamp(), 0).unwrap()
+}
+
+/// The 24 h reminder job of Jordan's booking `key` (invitee `uri`) starting at `start`, due at
+/// `due_at`, as the scheduler would enqueue it.
+pub(crate) fn jordans_24h_reminder(
+    key: &BookingKey,
+    uri: &str,
+    start: DateTime<Utc>,
+    due_at: DateTime<Utc>,
+) -> ReminderJob {
+    let kind = ReminderKind::Before(Duration::from_secs(24 * 3600));
+    ReminderJob {
+        v: ReminderJob::VERSION,
+        reminder_id: format!("rem:{key}:{}", kind.label()),
+        booking: key.clone(),
+        kind,
+        due_at,
+        start,
+        end: start + chrono::Duration::minutes(30),
+        invitee_uri: uri.to_owned(),
+        phone: JORDAN_PHONE.into(),
+        name: "Jordan Rivera".into(),
+        timezone: Some("America/Los_Angeles".into()),
+        event_name: "Product Demo (30 min)".into(),
+        event_type: None,
+        links: Default::default(),
+    }
 }

@@ -2,16 +2,14 @@
 //! A version this build does not read goes to the dead letters as `bad_payload`, unsent; a
 //! reminder queued by a build that wrote no version is read as version 1 and still goes out.
 
-use std::time::Duration;
-
-use meetflow_shared::bookings::ReminderKind;
 use meetflow_shared::events::Provider;
-use meetflow_shared::jobs::reminder::ReminderJob;
 use meetflow_shared::jobs::{BREVO, SMS};
 use meetflow_shared::queue::NewJob;
 use serde_json::{Value, json};
 
-use crate::support::worker::{JORDAN_PHONE, created, env, in_two_days, new_invitee};
+use crate::support::worker::{
+    JORDAN_PHONE, created, env, in_two_days, jordans_24h_reminder, new_invitee,
+};
 
 #[tokio::test]
 async fn unknown_payload_versions_dead_letter_and_unversioned_reminders_still_send() {
@@ -21,23 +19,7 @@ async fn unknown_payload_versions_dead_letter_and_unversioned_reminders_still_se
     let start = in_two_days();
     env.deliver(Provider::Calendly, &created(&uri, start)).await;
     env.settle().await;
-    let kind = ReminderKind::Before(Duration::from_secs(24 * 3600));
-    let reminder = ReminderJob {
-        v: ReminderJob::VERSION,
-        reminder_id: format!("rem:{key}:{}", kind.label()),
-        booking: key.clone(),
-        kind,
-        due_at: chrono::Utc::now(),
-        start,
-        end: start + chrono::Duration::minutes(30),
-        invitee_uri: uri.clone(),
-        phone: JORDAN_PHONE.into(),
-        name: "Jordan Lee".into(),
-        timezone: Some("America/Los_Angeles".into()),
-        event_name: "Discovery Call".into(),
-        event_type: None,
-        links: Default::default(),
-    };
+    let reminder = jordans_24h_reminder(&key, &uri, start, chrono::Utc::now());
 
     // A reminder written before payloads had a version: no `v`.
     let mut unversioned = serde_json::to_value(&reminder).unwrap();

@@ -2,15 +2,13 @@
 //! accepting its SMS (the scheduler's enqueue is only half the way), on buckets that reach hours.
 //! A reminder due 15 minutes ago, sent now, lands between the 600 s and 1800 s buckets.
 
-use std::time::Duration;
-
-use meetflow_shared::bookings::ReminderKind;
 use meetflow_shared::events::Provider;
 use meetflow_shared::jobs::SMS;
-use meetflow_shared::jobs::reminder::ReminderJob;
 use meetflow_shared::queue::NewJob;
 
-use crate::support::worker::{JORDAN_PHONE, created, env, in_two_days, new_invitee};
+use crate::support::worker::{
+    JORDAN_PHONE, created, env, in_two_days, jordans_24h_reminder, new_invitee,
+};
 
 fn bucket(text: &str, le: &str) -> f64 {
     let series = format!("meetflow_reminder_lateness_seconds_bucket{{le=\"{le}\"}} ");
@@ -29,23 +27,12 @@ async fn a_reminder_sent_15_minutes_after_its_due_time_is_recorded_15_minutes_la
     env.deliver(Provider::Calendly, &created(&uri, start)).await;
     env.settle().await;
 
-    let kind = ReminderKind::Before(Duration::from_secs(24 * 3600));
-    let job = ReminderJob {
-        v: ReminderJob::VERSION,
-        reminder_id: format!("rem:{key}:{}", kind.label()),
-        booking: key.clone(),
-        kind,
-        due_at: chrono::Utc::now() - chrono::Duration::minutes(15),
+    let job = jordans_24h_reminder(
+        &key,
+        &uri,
         start,
-        end: start + chrono::Duration::minutes(30),
-        invitee_uri: uri.clone(),
-        phone: JORDAN_PHONE.into(),
-        name: "Jordan Rivera".into(),
-        timezone: None,
-        event_name: "Product Demo (30 min)".into(),
-        event_type: None,
-        links: Default::default(),
-    };
+        chrono::Utc::now() - chrono::Duration::minutes(15),
+    );
     env.client
         .enqueue(SMS, NewJob::json(&job).unwrap().with_id(&job.reminder_id))
         .await

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use meetflow_scheduler::DueLoopSettings;
-use meetflow_shared::bookings::{BookingKey, Engagement, ReminderKind};
+use meetflow_shared::bookings::{BookingKey, Engagement};
 use meetflow_shared::events::Provider;
 use meetflow_shared::jobs::SMS;
 use meetflow_shared::jobs::reminder::ReminderJob;
@@ -20,7 +20,7 @@ use serde_json::json;
 use crate::support::scheduler::spawn_loop;
 use crate::support::worker::{
     Env, JORDAN_EMAIL, JORDAN_PHONE, calendly_body, canceled, created, env, eventually,
-    in_two_days, new_invitee,
+    in_two_days, jordans_24h_reminder, new_invitee,
 };
 
 /// `meetflow_sms_suppressed_total{kind, reason}` as this process counts it.
@@ -55,23 +55,7 @@ async fn book(env: &Env) -> (String, BookingKey) {
 
 /// The 24 h reminder of the booking `key` starting at `start`.
 fn reminder_24h(key: &BookingKey, uri: &str, start: DateTime<Utc>) -> ReminderJob {
-    let kind = ReminderKind::Before(Duration::from_secs(24 * 3600));
-    ReminderJob {
-        v: ReminderJob::VERSION,
-        reminder_id: format!("rem:{key}:{}", kind.label()),
-        booking: key.clone(),
-        kind,
-        due_at: start - chrono::Duration::hours(24),
-        start,
-        end: start + chrono::Duration::minutes(30),
-        invitee_uri: uri.to_owned(),
-        phone: JORDAN_PHONE.into(),
-        name: "Jordan Rivera".into(),
-        timezone: Some("America/Los_Angeles".into()),
-        event_name: "Product Demo (30 min)".into(),
-        event_type: None,
-        links: Default::default(),
-    }
+    jordans_24h_reminder(key, uri, start, start - chrono::Duration::hours(24))
 }
 
 async fn enqueue_reminder(env: &Env, job: &ReminderJob) {
