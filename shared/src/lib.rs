@@ -40,6 +40,7 @@ pub mod process;
 pub mod providers;
 pub mod queue;
 pub mod redis;
+pub mod request_log;
 pub mod shutdown;
 pub mod sms_suppression;
 pub mod telemetry;

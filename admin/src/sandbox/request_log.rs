@@ -7,14 +7,11 @@
 //! the credentials themselves are replaced (`api-key: ***`, `Bearer ***`, and Basic credentials
 //! by `redacted:redacted` when they were well-formed, so a malformed value still shows).
 
-use std::io::Write as _;
-
 use axum::http::HeaderMap;
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
-/// The variable naming the log file (unset or empty: no log).
-pub const REQUEST_LOG_ENV: &str = "MEETFLOW_REQUEST_LOG";
+pub use meetflow_shared::request_log::REQUEST_LOG_ENV;
 
 /// One request as received.
 pub(super) struct Received<'a> {
@@ -28,18 +25,8 @@ pub(super) struct Received<'a> {
 
 /// Appends the request to the log, if one is configured; a write error only warns.
 pub(super) fn append(r: &Received<'_>) {
-    let Some(path) = std::env::var_os(REQUEST_LOG_ENV).filter(|p| !p.is_empty()) else {
-        return;
-    };
-    let mut line = line(r).to_string();
-    line.push('\n');
-    let written = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .and_then(|mut f| f.write_all(line.as_bytes()));
-    if let Err(e) = written {
-        tracing::warn!(path = %std::path::Path::new(&path).display(), error = %e, "sandbox: cannot append to the request log");
+    if let Err((path, e)) = meetflow_shared::request_log::append(|| line(r)) {
+        tracing::warn!(path = %path.display(), error = %e, "sandbox: cannot append to the request log");
     }
 }
 

@@ -178,16 +178,7 @@ impl RateLimiter {
     /// second or two): a longer wait comes back as [`RateLimitError::WaitTooLong`] so the job can
     /// be re-enqueued for later instead of holding a worker.
     pub async fn until_ready(&self, max_wait: Duration) -> Result<(), RateLimitError> {
-        match self.reserve(max_wait).await? {
-            Admission::Granted(wait) => {
-                if !wait.is_zero() {
-                    tokio::time::sleep(wait).await;
-                }
-                Ok(())
-            }
-            Admission::Wait(wait) => Err(RateLimitError::WaitTooLong(wait)),
-            Admission::Held(wait) => Err(RateLimitError::Reserved(wait)),
-        }
+        admit(self.reserve(max_wait).await?).await
     }
 
     /// Backpressure for a job: takes the slot reserved for `holder` (a job id) or a new one, and
@@ -200,16 +191,7 @@ impl RateLimiter {
         holder: &str,
         max_wait: Duration,
     ) -> Result<(), RateLimitError> {
-        match self.reserve_for(holder, max_wait).await? {
-            Admission::Granted(wait) => {
-                if !wait.is_zero() {
-                    tokio::time::sleep(wait).await;
-                }
-                Ok(())
-            }
-            Admission::Wait(wait) => Err(RateLimitError::WaitTooLong(wait)),
-            Admission::Held(wait) => Err(RateLimitError::Reserved(wait)),
-        }
+        admit(self.reserve_for(holder, max_wait).await?).await
     }
 
     async fn slot(&self, holder: Option<&str>, max_wait: Duration) -> Result<Slot, RateLimitError> {
@@ -230,6 +212,20 @@ impl RateLimiter {
             wait: Duration::from_micros(u64::try_from(wait_us).unwrap_or(0)),
             start_us,
         })
+    }
+}
+
+/// Sleeps until a granted slot starts; a slot too far away is the error the caller maps.
+async fn admit(admission: Admission) -> Result<(), RateLimitError> {
+    match admission {
+        Admission::Granted(wait) => {
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
+            Ok(())
+        }
+        Admission::Wait(wait) => Err(RateLimitError::WaitTooLong(wait)),
+        Admission::Held(wait) => Err(RateLimitError::Reserved(wait)),
     }
 }
 

@@ -8,32 +8,19 @@
 //! header [`DELIBERATE_HEADER`]; its line carries `"deliberate": true` and `scripts/test.sh`
 //! leaves it out of the check (it is there to prove the fake refuses it).
 
-use std::io::Write as _;
-
 use serde_json::{Map, Value, json};
 
 use super::common::RecordedRequest;
 
-/// The variable naming the log file (unset or empty: no log).
-pub const REQUEST_LOG_ENV: &str = "MEETFLOW_REQUEST_LOG";
+pub use meetflow_shared::request_log::REQUEST_LOG_ENV;
 
 /// Header a test sets on a request it sends to a fake knowing the real API refuses it.
 pub const DELIBERATE_HEADER: &str = "x-meetflow-deliberate";
 
 /// Appends `rec` to the log, if one is configured; a write error only warns.
 pub(crate) fn append(provider: &str, rec: &RecordedRequest) {
-    let Some(path) = std::env::var_os(REQUEST_LOG_ENV).filter(|p| !p.is_empty()) else {
-        return;
-    };
-    let mut line = line(provider, rec).to_string();
-    line.push('\n');
-    let written = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .and_then(|mut f| f.write_all(line.as_bytes()));
-    if let Err(e) = written {
-        tracing::warn!(path = %std::path::Path::new(&path).display(), error = %e, "fake: cannot append to the request log");
+    if let Err((path, e)) = meetflow_shared::request_log::append(|| line(provider, rec)) {
+        tracing::warn!(path = %path.display(), error = %e, "fake: cannot append to the request log");
     }
 }
 
