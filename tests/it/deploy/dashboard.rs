@@ -223,30 +223,32 @@ fn a_panel_naming_a_metric_the_code_never_emits_fails() {
         assert!(text.contains(from), "the dashboard no longer has {from}");
         problems(&serde_json::from_str(&text.replacen(from, to, 1)).unwrap())
     };
-    // A counter that does not exist (the real one is meetflow_sms_total).
-    let wrong = planted("meetflow_sms_total{", "meetflow_sms_sent_total{");
-    assert!(
-        wrong.len() == 1 && wrong[0].contains("`meetflow_sms_sent_total` is emitted by no"),
-        "{wrong:?}"
-    );
-    // A histogram's bare name is no series.
-    let bare = planted(
-        "meetflow_ingest_request_seconds_bucket",
-        "meetflow_ingest_request_seconds",
-    );
-    assert!(
-        bare.len() == 1 && bare[0].contains("`meetflow_ingest_request_seconds` is emitted by no"),
-        "{bare:?}"
-    );
-    // rate() of a gauge.
-    let gauge = planted(
-        "rate(meetflow_jobs_processed_total{",
-        "rate(meetflow_queue_ready{",
-    );
-    assert!(
-        gauge.len() == 1 && gauge[0].contains("rate() of `meetflow_queue_ready`, a gauge"),
-        "{gauge:?}"
-    );
+    for (from, to, expected) in [
+        // A counter that does not exist (the real one is meetflow_sms_total).
+        (
+            "meetflow_sms_total{",
+            "meetflow_sms_sent_total{",
+            "`meetflow_sms_sent_total` is emitted by no",
+        ),
+        // A histogram's bare name is no series.
+        (
+            "meetflow_ingest_request_seconds_bucket",
+            "meetflow_ingest_request_seconds",
+            "`meetflow_ingest_request_seconds` is emitted by no",
+        ),
+        // rate() of a gauge.
+        (
+            "rate(meetflow_jobs_processed_total{",
+            "rate(meetflow_queue_ready{",
+            "rate() of `meetflow_queue_ready`, a gauge",
+        ),
+    ] {
+        let found = planted(from, to);
+        assert!(
+            found.len() == 1 && found[0].contains(expected),
+            "{from} -> {to}: {found:?}"
+        );
+    }
 }
 
 #[test]

@@ -25,23 +25,6 @@ enum Token {
     Other,
 }
 
-/// Keywords of the language (never metric names).
-const KEYWORDS: &[&str] = &[
-    "and",
-    "or",
-    "unless",
-    "by",
-    "without",
-    "on",
-    "ignoring",
-    "group_left",
-    "group_right",
-    "bool",
-    "offset",
-    "inf",
-    "nan",
-];
-
 /// Keywords followed by a parenthesised list of label names.
 const LABEL_LISTS: &[&str] = &[
     "by",
@@ -51,6 +34,15 @@ const LABEL_LISTS: &[&str] = &[
     "group_left",
     "group_right",
 ];
+
+/// The other keywords of the language.
+const OPERATOR_KEYWORDS: &[&str] = &["and", "or", "unless", "bool", "offset", "inf", "nan"];
+
+/// Whether `word` is a keyword (never a metric name).
+fn is_keyword(word: &str) -> bool {
+    let lower = word.to_ascii_lowercase();
+    LABEL_LISTS.contains(&lower.as_str()) || OPERATOR_KEYWORDS.contains(&lower.as_str())
+}
 
 fn is_ident_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == ':'
@@ -165,7 +157,7 @@ pub(crate) fn selectors(expr: &str) -> Result<Vec<Selector>, String> {
                     if i == tokens.len() {
                         return Err(format!("unclosed label list after `{word}`"));
                     }
-                } else if KEYWORDS.contains(&lower.as_str()) {
+                } else if is_keyword(word) {
                 } else if next == Some(&Token::Open)
                     || matches!(next, Some(Token::Ident(k)) if ["by", "without"].contains(&k.to_ascii_lowercase().as_str()))
                 {
@@ -179,8 +171,8 @@ pub(crate) fn selectors(expr: &str) -> Result<Vec<Selector>, String> {
             }
             Token::Matchers(m) => {
                 // Matchers right after a metric name belong to it; alone they select by name.
-                let after_name = i > 0
-                    && matches!(&tokens[i - 1], Token::Ident(w) if !KEYWORDS.contains(&w.to_ascii_lowercase().as_str()));
+                let after_name =
+                    i > 0 && matches!(&tokens[i - 1], Token::Ident(w) if !is_keyword(w));
                 if !after_name {
                     let name = name_matcher(m)
                         .ok_or_else(|| format!("selector `{{{m}}}` names no metric"))?;
