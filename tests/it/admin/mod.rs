@@ -2,6 +2,7 @@
 
 mod api;
 mod browser;
+mod browser_roles;
 mod cli;
 mod cli_audit;
 mod cli_dlq_and_reminders;

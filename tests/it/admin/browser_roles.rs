@@ -1,0 +1,73 @@
+//! Roles and the audit trail on the `meetflow-admin` page in real headless Chromium
+//! (tests/browser/roles.mjs through tests/browser/run.sh, which installs Chromium and
+//! playwright-core when missing, as for the other page test): a read token's page shows no
+//! action button and no Reveal link, the Audit page lists who did what, and an operate token's
+//! replay from the page appears there with its name. Screenshots land in
+//! target/screenshots/roles-*.png.
+
+use std::process::Stdio;
+
+use meetflow_shared::queue::{ErrorClass, JobState};
+use reqwest::StatusCode;
+use serde_json::json;
+
+use super::roles_and_audit::{ONCALL, VIEWER, config_file, serve_with};
+use crate::support::admin::{Admin, api_post, repo_root, run};
+
+const JOB: &str = "rem:5e0f2b1a-roles:24h";
+
+#[tokio::test]
+async fn a_read_token_sees_no_action_and_the_audit_page_shows_who_acted() {
+    let a = Admin::start().await;
+    for id in [JOB, "sms:api-replayed"] {
+        a.bury(
+            "sms",
+            id,
+            &json!({"v": 1, "to": "+14155550132"}),
+            ErrorClass::ProviderRejected,
+            "engagelab: HTTP 400 code 4001 template not found",
+        )
+        .await;
+    }
+    let config = config_file("");
+    let served = serve_with(&a, &config).await;
+    let r = api_post(
+        &served,
+        "/api/dlq/retry",
+        json!({"ids": ["sms:api-replayed"]}),
+        Some(ONCALL),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    let screenshots = repo_root().join("target/screenshots");
+    let mut cmd = std::process::Command::new("bash");
+    cmd.arg(repo_root().join("tests/browser/run.sh"))
+        .arg("roles.mjs")
+        .env("ADMIN_URL", &served.base)
+        .env("READ_TOKEN", VIEWER)
+        .env("OPERATE_TOKEN", ONCALL)
+        .env("JOB_ID", JOB)
+        .env("SCREENSHOT_DIR", &screenshots)
+        .stdin(Stdio::null());
+    let out = run(cmd).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "browser run failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(stdout.contains("browser: all steps passed"), "{stdout}");
+    assert_eq!(
+        a.client.job(JOB).await.unwrap().unwrap().state,
+        JobState::Ready,
+        "the operate token's replay on the page put it back on its queue"
+    );
+    for name in ["read", "audit-read", "audit"] {
+        let png = std::fs::read(screenshots.join(format!("roles-{name}.png"))).unwrap();
+        assert!(
+            png.starts_with(b"\x89PNG") && png.len() > 10_000,
+            "{name} screenshot"
+        );
+    }
+}
