@@ -3,33 +3,20 @@
 // token's replay made through the API, then one made on the page); an operate token acts from
 // the page and its action appears on the Audit page with its name. Every step asserts; any
 // failure, page error or console error exits non-zero. Screenshots: $SCREENSHOT_DIR/roles-*.png.
-import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { launch, requireEnv, shooter, step, watch } from "./common.mjs";
 
-const { ADMIN_URL, READ_TOKEN, OPERATE_TOKEN, JOB_ID, SCREENSHOT_DIR } = process.env;
-for (const [k, v] of Object.entries({ ADMIN_URL, READ_TOKEN, OPERATE_TOKEN, JOB_ID, SCREENSHOT_DIR })) {
-  if (!v) throw new Error(`${k} is not set`);
-}
-mkdirSync(SCREENSHOT_DIR, { recursive: true });
-const shot = (page, name) => page.screenshot({ path: join(SCREENSHOT_DIR, `roles-${name}.png`), fullPage: true });
-const step = (s) => console.log(`browser: ${s}`);
+const { ADMIN_URL, READ_TOKEN, OPERATE_TOKEN, JOB_ID, SCREENSHOT_DIR } =
+  requireEnv(["ADMIN_URL", "READ_TOKEN", "OPERATE_TOKEN", "JOB_ID", "SCREENSHOT_DIR"]);
+const shot = shooter(SCREENSHOT_DIR, "roles");
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
-});
+const browser = await launch();
 const problems = [];
 let page;
 
 async function login(context, token) {
   page = await context.newPage();
-  page.setDefaultTimeout(15000);
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("console", (m) => { if (m.type() === "error") problems.push(`console error: ${m.text()}`); });
+  watch(page, problems);
   await page.goto(`${ADMIN_URL}/login`);
   await page.fill("#token", token);
   await Promise.all([page.waitForURL(`${ADMIN_URL}/`), page.click("#login")]);

@@ -5,14 +5,12 @@
 //! replay from the page appears there with its name. Screenshots land in
 //! target/screenshots/roles-*.png.
 
-use std::process::Stdio;
-
 use meetflow_shared::queue::{ErrorClass, JobState};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use super::roles_and_audit::{ONCALL, VIEWER, config_file, serve_with};
-use crate::support::admin::{Admin, api_post, repo_root, run};
+use super::roles_and_audit::{ONCALL, VIEWER, config_file};
+use crate::support::admin::{Admin, api_post, assert_screenshots, run_browser};
 
 const JOB: &str = "rem:5e0f2b1a-roles:24h";
 
@@ -30,7 +28,7 @@ async fn a_read_token_sees_no_action_and_the_audit_page_shows_who_acted() {
         .await;
     }
     let config = config_file("");
-    let served = serve_with(&a, &config).await;
+    let served = a.serve_with(None, Some(&config.0)).await;
     let r = api_post(
         &served,
         "/api/dlq/retry",
@@ -40,34 +38,20 @@ async fn a_read_token_sees_no_action_and_the_audit_page_shows_who_acted() {
     .await;
     assert_eq!(r.status(), StatusCode::OK);
 
-    let screenshots = repo_root().join("target/screenshots");
-    let mut cmd = std::process::Command::new("bash");
-    cmd.arg(repo_root().join("tests/browser/run.sh"))
-        .arg("roles.mjs")
-        .env("ADMIN_URL", &served.base)
-        .env("READ_TOKEN", VIEWER)
-        .env("OPERATE_TOKEN", ONCALL)
-        .env("JOB_ID", JOB)
-        .env("SCREENSHOT_DIR", &screenshots)
-        .stdin(Stdio::null());
-    let out = run(cmd).await;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "browser run failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
-    );
-    assert!(stdout.contains("browser: all steps passed"), "{stdout}");
+    let screenshots = run_browser(
+        "roles.mjs",
+        &[
+            ("ADMIN_URL", &served.base),
+            ("READ_TOKEN", VIEWER),
+            ("OPERATE_TOKEN", ONCALL),
+            ("JOB_ID", JOB),
+        ],
+    )
+    .await;
     assert_eq!(
         a.client.job(JOB).await.unwrap().unwrap().state,
         JobState::Ready,
         "the operate token's replay on the page put it back on its queue"
     );
-    for name in ["read", "audit-read", "audit"] {
-        let png = std::fs::read(screenshots.join(format!("roles-{name}.png"))).unwrap();
-        assert!(
-            png.starts_with(b"\x89PNG") && png.len() > 10_000,
-            "{name} screenshot"
-        );
-    }
+    assert_screenshots(&screenshots, "roles", &["read", "audit-read", "audit"]);
 }

@@ -11,7 +11,7 @@ use meetflow_shared::queue::{ErrorClass, JobState};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::admin::{Admin, Served, api_get, api_post, free_port, wait_port};
+use crate::support::admin::{Admin, Served, api_get, api_post, free_port};
 
 pub(crate) const ROOT: &str = "root-token-5b1e2c9d";
 pub(crate) const VIEWER: &str = "viewer-token-8f3a61c0";
@@ -42,24 +42,8 @@ pub(crate) fn config_file(extra: &str) -> ConfigFile {
 }
 
 /// `meetflow-admin --config FILE serve` on a free loopback port.
-pub(crate) async fn serve_with(a: &Admin, config: &ConfigFile) -> Served {
-    let (port, ops) = (free_port(), free_port());
-    let mut cmd = a.command();
-    cmd.arg("--config")
-        .arg(&config.0)
-        .arg("serve")
-        .env("MEETFLOW__ADMIN__LISTEN", format!("127.0.0.1:{port}"))
-        .env("MEETFLOW__OPS__LISTEN", format!("127.0.0.1:{ops}"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    let mut child = cmd.spawn().unwrap();
-    wait_port(port, &mut child).await;
-    Served {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-        ops,
-    }
+async fn serve_with(a: &Admin, config: &ConfigFile) -> Served {
+    a.serve_with(None, Some(&config.0)).await
 }
 
 async fn bury_sms(a: &Admin, ids: &[&str]) {
