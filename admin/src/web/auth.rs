@@ -152,12 +152,11 @@ pub fn required_role(method: &Method, query: Option<&str>) -> AdminRole {
     }
 }
 
-/// Whether a query string asks to reveal personal data.
+/// Whether a query string asks to reveal personal data: decoded as the handlers decode it
+/// (`%72eveal=true` is a reveal too), any `reveal` whose value is not `false`, `0` or empty.
 pub fn reveals(query: Option<&str>) -> bool {
-    query.unwrap_or_default().split('&').any(|pair| {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        k == "reveal" && !matches!(v, "false" | "0" | "")
-    })
+    url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .any(|(k, v)| k == "reveal" && !matches!(v.as_ref(), "false" | "0" | ""))
 }
 
 fn digest(s: &str) -> [u8; 32] {
@@ -437,6 +436,30 @@ mod tests {
             ("origin", "https://evil.example")
         ])));
         assert!(same_origin(&headers(&[("host", "x")])));
+    }
+
+    #[test]
+    fn roles_needed_by_method_and_reveal() {
+        assert_eq!(required_role(&Method::GET, None), AdminRole::Read);
+        assert_eq!(
+            required_role(&Method::GET, Some("queue=sms&reveal=false")),
+            AdminRole::Read
+        );
+        for q in [
+            "reveal=true",
+            "a=1&reveal=1",
+            "%72eveal=true",
+            "reveal=%74rue",
+        ] {
+            assert_eq!(
+                required_role(&Method::GET, Some(q)),
+                AdminRole::Operate,
+                "{q}"
+            );
+        }
+        for m in [Method::POST, Method::DELETE, Method::PUT, Method::PATCH] {
+            assert_eq!(required_role(&m, None), AdminRole::Operate, "{m}");
+        }
     }
 
     #[test]
