@@ -27,6 +27,7 @@ pub mod source;
 mod tests;
 mod validate;
 mod values;
+mod workflow;
 
 use std::path::Path;
 
@@ -47,6 +48,7 @@ pub use messaging::{
 };
 pub use sms::SmsSettings;
 pub use validate::{Role, is_brevo_event_name};
+pub use workflow::{EventOverrides, TemplateOverrides, Workflow, name_words};
 pub use values::{QuietHours, RateLimit, parse_duration};
 
 use crate::queue::QueueSettings;

@@ -14,7 +14,7 @@ use meetflow_shared::queue::JobError;
 use serde_json::{Map, Value};
 
 use super::contact::status_text;
-use super::{booking_properties, email};
+use super::{booking_properties, email, workflow_of};
 use crate::brevo::brevo_skipped;
 use crate::context::Worker;
 use crate::error;
@@ -88,7 +88,7 @@ pub(crate) async fn handle(
         out.event(
             &format!("{key}:{}", delivery_tag(delivery_id)),
             EventTrack {
-                event_name: w.settings.engagement.brevo_events.no_show.clone(),
+                event_name: workflow_of(w, invitee).brevo_events.no_show,
                 email,
                 properties: booking_properties(&key, invitee),
             },

@@ -78,7 +78,7 @@ fn mapping_block(types: &[EventType], mapped: &BTreeMap<String, EventMapping>) -
     for t in types {
         let existing = mapped.iter().find(|(_, m)| m.event_type_uri == t.uri);
         let (name, list_id) = match existing {
-            Some((n, m)) => (n.clone(), m.list_id),
+            Some((n, m)) => (n.clone(), m.list_id.unwrap_or(0)),
             None => {
                 let base = key_for(t);
                 let mut name = base.clone();
@@ -167,7 +167,8 @@ mod tests {
             "intro_call".to_owned(),
             EventMapping {
                 event_type_uri: "https://api.calendly.com/event_types/c".into(),
-                list_id: 7,
+                list_id: Some(7),
+                ..EventMapping::default()
             },
         );
         let block = mapping_block(&types, &mapped);
