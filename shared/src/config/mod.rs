@@ -28,6 +28,8 @@ mod tests;
 mod validate;
 mod values;
 mod workflow;
+#[cfg(test)]
+mod workflow_tests;
 
 use std::path::Path;
 

@@ -105,7 +105,7 @@ pub(crate) mod tri_quiet {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Workflow {
     /// The mapping's name; `None` for the global workflow.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip)]
     pub name: Option<String>,
     /// The mapped event type URI (empty: matched by name).
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -237,6 +237,31 @@ impl Settings {
             Some((name, m)) => self.mapped_workflow(name, m),
             None => self.global_workflow(),
         }
+    }
+
+    /// `config check`'s view: the workflow of unmapped event types and every mapped event type's
+    /// effective workflow, as YAML.
+    #[must_use]
+    pub fn effective_workflows_yaml(&self) -> String {
+        #[derive(Serialize)]
+        struct View {
+            unmapped_event_types: Workflow,
+            event_types: std::collections::BTreeMap<String, Workflow>,
+        }
+        let view = View {
+            unmapped_event_types: self.global_workflow(),
+            event_types: self
+                .workflows()
+                .into_iter()
+                .map(|wf| (wf.name.clone().unwrap_or_default(), wf))
+                .collect(),
+        };
+        serde_saphyr::to_string(&view).unwrap_or_else(|e| {
+            format!(
+                "# cannot render workflows: {}\n",
+                super::error::one_line(&e.to_string())
+            )
+        })
     }
 
     /// Every mapped event type's effective workflow, in name order (for `config check`).
