@@ -56,7 +56,8 @@ pub fn check(tag: &str) -> Result<Locale, LocaleError> {
         .map_err(|_| LocaleError::Syntax(tag.to_owned()))?;
     let probe = DateTime::<Utc>::from_timestamp(1_776_790_800, 0).unwrap_or_default();
     let root = Locale::UNKNOWN;
-    if locale != root && meeting_time(probe, Tz::UTC, &locale) == meeting_time(probe, Tz::UTC, &root)
+    if locale != root
+        && meeting_time(probe, Tz::UTC, &locale) == meeting_time(probe, Tz::UTC, &root)
     {
         return Err(LocaleError::Unknown(tag.to_owned()));
     }
@@ -92,13 +93,25 @@ pub fn advance(before: Duration, locale: &Locale) -> String {
     let options = RelativeTimeFormatterOptions::default();
     let prefs = locale.into();
     let (n, formatter) = if s >= 2 * 86_400 && s.is_multiple_of(86_400) {
-        (s / 86_400, RelativeTimeFormatter::try_new_long_day(prefs, options))
+        (
+            s / 86_400,
+            RelativeTimeFormatter::try_new_long_day(prefs, options),
+        )
     } else if s >= 3600 && s.is_multiple_of(3600) {
-        (s / 3600, RelativeTimeFormatter::try_new_long_hour(prefs, options))
+        (
+            s / 3600,
+            RelativeTimeFormatter::try_new_long_hour(prefs, options),
+        )
     } else if s >= 60 && s.is_multiple_of(60) {
-        (s / 60, RelativeTimeFormatter::try_new_long_minute(prefs, options))
+        (
+            s / 60,
+            RelativeTimeFormatter::try_new_long_minute(prefs, options),
+        )
     } else {
-        (s, RelativeTimeFormatter::try_new_long_second(prefs, options))
+        (
+            s,
+            RelativeTimeFormatter::try_new_long_second(prefs, options),
+        )
     };
     match formatter {
         Ok(f) => f.format(Decimal::from(n)).to_string(),
@@ -152,7 +165,10 @@ mod tests {
                 advance(Duration::from_secs(24 * 3600), &l)
             );
             println!("{tag}: {text}");
-            assert!(seen.insert(text.clone()), "{tag} reads like another locale: {text}");
+            assert!(
+                seen.insert(text.clone()),
+                "{tag} reads like another locale: {text}"
+            );
         }
     }
 
@@ -166,7 +182,10 @@ mod tests {
         assert!(ro.contains("apr."), "{ro}");
         assert!(ro.contains("20:00"), "{ro}");
         assert!(ro.ends_with("EEST"), "{ro}");
-        assert_eq!(advance(Duration::from_secs(3600), &loc("ro")), "peste 1 oră");
+        assert_eq!(
+            advance(Duration::from_secs(3600), &loc("ro")),
+            "peste 1 oră"
+        );
     }
 
     #[test]

@@ -22,8 +22,9 @@ use crate::jobs::sms::SmsKind;
 use super::record::{booking_fields, pack_invitee_uri, parse_booking};
 use super::scripts::{BOOKED, CANCELED, NO_SHOW};
 use super::{
-    ApologyChange, Booking, BookingChange, Engagement, BookingError, BookingFacts, BookingKey, BookingStatus,
-    Bookings, CancelOutcome, NoShowOutcome, PlannedReminder, ReminderKind, ReminderState, plan,
+    ApologyChange, Booking, BookingChange, BookingError, BookingFacts, BookingKey, BookingStatus,
+    Bookings, CancelOutcome, Engagement, NoShowOutcome, PlannedReminder, ReminderKind,
+    ReminderState, plan,
 };
 
 /// [`crate::redis::BOOKING_RETENTION`] in milliseconds.
@@ -66,13 +67,7 @@ impl Bookings {
             .collect();
         let (mut future, mut past): (Vec<_>, Vec<_>) = all.iter().partition(|(_, due)| *due > now);
         if let Some(booked_at) = booked_at {
-            let late = plan::catch_up(
-                &rules,
-                &past,
-                booked_at.timestamp_millis(),
-                start,
-                now,
-            );
+            let late = plan::catch_up(&rules, &past, booked_at.timestamp_millis(), start, now);
             past.retain(|r| !late.contains(r));
             future.extend(late);
         }

@@ -50,8 +50,8 @@ pub use messaging::{
 };
 pub use sms::SmsSettings;
 pub use validate::{Role, is_brevo_event_name};
-pub use workflow::{EventOverrides, TemplateOverrides, Workflow, name_words};
 pub use values::{QuietHours, RateLimit, parse_duration};
+pub use workflow::{EventOverrides, TemplateOverrides, Workflow, name_words};
 
 use crate::queue::QueueSettings;
 

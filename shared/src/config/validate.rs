@@ -67,7 +67,10 @@ fn locale(key: &str, tag: &str) -> Check {
 }
 
 /// Brevo event names under `prefix`; an empty name turns that event off.
-fn event_names<'a>(prefix: &str, names: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) -> Check {
+fn event_names<'a>(
+    prefix: &str,
+    names: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
+) -> Check {
     for (key, name) in names {
         let Some(name) = name else { continue };
         if !name.is_empty() && !is_brevo_event_name(name) {

@@ -12,10 +12,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::Settings;
 use super::connectors::{CalendlySettings, EventMapping};
 use super::messaging::{BrevoEvents, SmsTemplates};
 use super::values::{QuietHours, opt_duration};
-use super::Settings;
 
 /// `event_mapping.<name>.templates`: a template id per kind; unset = the global one, `""` = off.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
@@ -153,10 +153,9 @@ impl CalendlySettings {
         let trim = |s: &str| s.trim().trim_end_matches('/').to_ascii_lowercase();
         if let Some(uri) = event_type_uri.filter(|u| !u.trim().is_empty()) {
             let uri = trim(uri);
-            let by_uri = self
-                .event_mapping
-                .iter()
-                .find(|(_, m)| !m.event_type_uri.trim().is_empty() && trim(&m.event_type_uri) == uri);
+            let by_uri = self.event_mapping.iter().find(|(_, m)| {
+                !m.event_type_uri.trim().is_empty() && trim(&m.event_type_uri) == uri
+            });
             if by_uri.is_some() {
                 return by_uri;
             }
@@ -213,7 +212,11 @@ impl Settings {
             follow_up_after_end: m.follow_up_after_end.unwrap_or(g.follow_up_after_end),
             quiet_hours: m.quiet_hours.unwrap_or(g.quiet_hours),
             locale: m.locale.clone().unwrap_or(g.locale),
-            lists: m.list_id.into_iter().chain(m.lists.iter().copied()).collect(),
+            lists: m
+                .list_id
+                .into_iter()
+                .chain(m.lists.iter().copied())
+                .collect(),
             brevo_events: BrevoEvents {
                 booked: pick(e.booked.as_ref(), &ge.booked),
                 cancelled: pick(e.cancelled.as_ref(), &ge.cancelled),

@@ -49,7 +49,10 @@ fn unset_keys_take_the_global_value_and_set_ones_win() {
     assert_eq!(support.brevo_events.booked, "support_booked");
     assert_eq!(support.brevo_events.cancelled, "booking_cancelled");
 
-    let sales = s.workflow(Some("https://api.calendly.com/event_types/sales"), Some("x"));
+    let sales = s.workflow(
+        Some("https://api.calendly.com/event_types/sales"),
+        Some("x"),
+    );
     assert_eq!(sales.templates.reminder, "rem-global");
     assert_eq!(sales.offsets.len(), 2);
     assert_eq!(sales.follow_up_after_end, Some(Duration::from_secs(1800)));
@@ -61,7 +64,10 @@ fn unset_keys_take_the_global_value_and_set_ones_win() {
     let strategy = s.workflow(None, Some("Strategy Session"));
     assert_eq!(strategy.locale, "en-u-hc-h23");
     assert!(strategy.lists.is_empty());
-    let other = s.workflow(Some("https://api.calendly.com/event_types/zzz"), Some("Coffee"));
+    let other = s.workflow(
+        Some("https://api.calendly.com/event_types/zzz"),
+        Some("Coffee"),
+    );
     assert_eq!(other.name, None);
     assert_eq!(other, s.global_workflow());
 }
@@ -81,20 +87,39 @@ fn mappings_with_only_a_uri_and_a_list_keep_loading() {
 fn a_bad_mapping_key_is_refused_at_load_naming_it() {
     let prefix = "connectors.calendly.event_mapping.support";
     let cases = [
-        ("{ reminder_template: x }", format!("{prefix}.reminder_template")),
-        ("{ templates: { remind: x } }", format!("{prefix}.templates.remind")),
-        ("{ offsets: [2 hours later] }", format!("{prefix}.offsets[0]")),
+        (
+            "{ reminder_template: x }",
+            format!("{prefix}.reminder_template"),
+        ),
+        (
+            "{ templates: { remind: x } }",
+            format!("{prefix}.templates.remind"),
+        ),
+        (
+            "{ offsets: [2 hours later] }",
+            format!("{prefix}.offsets[0]"),
+        ),
         ("{ offsets: [0s] }", format!("{prefix}.offsets[0]")),
-        ("{ follow_up_after_end: soon }", format!("{prefix}.follow_up_after_end")),
+        (
+            "{ follow_up_after_end: soon }",
+            format!("{prefix}.follow_up_after_end"),
+        ),
         ("{ quiet_hours: \"late\" }", format!("{prefix}.quiet_hours")),
         ("{ locale: xx }", format!("{prefix}.locale")),
         ("{ locale: \"not a locale\" }", format!("{prefix}.locale")),
-        ("{ brevo_events: { booked: \"a b\" } }", format!("{prefix}.brevo_events.booked")),
-        ("{ brevo_events: { attended: x } }", format!("{prefix}.brevo_events.attended")),
+        (
+            "{ brevo_events: { booked: \"a b\" } }",
+            format!("{prefix}.brevo_events.booked"),
+        ),
+        (
+            "{ brevo_events: { attended: x } }",
+            format!("{prefix}.brevo_events.attended"),
+        ),
         ("{ lists: [0] }", format!("{prefix}.lists[0]")),
     ];
     for (mapping, key) in cases {
-        let yaml = format!("connectors: {{ calendly: {{ event_mapping: {{ support: {mapping} }} }} }}");
+        let yaml =
+            format!("connectors: {{ calendly: {{ event_mapping: {{ support: {mapping} }} }} }}");
         let err = load(&yaml).unwrap_err();
         assert!(
             err.key().is_some_and(|k| k.starts_with(&key)),

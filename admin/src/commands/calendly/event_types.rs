@@ -124,10 +124,7 @@ fn inline(m: &EventMapping) -> String {
         Ok(serde_json::Value::Object(fields)) => fields,
         _ => serde_json::Map::new(),
     };
-    let parts: Vec<String> = fields
-        .iter()
-        .map(|(k, v)| format!("{k}: {v}"))
-        .collect();
+    let parts: Vec<String> = fields.iter().map(|(k, v)| format!("{k}: {v}")).collect();
     format!("{{ {} }}", parts.join(", "))
 }
 
