@@ -209,7 +209,9 @@ async fn a_host_cancellation_sends_its_own_sms_with_a_booking_link_and_no_win_ba
     let worker = e.env.start();
     let due = e.due_loop();
     let (uri, key) = e.book().await;
-    let by_host = canceled(&uri, in_two_days(), |v| {
+    let et = e.event_type.clone();
+    let by_host = canceled(&uri, in_two_days(), move |v| {
+        v["payload"]["scheduled_event"]["event_type"] = json!(et);
         v["payload"]["cancellation"]["canceler_type"] = json!("host");
         v["payload"]["cancellation"]["canceled_by"] = json!("Maya Chen");
     });
