@@ -9,6 +9,10 @@
 //!   (`icu_experimental::relativetime`, CLDR's relative-time patterns with the locale's plural
 //!   rules), in the largest whole unit: whole days from 48 hours on, else hours, minutes, seconds.
 //!
+//! CLDR separates some parts with no-break spaces (U+00A0, U+202F, "10:00\u{202f}AM"); they are
+//! written as plain spaces, so a Latin-script SMS stays in the GSM 7-bit alphabet (a single
+//! U+202F would make the whole message UCS-2, 70 characters per part instead of 160).
+//!
 //! No month or unit names are written here: every word comes from the locale data. A tag the
 //! data does not know (it would fall back to the root locale) is refused by [`check`], so
 //! configuration naming one stops at load.
@@ -76,7 +80,9 @@ pub fn meeting_time(at: DateTime<Utc>, tz: Tz, locale: &Locale) -> String {
         let time = Time::try_new(naive.hour() as u8, naive.minute() as u8, 0, 0).ok()?;
         let formatter =
             DateTimeFormatter::try_new(locale.into(), MDE::medium().with_time_hm()).ok()?;
-        Some(formatter.format(&IcuDateTime { date, time }).to_string())
+        Some(plain_spaces(
+            &formatter.format(&IcuDateTime { date, time }).to_string(),
+        ))
     })();
     match formatted {
         Some(text) => format!("{text} {zone}"),
@@ -114,10 +120,15 @@ pub fn advance(before: Duration, locale: &Locale) -> String {
         )
     };
     match formatter {
-        Ok(f) => f.format(Decimal::from(n)).to_string(),
+        Ok(f) => plain_spaces(&f.format(Decimal::from(n)).to_string()),
         // Only when the locale data cannot be loaded (not with compiled data).
         Err(_) => format!("+{n}"),
     }
+}
+
+/// `text` with its no-break spaces as plain spaces (see the module docs).
+fn plain_spaces(text: &str) -> String {
+    text.replace(['\u{a0}', '\u{202f}'], " ")
 }
 
 #[cfg(test)]
@@ -192,7 +203,7 @@ mod tests {
     fn the_clock_follows_the_locale_unless_the_tag_says() {
         let start = at("2026-04-21T17:00:00Z");
         let en = meeting_time(start, Tz::UTC, &loc("en"));
-        assert!(en.contains("5:00") && en.contains("PM"), "{en}");
+        assert!(en.contains("5:00 PM"), "plain space for GSM 7-bit: {en:?}");
         let en24 = meeting_time(start, Tz::UTC, &loc("en-u-hc-h23"));
         assert!(en24.contains("17:00") && !en24.contains("PM"), "{en24}");
         let de = meeting_time(start, Tz::UTC, &loc("de"));

@@ -3,21 +3,15 @@
 //! records each call; the due loop in this process with "now" moved by an offset clock), and a
 //! reschedule into the other event type follows the new type's workflow.
 
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
-use meetflow_scheduler::DueLoopSettings;
-use meetflow_shared::bookings::Clock;
 use meetflow_shared::config::Settings;
 use meetflow_shared::events::Provider;
-use meetflow_tests::fakes::SentSms;
 use meetflow_tests::fixtures;
 use serde_json::json;
 
-use crate::support::scheduler::spawn_loop;
+use super::sms_params::{due_until_sent, sent};
 use crate::support::worker::{
-    EVENT_TYPE, Env, JORDAN_PHONE, calendly_body, canceled, env, eventually, in_two_days,
-    new_invitee,
+    EVENT_TYPE, Env, JORDAN_PHONE, calendly_body, canceled, env, in_two_days, new_invitee,
 };
 
 const SUPPORT_TYPE: &str = "https://api.calendly.com/event_types/5d1e0c2a-support-call";
@@ -58,33 +52,6 @@ fn booking(uri: &str, start: DateTime<Utc>, event_type: &str, name: &str, tz: &s
         v["payload"]["scheduled_event"]["name"] = json!(name);
         v["payload"]["timezone"] = json!(tz);
     })
-}
-
-fn sent(env: &Env, template: &str) -> Vec<SentSms> {
-    env.engagelab
-        .sent()
-        .into_iter()
-        .filter(|s| s.template_id == template)
-        .collect()
-}
-
-/// Runs the due loop with "now" at `ahead` from now until `template` was sent `count` times.
-async fn due_until_sent(env: &Env, ahead: chrono::Duration, template: &str, count: usize) {
-    let bookings = env
-        .bookings()
-        .with_clock(Clock::offset(ahead.num_milliseconds()));
-    let due = spawn_loop(&bookings, DueLoopSettings::default());
-    let ok = eventually(Duration::from_secs(15), || async {
-        sent(env, template).len() >= count
-    })
-    .await;
-    due.stop().await;
-    env.settle().await;
-    assert!(
-        ok,
-        "{template} x{count} not sent: {:?}",
-        env.engagelab.sent()
-    );
 }
 
 fn planned(env_booking: &meetflow_shared::bookings::Booking) -> Vec<String> {
