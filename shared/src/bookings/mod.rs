@@ -57,6 +57,8 @@ pub struct Bookings {
     /// The configuration whose event type workflows plan each booking ([`Bookings::with_workflows`]);
     /// `None`: every booking follows `settings` and `engagement`.
     workflows: Option<std::sync::Arc<crate::config::Settings>>,
+    /// No engagement flow for any booking ([`Bookings::without_engagement`]).
+    flows_off: bool,
     clock: Clock,
 }
 
@@ -71,6 +73,7 @@ impl Bookings {
             settings: reminders,
             engagement: Engagement::off(),
             workflows: None,
+            flows_off: false,
             clock: Clock::system(),
         }
     }

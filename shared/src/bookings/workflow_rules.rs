@@ -16,6 +16,14 @@ impl Bookings {
         self
     }
 
+    /// The same store, planning no engagement flow for any booking, whatever its workflow says
+    /// (bookings adopted at go-live get no apology).
+    pub fn without_engagement(mut self) -> Self {
+        self.engagement = Engagement::off();
+        self.flows_off = true;
+        self
+    }
+
     /// The reminder settings and engagement flows of a booking of event type `event_type`
     /// (URI) named `event_name`.
     pub(super) fn rules(
@@ -32,6 +40,11 @@ impl Bookings {
             follow_up_after_end: wf.follow_up_after_end,
             ..self.settings.clone()
         };
-        (reminders, Engagement::for_workflow(settings, &wf))
+        let engagement = if self.flows_off {
+            Engagement::off()
+        } else {
+            Engagement::for_workflow(settings, &wf)
+        };
+        (reminders, engagement)
     }
 }

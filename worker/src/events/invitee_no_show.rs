@@ -7,7 +7,7 @@
 //! current state when the sync runs; a mark also sends the Brevo `no_show` event. Job ids carry
 //! the delivery, so mark, unmark and mark again are three syncs while a redelivery is one.
 
-use meetflow_shared::bookings::{BookingKey, BookingStatus, Engagement};
+use meetflow_shared::bookings::{BookingKey, BookingStatus};
 use meetflow_shared::events::Invitee;
 use meetflow_shared::jobs::brevo::{BrevoId, ContactSync, EventTrack, delivery_tag};
 use meetflow_shared::queue::JobError;
@@ -33,7 +33,7 @@ pub(crate) async fn handle(
     let key = BookingKey::from_invitee_uri(&invitee.uri);
     let quiet;
     let bookings = if adopted {
-        quiet = w.bookings.clone().with_engagement(Engagement::off());
+        quiet = w.bookings.clone().without_engagement();
         &quiet
     } else {
         &w.bookings
