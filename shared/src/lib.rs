@@ -36,6 +36,7 @@ pub mod job_failures;
 pub mod jobs;
 #[cfg(test)]
 mod layers;
+pub mod locale;
 pub mod ops;
 pub mod ops_metrics;
 pub mod process;

@@ -95,6 +95,10 @@ pub struct SmsTemplates {
     /// Apology after a no-show.
     #[serde(deserialize_with = "lenient_string")]
     pub no_show: String,
+    /// To the invitee when the host cancelled ("we had to cancel, book a new time"), with
+    /// `booking_url`; empty = the plain cancellation SMS instead.
+    #[serde(deserialize_with = "lenient_string")]
+    pub host_cancellation: String,
 }
 
 /// `reminders:`.

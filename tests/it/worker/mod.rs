@@ -18,6 +18,7 @@ mod sms;
 mod sms_params;
 mod suppression;
 mod webinar;
+mod workflows;
 mod zoom;
 mod zoom_daily_limit;
 mod zoom_minutes;
