@@ -1,6 +1,7 @@
 //! The webhook routes and what they share: bounded body reading and the 200 answers.
 
 pub(crate) mod calendly;
+pub(crate) mod engagelab;
 pub(crate) mod zoom;
 
 #[cfg(test)]

@@ -168,6 +168,8 @@ impl Settings {
             ("no_show", &e.no_show),
             ("attended", &e.attended),
             ("ended", &e.ended),
+            ("sms_delivered", &e.sms_delivered),
+            ("sms_failed", &e.sms_failed),
         ] {
             if !name.is_empty() && !is_brevo_event_name(name) {
                 return Err(ConfigError::invalid(
@@ -218,6 +220,13 @@ impl Settings {
         match role {
             Role::Ingest => {
                 let cal = &self.connectors.calendly;
+                let e = &self.engagelab;
+                if e.callback_username.is_some() && e.callback_secret.is_none() {
+                    return Err(ConfigError::invalid(
+                        "engagelab.callback_secret",
+                        "required when engagelab.callback_username is set (set ENGAGELAB_CALLBACK_SECRET)",
+                    ));
+                }
                 if cal.signing_key.is_none() && !cal.allow_unsigned {
                     return Err(ConfigError::invalid(
                         "connectors.calendly.signing_key",
