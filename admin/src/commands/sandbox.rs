@@ -27,10 +27,20 @@ pub struct SandboxCommand {
     #[arg(long, value_name = "URL")]
     pub callback_url: Option<String>,
     /// The callback secret they are signed with (`engagelab.callback_secret`).
-    #[arg(long, env = "ENGAGELAB_CALLBACK_SECRET", hide_env_values = true, value_name = "SECRET")]
+    #[arg(
+        long,
+        env = "ENGAGELAB_CALLBACK_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
     pub callback_secret: Option<String>,
     /// The callback username (`engagelab.callback_username`).
-    #[arg(long, env = "ENGAGELAB_CALLBACK_USERNAME", default_value = "", value_name = "NAME")]
+    #[arg(
+        long,
+        env = "ENGAGELAB_CALLBACK_USERNAME",
+        default_value = "",
+        value_name = "NAME"
+    )]
     pub callback_username: String,
     /// Share of SMS reported `delivered_failed` instead of `delivered` (0 to 1).
     #[arg(long, default_value_t = 0.0, value_name = "SHARE", value_parser = share)]

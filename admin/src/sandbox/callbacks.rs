@@ -9,8 +9,8 @@ use std::time::Duration;
 use meetflow_shared::providers::engagelab::callback::{CALLBACK_HEADER, callback_header};
 use serde_json::{Value, json};
 
-use super::recorder::RecordedCall;
 use super::Sandbox;
+use super::recorder::RecordedCall;
 
 /// The error code of a failed delivery the sandbox reports (EngageLab's "unreachable").
 pub(super) const FAILED_CODE: i64 = 5012;
@@ -135,7 +135,8 @@ mod tests {
 
     #[test]
     fn accepted_messages_report_sent_then_their_outcome_with_custom_args() {
-        let request = json!({"to": ["+14155550132"], "custom_args": {"booking": "b", "kind": "rem-1h"}});
+        let request =
+            json!({"to": ["+14155550132"], "custom_args": {"booking": "b", "kind": "rem-1h"}});
         let answer = json!({"plan_id": "1", "message_id": "2"});
         let m = accepted(&request, &answer);
         assert_eq!(m.len(), 1);

@@ -49,13 +49,20 @@ async fn handle(state: &AppState, request: Request) -> Result<Response, IngestEr
     let header = single_header(&parts.headers, CALLBACK_HEADER);
     if matches!(header, Ok(None)) && is_validation(&body) {
         tracing::info!("EngageLab callback URL check answered");
-        return Ok(([(header::CONTENT_TYPE, "application/json")], r#"{"status":"ok"}"#).into_response());
+        return Ok((
+            [(header::CONTENT_TYPE, "application/json")],
+            r#"{"status":"ok"}"#,
+        )
+            .into_response());
     }
     let verified = header
         .and_then(|h| s.engagelab.verify(h, body, now_unix()))
         .inspect_err(|e: &SignatureError| {
             metrics::signature_failure(Provider::EngageLab, e.reason());
-            tracing::warn!(reason = e.reason(), "EngageLab callback signature rejected: not stored");
+            tracing::warn!(
+                reason = e.reason(),
+                "EngageLab callback signature rejected: not stored"
+            );
         })?;
     let reading = Reading::engagelab(&verified);
     let deadline = started + s.limits.request_budget;

@@ -14,7 +14,9 @@ use meetflow_shared::events::Provider;
 use meetflow_shared::providers::engagelab::callback::{CallbackId, callback_mac};
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{MAX_HEADER_LEN, SignatureError, Verified, check_window, decode_tag, parse_unix_seconds};
+use super::{
+    MAX_HEADER_LEN, SignatureError, Verified, check_window, decode_tag, parse_unix_seconds,
+};
 
 /// Checks EngageLab callbacks against the configured callback secret.
 #[derive(Clone)]
@@ -73,8 +75,8 @@ impl EngageLabVerifier {
         if header.len() > MAX_HEADER_LEN {
             return Err(SignatureError::Malformed("header too long"));
         }
-        let text =
-            std::str::from_utf8(header).map_err(|_| SignatureError::Malformed("header is not UTF-8"))?;
+        let text = std::str::from_utf8(header)
+            .map_err(|_| SignatureError::Malformed("header is not UTF-8"))?;
         let id = CallbackId::parse(text).ok_or(SignatureError::Malformed(
             "not timestamp=..;nonce=..;username=..;signature=..",
         ))?;
@@ -86,7 +88,8 @@ impl EngageLabVerifier {
         }
         check_window(ts, now, self.tolerance)?;
         let mac = callback_mac(secret.expose_secret(), id.timestamp, id.nonce, id.username);
-        mac.verify_slice(&tag).map_err(|_| SignatureError::Mismatch)?;
+        mac.verify_slice(&tag)
+            .map_err(|_| SignatureError::Mismatch)?;
         if self.username.as_deref().is_some_and(|u| u != id.username) {
             return Err(SignatureError::Mismatch);
         }
@@ -115,7 +118,10 @@ mod tests {
     #[test]
     fn a_signed_header_passes_and_everything_else_fails_by_reason() {
         let v = verifier(None);
-        assert_eq!(check(&v, &callback_header("cb-secret", NOW, "n", "u")), Ok(()));
+        assert_eq!(
+            check(&v, &callback_header("cb-secret", NOW, "n", "u")),
+            Ok(())
+        );
         let ms = callback_header("cb-secret", NOW * 1000, "n", "u");
         assert_eq!(check(&v, &ms), Ok(()));
         assert_eq!(
@@ -128,13 +134,17 @@ mod tests {
         );
         assert_eq!(check(&v, "signature=zz"), Err("malformed"));
         assert_eq!(
-            v.verify(None, Bytes::new(), NOW).map_err(|e| e.reason()).err(),
+            v.verify(None, Bytes::new(), NOW)
+                .map_err(|e| e.reason())
+                .err(),
             Some("missing")
         );
         let off = EngageLabVerifier::new(Some(""), None, Duration::from_secs(1));
         assert!(!off.has_secret());
         assert_eq!(
-            off.verify(None, Bytes::new(), NOW).map_err(|e| e.reason()).err(),
+            off.verify(None, Bytes::new(), NOW)
+                .map_err(|e| e.reason())
+                .err(),
             Some("not_configured")
         );
     }

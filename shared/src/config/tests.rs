@@ -106,8 +106,12 @@ fn missing_required_secret_is_named_for_its_role() {
 
 #[test]
 fn a_callback_username_without_its_secret_is_refused_for_ingest() {
-    let yaml = "engagelab: { callback_username: ops }\nconnectors: { calendly: { allow_unsigned: true } }";
-    let err = load(yaml, &[]).unwrap().validate_for(Role::Ingest).unwrap_err();
+    let yaml =
+        "engagelab: { callback_username: ops }\nconnectors: { calendly: { allow_unsigned: true } }";
+    let err = load(yaml, &[])
+        .unwrap()
+        .validate_for(Role::Ingest)
+        .unwrap_err();
     assert_eq!(err.key(), Some("engagelab.callback_secret"));
     let both = "engagelab: { callback_username: ops, callback_secret: cb }\nconnectors: { calendly: { allow_unsigned: true } }";
     assert!(load(both, &[]).unwrap().validate_for(Role::Ingest).is_ok());

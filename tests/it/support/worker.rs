@@ -165,6 +165,7 @@ impl Env {
             Provider::Zoom => {
                 Identity::zoom(&zoom::head(body.as_bytes()).unwrap(), body.as_bytes())
             }
+            Provider::EngageLab => Identity::of_body(Provider::EngageLab, body.as_bytes()),
         }
         .job_id();
         self.deliver_as(provider, body, &id).await;
@@ -176,6 +177,7 @@ impl Env {
         let event = match provider {
             Provider::Calendly => calendly::head(body.as_bytes()).ok().map(|h| h.event),
             Provider::Zoom => zoom::head(body.as_bytes()).ok().map(|h| h.event),
+            Provider::EngageLab => Some(meetflow_ingest::intake::ENGAGELAB_EVENT.to_owned()),
         };
         let job = WebhookJob::new(
             provider,

@@ -284,7 +284,8 @@ async fn send_once(w: &Worker, o: Outgoing, ctx: &JobContext) -> Result<(), JobE
                     if let Some(due) = o.due_at {
                         meetflow_shared::ops_metrics::lateness::reminder_accepted(due, Utc::now());
                     }
-                    record_accepted(w, &o.booking, &o.kind, &to, accepted.message_id.as_deref()).await;
+                    record_accepted(w, &o.booking, &o.kind, &to, accepted.message_id.as_deref())
+                        .await;
                     ("sent", "sent")
                 }
                 SendOutcome::Suppressed { .. } => ("suppressed", "suppressed"),

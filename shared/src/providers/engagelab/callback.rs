@@ -22,7 +22,11 @@ pub const CALLBACK_HEADER: &str = "x-callback-id";
 /// `X-CALLBACK-ID`.
 #[must_use]
 pub fn callback_signature(secret: &str, timestamp: &str, nonce: &str, username: &str) -> String {
-    hex::encode(callback_mac(secret, timestamp, nonce, username).finalize().into_bytes())
+    hex::encode(
+        callback_mac(secret, timestamp, nonce, username)
+            .finalize()
+            .into_bytes(),
+    )
 }
 
 /// The keyed MAC over `timestamp + nonce + username`, ready to finalize or verify.
@@ -171,10 +175,10 @@ pub fn read_row(row: &Value) -> CallbackRow {
             event: event.to_owned(),
         };
     }
-    if row.get("status").is_some_and(Value::is_object) {
-        if let Ok(s) = StatusRow::deserialize(row) {
-            return CallbackRow::Status(s);
-        }
+    if row.get("status").is_some_and(Value::is_object)
+        && let Ok(s) = StatusRow::deserialize(row)
+    {
+        return CallbackRow::Status(s);
     }
     CallbackRow::Other
 }
@@ -236,7 +240,8 @@ mod tests {
         assert_eq!(s.arg("kind").as_deref(), Some("rem-24h"));
         assert_eq!(s.status.error_code, Some(5012));
         assert_eq!(s.itime, Some(1_767_225_600));
-        let inner = json!({"status": {"message_status": "sent", "status_data": {"message_id": "9"}}});
+        let inner =
+            json!({"status": {"message_status": "sent", "status_data": {"message_id": "9"}}});
         let CallbackRow::Status(s) = read_row(&inner) else {
             panic!("a status row")
         };
