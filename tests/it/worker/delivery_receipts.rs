@@ -104,7 +104,14 @@ async fn a_delivered_callback_marks_the_sms_delivered_and_sends_one_brevo_event(
     env.deliver_as(Provider::EngageLab, &delivered, "wh:engagelab:again")
         .await;
     env.settle().await;
-    callback(&env, &status_callback(&sms, "sent", 0)).await;
+    // (its own job id: a body identical to the first `sent` would be that job's duplicate)
+    env.deliver_as(
+        Provider::EngageLab,
+        &status_callback(&sms, "sent", 0),
+        "wh:engagelab:late-sent",
+    )
+    .await;
+    env.settle().await;
     assert_eq!(
         delivery(&env, key.as_str(), "confirmation")
             .await
