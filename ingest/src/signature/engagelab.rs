@@ -82,10 +82,13 @@ impl EngageLabVerifier {
         ))?;
         let tag = decode_tag(id.signature)
             .ok_or(SignatureError::Malformed("signature is not a hex SHA-256"))?;
-        let mut ts = parse_unix_seconds(id.timestamp)?;
-        if id.timestamp.len() >= 13 {
-            ts /= 1000;
-        }
+        let millis = id.timestamp.len() == 13 && id.timestamp.bytes().all(|b| b.is_ascii_digit());
+        // 13 digits are milliseconds: their seconds are the first 10 (all ASCII digits).
+        let ts = parse_unix_seconds(if millis {
+            &id.timestamp[..10]
+        } else {
+            id.timestamp
+        })?;
         check_window(ts, now, self.tolerance)?;
         let mac = callback_mac(secret.expose_secret(), id.timestamp, id.nonce, id.username);
         mac.verify_slice(&tag)
