@@ -60,7 +60,14 @@ impl Callbacks {
     pub(super) fn spawn(&self, sandbox: std::sync::Arc<Sandbox>, messages: Vec<Accepted>) {
         let this = self.clone();
         tokio::spawn(async move {
-            let client = reqwest::Client::new();
+            meetflow_shared::tls::install_crypto_provider();
+            let client = match reqwest::Client::builder().build() {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!(error = %e, "sandbox: no HTTP client for delivery callbacks");
+                    return;
+                }
+            };
             for m in messages {
                 let failed = rand::random::<f64>() < this.fail_share;
                 for row in rows(&m, failed, chrono::Utc::now().timestamp()) {

@@ -9,6 +9,7 @@ mod observability;
 mod queue_pause;
 mod redis_up;
 mod sandbox;
+mod sandbox_callbacks;
 mod sandbox_refusals;
 mod scale;
 mod setup;
