@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use meetflow_shared::events::Provider;
 use meetflow_shared::providers::engagelab::callback::{CALLBACK_HEADER, CallbackBody};
 
-use super::{now_unix, read_body, single_header, stored};
+use super::{now_unix, read_body, single_header, store};
 use crate::error::IngestError;
 use crate::intake::Reading;
 use crate::metrics;
@@ -65,10 +65,5 @@ async fn handle(state: &AppState, request: Request) -> Result<Response, IngestEr
             );
         })?;
     let reading = Reading::engagelab(&verified);
-    let deadline = started + s.limits.request_budget;
-    let outcome = s
-        .intake
-        .store(&verified, reading, received_at, None, deadline)
-        .await?;
-    Ok(stored(outcome))
+    store(s, &verified, reading, received_at, None, started).await
 }

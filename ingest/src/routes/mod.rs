@@ -69,6 +69,24 @@ pub(crate) fn stored(outcome: Outcome) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
+/// Stores a verified delivery within the request budget (counted from `started`) and answers
+/// 200 once it is stored.
+pub(crate) async fn store(
+    s: &crate::startup::StateInner,
+    verified: &crate::signature::Verified,
+    reading: crate::intake::Reading,
+    received_at: chrono::DateTime<chrono::Utc>,
+    request_id: Option<&str>,
+    started: std::time::Instant,
+) -> Result<Response, IngestError> {
+    let deadline = started + s.limits.request_budget;
+    let outcome = s
+        .intake
+        .store(verified, reading, received_at, request_id, deadline)
+        .await?;
+    Ok(stored(outcome))
+}
+
 /// Seconds since the Unix epoch, for signature windows.
 pub(crate) fn now_unix() -> i64 {
     chrono::Utc::now().timestamp()

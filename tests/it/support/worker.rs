@@ -242,6 +242,16 @@ pub(crate) fn queue_snapshot(client: &QueueClient) -> redis::Pipeline {
 
 pub(crate) use meetflow_tests::wait::eventually;
 
+/// A series' value as this process exports it (`name{labels}` as rendered; 0 when absent).
+pub(crate) fn metric(series: &str) -> f64 {
+    let prefix = format!("{series} ");
+    meetflow_shared::ops::metrics_handle()
+        .render()
+        .lines()
+        .find_map(|l| l.strip_prefix(&prefix)?.parse().ok())
+        .unwrap_or(0.0)
+}
+
 pub(crate) fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }

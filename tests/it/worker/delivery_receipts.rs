@@ -18,18 +18,9 @@ use meetflow_tests::fakes::{
 use serde_json::Value;
 
 use crate::support::worker::{
-    Env, JORDAN_EMAIL, JORDAN_PHONE, created, env, in_two_days, jordans_24h_reminder, new_invitee,
+    Env, JORDAN_EMAIL, JORDAN_PHONE, created, env, in_two_days, jordans_24h_reminder, metric,
+    new_invitee,
 };
-
-/// A counter or histogram count as this process exports it (`series` with its labels).
-fn metric(series: &str) -> f64 {
-    let prefix = format!("{series} ");
-    meetflow_shared::ops::metrics_handle()
-        .render()
-        .lines()
-        .find_map(|l| l.strip_prefix(&prefix)?.parse().ok())
-        .unwrap_or(0.0)
-}
 
 fn events_named(env: &Env, name: &str) -> Vec<BrevoEvent> {
     env.brevo
