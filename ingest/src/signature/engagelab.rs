@@ -18,22 +18,12 @@ use super::{
     MAX_HEADER_LEN, SignatureError, Verified, check_window, decode_tag, parse_unix_seconds,
 };
 
-/// Checks EngageLab callbacks against the configured callback secret.
-#[derive(Clone)]
+/// Checks EngageLab callbacks against the configured callback secret (`Debug` shows it redacted).
+#[derive(Clone, Debug)]
 pub struct EngageLabVerifier {
     secret: Option<SecretString>,
     username: Option<String>,
     tolerance: Duration,
-}
-
-impl std::fmt::Debug for EngageLabVerifier {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EngageLabVerifier")
-            .field("secret", &self.secret.as_ref().map(|_| "[REDACTED]"))
-            .field("username", &self.username)
-            .field("tolerance", &self.tolerance)
-            .finish()
-    }
 }
 
 impl EngageLabVerifier {

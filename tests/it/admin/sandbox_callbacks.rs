@@ -19,15 +19,8 @@ async fn the_sandbox_posts_signed_callbacks_that_ingest_stores() {
     let a = Admin::start().await;
     let dir = std::env::temp_dir().join(format!("meetflow-sandbox-{}", uuid::Uuid::new_v4()));
     let port = free_port();
-    let mut cmd = a.command();
+    let mut cmd = a.sandbox_command(port, &dir.join("sandbox.jsonl"));
     cmd.args([
-        "sandbox",
-        "--listen",
-        &format!("127.0.0.1:{port}"),
-        "--record",
-    ])
-    .arg(dir.join("sandbox.jsonl"))
-    .args([
         "--callback-url",
         &ingest.url("/webhooks/engagelab"),
         "--callback-secret",
@@ -37,7 +30,6 @@ async fn the_sandbox_posts_signed_callbacks_that_ingest_stores() {
         "--callback-delay-ms",
         "10",
     ])
-    .stdin(Stdio::null())
     .stdout(Stdio::null())
     .stderr(Stdio::null());
     let mut child = cmd.spawn().unwrap();
