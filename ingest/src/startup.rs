@@ -22,7 +22,7 @@ use tokio::net::TcpListener;
 
 use crate::config::{IngestConfig, Limits};
 use crate::intake::Intake;
-use crate::signature::{CalendlyVerifier, ZoomVerifier};
+use crate::signature::{CalendlyVerifier, EngageLabVerifier, ZoomVerifier};
 use crate::{metrics, routes};
 
 /// Why the server could not start.
@@ -52,6 +52,7 @@ pub(crate) struct StateInner {
     pub(crate) intake: Intake,
     pub(crate) calendly: CalendlyVerifier,
     pub(crate) zoom: ZoomVerifier,
+    pub(crate) engagelab: EngageLabVerifier,
     pub(crate) max_body_bytes: usize,
     pub(crate) limits: Limits,
 }
@@ -66,6 +67,7 @@ impl AppState {
                 intake: Intake::new(queue, config.dedupe),
                 calendly: config.calendly.clone(),
                 zoom: config.zoom.clone(),
+                engagelab: config.engagelab.clone(),
                 max_body_bytes: config.max_body_bytes,
                 limits: config.limits,
             }),
@@ -82,6 +84,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/webhooks/calendly", post(routes::calendly::receive))
         .route("/webhooks/zoom", post(routes::zoom::receive))
+        .route("/webhooks/engagelab", post(routes::engagelab::receive))
         .layer(axum::middleware::from_fn(metrics::track))
         .with_state(state)
 }

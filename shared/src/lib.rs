@@ -45,6 +45,7 @@ pub mod queue;
 pub mod redis;
 pub mod request_log;
 pub mod shutdown;
+pub mod sms_delivery;
 pub mod sms_suppression;
 pub mod telemetry;
 pub mod tls;

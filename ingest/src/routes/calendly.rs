@@ -6,7 +6,7 @@ use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use meetflow_shared::events::Provider;
 
-use super::{now_unix, read_body, single_header, stored};
+use super::{now_unix, read_body, single_header, store};
 use crate::error::IngestError;
 use crate::intake::Reading;
 use crate::metrics;
@@ -32,10 +32,5 @@ async fn handle(state: &AppState, request: Request) -> Result<Response, IngestEr
             tracing::debug!(reason = e.reason(), "Calendly signature rejected");
         })?;
     let reading = Reading::calendly(&verified);
-    let deadline = started + s.limits.request_budget;
-    let outcome = s
-        .intake
-        .store(&verified, reading, received_at, None, deadline)
-        .await?;
-    Ok(stored(outcome))
+    store(s, &verified, reading, received_at, None, started).await
 }

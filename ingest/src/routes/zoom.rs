@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use meetflow_shared::events::{EventError, Provider, zoom};
 use serde_json::json;
 
-use super::{now_unix, read_body, single_header, stored};
+use super::{now_unix, read_body, single_header, store};
 use crate::error::IngestError;
 use crate::intake::Reading;
 use crate::metrics;
@@ -56,10 +56,5 @@ async fn handle(state: &AppState, request: Request) -> Result<Response, IngestEr
         .get("x-zm-request-id")
         .and_then(|v| v.to_str().ok());
     let reading = Reading::zoom(&verified, head);
-    let deadline = started + s.limits.request_budget;
-    let outcome = s
-        .intake
-        .store(&verified, reading, received_at, request_id, deadline)
-        .await?;
-    Ok(stored(outcome))
+    store(s, &verified, reading, received_at, request_id, started).await
 }

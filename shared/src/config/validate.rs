@@ -235,6 +235,8 @@ impl Settings {
                 ("no_show", Some(e.no_show.as_str())),
                 ("attended", Some(e.attended.as_str())),
                 ("ended", Some(e.ended.as_str())),
+                ("sms_delivered", Some(e.sms_delivered.as_str())),
+                ("sms_failed", Some(e.sms_failed.as_str())),
             ],
         )
     }
@@ -275,6 +277,13 @@ impl Settings {
         match role {
             Role::Ingest => {
                 let cal = &self.connectors.calendly;
+                let e = &self.engagelab;
+                if e.callback_username.is_some() && e.callback_secret.is_none() {
+                    return Err(ConfigError::invalid(
+                        "engagelab.callback_secret",
+                        "required when engagelab.callback_username is set (set ENGAGELAB_CALLBACK_SECRET)",
+                    ));
+                }
                 if cal.signing_key.is_none() && !cal.allow_unsigned {
                     return Err(ConfigError::invalid(
                         "connectors.calendly.signing_key",

@@ -3,6 +3,7 @@
 mod backpressure;
 mod brevo;
 mod calendly;
+mod delivery_receipts;
 mod engagement;
 mod job_versions;
 mod late_booking;

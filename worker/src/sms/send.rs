@@ -12,6 +12,10 @@
 //! `meetflow_sms_suppressed_total{kind, reason}`) and the at-most-once marker
 //! ([`super::marker`]) in one Lua step -> the call.
 //!
+//! An accepted send records its delivery state `accepted` with EngageLab's message id
+//! ([`meetflow_shared::sms_delivery`]), which the delivery callbacks then move forward
+//! ([`crate::events::sms_receipts`]).
+//!
 //! Every SMS job ends sent, not sent, or possibly sent. Outcomes: accepted -> done; EngageLab
 //! 3004 (same template to the same number recently) -> done, counted as suppressed; a definite
 //! failure -> marker released (retried while Redis does not answer), retried (1000, 5xx,
@@ -28,6 +32,7 @@ use meetflow_shared::jobs::reminder::ReminderJob;
 use meetflow_shared::jobs::sms::{SmsJob, SmsKind, SmsQueueJob};
 use meetflow_shared::providers::engagelab::{SendOutcome, SmsRequest};
 use meetflow_shared::queue::{ErrorClass, JobContext, JobError};
+use meetflow_shared::sms_delivery::Deliveries;
 use meetflow_shared::sms_suppression::Suppressions;
 use serde_json::{Map, Value};
 
@@ -299,10 +304,12 @@ async fn send_once(w: &Worker, o: Outgoing, ctx: &JobContext) -> Result<(), JobE
     match engagelab.client.send(&request).await {
         Ok(outcome) => {
             let (state, label) = match outcome {
-                SendOutcome::Accepted(_) => {
+                SendOutcome::Accepted(accepted) => {
                     if let Some(due) = o.due_at {
                         meetflow_shared::ops_metrics::lateness::reminder_accepted(due, Utc::now());
                     }
+                    record_accepted(w, &o.booking, &o.kind, &to, accepted.message_id.as_deref())
+                        .await;
                     ("sent", "sent")
                 }
                 SendOutcome::Suppressed { .. } => ("suppressed", "suppressed"),
@@ -331,6 +338,25 @@ async fn send_once(w: &Worker, o: Outgoing, ctx: &JobContext) -> Result<(), JobE
             }
             Err(e.into())
         }
+    }
+}
+
+/// Records the accepted send for its delivery callbacks (message id, kind, country). Never fails
+/// the job: the SMS went out; a callback still finds it by its `custom_args`.
+async fn record_accepted(
+    w: &Worker,
+    booking: &str,
+    kind: &str,
+    to: &PhoneNumber,
+    message_id: Option<&str>,
+) {
+    let deliveries = Deliveries::new(w.redis.clone());
+    let now = Utc::now().timestamp_millis();
+    if let Err(e) = deliveries
+        .accepted(booking, kind, message_id, &to.country(), now)
+        .await
+    {
+        tracing::warn!(%booking, %kind, error = %e, "SMS accepted but its delivery record could not be written");
     }
 }
 
