@@ -68,6 +68,11 @@ pub enum Command {
     /// Zoom setup: check the Server-to-Server app; print the webhook URL and events to enable.
     #[command(subcommand)]
     Zoom(commands::zoom::ZoomCommand),
+    /// Jobs by state (list), and run-now, cancel or move to the dead letters one waiting job.
+    #[command(subcommand)]
+    Jobs(commands::jobs::JobsCommand),
+    /// The live worker processes: identity, host, queues, in flight, last heartbeat, version.
+    Processes(commands::processes::ProcessesCommand),
 }
 
 /// What every command gets: how to load the settings.
@@ -100,6 +105,8 @@ pub async fn run(cli: Cli, out: &mut Out) -> anyhow::Result<()> {
         Command::Sandbox(cmd) => cmd.run(&ctx, out).await,
         Command::Calendly(cmd) => cmd.run(&ctx, out).await,
         Command::Zoom(cmd) => cmd.run(&ctx, out).await,
+        Command::Jobs(cmd) => cmd.run(&ctx, out).await,
+        Command::Processes(cmd) => cmd.run(&ctx, out).await,
     }
 }
 

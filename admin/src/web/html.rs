@@ -62,6 +62,8 @@ pub enum Nav {
     Overview,
     /// Reminders by booking.
     Reminders,
+    /// Jobs by state and the worker processes.
+    Jobs,
     /// A job's page.
     Job,
 }
@@ -87,12 +89,13 @@ pub fn layout(title: &str, nav: Nav, caller: &Caller, body: &str) -> Response {
 <meta name=\"csrf-token\" content=\"{csrf}\">\
 <title>{title} · meetflow admin</title><link rel=\"stylesheet\" href=\"/assets/app.css\">\
 <link rel=\"icon\" href=\"data:,\"></head><body>\
-<header><span class=\"brand\">meetflow admin</span><nav>{overview}{reminders}</nav>{session}</header>\
+<header><span class=\"brand\">meetflow admin</span><nav>{overview}{jobs}{reminders}</nav>{session}</header>\
 <main>{body}</main><script src=\"/assets/app.js\"></script></body></html>",
         csrf = esc(caller.csrf()),
         title = esc(title),
         overview = link("/", "Queues &amp; dead letters", Nav::Overview),
         reminders = link("/reminders", "Reminders", Nav::Reminders),
+        jobs = link("/jobs", "Jobs", Nav::Jobs),
     );
     secure(Html(html).into_response())
 }
