@@ -118,6 +118,7 @@ async fn list(backend: &Backend, args: ListArgs, out: &mut Out) -> anyhow::Resul
         )
         .await?;
     mask_page(&mut page);
+    page.fill_max_attempts(|q| backend.settings.queue(q).max_attempts);
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&page)?)?;
         return Ok(());
@@ -159,7 +160,7 @@ pub fn render(page: &JobPage) -> String {
             r.id.clone(),
             r.queue.clone(),
             r.kind.clone().unwrap_or_default(),
-            format!("{}/{}", r.attempt, r.max_attempts),
+            format!("{}/{}", r.attempt, r.max_attempts.unwrap_or_default()),
             when_of(page.state, r),
         ];
         if page.state == ListState::Inflight {

@@ -75,6 +75,7 @@ pub async fn page(app: &App, q: &JobsQuery, default_limit: usize) -> Result<JobP
             BrowseError::Queue(q) => ApiError::from(q),
         })?;
     mask_page(&mut page);
+    page.fill_max_attempts(|q| app.settings.queue(q).max_attempts);
     Ok(page)
 }
 

@@ -179,7 +179,7 @@ fn row(state: ListState, r: &JobRow) -> String {
          <td>{queue}</td><td>{kind}</td><td class=\"n\">{}/{}</td><td class=\"n\">{when}</td>\
          <td class=\"holder\">{holder}</td><td class=\"msg\">{error}</td><td class=\"actions\">{buttons}</td></tr>",
         r.attempt,
-        r.max_attempts,
+        r.max_attempts.unwrap_or_default(),
         id = esc(&r.id),
         href = enc(&r.id),
         st = r.state,

@@ -56,6 +56,8 @@ pub struct App {
     pub suppressions: Suppressions,
     /// The access policy.
     pub auth: Auth,
+    /// The settings (each queue's `max_attempts`, for the job lists).
+    pub settings: Settings,
 }
 
 impl App {
@@ -65,6 +67,7 @@ impl App {
             bookings: Bookings::new(client.handle().clone(), settings.reminders.clone()),
             suppressions: Suppressions::new(client.handle().clone()),
             auth: Auth::new(settings.admin.token.as_ref(), client.handle().clone()),
+            settings: settings.clone(),
             client,
         }
     }

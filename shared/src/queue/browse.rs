@@ -153,8 +153,9 @@ pub struct JobRow {
     pub kind: Option<String>,
     /// Attempts made so far (the attempt running, for an in-flight job).
     pub attempt: u32,
-    /// Attempts allowed.
-    pub max_attempts: u32,
+    /// Attempts allowed; `None` when the job takes its queue's `max_attempts` (configuration
+    /// the reader fills in: [`JobPage::fill_max_attempts`]).
+    pub max_attempts: Option<u32>,
     /// When it was first enqueued (unix ms, Redis time).
     pub created_ms: i64,
     /// When it last became ready (unix ms).
@@ -182,6 +183,17 @@ pub struct JobPage {
     pub items: Vec<JobRow>,
     /// Where the next page starts; `None` when this page reached the end.
     pub next_cursor: Option<String>,
+}
+
+impl JobPage {
+    /// Fills in the attempts allowed of rows that take their queue's setting.
+    pub fn fill_max_attempts(&mut self, of_queue: impl Fn(&str) -> u32) {
+        for r in &mut self.items {
+            if r.max_attempts.is_none() {
+                r.max_attempts = Some(of_queue(&r.queue));
+            }
+        }
+    }
 }
 
 /// A place in a sorted set: score, then id.
@@ -460,14 +472,13 @@ impl QueueClient {
         }
         let mut conn = self.redis();
         let replies: Vec<redis::Value> = pipe.query_async(&mut conn).await?;
-        let default_max = self.default_max_attempts();
         let mut out = Vec::with_capacity(ids.len());
         for (id, pair) in ids.iter().zip(replies.chunks(2)) {
             let f: Vec<Option<String>> = redis::from_redis_value(pair[0].clone())
                 .map_err(|e| QueueError::Protocol(e.to_string()))?;
             let last: Option<String> = redis::from_redis_value(pair[1].clone())
                 .map_err(|e| QueueError::Protocol(e.to_string()))?;
-            if let Some(row) = row(id, &f, last.as_deref(), scores.get(id), default_max) {
+            if let Some(row) = row(id, &f, last.as_deref(), scores.get(id)) {
                 out.push(row);
             }
         }
@@ -494,7 +505,6 @@ fn row(
     f: &[Option<String>],
     last_error: Option<&str>,
     score: Option<&i64>,
-    default_max: u32,
 ) -> Option<JobRow> {
     let get = |i: usize| f.get(i).and_then(Option::as_deref);
     let num = |i: usize| get(i).and_then(|v| v.parse::<i64>().ok());
@@ -512,9 +522,7 @@ fn row(
         state,
         kind: get(9).and_then(kind_of),
         attempt: num(2).and_then(|n| u32::try_from(n).ok()).unwrap_or(0),
-        max_attempts: num(3)
-            .and_then(|n| u32::try_from(n).ok())
-            .unwrap_or(default_max),
+        max_attempts: num(3).and_then(|n| u32::try_from(n).ok()),
         created_ms: num(4).unwrap_or(0),
         enqueued_ms: num(5).unwrap_or(0),
         next_run_ms: if waiting {

@@ -48,11 +48,6 @@ impl QueueClient {
         self
     }
 
-    /// Attempts allowed to jobs enqueued without their own `max_attempts`.
-    pub(crate) fn default_max_attempts(&self) -> u32 {
-        self.defaults.max_attempts
-    }
-
     /// The Redis handle the queue runs on (for the other stores of the process).
     pub fn handle(&self) -> &Redis {
         &self.redis

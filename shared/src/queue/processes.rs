@@ -33,7 +33,7 @@ pub struct ProcessInfo {
 }
 
 impl QueueClient {
-    /// Every live worker process, most recent heartbeat first.
+    /// Every live worker process serving at least one queue, most recent heartbeat first.
     pub async fn processes(&self) -> Result<Vec<ProcessInfo>, QueueError> {
         let k = self.keys();
         let mut conn = self.redis();
@@ -57,6 +57,8 @@ impl QueueClient {
             .zip(records)
             .filter(|(_, r)| !r.is_empty())
             .map(|((identity, _), r)| info(identity, &r))
+            // A process whose queue runtimes have all stopped is on its way out.
+            .filter(|p| !p.queues.is_empty())
             .collect())
     }
 }

@@ -1,6 +1,7 @@
 //! queue tests.
 
 mod basics;
+mod browse;
 mod clock;
 mod dead_caps;
 mod fencing;
