@@ -26,7 +26,10 @@ impl ProcessesCommand {
         if self.json {
             writeln!(out, "{}", serde_json::to_string_pretty(&list)?)?;
         } else if list.is_empty() {
-            writeln!(out, "no worker process has sent a heartbeat in the last 30 s")?;
+            writeln!(
+                out,
+                "no worker process has sent a heartbeat in the last 30 s"
+            )?;
         } else {
             out.write_all(render(&list).as_bytes())?;
         }

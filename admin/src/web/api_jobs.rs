@@ -54,7 +54,10 @@ impl JobsQuery {
 
     /// The queue asked for (`None` for all).
     pub fn queue(&self) -> Option<&str> {
-        self.queue.as_deref().map(str::trim).filter(|q| !q.is_empty())
+        self.queue
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
     }
 }
 
@@ -104,7 +107,10 @@ async fn act(
     let expect = match body.and_then(|b| b.0.expect).filter(|e| !e.is_empty()) {
         None => None,
         Some(e) => Some(ListState::parse(&e).ok_or_else(|| {
-            ApiError(StatusCode::BAD_REQUEST, format!("expect {e:?} is not a state"))
+            ApiError(
+                StatusCode::BAD_REQUEST,
+                format!("expect {e:?} is not a state"),
+            )
         })?),
     };
     let outcome = app.client.act(id, action, expect).await?;
@@ -112,7 +118,10 @@ async fn act(
     match &outcome {
         ActOutcome::Done { was } => {
             tracing::info!(target: "meetflow::audit", action = ?action, job.id = %id, was = %was, "admin api: job acted on");
-            Ok(Json(json!({"id": id, "action": action, "outcome": "done", "was": was, "message": line})).into_response())
+            Ok(Json(
+                json!({"id": id, "action": action, "outcome": "done", "was": was, "message": line}),
+            )
+            .into_response())
         }
         ActOutcome::Missing => Err(ApiError(StatusCode::NOT_FOUND, line)),
         _ => Ok((

@@ -85,7 +85,11 @@ fn jobs_card(page: &JobPage, stats: &[QueueStats], paged: bool, done: Option<&st
     let tabs: String = ListState::ALL
         .iter()
         .map(|s| {
-            let class = if *s == page.state { " class=\"active\"" } else { "" };
+            let class = if *s == page.state {
+                " class=\"active\""
+            } else {
+                ""
+            };
             format!(
                 "<a href=\"{}\" data-state=\"{s}\"{class}>{s} <span class=\"badge\">{}</span></a>",
                 esc(&url(*s, queue, None)),
@@ -95,11 +99,23 @@ fn jobs_card(page: &JobPage, stats: &[QueueStats], paged: bool, done: Option<&st
         .collect();
     let mut qopts = String::from("<option value=\"\">all</option>");
     for s in stats {
-        let sel = if queue == Some(s.queue.as_str()) { " selected" } else { "" };
-        qopts.push_str(&format!("<option value=\"{0}\"{sel}>{0}</option>", esc(&s.queue)));
+        let sel = if queue == Some(s.queue.as_str()) {
+            " selected"
+        } else {
+            ""
+        };
+        qopts.push_str(&format!(
+            "<option value=\"{0}\"{sel}>{0}</option>",
+            esc(&s.queue)
+        ));
     }
     let flash = done
-        .map(|d| format!("<div class=\"flash\" role=\"status\" id=\"jobs-flash\">{}</div>", esc(d)))
+        .map(|d| {
+            format!(
+                "<div class=\"flash\" role=\"status\" id=\"jobs-flash\">{}</div>",
+                esc(d)
+            )
+        })
         .unwrap_or_default();
     let when = match page.state {
         ListState::Inflight => "Lease until",
@@ -109,7 +125,10 @@ fn jobs_card(page: &JobPage, stats: &[QueueStats], paged: bool, done: Option<&st
     };
     let rows: String = page.items.iter().map(|r| row(page.state, r)).collect();
     let table = if rows.is_empty() {
-        format!("<p class=\"empty\" id=\"jobs-empty\">No {} jobs.</p>", page.state)
+        format!(
+            "<p class=\"empty\" id=\"jobs-empty\">No {} jobs.</p>",
+            page.state
+        )
     } else {
         format!(
             "<table id=\"jobs\"><thead><tr><th>Job</th><th>Queue</th><th>Kind</th><th>Attempt</th>\
@@ -118,7 +137,10 @@ fn jobs_card(page: &JobPage, stats: &[QueueStats], paged: bool, done: Option<&st
     };
     let mut pager = Vec::new();
     if paged {
-        pager.push(format!("<a href=\"{}\">« First page</a>", esc(&url(page.state, queue, None))));
+        pager.push(format!(
+            "<a href=\"{}\">« First page</a>",
+            esc(&url(page.state, queue, None))
+        ));
     }
     if let Some(c) = &page.next_cursor {
         pager.push(format!(

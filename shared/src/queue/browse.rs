@@ -405,17 +405,20 @@ impl QueueClient {
         let (mut offset, mut examined) = (0usize, 0usize);
         let mut out = Vec::new();
         loop {
-            let batch: Vec<(String, f64)> =
-                redis::cmd(if desc { "ZREVRANGEBYSCORE" } else { "ZRANGEBYSCORE" })
-                    .arg(key)
-                    .arg(&from)
-                    .arg(to)
-                    .arg("WITHSCORES")
-                    .arg("LIMIT")
-                    .arg(offset)
-                    .arg(BATCH)
-                    .query_async(&mut conn)
-                    .await?;
+            let batch: Vec<(String, f64)> = redis::cmd(if desc {
+                "ZREVRANGEBYSCORE"
+            } else {
+                "ZRANGEBYSCORE"
+            })
+            .arg(key)
+            .arg(&from)
+            .arg(to)
+            .arg("WITHSCORES")
+            .arg("LIMIT")
+            .arg(offset)
+            .arg(BATCH)
+            .query_async(&mut conn)
+            .await?;
             offset += batch.len();
             let positions: Vec<Pos> = batch
                 .iter()
@@ -556,7 +559,11 @@ fn kind_of(payload: &str) -> Option<String> {
             .map(|k| shorten(&k.to_string(), 40))
     });
     if v.get("reminder_id").is_some() {
-        return Some(format!("reminder {}", kind.unwrap_or_default()).trim().to_owned());
+        return Some(
+            format!("reminder {}", kind.unwrap_or_default())
+                .trim()
+                .to_owned(),
+        );
     }
     if let Some(kind) = kind {
         return Some(kind);

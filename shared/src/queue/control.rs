@@ -103,11 +103,15 @@ impl ActOutcome {
         let name = |s: &Option<ListState>| s.map_or("finished (done)", ListState::as_str);
         match self {
             Self::Done { was } => match action {
-                JobAction::RunNow => format!("job {id} ({was}) is ready: the next free worker runs it"),
+                JobAction::RunNow => {
+                    format!("job {id} ({was}) is ready: the next free worker runs it")
+                }
                 JobAction::Cancel => format!("job {id} ({was}) cancelled: it will not run"),
                 JobAction::Dead => format!("job {id} ({was}) moved to the dead letters"),
             },
-            Self::Missing => format!("no job {id}: cancelled, finished longer ago than its retention, or never existed"),
+            Self::Missing => format!(
+                "no job {id}: cancelled, finished longer ago than its retention, or never existed"
+            ),
             Self::Changed { now } => format!(
                 "job {id} changed meanwhile (now {}): nothing done; look again",
                 name(now)
@@ -202,9 +206,7 @@ impl QueueClient {
                 lease_expires_ms: None,
             },
             other => {
-                return Err(QueueError::Protocol(format!(
-                    "job_act answered {other:?}"
-                )));
+                return Err(QueueError::Protocol(format!("job_act answered {other:?}")));
             }
         })
     }

@@ -5,6 +5,7 @@ mod browser;
 mod cli;
 mod cli_dlq_and_reminders;
 mod dlq_filters;
+mod jobs_view;
 mod observability;
 mod queue_pause;
 mod redis_up;

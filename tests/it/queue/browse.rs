@@ -33,31 +33,41 @@ fn slow_retries() -> QueueSettings {
 
 /// A worker on `queue` whose job `hold` runs until `release` is notified, `flaky` fails with a
 /// retryable error on its first attempt, `doomed` fails for good, anything else succeeds.
-fn worker(client: &QueueClient, queue: &str, release: Arc<Notify>, runs: Arc<AtomicUsize>) -> Running {
-    spawn(client, queue, slow_retries(), move |_: Value, ctx: JobContext| {
-        let (release, runs) = (release.clone(), runs.clone());
-        async move {
-            runs.fetch_add(1, Ordering::SeqCst);
-            match ctx.id.as_str() {
-                "hold" => {
-                    release.notified().await;
-                    Ok(())
+pub(crate) fn worker(
+    client: &QueueClient,
+    queue: &str,
+    release: Arc<Notify>,
+    runs: Arc<AtomicUsize>,
+) -> Running {
+    spawn(
+        client,
+        queue,
+        slow_retries(),
+        move |_: Value, ctx: JobContext| {
+            let (release, runs) = (release.clone(), runs.clone());
+            async move {
+                runs.fetch_add(1, Ordering::SeqCst);
+                match ctx.id.as_str() {
+                    "hold" => {
+                        release.notified().await;
+                        Ok(())
+                    }
+                    "flaky" if ctx.attempt == 1 => Err(JobError::retry(
+                        ErrorClass::ProviderServer,
+                        "engagelab: HTTP 500 for +14155550132",
+                    )),
+                    "doomed" => Err(JobError::permanent(
+                        ErrorClass::ProviderRejected,
+                        "engagelab: HTTP 400 template not found",
+                    )),
+                    _ => Ok(()),
                 }
-                "flaky" if ctx.attempt == 1 => Err(JobError::retry(
-                    ErrorClass::ProviderServer,
-                    "engagelab: HTTP 500 for +14155550132",
-                )),
-                "doomed" => Err(JobError::permanent(
-                    ErrorClass::ProviderRejected,
-                    "engagelab: HTTP 400 template not found",
-                )),
-                _ => Ok(()),
             }
-        }
-    })
+        },
+    )
 }
 
-fn job(id: &str) -> NewJob {
+pub(crate) fn job(id: &str) -> NewJob {
     NewJob::json(&json!({"v": 1, "kind": "confirmation"}))
         .unwrap()
         .with_id(id)
@@ -94,17 +104,29 @@ async fn each_state_is_listed_with_its_facts_and_the_process_holding_an_inflight
         "the worker holds one, retries one and buries one"
     );
 
-    let inflight = c.list_jobs(ListState::Inflight, Some("sms"), None, 10).await.unwrap();
+    let inflight = c
+        .list_jobs(ListState::Inflight, Some("sms"), None, 10)
+        .await
+        .unwrap();
     let h = &inflight.items[0];
     assert_eq!(h.holder.as_deref(), Some(process_identity()));
     let expiry = h.lease_expires_ms.unwrap();
     let now = Utc::now().timestamp_millis();
-    assert!(expiry > now && expiry <= now + 3_000, "lease expiry {expiry} vs now {now}");
+    assert!(
+        expiry > now && expiry <= now + 3_000,
+        "lease expiry {expiry} vs now {now}"
+    );
     assert_eq!(h.attempt, 1);
-    assert_eq!(h.max_attempts, None, "the queue's setting (the reader fills it in)");
+    assert_eq!(
+        h.max_attempts, None,
+        "the queue's setting (the reader fills it in)"
+    );
     assert_eq!(h.kind.as_deref(), Some("confirmation"));
 
-    let retrying = c.list_jobs(ListState::Retrying, None, None, 10).await.unwrap();
+    let retrying = c
+        .list_jobs(ListState::Retrying, None, None, 10)
+        .await
+        .unwrap();
     let r = &retrying.items[0];
     assert_eq!(r.attempt, 1);
     let next = r.next_run_ms.unwrap();
@@ -117,16 +139,31 @@ async fn each_state_is_listed_with_its_facts_and_the_process_holding_an_inflight
     assert!(err.message.contains("HTTP 500"), "{err:?}");
 
     // Scheduled (first run later) and retrying share the delayed ZSET but not the list.
-    let scheduled = c.list_jobs(ListState::Scheduled, None, None, 10).await.unwrap();
+    let scheduled = c
+        .list_jobs(ListState::Scheduled, None, None, 10)
+        .await
+        .unwrap();
     assert_eq!(scheduled.items.len(), 1, "{scheduled:?}");
     assert_eq!(scheduled.items[0].id, "later");
     assert_eq!(scheduled.items[0].attempt, 0);
-    assert_eq!(scheduled.items[0].next_run_ms, Some(later.timestamp_millis()));
+    assert_eq!(
+        scheduled.items[0].next_run_ms,
+        Some(later.timestamp_millis())
+    );
 
     assert_eq!(ids(c, ListState::Ready, None).await, ["r1", "r2"]);
-    assert_eq!(ids(c, ListState::Ready, Some("sms")).await, Vec::<String>::new());
-    let dead = c.list_jobs(ListState::Dead, Some("sms"), None, 10).await.unwrap();
-    assert_eq!(dead.items[0].last_error.as_ref().unwrap().class, "provider_rejected");
+    assert_eq!(
+        ids(c, ListState::Ready, Some("sms")).await,
+        Vec::<String>::new()
+    );
+    let dead = c
+        .list_jobs(ListState::Dead, Some("sms"), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        dead.items[0].last_error.as_ref().unwrap().class,
+        "provider_rejected"
+    );
     assert!(dead.items[0].dead_ms.is_some());
 
     // The process list shows this worker with its queue and, after a heartbeat, its job in flight.
@@ -168,7 +205,11 @@ async fn each_state_is_listed_with_its_facts_and_the_process_holding_an_inflight
     );
     w.shutdown().await.unwrap();
     assert!(
-        c.processes().await.unwrap().iter().all(|p| !p.queues.contains_key("sms")),
+        c.processes()
+            .await
+            .unwrap()
+            .iter()
+            .all(|p| !p.queues.contains_key("sms")),
         "a stopped runtime leaves the process list"
     );
 }
@@ -188,7 +229,10 @@ where
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
     for n in 0.. {
-        let page = c.list_jobs(state, queue, cursor.as_deref(), limit).await.unwrap();
+        let page = c
+            .list_jobs(state, queue, cursor.as_deref(), limit)
+            .await
+            .unwrap();
         seen.extend(page.items.into_iter().map(|r| r.id));
         between(n).await;
         match page.next_cursor {
@@ -228,7 +272,9 @@ async fn paging_by_cursor_neither_repeats_nor_skips_while_jobs_arrive() {
             // New jobs land before, at and after the cursor's run time.
             for (k, offset) in [-5i64, 0, 4, 20].into_iter().enumerate() {
                 let at = base + ChronoDuration::seconds(offset + i64::try_from(n).unwrap_or(0));
-                c.enqueue("sms", job(&format!("new{n}-{k}")).run_at(at)).await.unwrap();
+                c.enqueue("sms", job(&format!("new{n}-{k}")).run_at(at))
+                    .await
+                    .unwrap();
             }
         }
     })
@@ -247,7 +293,9 @@ async fn paging_by_cursor_neither_repeats_nor_skips_while_jobs_arrive() {
     let seen = page_through(c, ListState::Ready, Some("events"), 6, |n| {
         let (c, popped) = (c.clone(), popped.clone());
         async move {
-            c.enqueue("events", job(&format!("arrived{n}"))).await.unwrap();
+            c.enqueue("events", job(&format!("arrived{n}")))
+                .await
+                .unwrap();
             // Two leased from the head (as a worker's lease script pops them).
             let mut conn = c.redis();
             let gone: Vec<String> = redis::cmd("LPOP")
@@ -261,7 +309,11 @@ async fn paging_by_cursor_neither_repeats_nor_skips_while_jobs_arrive() {
     })
     .await;
     let unique: HashSet<&String> = seen.iter().collect();
-    assert_eq!(unique.len(), seen.len(), "a ready job was listed twice: {seen:?}");
+    assert_eq!(
+        unique.len(),
+        seen.len(),
+        "a ready job was listed twice: {seen:?}"
+    );
     let popped = popped.lock().unwrap().clone();
     for id in &original {
         assert!(
@@ -278,15 +330,22 @@ async fn paging_by_cursor_neither_repeats_nor_skips_while_jobs_arrive() {
     let mut original = Vec::new();
     for i in 0..15 {
         let id = format!("d{i:02}");
-        c.bury("sms", job(&id), ErrorClass::BadPayload, "bad").await.unwrap();
+        c.bury("sms", job(&id), ErrorClass::BadPayload, "bad")
+            .await
+            .unwrap();
         original.push(id);
     }
     let seen = page_through(c, ListState::Dead, None, 4, |n| {
         let c = c.clone();
         async move {
-            c.bury("sms", job(&format!("died{n}")), ErrorClass::BadPayload, "bad")
-                .await
-                .unwrap();
+            c.bury(
+                "sms",
+                job(&format!("died{n}")),
+                ErrorClass::BadPayload,
+                "bad",
+            )
+            .await
+            .unwrap();
         }
     })
     .await;
@@ -336,9 +395,10 @@ async fn run_now_runs_a_retrying_job_at_once_and_refuses_one_that_changed() {
     assert!(
         eventually(Duration::from_secs(1), || async {
             runs.load(Ordering::SeqCst) == 2
-                && c.job("flaky").await.unwrap().is_some_and(|j| {
-                    j.state == meetflow_shared::queue::JobState::Done
-                })
+                && c.job("flaky")
+                    .await
+                    .unwrap()
+                    .is_some_and(|j| j.state == meetflow_shared::queue::JobState::Done)
         })
         .await,
         "run-now ran the retry at once (its backoff was hours)"
@@ -366,16 +426,26 @@ async fn run_now_runs_a_retrying_job_at_once_and_refuses_one_that_changed() {
             was: ListState::Scheduled
         }
     );
-    let dead = c.list_jobs(ListState::Dead, Some("sms"), None, 5).await.unwrap();
+    let dead = c
+        .list_jobs(ListState::Dead, Some("sms"), None, 5)
+        .await
+        .unwrap();
     assert_eq!(dead.items[0].id, "moved");
     assert_eq!(dead.items[0].last_error.as_ref().unwrap().class, "operator");
     assert!(ids(c, ListState::Scheduled, None).await.is_empty());
-    assert_eq!(c.dead_letters().replay(&["moved".to_owned()]).await.unwrap(), 1);
+    assert_eq!(
+        c.dead_letters()
+            .replay(&["moved".to_owned()])
+            .await
+            .unwrap(),
+        1
+    );
     assert!(
         eventually(Duration::from_secs(2), || async {
-            c.job("moved").await.unwrap().is_some_and(|j| {
-                j.state == meetflow_shared::queue::JobState::Done
-            })
+            c.job("moved")
+                .await
+                .unwrap()
+                .is_some_and(|j| j.state == meetflow_shared::queue::JobState::Done)
         })
         .await
     );

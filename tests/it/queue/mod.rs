@@ -1,7 +1,7 @@
 //! queue tests.
 
 mod basics;
-mod browse;
+pub(crate) mod browse;
 mod clock;
 mod dead_caps;
 mod fencing;
