@@ -2,6 +2,7 @@
 
 mod api;
 mod browser;
+mod browser_jobs;
 mod cli;
 mod cli_dlq_and_reminders;
 mod dlq_filters;
