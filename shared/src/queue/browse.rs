@@ -612,7 +612,7 @@ mod tests {
 
     #[test]
     fn cursors_keep_ids_with_colons_and_order_equal_scores_by_id() {
-        let p = Pos::parse("1700:sms:confirmation:abc").unwrap();
+        let p = Pos::parse("1700:sms:confirmation:abc").expect("a cursor");
         assert_eq!(p.id, "sms:confirmation:abc");
         assert_eq!(Pos::parse(&p.cursor()), Some(p.clone()));
         assert!(Pos::parse("x:1").is_none());
