@@ -3,34 +3,12 @@
 // now, cancel another, follow the next-page link, see the worker in the process list. Every step
 // asserts; any failure, page error or console error exits non-zero. Screenshots:
 // $SCREENSHOT_DIR/admin-jobs-*.png.
-import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { openPage, requireEnv, step } from "./common.mjs";
 
-const { ADMIN_URL, ADMIN_TOKEN, WORKER_ID, SCREENSHOT_DIR } = process.env;
-for (const [k, v] of Object.entries({ ADMIN_URL, ADMIN_TOKEN, WORKER_ID, SCREENSHOT_DIR })) {
-  if (!v) throw new Error(`${k} is not set`);
-}
-mkdirSync(SCREENSHOT_DIR, { recursive: true });
-const shot = (page, name) => page.screenshot({ path: join(SCREENSHOT_DIR, `admin-jobs-${name}.png`), fullPage: true });
-const step = (s) => console.log(`browser: ${s}`);
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
-});
-const problems = [];
-let page;
+const { ADMIN_URL, ADMIN_TOKEN, WORKER_ID } = requireEnv(["ADMIN_URL", "ADMIN_TOKEN", "WORKER_ID", "SCREENSHOT_DIR"]);
+const { browser, page, problems, shot } = await openPage("admin-jobs");
 try {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  page = await context.newPage();
-  page.setDefaultTimeout(15000);
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("console", (m) => { if (m.type() === "error") problems.push(`console error: ${m.text()}`); });
-
   step("logs in and opens Jobs from the navigation");
   await page.goto(`${ADMIN_URL}/login`);
   await page.fill("#token", ADMIN_TOKEN);
@@ -77,10 +55,8 @@ try {
   if (problems.length) throw new Error(problems.join("\n"));
   step("all steps passed");
 } catch (e) {
-  if (page) {
-    await shot(page, "failure").catch(() => {});
-    console.error(`browser: failed at ${page.url()}; screenshot admin-jobs-failure.png`);
-  }
+  await shot(page, "failure").catch(() => {});
+  console.error(`browser: failed at ${page.url()}; screenshot admin-jobs-failure.png`);
   if (problems.length) console.error(problems.join("\n"));
   throw e;
 } finally {

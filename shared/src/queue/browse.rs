@@ -231,6 +231,9 @@ enum Member {
     In(String, bool),
 }
 
+/// The ids of a page, the ZSET score of each (where its list has one), and the next cursor.
+type PageIds = (Vec<String>, HashMap<String, i64>, Option<String>);
+
 /// What one queue's ZSET gave: the matching positions, and how far it was examined (`None` =
 /// to its end).
 type Scanned = (Vec<Pos>, Option<Pos>);
@@ -273,7 +276,7 @@ impl QueueClient {
         queue: Option<&str>,
         cursor: Option<&str>,
         limit: usize,
-    ) -> Result<(Vec<String>, HashMap<String, i64>, Option<String>), BrowseError> {
+    ) -> Result<PageIds, BrowseError> {
         let after = match cursor {
             None => None,
             Some(c) => {
@@ -339,7 +342,7 @@ impl QueueClient {
         queue: Option<&str>,
         cursor: Option<&str>,
         limit: usize,
-    ) -> Result<(Vec<String>, HashMap<String, i64>, Option<String>), BrowseError> {
+    ) -> Result<PageIds, BrowseError> {
         let after = match cursor {
             None => None,
             Some(c) => Some(Pos::parse(c).ok_or_else(|| BrowseError::BadCursor(c.to_owned()))?),

@@ -25,7 +25,7 @@ use crate::worker::send_once::{book_quietly, confirmation};
 const TOKEN: &str = "jobs-view-token-for-tests";
 
 /// A held in-flight job `hold` on sms, scheduled jobs `s0`..`s4`, a ready job on brevo.
-async fn scene(a: &Admin) -> (Arc<Notify>, crate::support::queue::Running) {
+pub(crate) async fn scene(a: &Admin) -> (Arc<Notify>, crate::support::queue::Running) {
     let release = Arc::new(Notify::new());
     let w = worker(
         &a.client,
@@ -57,6 +57,18 @@ async fn scene(a: &Admin) -> (Arc<Notify>, crate::support::queue::Running) {
         .await
     );
     (release, w)
+}
+
+/// Whether job `id` is done within 3 s.
+pub(crate) async fn finishes(a: &Admin, id: &str) -> bool {
+    eventually(Duration::from_secs(3), || async {
+        a.client
+            .job(id)
+            .await
+            .unwrap()
+            .is_some_and(|j| j.state == JobState::Done)
+    })
+    .await
 }
 
 fn stderr(out: &std::process::Output) -> String {
@@ -127,17 +139,7 @@ async fn the_cli_lists_each_state_pages_by_cursor_and_acts_only_on_waiting_jobs(
     );
 
     assert!(ok(&a.cli(&["jobs", "run-now", "s0"]).await).contains("is ready"));
-    assert!(
-        eventually(Duration::from_secs(3), || async {
-            a.client
-                .job("s0")
-                .await
-                .unwrap()
-                .is_some_and(|j| j.state == JobState::Done)
-        })
-        .await,
-        "the worker ran it"
-    );
+    assert!(finishes(&a, "s0").await, "the worker ran it");
     let stale = a
         .cli(&["jobs", "cancel", "s1", "--expect", "retrying"])
         .await;

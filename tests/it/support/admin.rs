@@ -265,3 +265,32 @@ pub(crate) async fn api_post(
     }
     req.send().await.unwrap()
 }
+
+/// Runs a page script of tests/browser (`script`, through run.sh) against `served` logged in with
+/// `token`, with `env` added; fails the test unless every step passed. Screenshots land in the
+/// returned folder (target/screenshots).
+pub(crate) async fn run_browser(
+    script: &str,
+    served: &Served,
+    token: &str,
+    env: &[(&str, &str)],
+) -> PathBuf {
+    let screenshots = repo_root().join("target/screenshots");
+    let mut cmd = Command::new("bash");
+    cmd.arg(repo_root().join("tests/browser/run.sh"))
+        .env("BROWSER_SCRIPT", script)
+        .env("ADMIN_URL", &served.base)
+        .env("ADMIN_TOKEN", token)
+        .env("SCREENSHOT_DIR", &screenshots)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null());
+    let out = run(cmd).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "browser run failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(stdout.contains("browser: all steps passed"), "{stdout}");
+    screenshots
+}
