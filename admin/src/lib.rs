@@ -71,6 +71,11 @@ pub enum Command {
     Zoom(commands::zoom::ZoomCommand),
     /// The audit trail: who replayed, deleted, paused, revealed, ... what, when, how many.
     Audit(commands::audit::AuditCommand),
+    /// Jobs by state (list), and run-now, cancel or move to the dead letters one waiting job.
+    #[command(subcommand)]
+    Jobs(commands::jobs::JobsCommand),
+    /// The live worker processes: identity, host, queues, in flight, last heartbeat, version.
+    Processes(commands::processes::ProcessesCommand),
 }
 
 /// What every command gets: how to load the settings.
@@ -104,6 +109,8 @@ pub async fn run(cli: Cli, out: &mut Out) -> anyhow::Result<()> {
         Command::Calendly(cmd) => cmd.run(&ctx, out).await,
         Command::Zoom(cmd) => cmd.run(&ctx, out).await,
         Command::Audit(cmd) => cmd.run(&ctx, out).await,
+        Command::Jobs(cmd) => cmd.run(&ctx, out).await,
+        Command::Processes(cmd) => cmd.run(&ctx, out).await,
     }
 }
 

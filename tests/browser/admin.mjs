@@ -121,10 +121,8 @@ try {
   if (problems.length) throw new Error(problems.join("\n"));
   step("all steps passed");
 } catch (e) {
-  if (page) {
-    await shot(page, "failure").catch(() => {});
-    console.error(`browser: failed at ${page.url()}; screenshot admin-failure.png`);
-  }
+  await shot(page, "failure").catch(() => {});
+  console.error(`browser: failed at ${page.url()}; screenshot admin-failure.png`);
   if (problems.length) console.error(problems.join("\n"));
   throw e;
 } finally {

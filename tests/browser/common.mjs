@@ -35,3 +35,15 @@ export function watch(page, problems) {
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
   page.on("console", (m) => { if (m.type() === "error") problems.push(`console error: ${m.text()}`); });
 }
+
+/** Launches Chromium with one fresh page watched for errors; screenshots as `<prefix>-<name>.png`. */
+export async function openPage(prefix) {
+  const dir = process.env.SCREENSHOT_DIR;
+  mkdirSync(dir, { recursive: true });
+  const browser = await launch();
+  const problems = [];
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  watch(page, problems);
+  return { browser, context, page, problems, shot: shooter(dir, prefix) };
+}

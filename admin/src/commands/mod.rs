@@ -5,6 +5,8 @@ pub mod calendly;
 pub mod config;
 pub mod dlq;
 pub mod dlq_bulk;
+pub mod jobs;
+pub mod processes;
 pub mod queues;
 pub mod queues_pause;
 pub mod reminders;

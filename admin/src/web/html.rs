@@ -62,6 +62,8 @@ pub enum Nav {
     Overview,
     /// Reminders by booking.
     Reminders,
+    /// Jobs by state and the worker processes.
+    Jobs,
     /// A job's page.
     Job,
     /// The audit trail.
@@ -95,7 +97,7 @@ pub fn layout(title: &str, nav: Nav, caller: &Caller, body: &str) -> Response {
 <meta name=\"csrf-token\" content=\"{csrf}\">\
 <title>{title} · meetflow admin</title><link rel=\"stylesheet\" href=\"/assets/app.css\">\
 <link rel=\"icon\" href=\"data:,\"></head><body class=\"role-{role_class}\">\
-<header><span class=\"brand\">meetflow admin</span><nav>{overview}{reminders}{audit}</nav>{role}{session}</header>\
+<header><span class=\"brand\">meetflow admin</span><nav>{overview}{jobs}{reminders}{audit}</nav>{role}{session}</header>\
 <main>{body}</main><script src=\"/assets/app.js\"></script></body></html>",
         csrf = esc(caller.csrf()),
         title = esc(title),
@@ -103,6 +105,7 @@ pub fn layout(title: &str, nav: Nav, caller: &Caller, body: &str) -> Response {
         reminders = link("/reminders", "Reminders", Nav::Reminders),
         audit = link("/audit", "Audit", Nav::Audit),
         role_class = who.role.as_str(),
+        jobs = link("/jobs", "Jobs", Nav::Jobs),
     );
     secure(Html(html).into_response())
 }

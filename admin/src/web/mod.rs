@@ -5,15 +5,19 @@
 //!   small vanilla script (`assets/app.js`: live counts, the throughput chart, confirmations
 //!   and POSTs). No build step and no third-party origin: everything is served from here.
 //! - [`auth`]: bearer token, session cookie, CSRF and Host rules.
+//! - [`api_jobs`] and [`jobs_page`]: every job in view by state, run-now / cancel / move to the
+//!   dead letters, and the worker processes.
 //!
 //! The process also serves `/healthz`, `/readyz` and `/metrics` on `ops.listen` and exports the
 //! queue gauges (`meetflow_queue_*`) every 5 s, so one admin replica is enough for dashboards.
 
 pub mod api;
 pub mod api_audit;
+pub mod api_jobs;
 pub mod api_pause;
 pub mod auth;
 pub mod html;
+pub mod jobs_page;
 pub mod pages;
 mod render;
 mod views;
@@ -56,6 +60,8 @@ pub struct App {
     pub auth: Auth,
     /// The audit trail.
     pub audit: Audit,
+    /// The settings (each queue's `max_attempts`, for the job lists).
+    pub settings: Settings,
 }
 
 impl App {
@@ -66,6 +72,7 @@ impl App {
             suppressions: Suppressions::new(client.handle().clone()),
             auth: Auth::from_settings(&settings.admin, client.handle().clone()),
             audit: Audit::new(client.handle().clone(), settings.admin.audit_cap),
+            settings: settings.clone(),
             client,
         }
     }
@@ -85,6 +92,11 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/dlq/{id}", get(api::dlq_show))
         .route("/api/reminders", get(api::reminders))
         .route("/api/audit", get(api_audit::list))
+        .route("/api/jobs", get(api_jobs::list))
+        .route("/api/jobs/{id}/run-now", post(api_jobs::run_now))
+        .route("/api/jobs/{id}/cancel", post(api_jobs::cancel))
+        .route("/api/jobs/{id}/dead", post(api_jobs::dead))
+        .route("/api/processes", get(api_jobs::processes))
         .route(
             "/api/sms/suppressed",
             get(api::sms_suppressed)
@@ -94,6 +106,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route_layer(middleware::from_fn_with_state(app.clone(), api_guard));
     let pages = Router::new()
         .route("/", get(pages::index))
+        .route("/jobs", get(jobs_page::jobs))
         .route("/jobs/{id}", get(pages::job))
         .route("/reminders", get(pages::reminders))
         .route("/audit", get(api_audit::page))

@@ -7,17 +7,31 @@ use std::sync::OnceLock;
 pub fn process_identity() -> &'static str {
     static ID: OnceLock<String> = OnceLock::new();
     ID.get_or_init(|| {
-        let host = hostname::get()
-            .ok()
-            .and_then(|h| h.into_string().ok())
-            .unwrap_or_else(|| "host".to_owned());
         let suffix: u16 = rand::random();
         format!(
-            "{host}-{}-{}-{suffix:04x}",
+            "{}-{}-{}-{suffix:04x}",
+            host_name(),
             std::process::id(),
-            super::time::now_ms()
+            started_ms()
         )
     })
+}
+
+/// This host's name (`host` when it cannot be read), as in the identity and the process list.
+pub(crate) fn host_name() -> &'static str {
+    static HOST: OnceLock<String> = OnceLock::new();
+    HOST.get_or_init(|| {
+        hostname::get()
+            .ok()
+            .and_then(|h| h.into_string().ok())
+            .unwrap_or_else(|| "host".to_owned())
+    })
+}
+
+/// When this process first asked for its identity (unix ms, host clock): its start, near enough.
+pub(crate) fn started_ms() -> i64 {
+    static STARTED: OnceLock<i64> = OnceLock::new();
+    *STARTED.get_or_init(super::time::now_ms)
 }
 
 #[cfg(test)]

@@ -6,7 +6,10 @@
 //! the data in Redis, all of it behind atomic Lua scripts:
 //!
 //! - [`QueueClient`]: enqueue (deduplicated by id), cancel by id or group, inspect, dead letters,
-//!   pause and resume ([`PauseScope`]).
+//!   pause and resume ([`PauseScope`]); every job in view by state with a stable cursor
+//!   ([`ListState`], [`QueueClient::list_jobs`]), an operator's run-now / cancel / move to the
+//!   dead letters ([`QueueClient::act`]), and the live worker processes
+//!   ([`QueueClient::processes`]).
 //! - [`run_queue`]: leases jobs with a renewable lease, so a crashed process's jobs run elsewhere
 //!   after `lease`, while a healthy long job keeps its lease; idle workers sleep on a wake list.
 //! - Retries back off exponentially with full jitter, or wait for the provider's hint without
@@ -15,7 +18,9 @@
 //!   [`crate::redis::KEYS`].
 
 mod backoff;
+mod browse;
 mod client;
+mod control;
 mod dead_letters;
 mod error;
 mod identity;
@@ -23,6 +28,7 @@ mod inspect;
 mod job;
 mod metrics;
 mod pause;
+mod processes;
 mod runtime;
 mod scripts;
 mod settings;
@@ -32,7 +38,9 @@ mod time;
 
 pub use crate::redis::Keys;
 pub use backoff::{exponential_ceiling, full_jitter};
+pub use browse::{BrowseError, JobPage, JobRow, ListState, SCAN_BUDGET};
 pub use client::QueueClient;
+pub use control::{ActOutcome, JobAction, OPERATOR_CLASS};
 pub use dead_letters::DeadLetters;
 pub use error::{ErrorClass, JobError, QueueError};
 pub use identity::process_identity;
@@ -40,6 +48,7 @@ pub use inspect::QueueStats;
 pub use job::{AttemptError, DEFAULT_RETAIN, Enqueued, JobRecord, JobState, NewJob};
 pub use metrics::spawn_stats_exporter;
 pub use pause::{PauseError, PauseScope};
+pub use processes::ProcessInfo;
 pub use runtime::{JobContext, LeasedJob, QueueBackend, run_queue};
 pub use settings::QueueSettings;
 pub use time::now_ms;

@@ -26,6 +26,7 @@ script!(DLQ_REPLAY, "dlq_replay.lua");
 script!(DLQ_DELETE, "dlq_delete.lua");
 script!(DLQ_RESEND, "dlq_resend.lua");
 script!(HEARTBEAT, "heartbeat.lua");
+script!(JOB_ACT, "job_act.lua");
 
 #[cfg(test)]
 mod tests {
@@ -74,6 +75,7 @@ mod tests {
         ("dlq_delete.lua", include_str!("lua/dlq_delete.lua")),
         ("dlq_resend.lua", include_str!("lua/dlq_resend.lua")),
         ("heartbeat.lua", include_str!("lua/heartbeat.lua")),
+        ("job_act.lua", include_str!("lua/job_act.lua")),
         ("common.lua", COMMON),
     ];
 

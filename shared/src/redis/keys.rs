@@ -44,6 +44,10 @@ pub const ADMIN_SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
 /// How long before Zoom's expiry the cached token ([`Keys::zoom_token`]) expires, so a token is
 /// never used in its last minute.
 pub const ZOOM_TOKEN_REFRESH_MARGIN: Duration = Duration::from_secs(60);
+/// How long a worker process's record ([`Keys::process`]) outlives its last heartbeat (the
+/// heartbeat refreshes it every 5 s, so a live process never loses it; a dead one leaves the
+/// process list within this).
+pub const PROCESS_TTL: Duration = Duration::from_secs(30);
 /// How long a per-minute counter hash ([`Keys::minute_stats`]) lives (set by the queue scripts,
 /// `EXPIRE 7200`).
 pub const MINUTE_STATS_TTL: Duration = Duration::from_secs(2 * 3600);
@@ -175,6 +179,22 @@ impl Keys {
     /// Stale members are trimmed by their peers. Owner: queue core.
     pub fn consumers(&self, queue: &str) -> String {
         format!("{}q:{queue}:consumers", self.prefix)
+    }
+
+    /// HASH, one per worker process (`identity` = [`crate::queue::process_identity`]): `host`,
+    /// `pid`, `service`, `version`, `started_ms`, `beat_ms` (Redis time of the last heartbeat)
+    /// and per queue it serves `queue:<name>` = its jobs in flight there. Written by every
+    /// queue runtime's heartbeat; TTL [`PROCESS_TTL`], refreshed by each heartbeat.
+    /// Owner: queue core (worker processes).
+    pub fn process(&self, identity: &str) -> String {
+        format!("{}process:{identity}", self.prefix)
+    }
+
+    /// ZSET process identity -> last heartbeat (ms) of every worker process, all queues: the
+    /// index of the process list (`meetflow-admin processes`). Members silent for
+    /// [`PROCESS_TTL`] are trimmed by their peers' heartbeats. Owner: queue core.
+    pub fn processes(&self) -> String {
+        format!("{}processes", self.prefix)
     }
 
     /// STRING with a short TTL (two ticks): the lease of a periodic task's tick (`SET NX PX`), so

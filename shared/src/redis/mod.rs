@@ -39,7 +39,8 @@ pub use doc::render_markdown;
 pub use handle::Redis;
 pub use keys::{
     ADMIN_SESSION_TTL, ATTENDANCE_MINUTES_TTL, BOOKING_LINK_TTL, BOOKING_RETENTION, Keys,
-    MEETING_CONTACTS_TTL, MINUTE_STATS_TTL, SMS_MARKER_TTL, ZOOM_TOKEN_REFRESH_MARGIN, millis,
+    MEETING_CONTACTS_TTL, MINUTE_STATS_TTL, PROCESS_TTL, SMS_MARKER_TTL, ZOOM_TOKEN_REFRESH_MARGIN,
+    millis,
 };
 pub use registry::{Expiry, KEYS, KeySpec, RedisType};
 pub use script::{COMPARE_AND_DELETE, Script, compare_and_delete};
@@ -69,6 +70,8 @@ mod tests {
             ("queues", k.queues()),
             ("paused", k.paused()),
             ("consumers", k.consumers("<queue>")),
+            ("process", k.process("<identity>")),
+            ("processes", k.processes()),
             (
                 "tick_lock",
                 k.tick_lock("<task>", 0).replace(":0", ":<tick>"),

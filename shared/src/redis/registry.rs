@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::keys::{
     ADMIN_SESSION_TTL, ATTENDANCE_MINUTES_TTL, BOOKING_LINK_TTL, BOOKING_RETENTION,
-    MEETING_CONTACTS_TTL, MINUTE_STATS_TTL, SMS_MARKER_TTL, ZOOM_TOKEN_REFRESH_MARGIN,
+    MEETING_CONTACTS_TTL, MINUTE_STATS_TTL, PROCESS_TTL, SMS_MARKER_TTL, ZOOM_TOKEN_REFRESH_MARGIN,
 };
 
 /// The Redis type of a key.
@@ -191,6 +191,26 @@ pub const KEYS: &[KeySpec] = &[
         expiry: Expiry::Computed("stale members trimmed by their peers"),
         owner: "queue core (worker processes)",
         doc: "process identity -> last heartbeat ms of the workers of one queue",
+    },
+    KeySpec {
+        builder: "process",
+        pattern: "{ns}:process:<identity>",
+        kind: RedisType::Hash,
+        expiry: Expiry::Fixed {
+            name: "PROCESS_TTL",
+            ttl: PROCESS_TTL,
+            rule: "after the last heartbeat (refreshed every 5 s)",
+        },
+        owner: "queue core (worker processes)",
+        doc: "one worker process: host, pid, service, version, started, last heartbeat, jobs in flight per queue",
+    },
+    KeySpec {
+        builder: "processes",
+        pattern: "{ns}:processes",
+        kind: RedisType::ZSet,
+        expiry: Expiry::Computed("members silent for PROCESS_TTL trimmed by their peers"),
+        owner: "queue core (worker processes)",
+        doc: "process identity -> last heartbeat ms of every worker process (the process list)",
     },
     KeySpec {
         builder: "tick_lock",

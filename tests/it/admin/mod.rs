@@ -3,10 +3,12 @@
 mod api;
 mod browser;
 mod browser_roles;
+mod browser_jobs;
 mod cli;
 mod cli_audit;
 mod cli_dlq_and_reminders;
 mod dlq_filters;
+mod jobs_view;
 mod observability;
 mod queue_pause;
 mod redis_up;

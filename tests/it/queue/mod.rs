@@ -1,6 +1,7 @@
 //! queue tests.
 
 mod basics;
+pub(crate) mod browse;
 mod clock;
 mod dead_caps;
 mod fencing;

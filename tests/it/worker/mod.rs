@@ -14,7 +14,7 @@ mod process;
 mod real_bodies;
 mod reminder_lateness;
 mod reschedule;
-mod send_once;
+pub(crate) mod send_once;
 mod sms;
 mod sms_params;
 mod suppression;

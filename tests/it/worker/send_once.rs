@@ -124,7 +124,7 @@ async fn a_worker_dying_mid_send_leaves_a_possibly_sent_dead_letter_that_bulk_re
     run.stop();
 }
 
-fn confirmation(key: &BookingKey, start: chrono::DateTime<Utc>) -> SmsJob {
+pub(crate) fn confirmation(key: &BookingKey, start: chrono::DateTime<Utc>) -> SmsJob {
     SmsJob {
         v: SmsJob::VERSION,
         booking: key.clone(),
@@ -141,7 +141,7 @@ fn confirmation(key: &BookingKey, start: chrono::DateTime<Utc>) -> SmsJob {
 }
 
 /// Records a booking in the store (as the events handler does), without its SMS.
-async fn book_quietly(env: &Env, uri: &str, start: chrono::DateTime<Utc>) {
+pub(crate) async fn book_quietly(env: &Env, uri: &str, start: chrono::DateTime<Utc>) {
     let payload =
         serde_json::from_str::<serde_json::Value>(&created(uri, start)).unwrap()["payload"].clone();
     let facts = meetflow_shared::bookings::BookingFacts::from_invitee(

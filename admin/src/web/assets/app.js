@@ -186,7 +186,32 @@
     });
   }
 
+  // One waiting job: run now, cancel, or move to the dead letters, refused if it changed.
+  var JOB_VERBS = { "run-now": "Run now", cancel: "Cancel", dead: "Move to the dead letters" };
+  function jobAction(button) {
+    var action = button.dataset.jobAction, id = button.dataset.id, expect = button.dataset.expect;
+    var effect = action === "cancel" ? "\nIt will never run." : action === "dead" ? "\nIt can be replayed from the dead letters." : "";
+    if (!confirm(JOB_VERBS[action] + ": job " + id + " (" + expect + ")?" + effect)) return;
+    button.disabled = true;
+    fetch("/api/jobs/" + encodeURIComponent(id) + "/" + action, {
+      method: "POST", credentials: "same-origin",
+      headers: { "content-type": "application/json", "x-csrf-token": csrf, accept: "application/json" },
+      body: JSON.stringify({ expect: expect })
+    }).then(function (r) {
+      return r.json().then(function (j) { if (!r.ok) throw new Error(j.error || ("HTTP " + r.status)); return j; });
+    }).then(function (j) {
+      var t = new URL(window.location.href);
+      t.searchParams.set("done", j.message);
+      window.location.assign(t.toString());
+    }).catch(function (e) {
+      button.disabled = false;
+      alert(JOB_VERBS[action] + " failed: " + e.message);
+    });
+  }
+
   document.addEventListener("click", function (ev) {
+    var j = ev.target.closest("button[data-job-action]");
+    if (j) { ev.preventDefault(); jobAction(j); return; }
     var b = ev.target.closest("button[data-action]");
     if (b) { ev.preventDefault(); act(b); return; }
     var p = ev.target.closest("button[data-pause]");

@@ -8,7 +8,10 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::state::{Runtime, promote, reap};
+use crate::ops_metrics::build_info;
+use crate::queue::identity::{host_name, started_ms};
 use crate::queue::scripts;
+use crate::redis::{PROCESS_TTL, millis};
 
 /// Jobs moved per promotion or reap call.
 const BATCH: usize = 500;
@@ -85,17 +88,33 @@ async fn reap_loop(rt: Arc<Runtime>, stop: CancellationToken) {
     }
 }
 
+/// Every 5 s: this process in the queue's consumer set, and its record for the process list
+/// (host, pid, service, version, start, and its jobs in flight on this queue).
 async fn heartbeat_loop(rt: Arc<Runtime>, stop: CancellationToken) {
-    let key = rt.client.keys().consumers(&rt.queue);
+    let keys = rt.client.keys();
+    let (consumers, record) = (keys.consumers(&rt.queue), keys.process(&rt.owner));
     loop {
         let mut conn = rt.client.redis();
         let mut beat = scripts::HEARTBEAT.prepare_invoke();
-        beat.key(&key).arg(&rt.owner);
+        beat.key(&consumers).key(keys.processes()).key(&record);
+        beat.arg(&rt.owner)
+            .arg(&rt.queue)
+            .arg(rt.inflight_leases().len())
+            .arg(host_name())
+            .arg(std::process::id())
+            .arg(build_info::service())
+            .arg(build_info::VERSION)
+            .arg(started_ms())
+            .arg(millis(PROCESS_TTL));
         let _: Result<i64, _> = beat.invoke_async(&mut conn).await;
         if !sleep_or_stop(Duration::from_secs(5), &stop).await {
-            let _: Result<(), _> = redis::cmd("ZREM")
-                .arg(&key)
+            let _: Result<(), _> = redis::pipe()
+                .cmd("ZREM")
+                .arg(&consumers)
                 .arg(&rt.owner)
+                .cmd("HDEL")
+                .arg(&record)
+                .arg(format!("queue:{}", rt.queue))
                 .query_async(&mut conn)
                 .await;
             return;
