@@ -59,6 +59,8 @@ pub struct IngestConfig {
     /// key turns this off; only the load-test server of the tests crate does, through the library
     /// (`meetflow-tests`' `ingest-load-server`): then every request becomes a job with a fresh id.
     pub dedupe: bool,
+    /// `redis.wait_replicas`: a 200 only once this many replicas confirmed the job.
+    pub wait_replicas: u32,
 }
 
 impl IngestConfig {
@@ -84,6 +86,7 @@ impl IngestConfig {
             ),
             limits: Limits::default(),
             dedupe: true,
+            wait_replicas: settings.redis.wait_replicas,
         }
     }
 
