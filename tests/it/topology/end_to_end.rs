@@ -1,0 +1,62 @@
+//! End to end on Cluster and Sentinel: a signed Calendly booking POSTed to a real ingest server
+//! (200), the worker (in this process) turns it into a confirmation SMS at the fake EngageLab.
+
+use std::time::Duration;
+
+use meetflow_ingest::{Application, IngestConfig};
+use meetflow_shared::queue::QueueClient;
+use meetflow_tests::topology::{TestCluster, TestSentinel};
+use tokio_util::sync::CancellationToken;
+
+use crate::support::worker::{JORDAN_PHONE, NS, created, env, eventually, in_two_days, new_invitee};
+
+const KEY: &str = "topology-calendly-key";
+
+/// Ingest and a worker on `url`; one booking in, one confirmation SMS out.
+pub(crate) async fn webhook_to_sms(url: &str) {
+    let mut env = env().await;
+    env.settings.redis.url = url.to_owned();
+    env.client = QueueClient::connect(url, NS).await.unwrap();
+    let mut config = IngestConfig::from_settings(&env.settings);
+    config.calendly = meetflow_ingest::signature::CalendlyVerifier::new(Some(KEY), Duration::from_secs(180), false);
+    let app = Application::build_with(config).await.unwrap();
+    let hook = format!("http://{}/webhooks/calendly", app.local_addr());
+    let stop = CancellationToken::new();
+    let signal = stop.clone();
+    let ingest = tokio::spawn(async move { app.run_until_stopped(signal.cancelled_owned()).await });
+    let worker = env.start();
+
+    let (uri, _) = new_invitee();
+    let body = created(&uri, in_two_days());
+    let reply = meetflow_tests::webhook::send_calendly(&hook, KEY, body.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            env.engagelab
+                .sent_to(JORDAN_PHONE)
+                .iter()
+                .any(|s| s.template_id == "tpl_confirmation")
+        })
+        .await,
+        "on {url}: the confirmation SMS went out"
+    );
+    env.settle().await;
+    assert_eq!(env.engagelab.sent_to(JORDAN_PHONE).len(), 1, "exactly once");
+    worker.stop().await;
+    stop.cancel();
+    ingest.await.unwrap();
+}
+
+#[tokio::test]
+async fn a_webhook_becomes_an_sms_on_a_cluster() {
+    let cluster = TestCluster::start().await.unwrap();
+    webhook_to_sms(&cluster.url()).await;
+}
+
+#[tokio::test]
+async fn a_webhook_becomes_an_sms_through_sentinel() {
+    let sentinel = TestSentinel::start().await.unwrap();
+    webhook_to_sms(&sentinel.url()).await;
+}
