@@ -3,6 +3,7 @@
 //! `redis+sentinel://` forms of `redis.url`; and a Sentinel failover with `redis.wait_replicas`.
 
 mod bookings;
+mod checks;
 mod end_to_end;
 mod failover;
 mod queue;
