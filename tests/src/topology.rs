@@ -62,7 +62,9 @@ impl TestCluster {
         let deadline = Instant::now() + FORM_TIMEOUT;
         for n in &me.nodes {
             loop {
-                let info = info(n.port(), &["CLUSTER", "INFO"]).await.unwrap_or_default();
+                let info = info(n.port(), &["CLUSTER", "INFO"])
+                    .await
+                    .unwrap_or_default();
                 if info.contains("cluster_state:ok") {
                     break;
                 }

@@ -196,7 +196,12 @@ mod tests {
         ]);
         assert_eq!(merged, node("6.2.14", false, 0, Some("allkeys-lru")));
         let verdict = judge(&merged, false);
-        assert!(verdict.refusal.unwrap().contains("6.2.14 is too old"));
+        assert!(
+            verdict
+                .refusal
+                .expect("refused")
+                .contains("6.2.14 is too old")
+        );
         assert_eq!(
             merge(vec![
                 node("7.0.0", true, 0, None),

@@ -49,8 +49,8 @@ impl Timeouts {
 pub enum RedisConn {
     /// One Redis.
     Single(ConnectionManager),
-    /// A Redis Cluster.
-    Cluster(LazyCluster),
+    /// A Redis Cluster (boxed: its client is large, the other variants are a pointer).
+    Cluster(Box<LazyCluster>),
     /// The master named by Sentinels.
     Sentinel(SentinelManaged),
 }
@@ -92,13 +92,13 @@ impl RedisConn {
                 if *tls {
                     builder = builder.tls(redis::TlsMode::Secure);
                 }
-                Self::Cluster(LazyCluster {
+                Self::Cluster(Box::new(LazyCluster {
                     client: builder.build()?,
                     config: ClusterConfig::new()
                         .set_connection_timeout(timeouts.connect)
                         .set_response_timeout(timeouts.response),
                     conn: Arc::new(tokio::sync::OnceCell::new()),
-                })
+                }))
             }
             Topology::Sentinel {
                 sentinels,

@@ -244,6 +244,7 @@ pub fn redact_multi_host(url: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     fn node(host: &str, port: u16) -> Node {

@@ -20,9 +20,16 @@ async fn booking_paths(url: &str) {
     bookings.booked(&soon).await.unwrap();
     let later = facts(now_ms() + 48 * HOUR);
     bookings.booked(&later).await.unwrap();
-    assert_eq!(due_ids(&client).await.len(), 2 + 3, "1h + follow-up, and three for later");
+    assert_eq!(
+        due_ids(&client).await.len(),
+        2 + 3,
+        "1h + follow-up, and three for later"
+    );
 
-    let out = bookings.canceled(&later.invitee_uri, false, None).await.unwrap();
+    let out = bookings
+        .canceled(&later.invitee_uri, false, None)
+        .await
+        .unwrap();
     assert_eq!(out.reminders_canceled, 3);
 
     let due = spawn_loop(&bookings, DueLoopSettings::default());
@@ -35,7 +42,11 @@ async fn booking_paths(url: &str) {
     );
     due.stop().await;
     let left = due_ids(&client).await;
-    assert_eq!(left, vec![rem(&soon, "followup")], "only the follow-up waits");
+    assert_eq!(
+        left,
+        vec![rem(&soon, "followup")],
+        "only the follow-up waits"
+    );
 }
 
 #[tokio::test]

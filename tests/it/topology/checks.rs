@@ -8,7 +8,9 @@ use meetflow_tests::topology::{TestCluster, TestSentinel};
 #[tokio::test]
 async fn one_evicting_cluster_master_is_enough_to_refuse() {
     let cluster = TestCluster::start().await.unwrap();
-    let client = QueueClient::connect(&cluster.url(), "checks").await.unwrap();
+    let client = QueueClient::connect(&cluster.url(), "checks")
+        .await
+        .unwrap();
     let facts = read_facts(&client).await.unwrap();
     assert_eq!(facts.maxmemory_policy.as_deref(), Some("noeviction"));
     assert!(judge(&facts, false).refusal.is_none(), "{facts:?}");
@@ -30,7 +32,9 @@ async fn one_evicting_cluster_master_is_enough_to_refuse() {
 #[tokio::test]
 async fn through_sentinel_the_master_is_checked() {
     let sentinel = TestSentinel::start().await.unwrap();
-    let client = QueueClient::connect(&sentinel.url(), "checks").await.unwrap();
+    let client = QueueClient::connect(&sentinel.url(), "checks")
+        .await
+        .unwrap();
     let facts = read_facts(&client).await.unwrap();
     assert_eq!(facts.replicas, 1, "the master, with its replica: {facts:?}");
     assert!(judge(&facts, false).refusal.is_none());

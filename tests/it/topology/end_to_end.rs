@@ -8,7 +8,9 @@ use meetflow_shared::queue::QueueClient;
 use meetflow_tests::topology::{TestCluster, TestSentinel};
 use tokio_util::sync::CancellationToken;
 
-use crate::support::worker::{JORDAN_PHONE, NS, created, env, eventually, in_two_days, new_invitee};
+use crate::support::worker::{
+    JORDAN_PHONE, NS, created, env, eventually, in_two_days, new_invitee,
+};
 
 const KEY: &str = "topology-calendly-key";
 
@@ -18,7 +20,11 @@ pub(crate) async fn webhook_to_sms(url: &str) {
     env.settings.redis.url = url.to_owned();
     env.client = QueueClient::connect(url, NS).await.unwrap();
     let mut config = IngestConfig::from_settings(&env.settings);
-    config.calendly = meetflow_ingest::signature::CalendlyVerifier::new(Some(KEY), Duration::from_secs(180), false);
+    config.calendly = meetflow_ingest::signature::CalendlyVerifier::new(
+        Some(KEY),
+        Duration::from_secs(180),
+        false,
+    );
     let app = Application::build_with(config).await.unwrap();
     let hook = format!("http://{}/webhooks/calendly", app.local_addr());
     let stop = CancellationToken::new();

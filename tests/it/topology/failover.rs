@@ -72,7 +72,10 @@ async fn a_failover_loses_no_acknowledged_webhook_with_wait_replicas_1() {
     sentinel.fail_over().await.unwrap();
     let at_failover = acked();
     assert!(
-        eventually(Duration::from_secs(20), || async { acked() >= at_failover + 30 }).await,
+        eventually(Duration::from_secs(20), || async {
+            acked() >= at_failover + 30
+        })
+        .await,
         "acknowledgements resume once the new master has a replica"
     );
     sending.cancel();

@@ -38,14 +38,20 @@ async fn queue_paths(url: &str) {
     };
     let w = spawn(&client, "q", fast(), handler);
     for i in 0..5 {
-        let job = NewJob::json(&json!({"mode": "ok"})).unwrap().with_id(format!("ok{i}"));
+        let job = NewJob::json(&json!({"mode": "ok"}))
+            .unwrap()
+            .with_id(format!("ok{i}"));
         assert!(client.enqueue("q", job).await.unwrap().is_created());
     }
     let dup = NewJob::json(&json!({"mode": "ok"})).unwrap().with_id("ok0");
     assert!(!client.enqueue("q", dup).await.unwrap().is_created());
-    let flaky = NewJob::json(&json!({"mode": "flaky"})).unwrap().with_id("flaky");
+    let flaky = NewJob::json(&json!({"mode": "flaky"}))
+        .unwrap()
+        .with_id("flaky");
     client.enqueue("q", flaky).await.unwrap();
-    let bad = NewJob::json(&json!({"mode": "bad"})).unwrap().with_id("bad");
+    let bad = NewJob::json(&json!({"mode": "bad"}))
+        .unwrap()
+        .with_id("bad");
     client.enqueue("q", bad).await.unwrap();
     let later = chrono::Utc::now() + chrono::Duration::milliseconds(400);
     let delayed = NewJob::json(&json!({"mode": "ok"}))
@@ -81,7 +87,10 @@ async fn queue_paths(url: &str) {
         })
         .await
     );
-    assert_eq!(dead.ids(Some("q"), 0, 10).await.unwrap(), vec!["bad".to_owned()]);
+    assert_eq!(
+        dead.ids(Some("q"), 0, 10).await.unwrap(),
+        vec!["bad".to_owned()]
+    );
     assert_eq!(dead.replay(&["bad".to_owned()]).await.unwrap(), 1);
     assert!(
         eventually(Duration::from_secs(5), || async {
@@ -90,7 +99,13 @@ async fn queue_paths(url: &str) {
         .await,
         "the replayed job ran again and died again"
     );
-    assert!(client.job("cancelled").await.unwrap().is_none_or(|j| j.state != JobState::Done));
+    assert!(
+        client
+            .job("cancelled")
+            .await
+            .unwrap()
+            .is_none_or(|j| j.state != JobState::Done)
+    );
     let stats = client.stats("q").await.unwrap();
     assert_eq!((stats.ready, stats.running, stats.retrying), (0, 0, 0));
     w.shutdown().await.unwrap();
