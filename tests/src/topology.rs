@@ -194,9 +194,8 @@ pub struct TestSentinel {
 impl TestSentinel {
     /// Starts master, replica (in sync before this returns) and three Sentinels.
     pub async fn start() -> anyhow::Result<Self> {
-        let master = TestRedis::start().await?;
-        let replica =
-            TestRedis::start_with(TestRedisOptions::new().replica_of(master.port())).await?;
+        let master = TestRedis::start_with(data_node()).await?;
+        let replica = TestRedis::start_with(data_node().replica_of(master.port())).await?;
         wait_in_sync(master.port(), 1).await?;
         let mut sentinels = Vec::new();
         for _ in 0..3 {
@@ -269,11 +268,17 @@ impl TestSentinel {
                 tokio::time::sleep(POLL).await;
             }
         }
-        let fresh = TestRedis::start_with(TestRedisOptions::new().replica_of(new)).await?;
+        let fresh = TestRedis::start_with(data_node().replica_of(new)).await?;
         self.nodes.push(fresh);
         wait_in_sync(new, 1).await?;
         Ok(new)
     }
+}
+
+/// A Sentinel set-up's data node: a replica's full sync starts at once (Redis waits 5 s by
+/// default, for more replicas to share one transfer).
+fn data_node() -> TestRedisOptions {
+    TestRedisOptions::new().arg("repl-diskless-sync-delay", "0")
 }
 
 /// Waits until the master on `port` has `n` replicas online.

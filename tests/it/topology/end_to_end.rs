@@ -1,5 +1,6 @@
 //! End to end on Cluster and Sentinel: a signed Calendly booking POSTed to a real ingest server
 //! (200), the worker (in this process) turns it into a confirmation SMS at the fake EngageLab.
+//! Through Sentinel with `redis.wait_replicas: 1`, so every acknowledged write `WAIT`s.
 
 use std::time::Duration;
 
@@ -14,12 +15,15 @@ use crate::support::worker::{
 
 const KEY: &str = "topology-calendly-key";
 
-/// Ingest and a worker on `url`; one booking in, one confirmation SMS out.
-pub(crate) async fn webhook_to_sms(url: &str) {
+/// Ingest and a worker on `url` with `redis.wait_replicas`; one booking in, one confirmation SMS
+/// out.
+async fn webhook_to_sms(url: &str, wait_replicas: u32) {
     let mut env = env().await;
     env.settings.redis.url = url.to_owned();
+    env.settings.redis.wait_replicas = wait_replicas;
     env.client = QueueClient::connect(url, NS).await.unwrap();
     let mut config = IngestConfig::from_settings(&env.settings);
+    config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
     config.calendly = meetflow_ingest::signature::CalendlyVerifier::new(
         Some(KEY),
         Duration::from_secs(180),
@@ -58,11 +62,12 @@ pub(crate) async fn webhook_to_sms(url: &str) {
 #[tokio::test]
 async fn a_webhook_becomes_an_sms_on_a_cluster() {
     let cluster = TestCluster::start().await.unwrap();
-    webhook_to_sms(&cluster.url()).await;
+    webhook_to_sms(&cluster.url(), 0).await;
 }
 
 #[tokio::test]
-async fn a_webhook_becomes_an_sms_through_sentinel() {
+async fn a_webhook_becomes_an_sms_through_sentinel_with_wait_replicas_1() {
     let sentinel = TestSentinel::start().await.unwrap();
-    webhook_to_sms(&sentinel.url()).await;
+    // The webhook's 200, the SMS marker's claim and its `sent` each wait for the replica.
+    webhook_to_sms(&sentinel.url(), 1).await;
 }
