@@ -61,6 +61,8 @@ pub struct IngestConfig {
     /// key turns this off; only the load-test server of the tests crate does, through the library
     /// (`meetflow-tests`' `ingest-load-server`): then every request becomes a job with a fresh id.
     pub dedupe: bool,
+    /// `redis.wait_replicas`: a 200 only once this many replicas confirmed the job.
+    pub wait_replicas: u32,
 }
 
 impl IngestConfig {
@@ -95,6 +97,7 @@ impl IngestConfig {
             ),
             limits: Limits::default(),
             dedupe: true,
+            wait_replicas: settings.redis.wait_replicas,
         }
     }
 

@@ -18,6 +18,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use meetflow_shared::config::Settings;
 use meetflow_shared::queue::{QueueClient, QueueError};
+use meetflow_shared::redis::Redis;
 use tokio::net::TcpListener;
 
 use crate::config::{IngestConfig, Limits};
@@ -113,8 +114,10 @@ impl Application {
     /// # Errors
     /// As [`Application::build`].
     pub async fn build_with(config: IngestConfig) -> Result<Self, StartupError> {
-        let queue = QueueClient::connect(&config.redis_url, &config.namespace).await?;
-        Self::build_on(config, queue).await
+        let redis = Redis::connect(&config.redis_url, &config.namespace)
+            .map_err(QueueError::from)?
+            .with_wait_replicas(config.wait_replicas);
+        Self::build_on(config, QueueClient::new(redis)).await
     }
 
     /// Like [`Application::build_with`], storing through an existing Redis connection (the

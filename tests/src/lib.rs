@@ -3,6 +3,8 @@
 //! * [`binaries`]: the meetflow binaries process tests start, built when missing or stale.
 //! * [`redis::TestRedis`]: a private `redis-server` per test (free port, temp dir,
 //!   optional AOF, SIGKILL + restart).
+//! * [`topology`]: a real 3-master Redis Cluster and a master + replica + 3 Sentinels on
+//!   loopback ports, for the tests that run on each `redis.url` form.
 //! * [`signing`]: Calendly/Zoom/EngageLab signatures computed as the providers do.
 //! * [`fakes`]: fake Brevo, EngageLab, Calendly API and Zoom API servers over real HTTP,
 //!   with request logs, state inspection and fault injection.
@@ -18,6 +20,7 @@ pub mod http;
 pub mod promtool;
 pub mod redis;
 pub mod signing;
+pub mod topology;
 pub mod wait;
 pub mod webhook;
 

@@ -42,6 +42,13 @@ impl TestRedisOptions {
         self
     }
 
+    /// Start as a replica of the server on 127.0.0.1:`port` (`--replicaof 127.0.0.1 PORT`).
+    pub fn replica_of(mut self, port: u16) -> Self {
+        self.extra_args
+            .extend(["--replicaof".into(), "127.0.0.1".into(), port.to_string()]);
+        self
+    }
+
     /// Pass an extra `--name value` pair to `redis-server` (e.g. `("maxmemory", "8mb")`).
     pub fn arg(mut self, name: &str, value: &str) -> Self {
         self.extra_args.push(format!("--{name}"));
@@ -299,7 +306,7 @@ impl Drop for TestRedis {
 /// A `sh` loop that SIGKILLs `redis_pid` and deletes `dir` once this process is gone, so
 /// a test killed by a timeout leaves no orphaned server behind. Best effort: `None` if
 /// `sh` is missing.
-fn spawn_watchdog(redis_pid: u32, dir: &Path) -> Option<Child> {
+pub(crate) fn spawn_watchdog(redis_pid: u32, dir: &Path) -> Option<Child> {
     let script = r#"while kill -0 "$0" 2>/dev/null; do sleep 0.5; done
 kill -9 "$1" 2>/dev/null; sleep 0.2; rm -rf "$2""#;
     let args = [
@@ -319,13 +326,13 @@ kill -9 "$1" 2>/dev/null; sleep 0.2; rm -rf "$2""#;
 }
 
 /// Ask the OS for a free port on 127.0.0.1 (released immediately; callers retry on a race).
-fn free_port() -> anyhow::Result<u16> {
+pub(crate) fn free_port() -> anyhow::Result<u16> {
     let l = TcpListener::bind("127.0.0.1:0").context("bind an ephemeral port")?;
     Ok(l.local_addr()?.port())
 }
 
 /// Send one RESP command on a fresh connection and return the first reply chunk.
-async fn raw_command(port: u16, cmd: &[u8]) -> std::io::Result<Vec<u8>> {
+pub(crate) async fn raw_command(port: u16, cmd: &[u8]) -> std::io::Result<Vec<u8>> {
     let io = async {
         let mut s = TcpStream::connect(("127.0.0.1", port)).await?;
         s.write_all(cmd).await?;

@@ -32,6 +32,7 @@ async fn app() -> axum::Router {
             ..Limits::default()
         },
         dedupe: true,
+        wait_replicas: 0,
     };
     let queue = QueueClient::connect(&config.redis_url, &config.namespace)
         .await

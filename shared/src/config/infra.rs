@@ -13,8 +13,11 @@ use super::values::{opt_duration, secret};
 #[derive(Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RedisSettings {
-    /// Connection URL, e.g. `redis://127.0.0.1:6379` or `rediss://user:pass@host/0`.
-    /// A password in it is shown as `***` by `Debug` and [`super::Settings::redacted_yaml`].
+    /// Connection URL, e.g. `redis://127.0.0.1:6379` or `rediss://user:pass@host/0`; also
+    /// `redis+sentinel://[:PASSWORD@]HOST:PORT[,HOST:PORT...]/MASTER` and
+    /// `redis+cluster://HOST:PORT[,HOST:PORT...]` (a seed list), see
+    /// [`crate::redis::Topology`]. A password in it is shown as `***` by `Debug` and
+    /// [`super::Settings::redacted_yaml`].
     #[serde(serialize_with = "serialize_redacted_url")]
     pub url: String,
     /// Prefix of every key (a hash tag), so several installations can share one Redis.
@@ -22,11 +25,18 @@ pub struct RedisSettings {
     /// Start even when Redis's `maxmemory-policy` evicts keys (it could drop de-duplication and
     /// booking keys); by default such a Redis is refused at start-up.
     pub allow_eviction: bool,
+    /// Replicas that must confirm (`WAIT`) a write before it is acknowledged outside: a webhook's
+    /// 200 and an SMS's sent marker. 0 (the default) acknowledges what the master has, which a
+    /// failover can lose (see docs/operations.md, "Managed Redis").
+    pub wait_replicas: u32,
 }
 
 /// `url` with any password replaced by `***` (unparseable URLs are shown whole: no password
 /// can be told apart in them, and validation rejects them anyway).
 pub fn redact_url(url: &str) -> String {
+    if let Some(redacted) = crate::redis::redact_multi_host(url) {
+        return redacted;
+    }
     match url::Url::parse(url) {
         Ok(mut u) if u.password().is_some() => {
             let _ = u.set_password(Some("***"));
@@ -46,6 +56,7 @@ impl std::fmt::Debug for RedisSettings {
             .field("url", &redact_url(&self.url))
             .field("namespace", &self.namespace)
             .field("allow_eviction", &self.allow_eviction)
+            .field("wait_replicas", &self.wait_replicas)
             .finish()
     }
 }
@@ -56,6 +67,7 @@ impl Default for RedisSettings {
             url: "redis://127.0.0.1:6379".into(),
             namespace: "meetflow".into(),
             allow_eviction: false,
+            wait_replicas: 0,
         }
     }
 }

@@ -241,6 +241,14 @@ fn bad_values_name_their_key() {
         ("brevo: { base_url: not a url }", "brevo.base_url"),
         ("redis: { url: http://127.0.0.1:6379 }", "redis.url"),
         (
+            "redis: { url: \"redis+sentinel://:pw@10.0.0.1:26379,10.0.0.2\" }",
+            "redis.url",
+        ),
+        (
+            "redis: { url: \"redis+cluster://a:7000,,b:7001\" }",
+            "redis.url",
+        ),
+        (
             "queues: { sms: { concurrency: 0 } }",
             "queues.sms.concurrency",
         ),
@@ -378,4 +386,35 @@ fn example_file_loads_and_its_redacted_form_loads_again() {
     assert_eq!(again.queue("sms"), s.queue("sms"));
     assert_eq!(again.reminders.offsets, s.reminders.offsets);
     assert_eq!(again.engagement.quiet_hours, s.engagement.quiet_hours);
+}
+
+#[test]
+fn sentinel_and_cluster_urls_load_and_keep_their_password_out_of_output() {
+    let s = load(
+        "redis: { url: \"redis+sentinel://:sentinel-pass@10.0.0.1:26379,10.0.0.2:26379/mymaster\", wait_replicas: 1 }",
+        &[],
+    )
+    .unwrap();
+    assert_eq!(s.redis.wait_replicas, 1);
+    assert!(!format!("{s:?}").contains("sentinel-pass"));
+    assert!(!s.redacted_yaml().contains("sentinel-pass"));
+    load(
+        "redis: { url: \"redis+cluster://10.0.0.1:7000,10.0.0.2:7001\" }",
+        &[],
+    )
+    .unwrap();
+    let err = load(
+        "redis: { url: \"redis+sentinel://:sentinel-pass@h:1\" }",
+        &[],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("redis.url") && err.contains("master's name"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("sentinel-pass") && !err.contains('\n'),
+        "{err}"
+    );
 }

@@ -98,11 +98,8 @@ pub fn is_brevo_event_name(name: &str) -> bool {
 impl Settings {
     /// Checks every value's meaning (URLs, durations, limits, phone numbers); names the key.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        url(
-            "redis.url",
-            &self.redis.url,
-            &["redis", "rediss", "unix", "redis+unix"],
-        )?;
+        crate::redis::Topology::parse(&self.redis.url)
+            .map_err(|e| ConfigError::invalid("redis.url", e.to_string()))?;
         let ns = &self.redis.namespace;
         if ns.is_empty() || ns.contains(|c: char| c.is_whitespace() || c == '{' || c == '}') {
             return Err(ConfigError::invalid(

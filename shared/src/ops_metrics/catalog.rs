@@ -244,6 +244,11 @@ const GAUGES: &[(&str, Option<Unit>, &str)] = &[
         "1 when the last Redis PING of this process was answered in time, else 0.",
     ),
     (
+        "meetflow_redis_wait_shortfall_total",
+        None,
+        "Acknowledged writes (webhook enqueue, SMS marker) that fewer than redis.wait_replicas replicas confirmed within the WAIT timeout.",
+    ),
+    (
         "meetflow_reminders_pending",
         None,
         "Reminders due and not yet handed over, by set (due, claimed).",

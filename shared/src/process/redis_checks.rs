@@ -94,27 +94,72 @@ pub fn judge(facts: &RedisFacts, allow_eviction: bool) -> Verdict {
     Verdict { warnings, refusal }
 }
 
-/// Reads the facts from `client`'s Redis. `Err` only when Redis does not answer `INFO`.
+/// Reads the facts from `client`'s Redis: on a Cluster from every master, merged so that the
+/// weakest node decides (lowest version, AOF and replicas only if every master has them, an
+/// evicting policy if any master has one). `Err` only when Redis does not answer `INFO`.
 ///
 /// # Errors
 /// The Redis error of `INFO`.
 pub async fn read_facts(client: &QueueClient) -> Result<RedisFacts, redis::RedisError> {
     let mut conn = client.redis();
-    let info: String = redis::cmd("INFO").query_async(&mut conn).await?;
-    let mut facts = parse_info(&info);
-    let policy: Result<Vec<String>, _> = redis::cmd("CONFIG")
-        .arg("GET")
-        .arg("maxmemory-policy")
-        .query_async(&mut conn)
-        .await;
-    match policy {
-        Ok(pair) => facts.maxmemory_policy = pair.get(1).cloned(),
-        Err(e) => tracing::warn!(
+    let infos = conn.on_each_master::<String>(&redis::cmd("INFO")).await?;
+    let mut nodes = Vec::with_capacity(infos.len());
+    for (_, info) in infos {
+        nodes.push(parse_info(&info?));
+    }
+    let mut get = redis::cmd("CONFIG");
+    get.arg("GET").arg("maxmemory-policy");
+    let mut refused = None;
+    match conn.on_each_master::<Vec<String>>(&get).await {
+        Ok(policies) => {
+            for (i, (_, policy)) in policies.into_iter().enumerate() {
+                match policy {
+                    Ok(pair) => {
+                        if let Some(facts) = nodes.get_mut(i) {
+                            facts.maxmemory_policy = pair.get(1).cloned();
+                        }
+                    }
+                    Err(e) => refused = Some(e),
+                }
+            }
+        }
+        Err(e) => refused = Some(e),
+    }
+    if let Some(e) = refused {
+        tracing::warn!(
             error = %e,
             "Redis does not allow CONFIG GET (managed Redis?): maxmemory-policy not checked; make sure it is noeviction"
-        ),
+        );
+        nodes.iter_mut().for_each(|n| n.maxmemory_policy = None);
     }
-    Ok(facts)
+    Ok(merge(nodes))
+}
+
+/// The facts of several masters as one: the weakest node decides each.
+pub fn merge(nodes: Vec<RedisFacts>) -> RedisFacts {
+    let mut iter = nodes.into_iter();
+    let Some(mut out) = iter.next() else {
+        return RedisFacts::default();
+    };
+    for n in iter {
+        let older = match (major_minor(&n.version), major_minor(&out.version)) {
+            (Some(a), Some(b)) => a < b,
+            (None, _) => true,
+            (Some(_), None) => false,
+        };
+        if older {
+            out.version = n.version;
+        }
+        out.aof &= n.aof;
+        out.replicas = out.replicas.min(n.replicas);
+        out.maxmemory_policy = match (out.maxmemory_policy.take(), n.maxmemory_policy) {
+            (Some(a), _) if a != "noeviction" => Some(a),
+            (_, Some(b)) if b != "noeviction" => Some(b),
+            (Some(a), Some(_)) => Some(a),
+            _ => None,
+        };
+    }
+    out
 }
 
 /// Exports the outcome per check as `meetflow_redis_check{check}`.
@@ -135,6 +180,37 @@ pub fn export(facts: &RedisFacts, verdict: &Verdict) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cluster_masters_merge_to_the_weakest() {
+        let node = |v: &str, aof, replicas, policy: Option<&str>| RedisFacts {
+            version: v.into(),
+            aof,
+            replicas,
+            maxmemory_policy: policy.map(Into::into),
+        };
+        let merged = merge(vec![
+            node("7.2.4", true, 1, Some("noeviction")),
+            node("6.2.14", true, 0, Some("allkeys-lru")),
+            node("7.0.15", false, 1, Some("noeviction")),
+        ]);
+        assert_eq!(merged, node("6.2.14", false, 0, Some("allkeys-lru")));
+        let verdict = judge(&merged, false);
+        assert!(
+            verdict
+                .refusal
+                .expect("refused")
+                .contains("6.2.14 is too old")
+        );
+        assert_eq!(
+            merge(vec![
+                node("7.0.0", true, 0, None),
+                node("7.0.0", true, 0, Some("noeviction"))
+            ])
+            .maxmemory_policy,
+            None
+        );
+    }
 
     const INFO_6: &str = "# Server\r\nredis_version:6.2.14\r\nredis_mode:standalone\r\n# Persistence\r\naof_enabled:1\r\n# Replication\r\nrole:master\r\nconnected_slaves:0\r\n";
 

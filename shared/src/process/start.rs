@@ -83,7 +83,11 @@ impl Process {
     ) -> Result<Self, ProcessError> {
         // The metrics recorder first, so that everything from here on is recorded.
         let _ = ops::metrics_handle();
-        let redis = QueueClient::connect(&settings.redis.url, &settings.redis.namespace).await?;
+        let redis = QueueClient::new(
+            crate::redis::Redis::connect(&settings.redis.url, &settings.redis.namespace)
+                .map_err(crate::queue::QueueError::from)?
+                .with_wait_replicas(settings.redis.wait_replicas),
+        );
         let stop = shutdown.token().child_token();
         let mut supervisor = Supervisor::new(stop.clone());
         let checked = Arc::new(AtomicBool::new(false));

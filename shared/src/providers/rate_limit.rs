@@ -17,9 +17,7 @@
 
 use std::time::Duration;
 
-use redis::aio::ConnectionManager;
-
-use crate::redis::{Redis, Script};
+use crate::redis::{Redis, RedisConn, Script};
 
 /// KEYS[1] = limiter key, KEYS[2] (optional) = the holder's reservation key; ARGV[1] = interval
 /// (µs); ARGV[2] = max wait (µs).
@@ -89,7 +87,7 @@ pub enum Admission {
 /// One provider's shared limit. Cheap to clone (a connection handle and a key).
 #[derive(Clone)]
 pub struct RateLimiter {
-    conn: ConnectionManager,
+    conn: RedisConn,
     keys: crate::redis::Keys,
     name: String,
     key: String,

@@ -4,9 +4,7 @@
 //! left by a failed test carry TTLs and expire on their own.
 #![allow(clippy::unwrap_used)]
 
-use redis::aio::ConnectionManager;
-
-use crate::redis::{Keys, Redis};
+use crate::redis::{Keys, Redis, RedisConn};
 
 fn url() -> String {
     std::env::var("MEETFLOW_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
@@ -29,12 +27,8 @@ impl TestNamespace {
     }
 
     /// A new connection (each call is a separate "replica").
-    pub(crate) async fn connect(&self) -> ConnectionManager {
-        redis::Client::open(url())
-            .unwrap()
-            .get_connection_manager()
-            .await
-            .unwrap()
+    pub(crate) async fn connect(&self) -> RedisConn {
+        Redis::connect(&url(), &self.namespace).unwrap().conn()
     }
 
     /// A new [`Redis`] handle on the namespace (each call is a separate "replica").

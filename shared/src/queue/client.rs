@@ -2,14 +2,12 @@
 
 use std::time::Duration;
 
-use redis::aio::ConnectionManager;
-
 use super::error::{ErrorClass, QueueError};
 use super::job::{AttemptError, Enqueued, NewJob};
 use super::scripts;
 use super::settings::QueueSettings;
 use super::time::now_ms;
-use crate::redis::{Keys, Redis};
+use crate::redis::{Keys, Redis, RedisConn};
 
 /// A cheap-to-clone handle on the queue: the installation's [`Redis`] handle and the per-job
 /// defaults.
@@ -59,7 +57,7 @@ impl QueueClient {
     }
 
     /// The shared connection (the queue's own commands, and tests looking at its keys).
-    pub fn redis(&self) -> ConnectionManager {
+    pub fn redis(&self) -> RedisConn {
         self.redis.conn()
     }
 
@@ -67,7 +65,7 @@ impl QueueClient {
     pub(crate) async fn blocking_connection(
         &self,
         block: Duration,
-    ) -> Result<ConnectionManager, QueueError> {
+    ) -> Result<RedisConn, QueueError> {
         Ok(self.redis.blocking_connection(block).await?)
     }
 
@@ -147,7 +145,9 @@ impl QueueClient {
             inv.arg(u64::try_from(job.retain.as_millis()).unwrap_or(u64::MAX));
         }
         let mut conn = self.redis.conn();
-        let created: Vec<i64> = inv.invoke_async(&mut conn).await?;
+        // With `redis.wait_replicas`, the jobs count as stored (ingest answers 200) only once
+        // that many replicas confirmed them; a shortfall is a retryable error (ingest: 503).
+        let created: Vec<i64> = self.redis.invoke_durably(&mut conn, &inv).await?;
         if created.len() != jobs.len() {
             return Err(QueueError::Protocol(format!(
                 "enqueue answered {} of {} jobs",

@@ -148,6 +148,8 @@ impl QueueError {
                         redis::ErrorKind::Server(redis::ServerErrorKind::BusyLoading)
                             | redis::ErrorKind::Server(redis::ServerErrorKind::TryAgain)
                             | redis::ErrorKind::Server(redis::ServerErrorKind::MasterDown)
+                            | redis::ErrorKind::Server(redis::ServerErrorKind::ReadOnly)
+                            | redis::ErrorKind::Server(redis::ServerErrorKind::ClusterDown)
                     )
             }
             Self::Payload(_) | Self::Protocol(_) | Self::GaveUp(_) => false,

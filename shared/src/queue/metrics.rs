@@ -69,11 +69,20 @@ pub fn spawn_stats_exporter(
 /// `meetflow_redis_memory_used_bytes` and `meetflow_redis_memory_max_bytes` from `INFO memory`.
 async fn export_memory(client: &QueueClient) {
     let mut conn = client.redis();
-    let info: Result<String, _> = redis::cmd("INFO")
-        .arg("memory")
-        .query_async(&mut conn)
-        .await;
-    if let Ok(info) = info {
+    let mut cmd = redis::cmd("INFO");
+    cmd.arg("memory");
+    // On a Cluster: the fullest master (the one that refuses writes first).
+    let info = conn
+        .on_each_master::<String>(&cmd)
+        .await
+        .ok()
+        .and_then(|nodes| {
+            nodes
+                .into_iter()
+                .filter_map(|(_, info)| info.ok())
+                .max_by_key(|info| memory_of(info).0.unwrap_or(0))
+        });
+    if let Some(info) = info {
         let (used, max) = memory_of(&info);
         if let Some(v) = used {
             metrics::gauge!("meetflow_redis_memory_used_bytes").set(v as f64);

@@ -4,9 +4,8 @@
 //! scripts, so the host clocks of workers and schedulers may disagree without effect. The host
 //! clock ([`now_ms`]) only serves figures shown to people and callers' own absolute times.
 
-use redis::aio::ConnectionManager;
-
 use super::error::QueueError;
+use crate::redis::RedisConn;
 
 /// Now by this host's clock, in unix milliseconds.
 pub fn now_ms() -> i64 {
@@ -14,7 +13,7 @@ pub fn now_ms() -> i64 {
 }
 
 /// Now by Redis `TIME`, in unix milliseconds.
-pub(crate) async fn redis_now_ms(conn: &mut ConnectionManager) -> Result<i64, QueueError> {
+pub(crate) async fn redis_now_ms(conn: &mut RedisConn) -> Result<i64, QueueError> {
     let (secs, micros): (i64, i64) = redis::cmd("TIME").query_async(conn).await?;
     Ok(secs * 1000 + micros / 1000)
 }

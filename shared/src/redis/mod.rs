@@ -8,6 +8,8 @@
 //! - [`KEYS`] (`registry.rs`): the table of every key — pattern, Redis type, expiry, owner, one
 //!   line of doc — checked against the builders and rendered into `docs/redis.md` (`doc.rs`;
 //!   `MEETFLOW_WRITE_DOCS=1 cargo test -p meetflow-shared redis_doc` rewrites it).
+//! - [`Topology`] (`topology.rs`): what `redis.url` names (one Redis, Sentinel, Cluster), and
+//!   [`RedisConn`] (`conn.rs`), the one connection type over all three.
 //! - [`Redis`] (`handle.rs`): a cheap-to-clone connection plus [`Keys`]. The queue client, the
 //!   bookings store, the rate limiters, the SMS markers, the Zoom token cache and the admin
 //!   sessions each receive one; none of them borrows another's.
@@ -27,6 +29,7 @@
 //! reminder id to `reminders:due`; a scheduler's `claim_due` moves due ids to `reminders:claimed`
 //! (scored by lease expiry), enqueues the SMS job and settles the claim in the booking hash.
 
+mod conn;
 mod doc;
 mod handle;
 mod keys;
@@ -34,9 +37,11 @@ mod registry;
 mod script;
 #[cfg(test)]
 mod source_scan;
+mod topology;
 
+pub use conn::RedisConn;
 pub use doc::render_markdown;
-pub use handle::Redis;
+pub use handle::{Redis, WAIT_TIMEOUT, WaitShortfall};
 pub use keys::{
     ADMIN_SESSION_TTL, ATTENDANCE_MINUTES_TTL, BOOKING_LINK_TTL, BOOKING_RETENTION, Keys,
     MEETING_CONTACTS_TTL, MINUTE_STATS_TTL, PROCESS_TTL, SMS_MARKER_TTL, ZOOM_TOKEN_REFRESH_MARGIN,
@@ -44,6 +49,7 @@ pub use keys::{
 };
 pub use registry::{Expiry, KEYS, KeySpec, RedisType};
 pub use script::{COMPARE_AND_DELETE, Script, compare_and_delete};
+pub use topology::{Node, Topology, TopologyError, redact_multi_host};
 
 #[cfg(test)]
 mod tests {

@@ -29,14 +29,21 @@ pub(crate) struct TestIngest {
 
 /// The YAML an operator would write, pointing at `redis` (secrets through `${VAR}`).
 pub(crate) fn settings(redis: &TestRedis, namespace: &str, extra_calendly: &str) -> Settings {
+    settings_for_url(&redis.url(), namespace, extra_calendly)
+}
+
+/// [`settings`] for any `redis.url` (a Cluster or Sentinel form).
+pub(crate) fn settings_for_url(url: &str, namespace: &str, extra_calendly: &str) -> Settings {
     let yaml = format!(
         "redis: {{ url: '{}', namespace: {namespace} }}\n\
          ingest: {{ listen: '127.0.0.1:0', max_body_bytes: 65536 }}\n\
          ops: {{ listen: '127.0.0.1:0' }}\n\
          connectors:\n  calendly: {{ signing_key: '${{CAL_KEY}}', tolerance: 3m {extra_calendly} }}\n  \
-         zoom: {{ webhook_secret: '${{ZOOM_SECRET}}' }}\n\
-         engagelab: {{ callback_secret: '${{EL_CALLBACK}}' }}\n",
-        redis.url()
+         zoom: {{ webhook_secret: '${{ZOOM_SECRET}}' }}
+\
+         engagelab: {{ callback_secret: '${{EL_CALLBACK}}' }}
+",
+        url
     );
     let env = |name: &str| match name {
         "CAL_KEY" => Some(CALENDLY_KEY.to_owned()),

@@ -7,11 +7,10 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use redis::aio::ConnectionManager;
-
 use meetflow_shared::config::Settings;
 use meetflow_shared::events::Provider;
 use meetflow_shared::jobs::{ALL_QUEUES, SMS};
+use meetflow_shared::redis::RedisConn;
 use meetflow_shared::shutdown::Shutdown;
 use meetflow_worker::{QueueSelection, WorkerError};
 use tokio::task::JoinHandle;
@@ -42,7 +41,7 @@ async fn stop(stop: Shutdown, handle: JoinHandle<Result<(), WorkerError>>) {
 
 /// Commands clients sent (`total_commands_processed` of `INFO stats`: a script's call is one,
 /// whatever it does inside), and calls per command of `INFO commandstats` (for the message).
-async fn commands(conn: &mut ConnectionManager) -> (u64, HashMap<String, u64>) {
+async fn commands(conn: &mut RedisConn) -> (u64, HashMap<String, u64>) {
     let info: String = redis::cmd("INFO")
         .arg("all")
         .query_async(conn)

@@ -23,9 +23,8 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use meetflow_shared::bookings::SendGuard;
-use meetflow_shared::redis::{Redis, SMS_MARKER_TTL, compare_and_delete, millis};
+use meetflow_shared::redis::{Redis, RedisConn, SMS_MARKER_TTL, compare_and_delete, millis};
 use meetflow_shared::sms_suppression::Target;
-use redis::aio::ConnectionManager;
 
 /// Claims the marker (KEYS[1]) only while the guarded fields of the booking hash (KEYS[2]) hold
 /// the values the last check read and neither the number (ARGV[3], a suppression field) nor the
@@ -87,7 +86,8 @@ pub(crate) struct Recipient<'a> {
 /// One SMS's marker.
 #[derive(Debug, Clone)]
 pub(crate) struct SmsMarker {
-    conn: ConnectionManager,
+    redis: Redis,
+    conn: RedisConn,
     key: String,
     suppression: String,
     token: String,
@@ -97,6 +97,7 @@ impl SmsMarker {
     /// The marker of `kind` for `booking`, claimed (if at all) by `attempt` at `now_ms`.
     pub(crate) fn new(redis: &Redis, booking: &str, kind: &str, attempt: u32, now_ms: i64) -> Self {
         Self {
+            redis: redis.clone(),
             conn: redis.conn(),
             key: redis.keys().sms_marker(booking, kind),
             suppression: redis.keys().sms_suppression(),
@@ -128,8 +129,15 @@ impl SmsMarker {
         for (f, v) in &guard.fields {
             inv.arg(f).arg(v);
         }
-        let reply: Vec<String> = match inv.invoke_async(&mut conn).await {
+        let reply: Vec<String> = match self.redis.invoke_durably(&mut conn, &inv).await {
             Ok(r) => r,
+            // The claim is on the master only: a failover could lose it and let a retry send
+            // again. Drop it (nothing was sent) and let the job retry.
+            Err(e) if e.is_io_error() && self.redis.wait_replicas() > 0 => {
+                tracing::warn!(marker = %self.key, error = %e, "SMS marker claim not confirmed by replicas; releasing it");
+                self.release().await?;
+                return Err(e);
+            }
             Err(e) if e.is_io_error() || e.is_connection_dropped() || e.is_timeout() => {
                 tracing::warn!(marker = %self.key, error = %e, "SMS marker claim: reply lost; reading it back");
                 return match self.read_back().await? {
@@ -199,15 +207,16 @@ impl SmsMarker {
     }
 
     /// Records that the SMS went out (`outcome` = `sent` | `suppressed`).
+    /// With `redis.wait_replicas`, waits until that many replicas have it: a failover then
+    /// cannot bring back the `sending:` claim (which reads as "possibly sent").
     pub(crate) async fn finish(&self, outcome: &str) -> redis::RedisResult<()> {
         let mut conn = self.conn.clone();
-        redis::cmd("SET")
-            .arg(&self.key)
+        let mut set = redis::cmd("SET");
+        set.arg(&self.key)
             .arg(outcome)
             .arg("PX")
-            .arg(Self::ttl_ms())
-            .query_async::<()>(&mut conn)
-            .await
+            .arg(Self::ttl_ms());
+        self.redis.query_durably::<()>(&mut conn, &set).await
     }
 
     /// Drops our claim: nothing was sent, a retry may send. Asked again (with a short pause)

@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
-use redis::aio::ConnectionManager;
 use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -22,7 +21,7 @@ use url::Url;
 use super::super::error::{Provider, ProviderError, sanitize_message};
 use super::super::http;
 use crate::domain::ErrorClass;
-use crate::redis::{Redis, ZOOM_TOKEN_REFRESH_MARGIN, compare_and_delete};
+use crate::redis::{Redis, RedisConn, ZOOM_TOKEN_REFRESH_MARGIN, compare_and_delete};
 
 /// How long before Zoom's expiry a cached token stops being used
 /// ([`crate::redis::ZOOM_TOKEN_REFRESH_MARGIN`]).
@@ -51,7 +50,7 @@ pub struct ZoomAuth {
     pub(super) http: reqwest::Client,
     token_url: Url,
     authorization: HeaderValue,
-    redis: ConnectionManager,
+    redis: RedisConn,
     cache_key: String,
     /// One token fetch at a time per process: 32 jobs finding the cache empty ask Zoom once.
     fetching: Arc<tokio::sync::Mutex<()>>,
