@@ -39,10 +39,8 @@ pub(crate) fn settings_for_url(url: &str, namespace: &str, extra_calendly: &str)
          ingest: {{ listen: '127.0.0.1:0', max_body_bytes: 65536 }}\n\
          ops: {{ listen: '127.0.0.1:0' }}\n\
          connectors:\n  calendly: {{ signing_key: '${{CAL_KEY}}', tolerance: 3m {extra_calendly} }}\n  \
-         zoom: {{ webhook_secret: '${{ZOOM_SECRET}}' }}
-\
-         engagelab: {{ callback_secret: '${{EL_CALLBACK}}' }}
-",
+         zoom: {{ webhook_secret: '${{ZOOM_SECRET}}' }}\n\
+         engagelab: {{ callback_secret: '${{EL_CALLBACK}}' }}\n",
         url
     );
     let env = |name: &str| match name {
