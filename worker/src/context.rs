@@ -59,7 +59,11 @@ pub(crate) struct Worker {
     pub(crate) redis: Redis,
     pub(crate) client: QueueClient,
     pub(crate) bookings: Bookings,
+    /// Brevo, limited by the `/contacts` budget (`brevo.rate_limits.contacts`).
     pub(crate) brevo: Option<Limited<BrevoClient>>,
+    /// The budget of Brevo's `POST /events` (`brevo.rate_limits.events`), apart from contacts so
+    /// a contact backlog never holds events back.
+    pub(crate) brevo_events: Option<RateLimiter>,
     pub(crate) engagelab: Option<Limited<EngageLabClient>>,
     pub(crate) zoom: Option<ZoomClient>,
     /// The Calendly API, when `connectors.calendly.access_token` is set: single-use booking
@@ -81,6 +85,12 @@ fn url(key: &str, raw: &str) -> Result<Url, ProviderError> {
         )
     })
 }
+
+/// Limiter name of Brevo's `/contacts` budget (the name the single Brevo budget had, so replicas
+/// of an older release share it during a rolling upgrade).
+const BREVO_CONTACTS: &str = "brevo";
+/// Limiter name of Brevo's `POST /events` budget.
+const BREVO_EVENTS: &str = "brevo_events";
 
 fn limiter(redis: &Redis, name: &str, rate: RateLimit) -> RateLimiter {
     RateLimiter::new(redis, name, rate.count, rate.per)
@@ -107,11 +117,14 @@ impl Worker {
                     secret(&settings.brevo.api_key),
                     timeout,
                 )?,
-                limiter: limiter(&redis, "brevo", settings.brevo.rate_limit),
+                limiter: limiter(&redis, BREVO_CONTACTS, settings.brevo.contacts_rate()),
             })
         } else {
             None
         };
+        let brevo_events = brevo
+            .as_ref()
+            .map(|_| limiter(&redis, BREVO_EVENTS, settings.brevo.events_rate()));
         let e = &settings.engagelab;
         let engagelab = if engagelab_access(&settings).usable() {
             Some(Limited {
@@ -166,6 +179,7 @@ impl Worker {
             client,
             bookings,
             brevo,
+            brevo_events,
             engagelab,
             zoom,
             calendly,

@@ -45,7 +45,7 @@ pub use infra::{
     OpsSettings, QueueSpec, QueuesSettings, RedisSettings, redact_url,
 };
 pub use messaging::{
-    BrevoEvents, BrevoSettings, EngagelabSettings, EngagementSettings, RemindersSettings,
+    BrevoEvents, BrevoRateLimits, BrevoSettings, EngagelabSettings, EngagementSettings, RemindersSettings,
     SmsTemplates,
 };
 pub use sms::SmsSettings;
