@@ -221,6 +221,14 @@ fn bad_values_name_their_key() {
         ),
         ("brevo: { rate_limit: 10/fortnight }", "brevo.rate_limit"),
         (
+            "brevo: { rate_limits: { events: 10/fortnight } }",
+            "brevo.rate_limits.events",
+        ),
+        (
+            "brevo: { rate_limits: { contact: 10/s } }",
+            "brevo.rate_limits.contact",
+        ),
+        (
             "engagement: { quiet_hours: \"21:00 to 08:00\" }",
             "engagement.quiet_hours",
         ),
@@ -263,7 +271,16 @@ fn good_values_parse() {
     assert_eq!(s.reminders.offsets[1], Duration::from_millis(500));
     assert_eq!(s.reminders.default_timezone, chrono_tz::Europe::Paris);
     assert_eq!(s.brevo.rate_limit.per_second_f64(), 10.0);
+    assert_eq!(s.brevo.contacts_rate(), s.brevo.rate_limit, "default: brevo.rate_limit");
+    assert_eq!(s.brevo.events_rate(), s.brevo.rate_limit, "default: brevo.rate_limit");
     assert!(s.engagement.quiet_hours.is_none());
+    let s = load(
+        "brevo: { rate_limit: 4/s, rate_limits: { events: 600/m } }",
+        &[],
+    )
+    .unwrap();
+    assert_eq!(s.brevo.contacts_rate().to_string(), "4/s");
+    assert_eq!(s.brevo.events_rate().to_string(), "600/m");
     assert_eq!(s.engagelab.templates.reminder, "20481");
     let s = load(
         "connectors: { calendly: { reconcile_window: { back: 6h, ahead: 90d } } }",

@@ -2,6 +2,7 @@
 
 mod backpressure;
 mod brevo;
+mod brevo_budgets;
 mod calendly;
 mod engagement;
 mod job_versions;
