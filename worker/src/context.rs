@@ -8,9 +8,10 @@ use meetflow_shared::config::{RateLimit, Settings};
 use meetflow_shared::providers::ProviderError;
 use meetflow_shared::providers::brevo::BrevoClient;
 use meetflow_shared::providers::calendly_api::CalendlyClient;
+use meetflow_shared::providers::call_limit::CallLimit;
 use meetflow_shared::providers::engagelab::EngageLabClient;
 use meetflow_shared::providers::rate_limit::RateLimiter;
-use meetflow_shared::providers::zoom_api::{ZoomAuth, ZoomClient, ZoomCredentials};
+use meetflow_shared::providers::zoom_api::{ZoomAuth, ZoomClient, ZoomCredentials, ZoomLimits};
 use meetflow_shared::queue::{ErrorClass, JobError, QueueClient};
 use meetflow_shared::redis::Redis;
 use secrecy::SecretString;
@@ -155,20 +156,34 @@ impl Worker {
                     &redis,
                     timeout,
                 )?;
-                Some(ZoomClient::new(
-                    url("connectors.zoom.api_base_url", &z.api_base_url)?,
-                    auth,
-                ))
+                let rates = z.rate_limits;
+                let limit = |name: &str, rate: RateLimit| {
+                    CallLimit::new(limiter(&redis, name, rate), options.rate_limit_wait)
+                };
+                Some(
+                    ZoomClient::new(url("connectors.zoom.api_base_url", &z.api_base_url)?, auth)
+                        .with_limits(ZoomLimits {
+                            light: limit("zoom_light", rates.light),
+                            medium: limit("zoom_medium", rates.medium),
+                            heavy: limit("zoom_heavy", rates.heavy),
+                        }),
+                )
             }
             _ => None,
         };
         let cal = &settings.connectors.calendly;
         let calendly = match &cal.access_token {
-            Some(token) => Some(CalendlyClient::new(
-                url("connectors.calendly.api_base_url", &cal.api_base_url)?,
-                token.clone(),
-                timeout,
-            )?),
+            Some(token) => Some(
+                CalendlyClient::new(
+                    url("connectors.calendly.api_base_url", &cal.api_base_url)?,
+                    token.clone(),
+                    timeout,
+                )?
+                .with_limit(CallLimit::new(
+                    limiter(&redis, "calendly", cal.rate_limit),
+                    options.rate_limit_wait,
+                )),
+            ),
             None => None,
         };
         let bookings = Bookings::new(redis.clone(), settings.reminders.clone())

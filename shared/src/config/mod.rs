@@ -37,7 +37,7 @@ use serde::{Deserialize, Serialize};
 
 pub use connectors::{
     CalendlySettings, ConnectorsSettings, EventMapping, FieldMapping, ReconcileWindow,
-    StatusValues, TrackingMapping, ZoomLists, ZoomSettings,
+    StatusValues, TrackingMapping, ZoomLists, ZoomRateLimits, ZoomSettings,
 };
 pub use error::ConfigError;
 pub use infra::{
