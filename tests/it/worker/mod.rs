@@ -11,6 +11,7 @@ mod marker_faults;
 mod pause;
 mod phone;
 mod process;
+mod provider_limits;
 mod real_bodies;
 mod reminder_lateness;
 mod reschedule;
