@@ -45,8 +45,8 @@ pub use infra::{
     OpsSettings, QueueSpec, QueuesSettings, RedisSettings, redact_url,
 };
 pub use messaging::{
-    BrevoEvents, BrevoRateLimits, BrevoSettings, EngagelabSettings, EngagementSettings, RemindersSettings,
-    SmsTemplates,
+    BrevoEvents, BrevoRateLimits, BrevoSettings, EngagelabSettings, EngagementSettings,
+    RemindersSettings, SmsTemplates,
 };
 pub use sms::SmsSettings;
 pub use validate::{Role, is_brevo_event_name};

@@ -271,8 +271,16 @@ fn good_values_parse() {
     assert_eq!(s.reminders.offsets[1], Duration::from_millis(500));
     assert_eq!(s.reminders.default_timezone, chrono_tz::Europe::Paris);
     assert_eq!(s.brevo.rate_limit.per_second_f64(), 10.0);
-    assert_eq!(s.brevo.contacts_rate(), s.brevo.rate_limit, "default: brevo.rate_limit");
-    assert_eq!(s.brevo.events_rate(), s.brevo.rate_limit, "default: brevo.rate_limit");
+    assert_eq!(
+        s.brevo.contacts_rate(),
+        s.brevo.rate_limit,
+        "default: brevo.rate_limit"
+    );
+    assert_eq!(
+        s.brevo.events_rate(),
+        s.brevo.rate_limit,
+        "default: brevo.rate_limit"
+    );
     assert!(s.engagement.quiet_hours.is_none());
     let s = load(
         "brevo: { rate_limit: 4/s, rate_limits: { events: 600/m } }",

@@ -46,7 +46,11 @@ fn most_within(requests: &[RecordedRequest], window: Duration) -> usize {
 /// The burst stayed within `RATE` per second at the provider: a window a little shorter than a
 /// second (arrival jitter) never holds more than `RATE` requests.
 fn assert_within_rate(requests: &[RecordedRequest], what: &str) {
-    assert_eq!(requests.len(), 2 * CALLS, "{what}: every call reached the provider once");
+    assert_eq!(
+        requests.len(),
+        2 * CALLS,
+        "{what}: every call reached the provider once"
+    );
     let most = most_within(requests, Duration::from_millis(900));
     assert!(
         most <= RATE as usize,
