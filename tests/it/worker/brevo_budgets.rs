@@ -9,19 +9,12 @@ use meetflow_shared::jobs::BREVO;
 use meetflow_shared::jobs::brevo::{BrevoJob, ContactSync, EventTrack};
 use meetflow_shared::queue::NewJob;
 
+use super::brevo::contact_posts;
 use crate::support::worker::{env, eventually};
 
 /// Contact jobs in the backlog, and the Brevo rate (each budget) they drain under.
 const CONTACTS: usize = 16;
 const PER_SECOND: u32 = 2;
-
-fn contact_posts(env: &crate::support::worker::Env) -> usize {
-    env.brevo
-        .requests()
-        .iter()
-        .filter(|r| r.method == "POST" && r.path == "/v3/contacts")
-        .count()
-}
 
 #[tokio::test]
 async fn an_event_is_not_held_back_by_a_contact_backlog() {
