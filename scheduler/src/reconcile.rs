@@ -145,6 +145,9 @@ pub struct Reconciler {
     user_scope_only: AtomicBool,
 }
 
+/// Longest wait of a reconciliation call for a slot of the shared Calendly budget.
+const LIMIT_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 impl Reconciler {
     /// A reconciler for `calendly`, or `None` when no access token is configured.
     pub fn from_settings(
@@ -156,7 +159,17 @@ impl Reconciler {
         };
         let base = url::Url::parse(&calendly.api_base_url)
             .map_err(|e| ReconcileError::Config(format!("api_base_url: {e}")))?;
-        let api = CalendlyClient::new(base, token, CALL_TIMEOUT)?;
+        // The budget every replica's worker shares too; a run is not a job, so it may wait for a
+        // slot up to one window of a per-minute budget.
+        let limiter = meetflow_shared::providers::rate_limit::RateLimiter::new(
+            bookings.redis(),
+            "calendly",
+            calendly.rate_limit.count,
+            calendly.rate_limit.per,
+        );
+        let api = CalendlyClient::new(base, token, CALL_TIMEOUT)?.with_limit(
+            meetflow_shared::providers::call_limit::CallLimit::new(limiter, LIMIT_WAIT),
+        );
         Ok(Some(
             Self::new(api, bookings).with_window(calendly.reconcile_window),
         ))

@@ -8,9 +8,10 @@ use meetflow_shared::config::{RateLimit, Settings};
 use meetflow_shared::providers::ProviderError;
 use meetflow_shared::providers::brevo::BrevoClient;
 use meetflow_shared::providers::calendly_api::CalendlyClient;
+use meetflow_shared::providers::call_limit::CallLimit;
 use meetflow_shared::providers::engagelab::EngageLabClient;
 use meetflow_shared::providers::rate_limit::RateLimiter;
-use meetflow_shared::providers::zoom_api::{ZoomAuth, ZoomClient, ZoomCredentials};
+use meetflow_shared::providers::zoom_api::{ZoomAuth, ZoomClient, ZoomCredentials, ZoomLimits};
 use meetflow_shared::queue::{ErrorClass, JobError, QueueClient};
 use meetflow_shared::redis::Redis;
 use secrecy::SecretString;
@@ -59,7 +60,11 @@ pub(crate) struct Worker {
     pub(crate) redis: Redis,
     pub(crate) client: QueueClient,
     pub(crate) bookings: Bookings,
+    /// Brevo, limited by the `/contacts` budget (`brevo.rate_limits.contacts`).
     pub(crate) brevo: Option<Limited<BrevoClient>>,
+    /// The budget of Brevo's `POST /events` (`brevo.rate_limits.events`), apart from contacts so
+    /// a contact backlog never holds events back.
+    pub(crate) brevo_events: Option<RateLimiter>,
     pub(crate) engagelab: Option<Limited<EngageLabClient>>,
     pub(crate) zoom: Option<ZoomClient>,
     /// The Calendly API, when `connectors.calendly.access_token` is set: single-use booking
@@ -81,6 +86,12 @@ fn url(key: &str, raw: &str) -> Result<Url, ProviderError> {
         )
     })
 }
+
+/// Limiter name of Brevo's `/contacts` budget (the name the single Brevo budget had, so replicas
+/// of an older release share it during a rolling upgrade).
+const BREVO_CONTACTS: &str = "brevo";
+/// Limiter name of Brevo's `POST /events` budget.
+const BREVO_EVENTS: &str = "brevo_events";
 
 fn limiter(redis: &Redis, name: &str, rate: RateLimit) -> RateLimiter {
     RateLimiter::new(redis, name, rate.count, rate.per)
@@ -107,11 +118,14 @@ impl Worker {
                     secret(&settings.brevo.api_key),
                     timeout,
                 )?,
-                limiter: limiter(&redis, "brevo", settings.brevo.rate_limit),
+                limiter: limiter(&redis, BREVO_CONTACTS, settings.brevo.contacts_rate()),
             })
         } else {
             None
         };
+        let brevo_events = brevo
+            .as_ref()
+            .map(|_| limiter(&redis, BREVO_EVENTS, settings.brevo.events_rate()));
         let e = &settings.engagelab;
         let engagelab = if engagelab_access(&settings).usable() {
             Some(Limited {
@@ -142,20 +156,34 @@ impl Worker {
                     &redis,
                     timeout,
                 )?;
-                Some(ZoomClient::new(
-                    url("connectors.zoom.api_base_url", &z.api_base_url)?,
-                    auth,
-                ))
+                let rates = z.rate_limits;
+                let limit = |name: &str, rate: RateLimit| {
+                    CallLimit::new(limiter(&redis, name, rate), options.rate_limit_wait)
+                };
+                Some(
+                    ZoomClient::new(url("connectors.zoom.api_base_url", &z.api_base_url)?, auth)
+                        .with_limits(ZoomLimits {
+                            light: limit("zoom_light", rates.light),
+                            medium: limit("zoom_medium", rates.medium),
+                            heavy: limit("zoom_heavy", rates.heavy),
+                        }),
+                )
             }
             _ => None,
         };
         let cal = &settings.connectors.calendly;
         let calendly = match &cal.access_token {
-            Some(token) => Some(CalendlyClient::new(
-                url("connectors.calendly.api_base_url", &cal.api_base_url)?,
-                token.clone(),
-                timeout,
-            )?),
+            Some(token) => Some(
+                CalendlyClient::new(
+                    url("connectors.calendly.api_base_url", &cal.api_base_url)?,
+                    token.clone(),
+                    timeout,
+                )?
+                .with_limit(CallLimit::new(
+                    limiter(&redis, "calendly", cal.rate_limit),
+                    options.rate_limit_wait,
+                )),
+            ),
             None => None,
         };
         let bookings = Bookings::new(redis.clone(), settings.reminders.clone())
@@ -167,6 +195,7 @@ impl Worker {
             client,
             bookings,
             brevo,
+            brevo_events,
             engagelab,
             zoom,
             calendly,

@@ -7,7 +7,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use super::values::{duration, lenient_string, opt_string, secret};
+use super::values::{RateLimit, duration, lenient_string, opt_string, secret};
 
 /// `connectors:`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -42,6 +42,9 @@ pub struct CalendlySettings {
     pub access_token: Option<SecretString>,
     /// Base URL of the Calendly API.
     pub api_base_url: String,
+    /// Calendly API calls per window, shared by all replicas (Calendly allows 500 per user per
+    /// minute on paid plans, 50 on the free one).
+    pub rate_limit: RateLimit,
     /// Calendly event type (a name of your choice) -> Brevo list.
     pub event_mapping: BTreeMap<String, EventMapping>,
     /// Invitee fields and Q&A questions -> Brevo attributes.
@@ -58,6 +61,10 @@ impl Default for CalendlySettings {
             reconcile_window: ReconcileWindow::default(),
             access_token: None,
             api_base_url: "https://api.calendly.com".into(),
+            rate_limit: RateLimit {
+                count: 500,
+                per: Duration::from_secs(60),
+            },
             event_mapping: BTreeMap::new(),
             field_mapping: FieldMapping::default(),
         }
@@ -257,6 +264,31 @@ pub struct ZoomSettings {
     pub oauth_base_url: String,
     /// Brevo lists fed from Zoom.
     pub lists: ZoomLists,
+    /// Zoom's per-second limits per endpoint category, shared by all replicas.
+    pub rate_limits: ZoomRateLimits,
+}
+
+/// `connectors.zoom.rate_limits`: Zoom limits calls per second per account and endpoint
+/// category; the defaults are the Pro plan's (Free: 4, 2, 1; Business and up: 80, 60, 40).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ZoomRateLimits {
+    /// "Light" endpoints (`users/me`).
+    pub light: RateLimit,
+    /// "Medium" endpoints (past meeting and webinar participants, webinar registrants).
+    pub medium: RateLimit,
+    /// "Heavy" endpoints (reports; none called today).
+    pub heavy: RateLimit,
+}
+
+impl Default for ZoomRateLimits {
+    fn default() -> Self {
+        Self {
+            light: RateLimit::per_second(30),
+            medium: RateLimit::per_second(20),
+            heavy: RateLimit::per_second(10),
+        }
+    }
 }
 
 impl Default for ZoomSettings {
@@ -269,6 +301,7 @@ impl Default for ZoomSettings {
             api_base_url: "https://api.zoom.us/v2".into(),
             oauth_base_url: "https://zoom.us".into(),
             lists: ZoomLists::default(),
+            rate_limits: ZoomRateLimits::default(),
         }
     }
 }

@@ -22,8 +22,35 @@ pub struct BrevoSettings {
     pub api_key: Option<SecretString>,
     /// Base URL of the Brevo API.
     pub base_url: String,
-    /// Calls per window, shared by all worker replicas.
+    /// Calls per window, shared by all worker replicas: the default of every budget in
+    /// [`Self::rate_limits`].
     pub rate_limit: RateLimit,
+    /// Separate budgets per endpoint group (Brevo limits `/contacts` and `/events` apart); a
+    /// budget left out is `rate_limit`.
+    pub rate_limits: BrevoRateLimits,
+}
+
+/// `brevo.rate_limits`: one shared budget per Brevo endpoint group, so a backlog on one group
+/// never slows the other. Brevo's general plan allows 10/s on each.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BrevoRateLimits {
+    /// `/contacts` calls (upserts, attendance syncs); `null` = `brevo.rate_limit`.
+    pub contacts: Option<RateLimit>,
+    /// `POST /events` calls; `null` = `brevo.rate_limit`.
+    pub events: Option<RateLimit>,
+}
+
+impl BrevoSettings {
+    /// The budget of `/contacts` calls.
+    pub fn contacts_rate(&self) -> RateLimit {
+        self.rate_limits.contacts.unwrap_or(self.rate_limit)
+    }
+
+    /// The budget of `POST /events` calls.
+    pub fn events_rate(&self) -> RateLimit {
+        self.rate_limits.events.unwrap_or(self.rate_limit)
+    }
 }
 
 impl Default for BrevoSettings {
@@ -32,6 +59,7 @@ impl Default for BrevoSettings {
             api_key: None,
             base_url: "https://api.brevo.com/v3".into(),
             rate_limit: RateLimit::per_second(10),
+            rate_limits: BrevoRateLimits::default(),
         }
     }
 }

@@ -40,7 +40,7 @@ use serde::{Deserialize, Serialize};
 
 pub use connectors::{
     CalendlySettings, ConnectorsSettings, EventMapping, FieldMapping, ReconcileWindow,
-    StatusValues, TrackingMapping, ZoomLists, ZoomSettings,
+    StatusValues, TrackingMapping, ZoomLists, ZoomRateLimits, ZoomSettings,
 };
 pub use error::ConfigError;
 pub use infra::{
@@ -48,8 +48,8 @@ pub use infra::{
     OpsSettings, QueueSpec, QueuesSettings, RedisSettings, redact_url,
 };
 pub use messaging::{
-    BrevoEvents, BrevoSettings, EngagelabSettings, EngagementSettings, RemindersSettings,
-    SmsTemplates,
+    BrevoEvents, BrevoRateLimits, BrevoSettings, EngagelabSettings, EngagementSettings,
+    RemindersSettings, SmsTemplates,
 };
 pub use sms::SmsSettings;
 pub use validate::{Role, is_brevo_event_name};

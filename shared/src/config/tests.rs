@@ -234,6 +234,22 @@ fn bad_values_name_their_key() {
         ),
         ("brevo: { rate_limit: 10/fortnight }", "brevo.rate_limit"),
         (
+            "brevo: { rate_limits: { events: 10/fortnight } }",
+            "brevo.rate_limits.events",
+        ),
+        (
+            "brevo: { rate_limits: { contact: 10/s } }",
+            "brevo.rate_limits.contact",
+        ),
+        (
+            "connectors: { zoom: { rate_limits: { medium: 20/day } } }",
+            "connectors.zoom.rate_limits.medium",
+        ),
+        (
+            "connectors: { calendly: { rate_limit: lots } }",
+            "connectors.calendly.rate_limit",
+        ),
+        (
             "engagement: { quiet_hours: \"21:00 to 08:00\" }",
             "engagement.quiet_hours",
         ),
@@ -284,7 +300,35 @@ fn good_values_parse() {
     assert_eq!(s.reminders.offsets[1], Duration::from_millis(500));
     assert_eq!(s.reminders.default_timezone, chrono_tz::Europe::Paris);
     assert_eq!(s.brevo.rate_limit.per_second_f64(), 10.0);
+    assert_eq!(
+        s.brevo.contacts_rate(),
+        s.brevo.rate_limit,
+        "default: brevo.rate_limit"
+    );
+    assert_eq!(
+        s.brevo.events_rate(),
+        s.brevo.rate_limit,
+        "default: brevo.rate_limit"
+    );
     assert!(s.engagement.quiet_hours.is_none());
+    let split = load(
+        "brevo: { rate_limit: 4/s, rate_limits: { events: 600/m } }",
+        &[],
+    )
+    .unwrap();
+    assert_eq!(split.brevo.contacts_rate().to_string(), "4/s");
+    assert_eq!(split.brevo.events_rate().to_string(), "600/m");
+    let defaults = load("", &[]).unwrap();
+    let zoom = defaults.connectors.zoom.rate_limits;
+    assert_eq!(
+        (zoom.light, zoom.medium, zoom.heavy),
+        (
+            RateLimit::per_second(30),
+            RateLimit::per_second(20),
+            RateLimit::per_second(10)
+        )
+    );
+    assert_eq!(defaults.connectors.calendly.rate_limit.to_string(), "500/m");
     assert_eq!(s.engagelab.templates.reminder, "20481");
     let s = load(
         "connectors: { calendly: { reconcile_window: { back: 6h, ahead: 90d } } }",

@@ -11,7 +11,8 @@
 //!   reach a message, a log line or a `Debug` output. Provider messages are sanitized (e-mails and
 //!   phone numbers masked) before they are stored.
 //! - Provider rate limits are enforced across all worker replicas by [`rate_limit::RateLimiter`],
-//!   a GCRA script in Redis.
+//!   a GCRA script in Redis; the Zoom and Calendly clients take a slot before every call
+//!   ([`call_limit::CallLimit`]).
 //!
 //! Clients: [`brevo::BrevoClient`], [`engagelab::EngageLabClient`], [`zoom_api::ZoomClient`]
 //! (with [`zoom_api::ZoomAuth`], a Server-to-Server OAuth token cached in Redis) and
@@ -19,6 +20,7 @@
 
 pub mod brevo;
 pub mod calendly_api;
+pub mod call_limit;
 pub mod engagelab;
 mod error;
 pub(crate) mod http;

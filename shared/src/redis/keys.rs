@@ -212,8 +212,8 @@ impl Keys {
     }
 
     /// STRING: the GCRA "theoretical arrival time" (µs, Redis clock) of one provider's rate
-    /// limiter shared by all worker replicas (`name` e.g. `brevo`, `engagelab`); expires when
-    /// idle. Owner: providers::rate_limit.
+    /// limiter shared by all worker replicas (`name`: `brevo` (contacts), `brevo_events`,
+    /// `engagelab`, `zoom_light`, `zoom_medium`, `zoom_heavy`, `calendly`); expires when idle. Owner: providers::rate_limit.
     pub fn rate_limit(&self, name: &str) -> String {
         format!("{}ratelimit:{name}", self.prefix)
     }

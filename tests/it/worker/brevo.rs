@@ -10,7 +10,8 @@ use serde_json::json;
 
 use crate::support::worker::{JORDAN_EMAIL, JORDAN_PHONE, created, env, in_two_days, new_invitee};
 
-fn contact_posts(env: &crate::support::worker::Env) -> usize {
+/// Contact upserts Brevo received (refused ones included).
+pub(crate) fn contact_posts(env: &crate::support::worker::Env) -> usize {
     env.brevo
         .requests()
         .iter()

@@ -2,6 +2,7 @@
 
 mod backpressure;
 mod brevo;
+mod brevo_budgets;
 mod calendly;
 mod delivery_receipts;
 mod engagement;
@@ -11,6 +12,7 @@ mod marker_faults;
 mod pause;
 mod phone;
 mod process;
+mod provider_limits;
 mod real_bodies;
 mod reminder_lateness;
 mod reschedule;

@@ -1,7 +1,8 @@
 //! The `brevo` queue: contact upserts and custom events.
 //!
-//! Every call first takes a slot of the Brevo rate limit shared by all replicas
-//! (`brevo.rate_limit`); a slot further away than a second gives the job back without spending an
+//! Every call first takes a slot of a Brevo rate limit shared by all replicas: contact calls of
+//! `brevo.rate_limits.contacts`, events of `brevo.rate_limits.events` (each `brevo.rate_limit`
+//! unless set), so a contact backlog never holds events back; a slot further away than a second gives the job back without spending an
 //! attempt. Brevo's own 429 waits for `x-sib-ratelimit-reset`, also without spending an attempt;
 //! 401 (bad key, unknown IP) is a permanent `config` failure; 5xx retries with back-off.
 //!
@@ -17,6 +18,7 @@
 use meetflow_shared::bookings::BookingStatus;
 use meetflow_shared::jobs::brevo::{BrevoJob, BrevoOp, ContactSync, EventTrack};
 use meetflow_shared::providers::brevo::{BrevoClient, BrevoError, BrevoEvent, ContactUpsert};
+use meetflow_shared::providers::rate_limit::RateLimiter;
 use meetflow_shared::queue::{JobContext, JobError};
 use serde_json::Value;
 
@@ -37,11 +39,15 @@ pub(crate) async fn handle(w: &Worker, job: BrevoJob, ctx: JobContext) -> Result
     }
 }
 
-/// A slot of Brevo's shared limit for the job `ctx`; a slot further than `rate_limit_wait` away is
-/// reserved for the job, which is delayed to it ([`JobError::Defer`]).
+/// A slot of Brevo's shared `/contacts` limit for the job `ctx`; a slot further than
+/// `rate_limit_wait` away is reserved for the job, which is delayed to it ([`JobError::Defer`]).
 async fn slot(w: &Worker, brevo: &Limited<BrevoClient>, ctx: &JobContext) -> Result<(), JobError> {
-    brevo
-        .limiter
+    slot_of(w, &brevo.limiter, ctx).await
+}
+
+/// A slot of `limiter` for the job `ctx` (see [`slot`]).
+async fn slot_of(w: &Worker, limiter: &RateLimiter, ctx: &JobContext) -> Result<(), JobError> {
+    limiter
         .until_ready_for(&ctx.id, w.options.rate_limit_wait)
         .await
         .map_err(JobError::from)
@@ -179,7 +185,7 @@ async fn track(
         properties: event.properties,
         contact_properties: serde_json::Map::new(),
     };
-    slot(w, brevo, ctx).await?;
+    slot_of(w, w.brevo_events.as_ref().unwrap_or(&brevo.limiter), ctx).await?;
     brevo
         .client
         .track_event(&event)

@@ -26,6 +26,7 @@ pub use self::resources::{
     Scope, WebhookSubscription,
 };
 use self::resources::{NewSchedulingLink, Page, Resource, SchedulingLink};
+use super::call_limit::CallLimit;
 use super::error::{Provider, ProviderError};
 use super::http::{self, Response};
 use crate::domain::ErrorClass;
@@ -42,6 +43,7 @@ pub struct CalendlyClient {
     http: reqwest::Client,
     base_url: Url,
     authorization: HeaderValue,
+    limit: Option<CallLimit>,
 }
 
 impl fmt::Debug for CalendlyClient {
@@ -75,7 +77,16 @@ impl CalendlyClient {
             http: http::build_client(Provider::Calendly, timeout)?,
             base_url,
             authorization,
+            limit: None,
         })
+    }
+
+    /// Every call (each page) first takes a slot of `limit`, Calendly's per-minute budget shared
+    /// by all replicas (`connectors.calendly.rate_limit`).
+    #[must_use]
+    pub fn with_limit(mut self, limit: CallLimit) -> Self {
+        self.limit = Some(limit);
+        self
     }
 
     /// The token's user and organization.
@@ -280,6 +291,9 @@ impl CalendlyClient {
         op: &'static str,
         request: reqwest::RequestBuilder,
     ) -> Result<Response, ProviderError> {
+        if let Some(limit) = &self.limit {
+            limit.slot(Provider::Calendly, op).await?;
+        }
         let request = request.header("authorization", self.authorization.clone());
         let resp = http::execute(Provider::Calendly, op, request).await?;
         if resp.is_success() {

@@ -19,6 +19,7 @@ use url::Url;
 pub use self::auth::{REFRESH_MARGIN, ZoomAuth, ZoomCredentials};
 use self::types::Page;
 pub use self::types::{Participant, WebinarRegistrant, ZoomUser};
+use super::call_limit::CallLimit;
 use super::error::{Provider, ProviderError};
 use super::http::{self, Response};
 use crate::domain::ErrorClass;
@@ -33,6 +34,29 @@ const MAX_PAGES: usize = 1000;
 pub struct ZoomClient {
     api_base_url: Url,
     auth: ZoomAuth,
+    limits: Option<ZoomLimits>,
+}
+
+/// Zoom's rate-limit category of an endpoint (its "label" in Zoom's API reference).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ZoomCategory {
+    /// Light endpoints (`users/me`).
+    Light,
+    /// Medium endpoints (participants, registrants).
+    Medium,
+    /// Heavy endpoints (reports).
+    Heavy,
+}
+
+/// One shared limit per Zoom category (`connectors.zoom.rate_limits`).
+#[derive(Debug, Clone)]
+pub struct ZoomLimits {
+    /// Light endpoints.
+    pub light: CallLimit,
+    /// Medium endpoints.
+    pub medium: CallLimit,
+    /// Heavy endpoints.
+    pub heavy: CallLimit,
 }
 
 #[derive(Deserialize, Default)]
@@ -44,7 +68,31 @@ struct ApiError {
 impl ZoomClient {
     /// A client for `api_base_url` (e.g. `https://api.zoom.us/v2`), sharing `auth`'s HTTP client.
     pub fn new(api_base_url: Url, auth: ZoomAuth) -> Self {
-        Self { api_base_url, auth }
+        Self {
+            api_base_url,
+            auth,
+            limits: None,
+        }
+    }
+
+    /// Every call (each page, each retry) first takes a slot of its category's shared limit.
+    #[must_use]
+    pub fn with_limits(mut self, limits: ZoomLimits) -> Self {
+        self.limits = Some(limits);
+        self
+    }
+
+    /// Waits for a slot of `category`'s limit (none without limits).
+    async fn slot(&self, category: ZoomCategory, op: &'static str) -> Result<(), ProviderError> {
+        let Some(limits) = &self.limits else {
+            return Ok(());
+        };
+        let limit = match category {
+            ZoomCategory::Light => &limits.light,
+            ZoomCategory::Medium => &limits.medium,
+            ZoomCategory::Heavy => &limits.heavy,
+        };
+        limit.slot(Provider::Zoom, op).await
     }
 
     /// Every participant session of one past meeting instance, all pages.
@@ -76,7 +124,8 @@ impl ZoomClient {
         self.all_pages("webinar registrants", &path).await
     }
 
-    /// Reads a list endpoint page after page (300 rows each) until `next_page_token` is empty.
+    /// Reads a list endpoint (all are Medium) page after page (300 rows each) until
+    /// `next_page_token` is empty.
     async fn all_pages<T: DeserializeOwned>(
         &self,
         op: &'static str,
@@ -91,7 +140,7 @@ impl ZoomClient {
             if !token.is_empty() {
                 url.query_pairs_mut().append_pair("next_page_token", &token);
             }
-            let page: Page<T> = self.get_json(op, url).await?;
+            let page: Page<T> = self.get_json(op, ZoomCategory::Medium, url).await?;
             all.extend(page.rows);
             match page.next_page_token.filter(|t| !t.is_empty()) {
                 Some(next) if next != token => token = next,
@@ -106,6 +155,7 @@ impl ZoomClient {
     pub async fn users_me(&self) -> Result<ZoomUser, ProviderError> {
         self.get_json(
             "users me",
+            ZoomCategory::Light,
             http::endpoint(&self.api_base_url, &["users", "me"]),
         )
         .await
@@ -115,13 +165,16 @@ impl ZoomClient {
     async fn get_json<T: DeserializeOwned>(
         &self,
         op: &'static str,
+        category: ZoomCategory,
         url: Url,
     ) -> Result<T, ProviderError> {
         let token = self.auth.token().await?;
+        self.slot(category, op).await?;
         let resp = self.get(op, &url, &token).await?;
         let resp = if resp.status == 401 {
             self.auth.invalidate(&token).await?;
             let fresh = self.auth.token().await?;
+            self.slot(category, op).await?;
             self.get(op, &url, &fresh).await?
         } else {
             resp
