@@ -224,6 +224,12 @@ pub struct ZoomSettings {
     pub oauth_base_url: String,
     /// Brevo lists fed from Zoom.
     pub lists: ZoomLists,
+    /// How long after a meeting or webinar ended its participants report may still be missing
+    /// (404 code 3001, or an empty participant list): within it the job waits with growing
+    /// delays, without spending attempts; after it a 404 is dead-lettered and an empty list is
+    /// final. `0s` = no wait.
+    #[serde(with = "duration")]
+    pub report_wait: Duration,
 }
 
 impl Default for ZoomSettings {
@@ -236,6 +242,7 @@ impl Default for ZoomSettings {
             api_base_url: "https://api.zoom.us/v2".into(),
             oauth_base_url: "https://zoom.us".into(),
             lists: ZoomLists::default(),
+            report_wait: Duration::from_secs(6 * 3600),
         }
     }
 }
