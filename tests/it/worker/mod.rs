@@ -21,3 +21,4 @@ mod webinar;
 mod zoom;
 mod zoom_daily_limit;
 mod zoom_minutes;
+mod zoom_report_wait;
