@@ -20,7 +20,8 @@ const JOB_ID: &str = "zoom:ended:rW4n8hQZT3yb6BZ1e3oK1w==";
 
 /// The test settings with `connectors.zoom.report_wait` set to `wait`.
 fn with_report_wait(env: &mut Env, wait: &str) {
-    let lists = "    lists: { meeting_participants: 15, webinar_attendees: 16, webinar_registrants: 17 }\n";
+    let lists =
+        "    lists: { meeting_participants: 15, webinar_attendees: 16, webinar_registrants: 17 }\n";
     let yaml = env
         .yaml
         .replacen(lists, &format!("{lists}    report_wait: {wait}\n"), 1);

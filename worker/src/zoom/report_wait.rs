@@ -71,7 +71,12 @@ impl ReportWait {
     }
 
     fn defer(&self, what: &str, answer: &str, after: Duration) -> JobError {
-        tracing::info!(what, answer, after_ms = after.as_millis() as u64, "Zoom report not ready; waiting");
+        tracing::info!(
+            what,
+            answer,
+            after_ms = after.as_millis() as u64,
+            "Zoom report not ready; waiting"
+        );
         JobError::Defer {
             class: ErrorClass::ProviderServer,
             message: format!("Zoom's {what} report not ready yet ({answer})"),
@@ -141,15 +146,22 @@ mod tests {
             ended: Some(Utc::now()),
             window: SIX_HOURS,
         };
-        let err = fresh.read("participants", true, missing()).await.unwrap_err();
+        let err = fresh
+            .read("participants", true, missing())
+            .await
+            .unwrap_err();
         assert!(matches!(err, JobError::Defer { after, .. } if after == Duration::from_secs(60)));
         let err = fresh
-            .read("participants", true, async { Ok::<Vec<u8>, ProviderError>(vec![]) })
+            .read("participants", true, async {
+                Ok::<Vec<u8>, ProviderError>(vec![])
+            })
             .await
             .unwrap_err();
         assert!(matches!(err, JobError::Defer { .. }));
         let registrants = fresh
-            .read("registrants", false, async { Ok::<Vec<u8>, ProviderError>(vec![]) })
+            .read("registrants", false, async {
+                Ok::<Vec<u8>, ProviderError>(vec![])
+            })
             .await
             .unwrap();
         assert!(registrants.is_empty());
@@ -164,7 +176,9 @@ mod tests {
             "{err}"
         );
         let rows = old
-            .read("participants", true, async { Ok::<Vec<u8>, ProviderError>(vec![]) })
+            .read("participants", true, async {
+                Ok::<Vec<u8>, ProviderError>(vec![])
+            })
             .await
             .unwrap();
         assert!(rows.is_empty());
