@@ -266,6 +266,12 @@ pub struct ZoomSettings {
     pub lists: ZoomLists,
     /// Zoom's per-second limits per endpoint category, shared by all replicas.
     pub rate_limits: ZoomRateLimits,
+    /// How long after a meeting or webinar ended its participants report may still be missing
+    /// (404 code 3001, or an empty participant list): within it the job waits with growing
+    /// delays, without spending attempts; after it a 404 is dead-lettered and an empty list is
+    /// final. `0s` = no wait.
+    #[serde(with = "duration")]
+    pub report_wait: Duration,
 }
 
 /// `connectors.zoom.rate_limits`: Zoom limits calls per second per account and endpoint
@@ -302,6 +308,7 @@ impl Default for ZoomSettings {
             oauth_base_url: "https://zoom.us".into(),
             lists: ZoomLists::default(),
             rate_limits: ZoomRateLimits::default(),
+            report_wait: Duration::from_secs(6 * 3600),
         }
     }
 }

@@ -283,6 +283,14 @@ fn bad_values_name_their_key() {
             "connectors: { calendly: { reconcile_window: { ahead: 0s } } }",
             "connectors.calendly.reconcile_window.ahead",
         ),
+        (
+            "connectors: { zoom: { report_wait: 8d } }",
+            "connectors.zoom.report_wait",
+        ),
+        (
+            "connectors: { zoom: { report_wait: later } }",
+            "connectors.zoom.report_wait",
+        ),
     ];
     for (yaml, key) in cases {
         let err = load(yaml, &[]).unwrap_err();

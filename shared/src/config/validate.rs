@@ -26,6 +26,9 @@ pub enum Role {
 
 type Check = Result<(), ConfigError>;
 
+/// Longest `connectors.zoom.report_wait`.
+const MAX_REPORT_WAIT: Duration = Duration::from_secs(7 * 24 * 3600);
+
 fn url(key: &str, value: &str, schemes: &[&str]) -> Check {
     let parsed = url::Url::parse(value)
         .map_err(|e| ConfigError::invalid(key, format!("invalid URL `{value}` ({e})")))?;
@@ -134,7 +137,14 @@ impl Settings {
         }
         let zoom = &self.connectors.zoom;
         url("connectors.zoom.api_base_url", &zoom.api_base_url, http)?;
-        url("connectors.zoom.oauth_base_url", &zoom.oauth_base_url, http)
+        url("connectors.zoom.oauth_base_url", &zoom.oauth_base_url, http)?;
+        if zoom.report_wait > MAX_REPORT_WAIT {
+            return Err(ConfigError::invalid(
+                "connectors.zoom.report_wait",
+                "must be at most 7d (Zoom keeps a report missing for minutes to hours)",
+            ));
+        }
+        Ok(())
     }
 
     /// One `event_mapping.<name>`: its URI, lists, offsets, locale and Brevo event names.

@@ -25,3 +25,4 @@ mod workflows;
 mod zoom;
 mod zoom_daily_limit;
 mod zoom_minutes;
+mod zoom_report_wait;

@@ -40,6 +40,8 @@ struct Inner {
     window: Option<Window>,
     /// Until when every API call gets the daily-limit 429.
     daily_limit_until: Option<chrono::DateTime<chrono::Utc>>,
+    /// How many more participant-list calls answer 404 code 3001 (the report is not ready).
+    report_pending: usize,
     meetings: Meetings,
 }
 
@@ -63,6 +65,7 @@ impl FakeZoom {
             token_requests: 0,
             window: None,
             daily_limit_until: None,
+            report_pending: 0,
             meetings: Meetings::default(),
         }));
         let router = Router::new().fallback(handle).with_state(shared.clone());
@@ -183,6 +186,12 @@ impl FakeZoom {
         lock(&self.shared).daily_limit_until = Some(until);
     }
 
+    /// The next `n` participant-list calls answer `404 {"code":3001}` as Zoom does while a
+    /// past meeting's or webinar's report is not ready yet.
+    pub fn report_not_ready_for(&self, n: usize) {
+        lock(&self.shared).report_pending = n;
+    }
+
     /// Answer the next `n` requests with `status` and JSON `body` (after recording them).
     pub fn fail_next(&self, n: usize, status: u16, body: Value) {
         lock(&self.shared).faults.fail_next(n, status, body);
@@ -273,6 +282,15 @@ fn api(g: &mut Inner, rec: &RecordedRequest) -> Response {
         set_header(&mut r, "x-ratelimit-type", "QPS");
         set_header(&mut r, "x-ratelimit-category", "Medium");
         return r;
+    }
+    if g.report_pending > 0 && rec.method == "GET" && rec.path.ends_with("/participants") {
+        g.report_pending -= 1;
+        let id = rec.path.split('/').nth(3).unwrap_or_default();
+        return zoom_error(
+            StatusCode::NOT_FOUND,
+            3001,
+            &format!("Meeting does not exist: {id}."),
+        );
     }
     if rec.method == "GET" && rec.path == "/v2/users/me" {
         return json_resp(

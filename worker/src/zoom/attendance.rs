@@ -24,6 +24,7 @@ use meetflow_shared::providers::zoom_api::Participant;
 use meetflow_shared::queue::{JobContext, JobError};
 use serde_json::{Map, Value};
 
+use super::report_wait::ReportWait;
 use super::webinar;
 use crate::brevo::attendance_minutes::{self, TOTAL_ATTENDANCE_MINUTES};
 use crate::brevo::brevo_skipped;
@@ -195,9 +196,17 @@ pub(crate) async fn handle(w: &Worker, job: ZoomJob, ctx: JobContext) -> Result<
         brevo_skipped("zoom:meeting.ended", "list_off");
         return Ok(());
     };
-    let rows = w
-        .zoom()?
-        .past_meeting_participants(&meeting.meeting_uuid)
+    let wait = ReportWait {
+        ended: meeting.end_time,
+        window: w.settings.connectors.zoom.report_wait,
+    };
+    let zoom = w.zoom()?;
+    let rows = wait
+        .read(
+            "past meeting participants",
+            true,
+            zoom.past_meeting_participants(&meeting.meeting_uuid),
+        )
         .await?;
     let (people, no_email) = summarize(&rows);
     count_no_email(no_email);

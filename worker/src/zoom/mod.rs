@@ -1,5 +1,7 @@
 //! The `zoom` queue: a finished meeting's participants read from the Zoom API and synced as
-//! attendance ([`attendance`]); a finished webinar's registrants and attendees ([`webinar`]).
+//! attendance ([`attendance`]); a finished webinar's registrants and attendees ([`webinar`]); both
+//! wait for Zoom's report when it is not ready yet ([`report_wait`]).
 
 pub(crate) mod attendance;
+pub(crate) mod report_wait;
 pub(crate) mod webinar;

@@ -29,6 +29,7 @@ use super::attendance::{
     ATTENDANCE_MINUTES, ATTENDANCE_STATUS, Attendance, Session, attendees, count_no_email,
     summarize,
 };
+use super::report_wait::ReportWait;
 use crate::brevo::brevo_skipped;
 use crate::context::Worker;
 use crate::events::contact::name_attributes;
@@ -94,9 +95,23 @@ pub(crate) async fn handle(
     ctx: JobContext,
 ) -> Result<(), JobError> {
     let zoom = w.zoom()?;
-    let registrants = zoom.webinar_registrants(&webinar.webinar_id).await?;
-    let rows = zoom
-        .past_webinar_participants(&webinar.webinar_uuid)
+    let wait = ReportWait {
+        ended: webinar.end_time,
+        window: w.settings.connectors.zoom.report_wait,
+    };
+    let registrants = wait
+        .read(
+            "webinar registrants",
+            false,
+            zoom.webinar_registrants(&webinar.webinar_id),
+        )
+        .await?;
+    let rows = wait
+        .read(
+            "past webinar participants",
+            true,
+            zoom.past_webinar_participants(&webinar.webinar_uuid),
+        )
         .await?;
     let split = split(&registrants, &rows);
     count_no_email(split.rows_without_email);

@@ -234,6 +234,13 @@ fn api_error(op: &'static str, resp: &Response) -> ProviderError {
     e
 }
 
+/// Zoom's answer while a past meeting's or webinar's report is not ready yet, or for an instance
+/// that never existed: `404 {"code": 3001, "message": "Meeting does not exist: …"}`
+/// (docs/providers.md §2.6). Only time tells the two apart, so callers decide how long to wait.
+pub fn is_report_missing(e: &ProviderError) -> bool {
+    e.provider == Provider::Zoom && e.status == Some(404) && e.code.as_deref() == Some("3001")
+}
+
 /// `X-RateLimit-Type: Daily-limit`: the account's daily quota for this API is spent.
 fn is_daily_limit(headers: &reqwest::header::HeaderMap) -> bool {
     headers

@@ -323,12 +323,14 @@ async fn unknown_meetings_are_rejected_and_rate_limits_carry_retry_after() {
         (missing.class, missing.code.as_deref()),
         (ErrorClass::ProviderRejected, Some("3001"))
     );
+    assert!(is_report_missing(&missing));
     let busy = zoom.past_meeting_participants("busy").await.unwrap_err();
     assert_eq!(
         (busy.class, busy.retry_after),
         (ErrorClass::RateLimited, Some(Duration::from_secs(2)))
     );
     assert!(!busy.consume_attempt);
+    assert!(!is_report_missing(&busy));
     ns.cleanup().await;
 }
 
