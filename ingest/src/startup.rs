@@ -18,6 +18,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use meetflow_shared::config::Settings;
 use meetflow_shared::queue::{QueueClient, QueueError};
+use meetflow_shared::telemetry::warn_limit::WarnLimiter;
 use tokio::net::TcpListener;
 
 use crate::config::{IngestConfig, Limits};
@@ -54,6 +55,8 @@ pub(crate) struct StateInner {
     pub(crate) zoom: ZoomVerifier,
     pub(crate) max_body_bytes: usize,
     pub(crate) limits: Limits,
+    /// Rate limit of the signature-failure warnings, per provider.
+    pub(crate) signature_warnings: WarnLimiter,
 }
 
 impl AppState {
@@ -68,6 +71,7 @@ impl AppState {
                 zoom: config.zoom.clone(),
                 max_body_bytes: config.max_body_bytes,
                 limits: config.limits,
+                signature_warnings: WarnLimiter::default(),
             }),
         }
     }

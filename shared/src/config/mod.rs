@@ -39,7 +39,7 @@ pub use connectors::{
 pub use error::ConfigError;
 pub use infra::{
     AdminSettings, BackoffSpec, IngestSettings, OpsSettings, QueueSpec, QueuesSettings,
-    RedisSettings, redact_url,
+    RedisSettings, TelemetrySettings, redact_url,
 };
 pub use messaging::{
     BrevoEvents, BrevoSettings, EngagelabSettings, EngagementSettings, RemindersSettings,
@@ -80,6 +80,8 @@ pub struct Settings {
     pub queues: QueuesSettings,
     /// `admin:`.
     pub admin: AdminSettings,
+    /// `telemetry:`.
+    pub telemetry: TelemetrySettings,
 }
 
 impl Settings {
