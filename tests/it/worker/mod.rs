@@ -17,6 +17,7 @@ mod send_once;
 mod sms;
 mod sms_params;
 mod suppression;
+mod tracing_otlp;
 mod webinar;
 mod zoom;
 mod zoom_daily_limit;

@@ -19,6 +19,7 @@ mod calendly_routes;
 mod common;
 mod engagelab;
 mod engagelab_send;
+mod otlp_collector;
 mod request_log;
 mod zoom;
 mod zoom_participants;
@@ -30,5 +31,6 @@ pub use calendly_data::{DEFAULT_EVENT_TYPE_URI, EventSeed, InviteeSeed, ORG_URI,
 pub use calendly_hooks::CalendlyDelivery;
 pub use common::RecordedRequest;
 pub use engagelab::{FakeEngageLab, SentSms};
+pub use otlp_collector::{CollectedSpan, FakeCollector};
 pub use request_log::{DELIBERATE_HEADER, REQUEST_LOG_ENV, probe_client};
 pub use zoom::FakeZoom;

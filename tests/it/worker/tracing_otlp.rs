@@ -1,0 +1,130 @@
+//! Tracing: with `telemetry.otlp_endpoint` set, one Calendly delivery is one trace, from the
+//! ingest request through the jobs it causes (events, then the SMS queue) to the EngageLab call,
+//! exported over OTLP/HTTP to a collector in this process.
+
+use std::time::Duration;
+
+use meetflow_tests::fakes::{CollectedSpan, FakeCollector};
+use meetflow_tests::signing;
+
+use crate::support::worker::{created, env_with_ingest, eventually, in_two_days, new_invitee};
+
+const CALENDLY_KEY: &str = "tracing-calendly-key";
+
+#[tokio::test]
+async fn one_trace_spans_the_webhook_request_the_jobs_and_the_engagelab_call() {
+    let collector = FakeCollector::start().await.unwrap();
+    let extra = format!("telemetry: {{ otlp_endpoint: \"{}\" }}\n", collector.endpoint());
+    let (env, base, stop_ingest) = env_with_ingest(CALENDLY_KEY, "unused", &extra).await;
+    // What the binaries do at start (Process::start): the subscriber with the exporter the
+    // settings name. Ingest and worker run in this process, so they share it.
+    let endpoint = env.settings.telemetry.otlp_endpoint.clone();
+    assert_eq!(endpoint.as_deref(), Some(collector.endpoint().as_str()));
+    let traces = meetflow_shared::telemetry::init_with_export("meetflow-it", endpoint.as_deref())
+        .unwrap()
+        .expect("no subscriber installed before this one (run without TEST_LOG)");
+    let worker = env.start();
+
+    let (uri, _key) = new_invitee();
+    let body = created(&uri, in_two_days());
+    let now = chrono::Utc::now().timestamp();
+    let answer = meetflow_tests::http::http_client()
+        .post(format!("{base}/webhooks/calendly"))
+        .header("content-type", "application/json")
+        .header(
+            "Calendly-Webhook-Signature",
+            signing::calendly_signature(CALENDLY_KEY, now, body.as_bytes()),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    env.settle().await;
+    assert!(
+        !env.engagelab.sent().is_empty(),
+        "the confirmation SMS went out"
+    );
+
+    // The spans leave in batches: flush, and wait for the collector to have the client span.
+    let exported = eventually(Duration::from_secs(10), || async {
+        traces.flush().await;
+        collector
+            .spans()
+            .iter()
+            .any(|s| s.kind == "SPAN_KIND_CLIENT" && s.attribute("provider") == Some("engagelab"))
+    })
+    .await;
+    let spans = collector.spans();
+    assert!(exported, "no EngageLab client span exported: {spans:#?}");
+
+    let request = one(&spans, |s| s.name == "POST /webhooks/calendly");
+    assert_eq!(request.kind, "SPAN_KIND_SERVER");
+    assert_eq!(request.parent_span_id, "", "the request is the root of the trace");
+    assert_eq!(request.service, "meetflow-it");
+    let trace = request.trace_id.clone();
+    let delivery = request
+        .attribute("delivery_id")
+        .expect("the request span names the delivery")
+        .to_owned();
+    let in_trace: Vec<&CollectedSpan> = spans.iter().filter(|s| s.trace_id == trace).collect();
+
+    // events job: a child of the request; its job id is the delivery id.
+    let events = one_of(&in_trace, |s| s.name == "job events");
+    assert_eq!(events.parent_span_id, request.span_id);
+    assert_eq!(events.attribute("job_id"), Some(delivery.as_str()));
+    assert_eq!(events.attribute("delivery_id"), Some(delivery.as_str()));
+
+    // The SMS job it caused (the confirmation), a child of the events job, same delivery id.
+    let sms: Vec<&&CollectedSpan> = in_trace.iter().filter(|s| s.name == "job sms").collect();
+    assert!(!sms.is_empty(), "no sms job span in the trace: {in_trace:#?}");
+    for job in &sms {
+        assert_eq!(job.parent_span_id, events.span_id);
+        assert_eq!(job.attribute("delivery_id"), Some(delivery.as_str()));
+        assert_ne!(job.attribute("job_id"), Some(delivery.as_str()));
+    }
+
+    // The EngageLab call: a client span under an SMS job span, in the same trace.
+    let call = one_of(&in_trace, |s| {
+        s.kind == "SPAN_KIND_CLIENT" && s.attribute("provider") == Some("engagelab")
+    });
+    assert!(
+        sms.iter().any(|j| j.span_id == call.parent_span_id),
+        "the EngageLab call is not under an SMS job: {call:#?}"
+    );
+    assert_eq!(call.attribute("http.request.method"), Some("POST"));
+    assert_eq!(call.attribute("server.address"), Some("127.0.0.1"));
+    // The Brevo calls of the same delivery are in the trace too.
+    assert!(
+        in_trace
+            .iter()
+            .any(|s| s.kind == "SPAN_KIND_CLIENT" && s.attribute("provider") == Some("brevo")),
+        "no Brevo call in the trace"
+    );
+    // The trace context went to EngageLab as a W3C traceparent header.
+    let sent = env.engagelab.requests();
+    let header = sent
+        .iter()
+        .find_map(|r| r.headers.get("traceparent"))
+        .and_then(|v| v.to_str().ok())
+        .expect("EngageLab got a traceparent");
+    assert!(header.contains(&trace), "{header} is not in trace {trace}");
+
+    worker.stop().await;
+    stop_ingest.cancel();
+}
+
+fn one<'a>(spans: &'a [CollectedSpan], pick: impl Fn(&CollectedSpan) -> bool) -> &'a CollectedSpan {
+    let found: Vec<&CollectedSpan> = spans.iter().filter(|s| pick(s)).collect();
+    assert_eq!(found.len(), 1, "expected one such span in {spans:#?}");
+    found[0]
+}
+
+fn one_of<'a>(
+    spans: &[&'a CollectedSpan],
+    pick: impl Fn(&CollectedSpan) -> bool,
+) -> &'a CollectedSpan {
+    let found: Vec<&CollectedSpan> = spans.iter().copied().filter(|s| pick(s)).collect();
+    assert_eq!(found.len(), 1, "expected one such span in {spans:#?}");
+    found[0]
+}
