@@ -71,7 +71,7 @@ impl AppState {
                 zoom: config.zoom.clone(),
                 max_body_bytes: config.max_body_bytes,
                 limits: config.limits,
-                signature_warnings: WarnLimiter::default(),
+                signature_warnings: WarnLimiter::new(config.limits.signature_warn_every),
             }),
         }
     }
