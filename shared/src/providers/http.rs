@@ -10,8 +10,8 @@ use bytes::Bytes;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
-use url::Url;
 use tracing::Instrument;
+use url::Url;
 
 use super::error::{Provider, ProviderError, sanitize_message};
 use super::retry::{Observed, Outcome, TransportFailure, classify, wait_hint};

@@ -118,7 +118,9 @@ fn context_of(traceparent: &str) -> Option<opentelemetry::Context> {
 /// Adds the `traceparent` of the current span to an outgoing HTTP request's headers (so a
 /// provider or proxy that traces can join the trace); nothing when spans are not exported.
 pub fn inject_headers(headers: &mut reqwest::header::HeaderMap) {
-    if let Some(value) = current_traceparent().and_then(|v| reqwest::header::HeaderValue::from_str(&v).ok()) {
+    if let Some(value) =
+        current_traceparent().and_then(|v| reqwest::header::HeaderValue::from_str(&v).ok())
+    {
         headers.insert("traceparent", value);
     }
 }
@@ -134,10 +136,7 @@ mod tests {
         let with = JobTrace::of_payload(
             r#"{"v":1,"trace":{"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01","delivery_id":"d1"}}"#,
         );
-        assert_eq!(
-            with.and_then(|t| t.delivery_id).as_deref(),
-            Some("d1")
-        );
+        assert_eq!(with.and_then(|t| t.delivery_id).as_deref(), Some("d1"));
     }
 
     #[test]

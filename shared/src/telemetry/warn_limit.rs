@@ -84,11 +84,26 @@ mod tests {
         let limiter = WarnLimiter::new(Duration::from_secs(60));
         let t0 = Instant::now();
         assert_eq!(limiter.admit_at("calendly", t0), Some(0));
-        assert_eq!(limiter.admit_at("calendly", t0 + Duration::from_secs(1)), None);
-        assert_eq!(limiter.admit_at("calendly", t0 + Duration::from_secs(59)), None);
+        assert_eq!(
+            limiter.admit_at("calendly", t0 + Duration::from_secs(1)),
+            None
+        );
+        assert_eq!(
+            limiter.admit_at("calendly", t0 + Duration::from_secs(59)),
+            None
+        );
         // Another key has its own window.
-        assert_eq!(limiter.admit_at("zoom", t0 + Duration::from_secs(2)), Some(0));
-        assert_eq!(limiter.admit_at("calendly", t0 + Duration::from_secs(60)), Some(2));
-        assert_eq!(limiter.admit_at("calendly", t0 + Duration::from_secs(61)), None);
+        assert_eq!(
+            limiter.admit_at("zoom", t0 + Duration::from_secs(2)),
+            Some(0)
+        );
+        assert_eq!(
+            limiter.admit_at("calendly", t0 + Duration::from_secs(60)),
+            Some(2)
+        );
+        assert_eq!(
+            limiter.admit_at("calendly", t0 + Duration::from_secs(61)),
+            None
+        );
     }
 }

@@ -33,12 +33,20 @@ async fn bad_signatures_warn_once_per_provider_and_window_with_the_count_left_ou
         assert_eq!(answer.status(), 401);
     }
     let answer = app
-        .zoom(ZOOM_MEETING_ENDED.as_bytes(), Some("v0=00".into()), Some(now()))
+        .zoom(
+            ZOOM_MEETING_ENDED.as_bytes(),
+            Some("v0=00".into()),
+            Some(now()),
+        )
         .await;
     assert_eq!(answer.status(), 401);
 
     let first = warnings(&logs, "calendly");
-    assert_eq!(first.len(), 1, "one warning for five rejections: {first:#?}");
+    assert_eq!(
+        first.len(),
+        1,
+        "one warning for five rejections: {first:#?}"
+    );
     assert_eq!(first[0]["suppressed"], 0);
     assert!(first[0]["reason"].is_string());
     assert_eq!(warnings(&logs, "zoom").len(), 1, "zoom has its own window");

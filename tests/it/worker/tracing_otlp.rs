@@ -14,7 +14,10 @@ const CALENDLY_KEY: &str = "tracing-calendly-key";
 #[tokio::test]
 async fn one_trace_spans_the_webhook_request_the_jobs_and_the_engagelab_call() {
     let collector = FakeCollector::start().await.unwrap();
-    let extra = format!("telemetry: {{ otlp_endpoint: \"{}\" }}\n", collector.endpoint());
+    let extra = format!(
+        "telemetry: {{ otlp_endpoint: \"{}\" }}\n",
+        collector.endpoint()
+    );
     let (env, base, stop_ingest) = env_with_ingest(CALENDLY_KEY, "unused", &extra).await;
     // What the binaries do at start (Process::start): the subscriber with the exporter the
     // settings name. Ingest and worker run in this process, so they share it.
@@ -60,7 +63,10 @@ async fn one_trace_spans_the_webhook_request_the_jobs_and_the_engagelab_call() {
 
     let request = one(&spans, |s| s.name == "POST /webhooks/calendly");
     assert_eq!(request.kind, "SPAN_KIND_SERVER");
-    assert_eq!(request.parent_span_id, "", "the request is the root of the trace");
+    assert_eq!(
+        request.parent_span_id, "",
+        "the request is the root of the trace"
+    );
     assert_eq!(request.service, "meetflow-it");
     let trace = request.trace_id.clone();
     let delivery = request
@@ -77,7 +83,10 @@ async fn one_trace_spans_the_webhook_request_the_jobs_and_the_engagelab_call() {
 
     // The SMS job it caused (the confirmation), a child of the events job, same delivery id.
     let sms: Vec<&&CollectedSpan> = in_trace.iter().filter(|s| s.name == "job sms").collect();
-    assert!(!sms.is_empty(), "no sms job span in the trace: {in_trace:#?}");
+    assert!(
+        !sms.is_empty(),
+        "no sms job span in the trace: {in_trace:#?}"
+    );
     for job in &sms {
         assert_eq!(job.parent_span_id, events.span_id);
         assert_eq!(job.attribute("delivery_id"), Some(delivery.as_str()));
@@ -114,10 +123,8 @@ async fn one_trace_spans_the_webhook_request_the_jobs_and_the_engagelab_call() {
     stop_ingest.cancel();
 }
 
-fn one<'a>(spans: &'a [CollectedSpan], pick: impl Fn(&CollectedSpan) -> bool) -> &'a CollectedSpan {
-    let found: Vec<&CollectedSpan> = spans.iter().filter(|s| pick(s)).collect();
-    assert_eq!(found.len(), 1, "expected one such span in {spans:#?}");
-    found[0]
+fn one(spans: &[CollectedSpan], pick: impl Fn(&CollectedSpan) -> bool) -> &CollectedSpan {
+    one_of(&spans.iter().collect::<Vec<_>>(), pick)
 }
 
 fn one_of<'a>(

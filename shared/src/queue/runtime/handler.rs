@@ -112,7 +112,7 @@ where
                     ErrorClass::BadPayload,
                     format!("payload does not decode: {e}"),
                 );
-                span.in_scope(|| finished(Err(&err)));
+                span.in_scope(|| finished(Some(&err)));
                 return Box::pin(async move { Err(Box::new(err) as BoxDynError) });
             }
         };
@@ -120,20 +120,26 @@ where
         let run = async move {
             let outcome = match AssertUnwindSafe(fut).catch_unwind().await {
                 Ok(outcome) => outcome,
-                Err(_) => Err(JobError::permanent(ErrorClass::Internal, "handler panicked")),
+                Err(_) => Err(JobError::permanent(
+                    ErrorClass::Internal,
+                    "handler panicked",
+                )),
             };
-            finished(outcome.as_ref().map(|()| ()));
+            finished(outcome.as_ref().err());
             outcome.map_err(|e| Box::new(e) as BoxDynError)
         };
-        Box::pin(trace_context::delivery_scope(delivery, run.instrument(span)))
+        Box::pin(trace_context::delivery_scope(
+            delivery,
+            run.instrument(span),
+        ))
     }
 }
 
 /// The one info line of a finished attempt (inside the job span, so it names the job).
-fn finished(outcome: Result<(), &JobError>) {
-    match outcome {
-        Ok(()) => tracing::info!(outcome = "done", "job finished"),
-        Err(e) => {
+fn finished(error: Option<&JobError>) {
+    match error {
+        None => tracing::info!(outcome = "done", "job finished"),
+        Some(e) => {
             let outcome = match e {
                 JobError::Retry { .. } => "retry",
                 JobError::Defer { .. } => "deferred",
