@@ -141,6 +141,24 @@ pub(crate) async fn env_with_ingest(
     (env, base, stop)
 }
 
+/// POSTs `body` to ingest at `base` as Calendly signs it with `key`; the status code.
+pub(crate) async fn post_calendly(base: &str, key: &str, body: String) -> u16 {
+    let now = Utc::now().timestamp();
+    meetflow_tests::http::http_client()
+        .post(format!("{base}/webhooks/calendly"))
+        .header("content-type", "application/json")
+        .header(
+            "Calendly-Webhook-Signature",
+            meetflow_tests::signing::calendly_signature(key, now, body.as_bytes()),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
 pub(crate) fn options() -> WorkerOptions {
     WorkerOptions {
         http_timeout: Duration::from_millis(1500),

@@ -4,6 +4,7 @@ mod backpressure;
 mod brevo;
 mod calendly;
 mod engagement;
+mod job_logs;
 mod job_versions;
 mod late_booking;
 mod marker_faults;

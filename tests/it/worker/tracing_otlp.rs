@@ -1,13 +1,16 @@
 //! Tracing: with `telemetry.otlp_endpoint` set, one Calendly delivery is one trace, from the
 //! ingest request through the jobs it causes (events, then the SMS queue) to the EngageLab call,
-//! exported over OTLP/HTTP to a collector in this process.
+//! exported over OTLP/HTTP to a collector in this process; the booking's reminder, a day later,
+//! is a trace of its own linked to it.
 
 use std::time::Duration;
 
+use meetflow_scheduler::DueLoopSettings;
+use meetflow_shared::bookings::Clock;
 use meetflow_tests::fakes::{CollectedSpan, FakeCollector};
-use meetflow_tests::signing;
 
-use crate::support::worker::{created, env_with_ingest, eventually, in_two_days, new_invitee};
+use crate::support::scheduler::spawn_loop;
+use crate::support::worker::{created, env_with_ingest, eventually, in_two_days, new_invitee, post_calendly};
 
 const CALENDLY_KEY: &str = "tracing-calendly-key";
 
@@ -28,21 +31,9 @@ async fn one_trace_spans_the_webhook_request_the_jobs_and_the_engagelab_call() {
         .expect("no subscriber installed before this one (run without TEST_LOG)");
     let worker = env.start();
 
-    let (uri, _key) = new_invitee();
+    let (uri, key) = new_invitee();
     let body = created(&uri, in_two_days());
-    let now = chrono::Utc::now().timestamp();
-    let answer = meetflow_tests::http::http_client()
-        .post(format!("{base}/webhooks/calendly"))
-        .header("content-type", "application/json")
-        .header(
-            "Calendly-Webhook-Signature",
-            signing::calendly_signature(CALENDLY_KEY, now, body.as_bytes()),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), 200);
+    assert_eq!(post_calendly(&base, CALENDLY_KEY, body).await, 200);
     env.settle().await;
     assert!(
         !env.engagelab.sent().is_empty(),
@@ -118,6 +109,41 @@ async fn one_trace_spans_the_webhook_request_the_jobs_and_the_engagelab_call() {
         .and_then(|v| v.to_str().ok())
         .expect("EngageLab got a traceparent");
     assert!(header.contains(&trace), "{header} is not in trace {trace}");
+
+    // The booking keeps the trace; its 24 h reminder, sent by the scheduler a day later (a
+    // clock a day ahead here), starts a trace of its own linked to the booking's.
+    let booking = env.booking(&key).await.expect("booking stored");
+    let kept = booking.traceparent.expect("the booking keeps its traceparent");
+    assert!(kept.contains(&trace), "{kept} is not in trace {trace}");
+    let bookings = env
+        .bookings()
+        .with_clock(Clock::offset((24 * 60 + 1) * 60_000));
+    let due = spawn_loop(&bookings, DueLoopSettings::default());
+    let sent = eventually(Duration::from_secs(15), || async {
+        env.engagelab.sent().len() >= 2
+    })
+    .await;
+    due.stop().await;
+    env.settle().await;
+    assert!(sent, "the reminder was not sent: {:?}", env.engagelab.sent());
+    let linked = eventually(Duration::from_secs(10), || async {
+        traces.flush().await;
+        collector
+            .spans()
+            .iter()
+            .any(|s| s.name == "job sms" && s.linked_trace_ids.contains(&trace))
+    })
+    .await;
+    let spans = collector.spans();
+    assert!(linked, "no reminder span linked to the booking's trace: {spans:#?}");
+    let reminder = one(&spans, |s| s.name == "job sms" && !s.linked_trace_ids.is_empty());
+    assert_ne!(reminder.trace_id, trace, "a trace of its own, not a child");
+    assert!(
+        reminder
+            .attribute("job_id")
+            .is_some_and(|id| id.starts_with("rem:")),
+        "{reminder:#?}"
+    );
 
     worker.stop().await;
     stop_ingest.cancel();
