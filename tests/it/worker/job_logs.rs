@@ -7,8 +7,7 @@ use meetflow_tests::log_capture::LogCapture;
 use serde_json::Value;
 
 use crate::support::worker::{
-    JORDAN_EMAIL, JORDAN_PHONE, created, env_with_ingest, in_two_days, new_invitee,
-    post_calendly,
+    JORDAN_EMAIL, JORDAN_PHONE, created, env_with_ingest, in_two_days, new_invitee, post_calendly,
 };
 
 const CALENDLY_KEY: &str = "job-logs-calendly-key";
@@ -35,7 +34,10 @@ async fn every_job_line_names_its_job_and_delivery_and_info_lines_hold_no_person
     assert_eq!(accepted["provider"], "calendly");
     assert_eq!(accepted["event"], "invitee.created");
     assert_eq!(accepted["outcome"], "created");
-    let delivery = accepted["delivery_id"].as_str().expect("delivery id").to_owned();
+    let delivery = accepted["delivery_id"]
+        .as_str()
+        .expect("delivery id")
+        .to_owned();
     assert!(delivery.starts_with("wh:calendly:"), "{delivery}");
 
     // One line per finished attempt: the events job, its Brevo calls and its SMS.
@@ -45,18 +47,31 @@ async fn every_job_line_names_its_job_and_delivery_and_info_lines_hold_no_person
         .filter_map(|l| l["span"]["queue"].as_str())
         .collect();
     for queue in ["events", "brevo", "sms"] {
-        assert!(queues.contains(&queue), "no {queue} job finished: {finished:#?}");
+        assert!(
+            queues.contains(&queue),
+            "no {queue} job finished: {finished:#?}"
+        );
     }
-    assert!(finished.iter().all(|l| l["level"] == "INFO" && l["outcome"] == "done"));
+    assert!(
+        finished
+            .iter()
+            .all(|l| l["level"] == "INFO" && l["outcome"] == "done")
+    );
     let events: Vec<&Value> = finished
         .iter()
         .filter(|l| l["span"]["queue"] == "events")
         .collect();
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0]["span"]["job_id"], delivery.as_str());
+    // (More than one attempt when a slow machine lets the lease expire: at least once.)
+    assert!(!events.is_empty());
+    for line in &events {
+        assert_eq!(line["span"]["job_id"], delivery.as_str(), "{line}");
+    }
 
     // Every line written inside a job names the job and this delivery.
-    let in_jobs: Vec<&Value> = lines.iter().filter(|l| l["span"]["name"] == "job").collect();
+    let in_jobs: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["span"]["name"] == "job")
+        .collect();
     assert!(in_jobs.len() >= finished.len());
     for line in &in_jobs {
         assert_eq!(line["span"]["delivery_id"], delivery.as_str(), "{line}");
@@ -64,7 +79,10 @@ async fn every_job_line_names_its_job_and_delivery_and_info_lines_hold_no_person
     }
 
     // No personal data at info and above.
-    for line in lines.iter().filter(|l| l["level"] != "DEBUG" && l["level"] != "TRACE") {
+    for line in lines
+        .iter()
+        .filter(|l| l["level"] != "DEBUG" && l["level"] != "TRACE")
+    {
         let text = line.to_string();
         for personal in [JORDAN_EMAIL, JORDAN_PHONE, "Jordan"] {
             assert!(!text.contains(personal), "{personal} in {text}");
