@@ -45,8 +45,8 @@ seed() {
   for f in "$@"; do cp "$f" "$dir/"; done
 }
 now=$(date +%s)
-seed calendly_event tests/fixtures/calendly/*.json shared/src/events/testdata/*.json
-seed zoom_event tests/fixtures/zoom/*.json shared/src/events/testdata/zoom_*.json
+seed calendly_event shared/src/events/testdata/*.json
+seed zoom_event shared/src/events/testdata/zoom_*.json
 if [ ! -d fuzz/corpus/calendly_signature ]; then
   mkdir -p fuzz/corpus/calendly_signature fuzz/corpus/zoom_signature
   printf 't=%s,v1=%064d\n{"event":"invitee.created"}' "$now" 0 > fuzz/corpus/calendly_signature/seed

@@ -5,6 +5,7 @@
 //! `commands/mod.rs`, and add one variant to [`Command`] plus one arm in [`run`].
 //! Output goes to `out` (stdout in the binary, a buffer in tests); logs go to stderr.
 
+pub mod audit;
 pub mod backend;
 pub mod commands;
 pub mod dead;
@@ -68,6 +69,8 @@ pub enum Command {
     /// Zoom setup: check the Server-to-Server app; print the webhook URL and events to enable.
     #[command(subcommand)]
     Zoom(commands::zoom::ZoomCommand),
+    /// The audit trail: who replayed, deleted, paused, revealed, ... what, when, how many.
+    Audit(commands::audit::AuditCommand),
 }
 
 /// What every command gets: how to load the settings.
@@ -100,6 +103,7 @@ pub async fn run(cli: Cli, out: &mut Out) -> anyhow::Result<()> {
         Command::Sandbox(cmd) => cmd.run(&ctx, out).await,
         Command::Calendly(cmd) => cmd.run(&ctx, out).await,
         Command::Zoom(cmd) => cmd.run(&ctx, out).await,
+        Command::Audit(cmd) => cmd.run(&ctx, out).await,
     }
 }
 

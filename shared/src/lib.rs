@@ -22,10 +22,12 @@
 //! - [`job_failures`]: a provider's failure as a job's answer (the one module that sees both).
 //! - [`bookings`]: the current state of each booking and its planned reminders, in Redis.
 //! - [`sms_suppression`]: who must not be texted (by number or e-mail), read at each send.
+//! - [`audit`]: the audit trail of admin actions (who, what, when, how many, outcome).
 //! - [`redis`]: every Redis key (names, types, expiry, owners), the handle stores receive, and
 //!   the Lua script loader.
 //! - [`tls`]: the rustls crypto provider shared by the HTTP clients and `rediss://` connections.
 
+pub mod audit;
 pub mod bookings;
 pub mod config;
 pub mod domain;

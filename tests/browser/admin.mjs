@@ -1,33 +1,20 @@
 // The meetflow-admin page as an operator uses it, in headless Chromium: log in, see a dead job,
 // filter, open it, replay it, see it leave the list, pause a queue. Every step asserts; any failure, page
 // error or console error exits non-zero. Screenshots: $SCREENSHOT_DIR/admin-*.png.
-import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { launch, requireEnv, shooter, step, watch } from "./common.mjs";
 
-const { ADMIN_URL, ADMIN_TOKEN, DEAD_JOB_ID, OTHER_JOB_ID, SCREENSHOT_DIR } = process.env;
-for (const [k, v] of Object.entries({ ADMIN_URL, ADMIN_TOKEN, DEAD_JOB_ID, OTHER_JOB_ID, SCREENSHOT_DIR })) {
-  if (!v) throw new Error(`${k} is not set`);
-}
-mkdirSync(SCREENSHOT_DIR, { recursive: true });
-const shot = (page, name) => page.screenshot({ path: join(SCREENSHOT_DIR, `admin-${name}.png`), fullPage: true });
-const step = (s) => console.log(`browser: ${s}`);
+const { ADMIN_URL, ADMIN_TOKEN, DEAD_JOB_ID, OTHER_JOB_ID, SCREENSHOT_DIR } =
+  requireEnv(["ADMIN_URL", "ADMIN_TOKEN", "DEAD_JOB_ID", "OTHER_JOB_ID", "SCREENSHOT_DIR"]);
+const shot = shooter(SCREENSHOT_DIR, "admin");
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
-});
+const browser = await launch();
 const problems = [];
 let page;
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
-  page.setDefaultTimeout(15000);
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("console", (m) => { if (m.type() === "error") problems.push(`console error: ${m.text()}`); });
+  watch(page, problems);
 
   step("the page asks for a login");
   await page.goto(`${ADMIN_URL}/`);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Drives the meetflow-admin web page in real headless Chromium (tests/it/admin/browser.rs runs
-# this with ADMIN_URL, ADMIN_TOKEN, DEAD_JOB_ID, OTHER_JOB_ID and SCREENSHOT_DIR set).
+# this with ADMIN_URL, ADMIN_TOKEN, DEAD_JOB_ID, OTHER_JOB_ID and SCREENSHOT_DIR set; with a
+# script name as argument, e.g. `run.sh roles.mjs`, it runs that script instead of admin.mjs).
 # Installs what a fresh machine lacks: Debian's `chromium` package and playwright-core (the
 # library only; it drives the system Chromium and downloads no browser).
 set -euo pipefail
@@ -21,4 +22,4 @@ if [ ! -f node_modules/playwright-core/package.json ]; then
   echo "browser: installing playwright-core" >&2
   npm ci --no-audit --no-fund --silent
 fi
-exec node admin.mjs
+exec node "${1:-admin.mjs}"

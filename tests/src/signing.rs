@@ -1,7 +1,7 @@
 //! Webhook signatures as the providers compute them, for tests that play the provider.
 //!
 //! Written independently of the service's verifiers (same formulas as
-//! `fixtures/sign.py`), so a test signing with these functions checks the verifier
+//! `../shared/fixtures/sign.py`), so a test signing with these functions checks the verifier
 //! against the providers' documented scheme, not against itself. Keys are used as their
 //! UTF-8 bytes; bodies must be the exact bytes sent on the wire.
 
@@ -57,7 +57,8 @@ pub fn engagelab_callback_id(username: &str, secret: &str, ts: i64, nonce: &str)
 
 #[cfg(test)]
 mod tests {
-    //! Vectors computed with `fixtures/sign.py` over the fixture files.
+    //! Vectors computed with `../shared/fixtures/sign.py` (an independent implementation) over the
+    //! sample bodies in `shared/src/events/testdata/`.
     use super::*;
     use crate::fixtures;
 
@@ -78,7 +79,7 @@ mod tests {
         );
         assert_eq!(
             sig,
-            "t=1767225600,v1=1ff242e182f10c423b1b01c1206325db9d7976239413ed1f5d14889850c047e9"
+            "t=1767225600,v1=db9685d381506f5a036756d2958b0d4ad48f4c64212dbd7242e376428f216cec"
         );
     }
 
@@ -91,7 +92,7 @@ mod tests {
         );
         assert_eq!(
             sig,
-            "v0=e02c9cc48294fc39538583687b43d77978e829b5b9bf4d7343be59a2810c4c63"
+            "v0=813ef2c9915759b57775691683f5d6d1cf49ed10816a35817f2e45a83ead52ed"
         );
     }
 

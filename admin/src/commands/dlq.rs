@@ -9,6 +9,7 @@
 
 use clap::{Args, Subcommand};
 
+use crate::audit;
 use crate::backend::Backend;
 use crate::commands::dlq_bulk::{Bulk, BulkAction};
 use crate::dead::{self, Filter};
@@ -65,7 +66,7 @@ pub struct ShowArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
-    /// Show phone numbers and e-mail addresses unmasked.
+    /// Show phone numbers and e-mail addresses unmasked (recorded in the audit trail).
     #[arg(long)]
     pub reveal: bool,
 }
@@ -146,7 +147,13 @@ fn matching(f: &Filter) -> String {
 }
 
 async fn show(backend: &Backend, args: ShowArgs, out: &mut Out) -> anyhow::Result<()> {
-    let Some(d) = dead::detail(&backend.client, &args.id, args.reveal).await? else {
+    let found = dead::detail(&backend.client, &args.id, args.reveal).await;
+    if args.reveal {
+        let record = audit::cli("reveal", format!("job: {}", args.id))
+            .outcome_of(&found, |d| Some(u64::from(d.is_some())));
+        audit::record(&audit::of_backend(backend), record).await;
+    }
+    let Some(d) = found? else {
         anyhow::bail!("no job with id {}", args.id);
     };
     if args.json {

@@ -13,6 +13,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::Out;
+use crate::audit;
 use crate::backend::Backend;
 use crate::dead::{self, Filter};
 
@@ -26,7 +27,8 @@ pub enum BulkAction {
 }
 
 impl BulkAction {
-    fn verb(self) -> &'static str {
+    /// `replay` or `delete` (also the audit trail's action).
+    pub fn verb(self) -> &'static str {
         match self {
             Self::Retry => "replay",
             Self::Delete => "delete",
@@ -94,10 +96,14 @@ impl Bulk {
                 .filter(|(_, f)| **f && action == BulkAction::Retry)
                 .map(|(id, _)| id)
                 .collect();
-            let n = match action {
-                BulkAction::Retry => dead.replay(&self.ids).await?,
-                BulkAction::Delete => dead.delete(&self.ids).await?,
+            let result = match action {
+                BulkAction::Retry => dead.replay(&self.ids).await,
+                BulkAction::Delete => dead.delete(&self.ids).await,
             };
+            let record = audit::cli(action.verb(), audit::ids_target(&self.ids))
+                .outcome_of(&result, |n| u64::try_from(*n).ok());
+            audit::record(&audit::of_backend(backend), record).await;
+            let n = result?;
             let skipped = self.ids.len().saturating_sub(n + held.len());
             write!(
                 out,
@@ -166,15 +172,31 @@ impl Bulk {
         );
         bar.set_message(action.done());
         let mut n = 0;
+        let mut failed = None;
         for chunk in selection.ids.chunks(500) {
-            n += match action {
-                BulkAction::Retry => dead.replay(chunk).await?,
-                BulkAction::Delete => dead.delete(chunk).await?,
+            let step = match action {
+                BulkAction::Retry => dead.replay(chunk).await,
+                BulkAction::Delete => dead.delete(chunk).await,
             };
+            match step {
+                Ok(k) => n += k,
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
             bar.set_position(n as u64);
         }
         bar.finish_and_clear();
-        tracing::info!(target: "meetflow::audit", action = action.verb(), filter = %scope, done = n, selected = total, "dlq bulk action");
+        let mut record =
+            audit::cli(action.verb(), audit::filter_target(&described)).count(n as u64);
+        if let Some(e) = &failed {
+            record = record.failed(&format!("{e} (after {n} of {total})"));
+        }
+        audit::record(&audit::of_backend(backend), record).await;
+        if let Some(e) = failed {
+            return Err(e.into());
+        }
         writeln!(out, "{} {n} dead letters {scope}{left_out}", action.done())?;
         Ok(())
     }
@@ -206,8 +228,11 @@ impl Bulk {
                 "send {id} again ({what}; an SMS already marked sent is never sent again)"
             ))?;
         }
-        if dead.resend(id).await? {
-            tracing::info!(target: "meetflow::audit", action = "resend", job.id = %id, "dlq retry --resend");
+        let result = dead.resend(id).await;
+        let record = audit::cli("resend", format!("id: {id}"))
+            .outcome_of(&result, |sent| Some(u64::from(*sent)));
+        audit::record(&audit::of_backend(backend), record).await;
+        if result? {
             writeln!(
                 out,
                 "replayed {id} with resend: it may send its SMS again (unless marked sent)"

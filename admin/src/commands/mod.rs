@@ -1,5 +1,6 @@
 //! One module per verb family of `meetflow-admin`; each exposes a clap type with `run`.
 
+pub mod audit;
 pub mod calendly;
 pub mod config;
 pub mod dlq;

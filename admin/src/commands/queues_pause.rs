@@ -3,8 +3,9 @@
 //! jobs wait); the pause is kept in Redis, so it survives restarts, until resumed.
 
 use clap::{Args, Subcommand};
-use meetflow_shared::queue::PauseScope;
+use meetflow_shared::queue::{PauseError, PauseScope};
 
+use crate::audit;
 use crate::backend::Backend;
 use crate::{Ctx, Out};
 
@@ -32,7 +33,9 @@ impl PauseCommand {
         match self {
             Self::Pause(t) => {
                 let scope = PauseScope::parse(&t.queue);
-                let new = backend.client.pause(&scope).await?;
+                let result = backend.client.pause(&scope).await;
+                audited(&backend, "pause", &t.queue, &result).await;
+                let new = result?;
                 let what = describe(&scope);
                 if new {
                     writeln!(out, "paused {what}: workers lease nothing until resumed")?;
@@ -42,7 +45,9 @@ impl PauseCommand {
             }
             Self::Resume(t) => {
                 let scope = PauseScope::parse(&t.queue);
-                let was = backend.client.resume(&scope).await?;
+                let result = backend.client.resume(&scope).await;
+                audited(&backend, "resume", &t.queue, &result).await;
+                let was = result?;
                 let what = describe(&scope);
                 if was {
                     writeln!(out, "resumed {what}")?;
@@ -53,6 +58,13 @@ impl PauseCommand {
         }
         Ok(())
     }
+}
+
+/// Records a pause or resume (count 1 when it changed the state), also when it failed.
+async fn audited(backend: &Backend, action: &str, queue: &str, result: &Result<bool, PauseError>) {
+    let record = audit::cli(action, format!("queue: {queue}"))
+        .outcome_of(result, |changed| Some(u64::from(*changed)));
+    audit::record(&audit::of_backend(backend), record).await;
 }
 
 /// `queue "sms"` or `every queue`.

@@ -8,6 +8,7 @@ use chrono::Utc;
 use clap::{Args, Subcommand};
 use meetflow_shared::sms_suppression::{Entry, Scope, Suppressions, Target};
 
+use crate::audit;
 use crate::backend::Backend;
 use crate::commands::dlq::time;
 use crate::table::Table;
@@ -73,10 +74,18 @@ impl SmsCommand {
                 } else {
                     Scope::All
                 };
-                let new = list
+                let result = list
                     .add(&a.target, scope, Utc::now().timestamp_millis())
-                    .await?;
-                tracing::info!(target: "meetflow::audit", kind = a.target.kind(), scope = scope.as_str(), "SMS suppression added");
+                    .await;
+                let what = format!(
+                    "{} ({} SMS)",
+                    audit::person_target(&a.target),
+                    scope.as_str()
+                );
+                let record =
+                    audit::cli("suppress", what).outcome_of(&result, |new| Some(u64::from(*new)));
+                audit::record(&audit::of_backend(&backend), record).await;
+                let new = result?;
                 writeln!(
                     out,
                     "{} {} suppressed ({} SMS){}",
@@ -91,8 +100,11 @@ impl SmsCommand {
                 )?;
             }
             Self::Unsuppress(a) => {
-                let was = list.remove(&a.target).await?;
-                tracing::info!(target: "meetflow::audit", kind = a.target.kind(), "SMS suppression removed");
+                let result = list.remove(&a.target).await;
+                let record = audit::cli("unsuppress", audit::person_target(&a.target))
+                    .outcome_of(&result, |was| Some(u64::from(*was)));
+                audit::record(&audit::of_backend(&backend), record).await;
+                let was = result?;
                 if was {
                     writeln!(out, "{} {} unsuppressed", a.target.kind(), a.target)?;
                 } else {

@@ -12,7 +12,12 @@
 //! `since`/`until` are RFC 3339 or `YYYY-MM-DD`. A bulk action (`all: true`) takes exactly the
 //! dead letters the same filters list, never one marked "possibly sent" (`possibly_sent` in the
 //! answer counts those left out); `{ids}` replays skip them too. Only `{ids: [one id], resend:
-//! true}` replays a possibly sent SMS (logged to the audit target).
+//! true}` replays a possibly sent SMS, and only with a token of the `admin` role.
+//!
+//! Roles ([`super::auth::required_role`]): every GET needs `read`; every action and
+//! `reveal=true` need `operate` (else 403 `{error, role, required_role}`); `resend` needs
+//! `admin`. Every action, reveal and refused attempt is recorded in the audit trail
+//! ([`crate::audit`]) with the token's name.
 //! | `GET /api/reminders?booking=&limit=` | a booking's reminders, or the next ones |
 //! | `GET /api/sms/suppressed` | `{entries: [{kind, value, scope, added_ms}]}`, the SMS suppression list |
 //! | `POST /api/sms/suppressed` `{target, marketing_only?}` | `{kind, value, scope, added}` (a phone in international form, normalised to E.164, or an e-mail, lower-cased; else 400) |
@@ -23,16 +28,21 @@
 
 use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::App;
+use super::auth::{Caller, Who};
+use meetflow_shared::audit::Record;
+use meetflow_shared::config::AdminRole;
+use meetflow_shared::queue::QueueError;
 use meetflow_shared::sms_suppression::{Scope, Target};
 
+use crate::audit;
 use crate::commands::{reminders, sms};
 use crate::dead::{self, Filter};
 use crate::overview;
@@ -156,19 +166,36 @@ pub struct ShowQuery {
     reveal: bool,
 }
 
-/// `GET /api/dlq/{id}`.
+/// `GET /api/dlq/{id}` (with `reveal=true`: operate role, recorded in the audit trail).
 pub async fn dlq_show(
     State(app): State<Arc<App>>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
     Query(q): Query<ShowQuery>,
 ) -> Result<Response, ApiError> {
-    match dead::detail(&app.client, &id, q.reveal).await? {
+    let found = dead::detail(&app.client, &id, q.reveal).await;
+    if q.reveal {
+        audit_reveal(&app, &caller.who(), &id, &found).await;
+    }
+    match found? {
         Some(d) => Ok(Json(d).into_response()),
         None => Err(ApiError(
             StatusCode::NOT_FOUND,
             format!("no job with id {id}"),
         )),
     }
+}
+
+/// Records a reveal of job `id`'s personal data (count 1 when the job exists).
+pub async fn audit_reveal<T>(
+    app: &App,
+    who: &Who,
+    id: &str,
+    found: &Result<Option<T>, QueueError>,
+) {
+    let record = Record::new(&who.name, who.via, "reveal", format!("job: {id}"));
+    let record = record.outcome_of(found, |d| Some(u64::from(d.is_some())));
+    audit::record(&app.audit, record).await;
 }
 
 /// Body of the bulk actions: some ids (one with `resend`), or every dead letter the filters
@@ -198,7 +225,7 @@ fn bad(msg: &str) -> ApiError {
     ApiError(StatusCode::BAD_REQUEST, msg.to_owned())
 }
 
-async fn bulk(app: &App, body: BulkBody, replay: bool) -> Result<Response, ApiError> {
+async fn bulk(app: &App, who: &Who, body: BulkBody, replay: bool) -> Result<Response, ApiError> {
     let dead = app.client.dead_letters();
     if body.all != body.ids.is_empty() {
         return Err(bad("give either ids or all: true"));
@@ -223,21 +250,63 @@ async fn bulk(app: &App, body: BulkBody, replay: bool) -> Result<Response, ApiEr
                 "resend takes exactly one id: a possibly sent SMS is sent again one at a time",
             ));
         };
-        let done = usize::from(dead.resend(id).await?);
-        tracing::info!(target: "meetflow::audit", action = "resend", job.id = %id, done, "admin api: dlq retry with resend");
+        let record = Record::new(&who.name, who.via, "resend", format!("id: {id}"));
+        if !who.may(AdminRole::Admin) {
+            let reason = format!("the {} role cannot resend (needs admin)", who.role.as_str());
+            audit::record(&app.audit, record.denied(&reason)).await;
+            return Ok(super::role_forbidden(&who.name, who.role, AdminRole::Admin));
+        }
+        let result = dead.resend(id).await;
+        audit::record(
+            &app.audit,
+            record.outcome_of(&result, |sent| Some(u64::from(*sent))),
+        )
+        .await;
+        let done = usize::from(result?);
         return Ok(
             Json(json!({ "done": done, "requested": 1, "possibly_sent": 0 })).into_response(),
         );
     }
-    let (ids, left_out) = if body.all {
+    let action = if replay { "replay" } else { "delete" };
+    let (filter, target) = if body.all {
         let filter = filter_of(&body.queue, &body.class, &body.q, &body.since, &body.until)?;
-        let sel = dead::select(&app.client, &filter).await?;
+        let target = audit::filter_target(&filter.describe());
+        (Some(filter), target)
+    } else {
+        (None, audit::ids_target(&body.ids))
+    };
+    let result = act(app, body.ids, filter.as_ref(), replay).await;
+    let record = Record::new(&who.name, who.via, action, target);
+    audit::record(
+        &app.audit,
+        record.outcome_of(&result, |(done, _, _)| u64::try_from(*done).ok()),
+    )
+    .await;
+    let (done, requested, left_out) = result?;
+    Ok(
+        Json(json!({ "done": done, "requested": requested, "possibly_sent": left_out }))
+            .into_response(),
+    )
+}
+
+/// Replays or deletes `ids`, or the dead letters `filter` selects: `(done, requested, left out
+/// as possibly sent)`.
+async fn act(
+    app: &App,
+    ids: Vec<String>,
+    filter: Option<&Filter>,
+    replay: bool,
+) -> Result<(usize, usize, usize), QueueError> {
+    let dead = app.client.dead_letters();
+    let (ids, left_out) = if let Some(filter) = filter {
+        let sel = dead::select(&app.client, filter).await?;
         (sel.ids, sel.possibly_sent)
     } else if replay {
-        let flagged = dead.possibly_sent(&body.ids).await?;
-        (body.ids, flagged.iter().filter(|f| **f).count())
+        let flagged = dead.possibly_sent(&ids).await?;
+        let n = flagged.iter().filter(|f| **f).count();
+        (ids, n)
     } else {
-        (body.ids, 0)
+        (ids, 0)
     };
     let mut done = 0;
     for chunk in ids.chunks(500) {
@@ -247,36 +316,25 @@ async fn bulk(app: &App, body: BulkBody, replay: bool) -> Result<Response, ApiEr
             dead.delete(chunk).await?
         };
     }
-    let requested = ids.len();
-    tracing::info!(
-        target: "meetflow::audit",
-        action = if replay { "replay" } else { "delete" },
-        all = body.all,
-        done,
-        requested,
-        possibly_sent = left_out,
-        "admin api: dead letters"
-    );
-    Ok(
-        Json(json!({ "done": done, "requested": requested, "possibly_sent": left_out }))
-            .into_response(),
-    )
+    Ok((done, ids.len(), left_out))
 }
 
 /// `POST /api/dlq/retry`.
 pub async fn dlq_retry(
     State(app): State<Arc<App>>,
+    Extension(caller): Extension<Caller>,
     Json(body): Json<BulkBody>,
 ) -> Result<Response, ApiError> {
-    bulk(&app, body, true).await
+    bulk(&app, &caller.who(), body, true).await
 }
 
 /// `POST /api/dlq/delete`.
 pub async fn dlq_delete(
     State(app): State<Arc<App>>,
+    Extension(caller): Extension<Caller>,
     Json(body): Json<BulkBody>,
 ) -> Result<Response, ApiError> {
-    bulk(&app, body, false).await
+    bulk(&app, &caller.who(), body, false).await
 }
 
 /// `?booking=&limit=`.
@@ -325,6 +383,7 @@ pub async fn sms_suppressed(State(app): State<Arc<App>>) -> Result<Response, Api
 /// `POST /api/sms/suppressed`.
 pub async fn sms_suppress(
     State(app): State<Arc<App>>,
+    Extension(caller): Extension<Caller>,
     Json(body): Json<SuppressBody>,
 ) -> Result<Response, ApiError> {
     let target = target_of(&body)?;
@@ -333,11 +392,19 @@ pub async fn sms_suppress(
     } else {
         Scope::All
     };
-    let added = app
+    let result = app
         .suppressions
         .add(&target, scope, chrono::Utc::now().timestamp_millis())
-        .await?;
-    tracing::info!(target: "meetflow::audit", action = "sms_suppress", kind = target.kind(), scope = scope.as_str(), "admin api: SMS suppression added");
+        .await;
+    let who = caller.who();
+    let what = format!("{} ({} SMS)", audit::person_target(&target), scope.as_str());
+    let record = Record::new(&who.name, who.via, "suppress", what);
+    audit::record(
+        &app.audit,
+        record.outcome_of(&result, |new| Some(u64::from(*new))),
+    )
+    .await;
+    let added = result?;
     Ok(Json(json!({
         "kind": target.kind(),
         "value": target.value(),
@@ -350,11 +417,24 @@ pub async fn sms_suppress(
 /// `DELETE /api/sms/suppressed`.
 pub async fn sms_unsuppress(
     State(app): State<Arc<App>>,
+    Extension(caller): Extension<Caller>,
     Json(body): Json<SuppressBody>,
 ) -> Result<Response, ApiError> {
     let target = target_of(&body)?;
-    let removed = app.suppressions.remove(&target).await?;
-    tracing::info!(target: "meetflow::audit", action = "sms_unsuppress", kind = target.kind(), removed, "admin api: SMS suppression removed");
+    let result = app.suppressions.remove(&target).await;
+    let who = caller.who();
+    let record = Record::new(
+        &who.name,
+        who.via,
+        "unsuppress",
+        audit::person_target(&target),
+    );
+    audit::record(
+        &app.audit,
+        record.outcome_of(&result, |was| Some(u64::from(*was))),
+    )
+    .await;
+    let removed = result?;
     Ok(Json(json!({
         "kind": target.kind(),
         "value": target.value(),

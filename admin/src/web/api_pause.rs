@@ -7,19 +7,22 @@
 //! | `GET /api/queues/paused` | `{paused: {queue or "all": paused_at_ms}}` |
 //!
 //! `changed` is false when the queue was already in that state. An unknown queue is 404;
-//! resuming one queue while `all` is paused is 409. Both actions are logged to the audit target.
+//! resuming one queue while `all` is paused is 409. Both need the `operate` role and are
+//! recorded in the audit trail (also when they fail).
 
 use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use meetflow_shared::queue::{PauseError, PauseScope};
 use serde_json::json;
 
 use super::App;
 use super::api::ApiError;
+use super::auth::Caller;
+use meetflow_shared::audit::Record;
 
 fn api_error(e: PauseError) -> ApiError {
     match e {
@@ -32,23 +35,41 @@ fn api_error(e: PauseError) -> ApiError {
 /// `POST /api/queues/{queue}/pause`.
 pub async fn pause(
     State(app): State<Arc<App>>,
+    Extension(caller): Extension<Caller>,
     Path(queue): Path<String>,
 ) -> Result<Response, ApiError> {
     let scope = PauseScope::parse(&queue);
-    let changed = app.client.pause(&scope).await.map_err(api_error)?;
-    tracing::info!(target: "meetflow::audit", action = "pause", queue = %queue, changed, "admin api: queue paused");
+    let result = app.client.pause(&scope).await;
+    audited(&app, &caller, "pause", &queue, &result).await;
+    let changed = result.map_err(api_error)?;
     Ok(Json(json!({ "queue": queue, "paused": true, "changed": changed })).into_response())
 }
 
 /// `POST /api/queues/{queue}/resume`.
 pub async fn resume(
     State(app): State<Arc<App>>,
+    Extension(caller): Extension<Caller>,
     Path(queue): Path<String>,
 ) -> Result<Response, ApiError> {
     let scope = PauseScope::parse(&queue);
-    let changed = app.client.resume(&scope).await.map_err(api_error)?;
-    tracing::info!(target: "meetflow::audit", action = "resume", queue = %queue, changed, "admin api: queue resumed");
+    let result = app.client.resume(&scope).await;
+    audited(&app, &caller, "resume", &queue, &result).await;
+    let changed = result.map_err(api_error)?;
     Ok(Json(json!({ "queue": queue, "paused": false, "changed": changed })).into_response())
+}
+
+/// Records a pause or resume of `queue` (count 1 when it changed the state).
+async fn audited(
+    app: &App,
+    caller: &Caller,
+    action: &str,
+    queue: &str,
+    result: &Result<bool, PauseError>,
+) {
+    let who = caller.who();
+    let record = Record::new(&who.name, who.via, action, format!("queue: {queue}"));
+    let record = record.outcome_of(result, |changed| Some(u64::from(*changed)));
+    crate::audit::record(&app.audit, record).await;
 }
 
 /// `GET /api/queues/paused`.

@@ -64,6 +64,8 @@ pub enum Nav {
     Reminders,
     /// A job's page.
     Job,
+    /// The audit trail.
+    Audit,
 }
 
 /// The whole document around `body`.
@@ -73,26 +75,34 @@ pub fn layout(title: &str, nav: Nav, caller: &Caller, body: &str) -> Response {
         format!("<a href=\"{href}\"{class}>{label}</a>")
     };
     let session = match caller {
-        Caller::Session { csrf } => format!(
+        Caller::Session { csrf, .. } => format!(
             "<form method=\"post\" action=\"/logout\" class=\"logout\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\">Log out</button></form>",
             esc(csrf)
         ),
         Caller::Open { .. } => "<span class=\"warn\" title=\"admin.token is not set\">no admin.token: open to this machine</span>".to_owned(),
-        Caller::Bearer => String::new(),
+        Caller::Bearer { .. } => String::new(),
     };
+    let who = caller.who();
+    let role = format!(
+        "<span class=\"who\" id=\"who\" data-role=\"{r}\">{n} · {r}</span>",
+        n = esc(&who.name),
+        r = who.role.as_str()
+    );
     let html = format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
 <meta name=\"csrf-token\" content=\"{csrf}\">\
 <title>{title} · meetflow admin</title><link rel=\"stylesheet\" href=\"/assets/app.css\">\
-<link rel=\"icon\" href=\"data:,\"></head><body>\
-<header><span class=\"brand\">meetflow admin</span><nav>{overview}{reminders}</nav>{session}</header>\
+<link rel=\"icon\" href=\"data:,\"></head><body class=\"role-{role_class}\">\
+<header><span class=\"brand\">meetflow admin</span><nav>{overview}{reminders}{audit}</nav>{role}{session}</header>\
 <main>{body}</main><script src=\"/assets/app.js\"></script></body></html>",
         csrf = esc(caller.csrf()),
         title = esc(title),
         overview = link("/", "Queues &amp; dead letters", Nav::Overview),
         reminders = link("/reminders", "Reminders", Nav::Reminders),
+        audit = link("/audit", "Audit", Nav::Audit),
+        role_class = who.role.as_str(),
     );
     secure(Html(html).into_response())
 }

@@ -10,6 +10,7 @@
 //! queue gauges (`meetflow_queue_*`) every 5 s, so one admin replica is enough for dashboards.
 
 pub mod api;
+pub mod api_audit;
 pub mod api_pause;
 pub mod auth;
 pub mod html;
@@ -28,6 +29,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use meetflow_shared::audit::{Audit, Record};
 use meetflow_shared::bookings::Bookings;
 use meetflow_shared::config::{Settings, redact_url};
 use meetflow_shared::process::Process;
@@ -52,6 +54,8 @@ pub struct App {
     pub suppressions: Suppressions,
     /// The access policy.
     pub auth: Auth,
+    /// The audit trail.
+    pub audit: Audit,
 }
 
 impl App {
@@ -60,7 +64,8 @@ impl App {
         Self {
             bookings: Bookings::new(client.handle().clone(), settings.reminders.clone()),
             suppressions: Suppressions::new(client.handle().clone()),
-            auth: Auth::new(settings.admin.token.as_ref(), client.handle().clone()),
+            auth: Auth::from_settings(&settings.admin, client.handle().clone()),
+            audit: Audit::new(client.handle().clone(), settings.admin.audit_cap),
             client,
         }
     }
@@ -79,6 +84,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/dlq/delete", post(api::dlq_delete))
         .route("/api/dlq/{id}", get(api::dlq_show))
         .route("/api/reminders", get(api::reminders))
+        .route("/api/audit", get(api_audit::list))
         .route(
             "/api/sms/suppressed",
             get(api::sms_suppressed)
@@ -90,6 +96,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/", get(pages::index))
         .route("/jobs/{id}", get(pages::job))
         .route("/reminders", get(pages::reminders))
+        .route("/audit", get(api_audit::page))
         .route_layer(middleware::from_fn_with_state(app.clone(), page_guard));
     Router::new()
         .merge(api)
@@ -105,6 +112,10 @@ pub fn router(app: Arc<App>) -> Router {
 async fn api_guard(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Response {
     match app.auth.check(req.method(), req.headers()).await {
         Ok(caller) => {
+            let (method, uri) = (req.method().clone(), req.uri().clone());
+            if let Some(refused) = role_check(&app, &caller, &method, &uri).await {
+                return refused;
+            }
             req.extensions_mut().insert(caller);
             next.run(req).await
         }
@@ -121,12 +132,61 @@ async fn api_guard(State(app): State<Arc<App>>, mut req: Request, next: Next) ->
 async fn page_guard(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Response {
     match app.auth.check(req.method(), req.headers()).await {
         Ok(caller) => {
+            let (method, uri) = (req.method().clone(), req.uri().clone());
+            if let Some(refused) = role_check(&app, &caller, &method, &uri).await {
+                return refused;
+            }
             req.extensions_mut().insert(caller);
             next.run(req).await
         }
         Err(Denied::Unauthenticated) => Redirect::to("/login").into_response(),
         Err(Denied::Forbidden) => forbidden(),
     }
+}
+
+/// Refuses (403, and an audit entry with outcome `denied`) a request the caller's role does not
+/// allow ([`auth::required_role`]).
+async fn role_check(
+    app: &App,
+    caller: &auth::Caller,
+    method: &axum::http::Method,
+    uri: &axum::http::Uri,
+) -> Option<Response> {
+    let need = auth::required_role(method, uri.query());
+    let who = caller.who();
+    if who.may(need) {
+        return None;
+    }
+    let action = crate::audit::action_of(method, uri.path(), uri.query());
+    let reason = format!(
+        "the {} role cannot do this (needs {})",
+        who.role.as_str(),
+        need.as_str()
+    );
+    let record = Record::new(&who.name, who.via, &action, uri.path()).denied(&reason);
+    crate::audit::record(&app.audit, record).await;
+    Some(role_forbidden(&who.name, who.role, need))
+}
+
+/// 403 for a token whose role is below `need`.
+pub fn role_forbidden(
+    name: &str,
+    role: meetflow_shared::config::AdminRole,
+    need: meetflow_shared::config::AdminRole,
+) -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        Json(json!({
+            "error": format!(
+                "forbidden: token {name:?} has the {} role; this needs {} (recorded in the audit trail)",
+                role.as_str(),
+                need.as_str()
+            ),
+            "role": role.as_str(),
+            "required_role": need.as_str(),
+        })),
+    )
+        .into_response()
 }
 
 fn forbidden() -> Response {
@@ -146,7 +206,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<std::io::Result<()>>)> {
     let listen = settings.admin.listen;
-    if settings.admin.token.is_none() && !listen.ip().is_loopback() {
+    if !app_has_token(settings) && !listen.ip().is_loopback() {
         anyhow::bail!(
             "admin.token is required when admin.listen ({listen}) is not a loopback address"
         );
@@ -162,6 +222,10 @@ pub async fn serve(
             .await
     });
     Ok((addr, task))
+}
+
+fn app_has_token(settings: &Settings) -> bool {
+    settings.admin.token.is_some() || !settings.admin.tokens.is_empty()
 }
 
 /// The whole `serve` process with `settings`, stopping on `shutdown` (in-process tests).
@@ -186,7 +250,7 @@ pub async fn run_in(mut process: Process) -> anyhow::Result<()> {
         stop.clone(),
     );
     let (addr, task) = serve(process.settings(), client, stop.cancelled_owned()).await?;
-    let login = if process.settings().admin.token.is_some() {
+    let login = if app_has_token(process.settings()) {
         "token login"
     } else {
         "no token: loopback only"

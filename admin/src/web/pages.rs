@@ -59,6 +59,7 @@ pub async fn index(
         filter: &filter,
         limit,
         done: q.done.as_deref(),
+        may_act: caller.may(meetflow_shared::config::AdminRole::Operate),
     };
     Ok(render::index(&caller, &view))
 }
@@ -77,7 +78,11 @@ pub async fn job(
     Path(id): Path<String>,
     Query(q): Query<JobQuery>,
 ) -> Result<Response, ApiError> {
-    let detail = dead::detail(&app.client, &id, q.reveal).await?;
+    let found = dead::detail(&app.client, &id, q.reveal).await;
+    if q.reveal {
+        super::api::audit_reveal(&app, &caller.who(), &id, &found).await;
+    }
+    let detail = found?;
     let mut resp = views::job(&caller, &id, detail.as_ref());
     if detail.is_none() {
         *resp.status_mut() = StatusCode::NOT_FOUND;
@@ -141,7 +146,7 @@ pub async fn login(
         *resp.status_mut() = StatusCode::UNAUTHORIZED;
         return Ok(resp);
     }
-    let sid = app.auth.login().await?;
+    let sid = app.auth.login(form.token.trim()).await?;
     let mut resp = Redirect::to("/").into_response();
     let cookie = HeaderValue::from_str(&auth::set_cookie(Some(&sid), &headers))
         .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;

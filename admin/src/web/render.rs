@@ -32,6 +32,8 @@ pub(super) struct IndexView<'a> {
     pub(super) filter: &'a Filter,
     pub(super) limit: usize,
     pub(super) done: Option<&'a str>,
+    /// Whether the caller's role may act (`operate` or more): else no action button is drawn.
+    pub(super) may_act: bool,
 }
 
 fn options(values: &[String], selected: Option<&str>, any: &str) -> String {
@@ -70,6 +72,7 @@ fn iso(ms: i64) -> String {
 }
 
 fn queues_card(v: &IndexView<'_>) -> String {
+    let act = v.may_act;
     let mut rows = String::new();
     for s in v.stats {
         let stale = if s.oldest_ready_age_ms > 300_000 {
@@ -85,7 +88,7 @@ fn queues_card(v: &IndexView<'_>) -> String {
             s.ready, s.running, s.delayed, s.retrying, s.dead, age(s.oldest_ready_age_ms),
             s.processed_last_minute, s.failed_last_minute, q = esc(&s.queue),
             state = if s.paused { "paused" } else { "running" },
-            button = pause_button(&s.queue, s.paused),
+            button = if act { pause_button(&s.queue, s.paused) } else { String::new() },
         ));
     }
     format!(
@@ -101,8 +104,16 @@ fn queues_card(v: &IndexView<'_>) -> String {
          <span class=\"sw dead\"></span>dead</div>\
          <script type=\"application/json\" id=\"throughput-data\">{}</script></section>",
         script_json(&v.throughput),
-        pause_all = "<button type=\"button\" class=\"danger\" id=\"pause-all\" data-pause=\"pause\" data-target=\"all\">Pause all queues</button> ",
-        resume_all = "<button type=\"button\" id=\"resume-all\" data-pause=\"resume\" data-target=\"all\">Resume all queues</button>",
+        pause_all = if act {
+            "<button type=\"button\" class=\"danger\" id=\"pause-all\" data-pause=\"pause\" data-target=\"all\">Pause all queues</button> "
+        } else {
+            ""
+        },
+        resume_all = if act {
+            "<button type=\"button\" id=\"resume-all\" data-pause=\"resume\" data-target=\"all\">Resume all queues</button>"
+        } else {
+            ""
+        },
     )
 }
 
@@ -239,6 +250,19 @@ fn dlq_card(v: &IndexView<'_>) -> String {
         f.since_ms.map(iso).unwrap_or_default(),
         f.until_ms.map(iso).unwrap_or_default(),
     );
+    let bulk = if v.may_act {
+        format!(
+            "<div class=\"bulk\"><button type=\"button\" data-action=\"retry\" data-scope=\"selected\">Replay selected</button>\
+         <button type=\"button\" class=\"danger\" data-action=\"delete\" data-scope=\"selected\">Delete selected</button>\
+         <span class=\"sep\"></span>\
+         <button type=\"button\" id=\"replay-all\" data-action=\"retry\" data-scope=\"all\" {filter_attrs}>Replay {matching}</button>\
+         <button type=\"button\" id=\"delete-all\" class=\"danger\" data-action=\"delete\" data-scope=\"all\" {filter_attrs}>Delete {matching}</button>\
+         <p class=\"muted small\">Bulk actions never take a dead letter marked possibly sent: open it and use Send again.</p></div>",
+            matching = esc(&matching),
+        )
+    } else {
+        "<p class=\"muted small\" id=\"read-only\">Your token has the read role: it can look, not act.</p>".to_owned()
+    };
     format!(
         "<section class=\"card\" id=\"dlq-card\"><div class=\"card-head\"><h2>Dead letters</h2>\
          <span class=\"muted\">{total} in {scope}</span></div>{flash}\
@@ -249,16 +273,9 @@ fn dlq_card(v: &IndexView<'_>) -> String {
          <label>Died since <input type=\"text\" name=\"since\" value=\"{since}\" placeholder=\"2026-12-05T14:00:00Z\"></label>\
          <label>until <input type=\"text\" name=\"until\" value=\"{until}\" placeholder=\"2026-12-06\"></label>\
          <button type=\"submit\">Filter</button> <a href=\"/\">Clear</a></form>\
-         {table}<nav class=\"pager\">{pager}</nav>\
-         <div class=\"bulk\"><button type=\"button\" data-action=\"retry\" data-scope=\"selected\">Replay selected</button>\
-         <button type=\"button\" class=\"danger\" data-action=\"delete\" data-scope=\"selected\">Delete selected</button>\
-         <span class=\"sep\"></span>\
-         <button type=\"button\" id=\"replay-all\" data-action=\"retry\" data-scope=\"all\" {filter_attrs}>Replay {matching}</button>\
-         <button type=\"button\" id=\"delete-all\" class=\"danger\" data-action=\"delete\" data-scope=\"all\" {filter_attrs}>Delete {matching}</button>\
-         <p class=\"muted small\">Bulk actions never take a dead letter marked possibly sent: open it and use Send again.</p></div></section>",
+         {table}<nav class=\"pager\">{pager}</nav>{bulk}</section>",
         since = f.since_ms.map(iso).unwrap_or_default(),
         until = f.until_ms.map(iso).unwrap_or_default(),
-        matching = esc(&matching),
         total = page.total,
         qopts = options(&queues, f.queue.as_deref(), "any"),
         copts = options(&classes, f.class.as_deref(), "any"),

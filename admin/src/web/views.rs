@@ -2,6 +2,8 @@
 
 use axum::response::{Html, IntoResponse, Response};
 
+use meetflow_shared::config::AdminRole;
+
 use super::auth::Caller;
 use super::html::{Nav, enc, esc, layout, secure, time};
 use crate::commands::reminders::RemindersView;
@@ -23,7 +25,17 @@ pub(super) fn job(caller: &Caller, id: &str, detail: Option<&Detail>) -> Respons
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default();
     let ids = esc(&serde_json::to_string(&[&r.id]).unwrap_or_default());
-    let actions = if state == "dead" && d.possibly_sent {
+    let role = caller.who().role;
+    let actions = if state == "dead" && !caller.may(AdminRole::Operate) {
+        format!(
+            "<p class=\"muted\" id=\"read-only\">Your token has the {} role: it can look, not act.</p>",
+            role.as_str()
+        )
+    } else if state == "dead" && d.possibly_sent && !caller.may(AdminRole::Admin) {
+        "<div class=\"actions\"><p class=\"warn\" id=\"possibly-sent\">Possibly sent: the provider may have it. \
+         Sending it again needs a token with the admin role.</p></div>"
+            .to_owned()
+    } else if state == "dead" && d.possibly_sent {
         format!(
             "<div class=\"actions\"><p class=\"warn\" id=\"possibly-sent\">Possibly sent: the provider may have it. \
              Check EngageLab before sending again; an SMS marked sent is never sent again.</p>\
@@ -68,11 +80,14 @@ pub(super) fn job(caller: &Caller, id: &str, detail: Option<&Detail>) -> Respons
             esc(&pretty(&inner))
         ));
     }
-    let reveal = if d.revealed {
+    let reveal = if !caller.may(AdminRole::Operate) {
+        "phone numbers and e-mails masked".to_owned()
+    } else if d.revealed {
         format!("<a href=\"/jobs/{}\">Mask personal data</a>", enc(&r.id))
     } else {
         format!(
-            "phone numbers and e-mails masked · <a href=\"/jobs/{}?reveal=true\">Reveal</a>",
+            "phone numbers and e-mails masked · <a id=\"reveal\" href=\"/jobs/{}?reveal=true\" \
+             title=\"recorded in the audit trail\">Reveal</a>",
             enc(&r.id)
         )
     };
@@ -163,9 +178,9 @@ pub(super) fn login(failed: bool) -> Response {
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>Log in · meetflow admin</title><link rel=\"stylesheet\" href=\"/assets/app.css\"><link rel=\"icon\" href=\"data:,\"></head>\
          <body class=\"login\"><main><section class=\"card\"><h1>meetflow admin</h1>{error}\
-         <form method=\"post\" action=\"/login\"><label>Admin token <input type=\"password\" name=\"token\" id=\"token\" \
+         <form method=\"post\" action=\"/login\"><label>Token <input type=\"password\" name=\"token\" id=\"token\" \
          autocomplete=\"current-password\" required autofocus></label><button type=\"submit\" id=\"login\">Log in</button></form>\
-         <p class=\"muted small\">The token is <code>admin.token</code> (MEETFLOW_ADMIN_TOKEN).</p></section></main></body></html>"
+         <p class=\"muted small\">The token is <code>admin.token</code> (MEETFLOW_ADMIN_TOKEN) or one of <code>admin.tokens</code>.</p></section></main></body></html>"
     );
     secure(Html(html).into_response())
 }

@@ -111,9 +111,53 @@ pub struct TelemetrySettings {
 pub struct AdminSettings {
     /// Address `meetflow-admin serve` binds.
     pub listen: SocketAddr,
-    /// Bearer token required by the JSON API and the web page.
+    /// Bearer token required by the JSON API and the web page; it has the `admin` role and the
+    /// name [`ADMIN_TOKEN_NAME`] in the audit trail.
     #[serde(with = "secret")]
     pub token: Option<SecretString>,
+    /// More tokens, each with a name (who, in the audit trail) and a role.
+    pub tokens: Vec<AdminToken>,
+    /// How many entries the audit trail keeps (the oldest are dropped beyond this).
+    pub audit_cap: usize,
+}
+
+/// The name `admin.token` goes by in the audit trail.
+pub const ADMIN_TOKEN_NAME: &str = "admin";
+
+/// What a token may do on the admin page and JSON API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AdminRole {
+    /// View everything (personal data masked); no action, no reveal.
+    Read,
+    /// Also act (replay, delete, pause, resume, suppress, ...) and reveal personal data.
+    Operate,
+    /// Everything, including sending again an SMS marked "possibly sent".
+    Admin,
+}
+
+impl AdminRole {
+    /// `read`, `operate` or `admin`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Operate => "operate",
+            Self::Admin => "admin",
+        }
+    }
+}
+
+/// `admin.tokens[]`: one named token with its role.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminToken {
+    /// Who holds it (`[A-Za-z0-9._@-]`, 1 to 64 characters); recorded in the audit trail.
+    pub name: String,
+    /// The bearer token (or login token on the page).
+    #[serde(with = "secret", default)]
+    pub token: Option<SecretString>,
+    /// `read`, `operate` or `admin`.
+    pub role: AdminRole,
 }
 
 impl Default for AdminSettings {
@@ -121,6 +165,8 @@ impl Default for AdminSettings {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8081)),
             token: None,
+            tokens: Vec::new(),
+            audit_cap: 100_000,
         }
     }
 }

@@ -15,6 +15,9 @@
 //! Secrets are `SecretString`: `Debug` prints `[REDACTED]` and serialization prints `***`
 //! (or `(unset)`), so [`Settings::redacted_yaml`] is safe to print.
 
+mod admin_tokens;
+#[cfg(test)]
+mod admin_tokens_tests;
 mod connectors;
 mod error;
 #[cfg(test)]
@@ -38,8 +41,8 @@ pub use connectors::{
 };
 pub use error::ConfigError;
 pub use infra::{
-    AdminSettings, BackoffSpec, IngestSettings, OpsSettings, QueueSpec, QueuesSettings,
-    RedisSettings, TelemetrySettings, redact_url,
+    ADMIN_TOKEN_NAME, AdminRole, AdminSettings, AdminToken, BackoffSpec, IngestSettings,
+    OpsSettings, QueueSpec, QueuesSettings, RedisSettings, TelemetrySettings, redact_url,
 };
 pub use messaging::{
     BrevoEvents, BrevoSettings, EngagelabSettings, EngagementSettings, RemindersSettings,

@@ -94,7 +94,8 @@ impl Settings {
         }
         self.validate_connectors()?;
         self.validate_messaging()?;
-        self.validate_queues()
+        self.validate_queues()?;
+        super::admin_tokens::validate(&self.admin)
     }
 
     fn validate_connectors(&self) -> Check {
@@ -253,7 +254,8 @@ impl Settings {
             }
             Role::Scheduler => Ok(()),
             Role::Admin => {
-                if self.admin.token.is_none() && !self.admin.listen.ip().is_loopback() {
+                let no_token = self.admin.token.is_none() && self.admin.tokens.is_empty();
+                if no_token && !self.admin.listen.ip().is_loopback() {
                     return Err(ConfigError::invalid(
                         "admin.token",
                         "required when admin.listen is not a loopback address (set MEETFLOW_ADMIN_TOKEN)",

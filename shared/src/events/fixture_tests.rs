@@ -1,5 +1,5 @@
-//! The readers against real-shaped deliveries (`testdata/`, copied from `shared/fixtures` plus a few
-//! bodies built from `docs/providers.md` for events the shared fixtures lack).
+//! The readers against real-shaped deliveries (`testdata/`: sample bodies written here in the shape
+//! the providers document, for every event meetflow reads).
 #![allow(clippy::unwrap_used)]
 
 use super::calendly::{self, CalendlyEvent};
@@ -155,7 +155,7 @@ fn zoom_meeting_events_read_with_string_and_number_ids() {
     };
     assert_eq!(m.id.as_ref().unwrap().as_str(), "85746065432");
     assert!(m.end_time.is_some());
-    assert_eq!(d.event_ts, Some(1_776_792_828_907));
+    assert_eq!(d.event_ts, Some(1_776_792_829_114));
     let d = zoom::parse(fixture!("zoom_recording_completed.json")).unwrap();
     let ZoomEvent::RecordingCompleted(r) = &d.event else {
         panic!()

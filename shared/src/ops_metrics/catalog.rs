@@ -291,11 +291,27 @@ pub fn describe_all() {
     }
 }
 
-/// Every metric name described here.
-pub fn names() -> impl Iterator<Item = &'static str> {
+/// How a described metric renders on `/metrics` (its `# TYPE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `counter`: one series per label set, only ever increasing.
+    Counter,
+    /// `gauge`: one series per label set, up or down.
+    Gauge,
+    /// `histogram`: `<name>_bucket{le}`, `<name>_sum` and `<name>_count` series.
+    Histogram,
+}
+
+/// Every metric described here, with its kind.
+pub fn kinds() -> impl Iterator<Item = (&'static str, Kind)> {
     COUNTERS
         .iter()
-        .map(|c| c.0)
-        .chain(GAUGES.iter().map(|g| g.0))
-        .chain(HISTOGRAMS.iter().map(|h| h.0))
+        .map(|c| (c.0, Kind::Counter))
+        .chain(GAUGES.iter().map(|g| (g.0, Kind::Gauge)))
+        .chain(HISTOGRAMS.iter().map(|h| (h.0, Kind::Histogram)))
+}
+
+/// Every metric name described here.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    kinds().map(|(name, _)| name)
 }

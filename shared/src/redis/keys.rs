@@ -301,6 +301,13 @@ impl Keys {
         format!("{}admin:session:{session_digest}", self.prefix)
     }
 
+    /// LIST of the admin audit trail, newest first: one JSON entry per admin action (who, what,
+    /// when by Redis TIME, how many, outcome). Capped at `admin.audit_cap` entries (`LTRIM` on
+    /// every write); no TTL. Owner: admin (`meetflow_shared::audit`).
+    pub fn admin_audit(&self) -> String {
+        format!("{}admin:audit", self.prefix)
+    }
+
     /// LIST of the test probe job (`tests/src/bin/queue_probe.rs`): one `<job id>|<pid>|<attempt>`
     /// per probe job started (`what` = `starts`) or finished (`finishes`). No TTL.
     /// Owner: tests only.

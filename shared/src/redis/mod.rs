@@ -90,6 +90,7 @@ mod tests {
             ),
             ("attendance_minutes", k.attendance_minutes("<email_tag>")),
             ("admin_session", k.admin_session("<session_digest>")),
+            ("admin_audit", k.admin_audit()),
             ("probe", k.probe("<what>")),
         ]
     }

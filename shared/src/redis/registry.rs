@@ -341,6 +341,14 @@ pub const KEYS: &[KeySpec] = &[
         doc: "one admin web session: CSRF token and admin token fingerprint",
     },
     KeySpec {
+        builder: "admin_audit",
+        pattern: "{ns}:admin:audit",
+        kind: RedisType::List,
+        expiry: Expiry::None,
+        owner: "admin (every action of the CLI, JSON API and page)",
+        doc: "the audit trail, newest first: one JSON entry per action (who, what, when, how many, outcome); capped at `admin.audit_cap` entries",
+    },
+    KeySpec {
         builder: "probe",
         pattern: "{ns}:probe:<what>",
         kind: RedisType::List,

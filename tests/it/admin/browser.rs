@@ -3,12 +3,10 @@
 //! dead job, filter, open it with its attempt timeline, replay it, see it leave the list, bulk
 //! delete another, pause the sms queue. Screenshots land in target/screenshots/admin-*.png.
 
-use std::process::Stdio;
-
 use meetflow_shared::queue::{ErrorClass, JobState};
 use serde_json::json;
 
-use crate::support::admin::{Admin, repo_root, run};
+use crate::support::admin::{Admin, assert_screenshots, run_browser};
 
 const TOKEN: &str = "browser-test-token-42";
 
@@ -53,27 +51,20 @@ async fn an_operator_replays_a_dead_job_from_the_page() {
         .unwrap();
     let served = a.serve(Some(TOKEN)).await;
 
-    let screenshots = repo_root().join("target/screenshots");
-    let mut cmd = std::process::Command::new("bash");
-    cmd.arg(repo_root().join("tests/browser/run.sh"))
-        .env("ADMIN_URL", &served.base)
-        .env("ADMIN_TOKEN", TOKEN)
-        .env(
-            "DEAD_JOB_ID",
-            "rem:9cbca8f8-c422-48fb-8fd7-60a8d1bc5c6e:24h",
-        )
-        .env("OTHER_JOB_ID", "wh:calendly:4f1c0d")
-        .env("PS_JOB_ID", "sms:confirmation:ps-1")
-        .env("SCREENSHOT_DIR", &screenshots)
-        .stdin(Stdio::null());
-    let out = run(cmd).await;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "browser run failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
-    );
-    assert!(stdout.contains("browser: all steps passed"), "{stdout}");
+    let screenshots = run_browser(
+        "admin.mjs",
+        &[
+            ("ADMIN_URL", &served.base),
+            ("ADMIN_TOKEN", TOKEN),
+            (
+                "DEAD_JOB_ID",
+                "rem:9cbca8f8-c422-48fb-8fd7-60a8d1bc5c6e:24h",
+            ),
+            ("OTHER_JOB_ID", "wh:calendly:4f1c0d"),
+            ("PS_JOB_ID", "sms:confirmation:ps-1"),
+        ],
+    )
+    .await;
 
     let job = a
         .client
@@ -105,11 +96,9 @@ async fn an_operator_replays_a_dead_job_from_the_page() {
         "the page's Pause button paused the sms queue"
     );
     assert!(!a.client.is_paused("brevo").await.unwrap());
-    for name in ["login", "overview", "job", "after-replay", "paused"] {
-        let png = std::fs::read(screenshots.join(format!("admin-{name}.png"))).unwrap();
-        assert!(
-            png.starts_with(b"\x89PNG") && png.len() > 10_000,
-            "{name} screenshot"
-        );
-    }
+    assert_screenshots(
+        &screenshots,
+        "admin",
+        &["login", "overview", "job", "after-replay", "paused"],
+    );
 }

@@ -2,12 +2,15 @@
 
 mod api;
 mod browser;
+mod browser_roles;
 mod cli;
+mod cli_audit;
 mod cli_dlq_and_reminders;
 mod dlq_filters;
 mod observability;
 mod queue_pause;
 mod redis_up;
+mod roles_and_audit;
 mod sandbox;
 mod sandbox_refusals;
 mod scale;

@@ -12,26 +12,35 @@ use std::collections::BTreeSet;
 use meetflow_shared::jobs::ALL_QUEUES;
 
 mod checks;
+mod interpolate;
 mod metrics;
 mod processes;
 mod services;
 
 use checks::{check_against_help, check_args, load_settings};
 use processes::{binaries_dir, run_services_as_processes};
-use services::{compose_services, config_path, k8s_services, repo};
+use services::{compose_redis_password, compose_services, config_path, k8s_services, repo};
 
 #[test]
 fn compose_services_use_real_flags_queues_and_config_keys() {
     let bins = binaries_dir();
     let mut served = BTreeSet::new();
     let mut help_checked = 0;
+    // Redis refuses clients without its password, and meetflow's redis.url carries it.
+    let password = compose_redis_password().expect("the compose Redis has no --requirepass");
+    assert!(!password.is_empty(), "empty requirepass");
     for svc in compose_services() {
         served.extend(check_args(&svc));
         help_checked += usize::from(check_against_help(&svc, &bins));
         // The quick start copies config/meetflow.example.yaml to config/meetflow.yaml.
         let config = config_path(&svc, &repo().join("config"), Some("meetflow.example.yaml"));
         let settings = load_settings(&svc, &config);
-        assert_eq!(settings.redis.url, "redis://redis:6379", "{}", svc.name);
+        assert_eq!(
+            settings.redis.url,
+            format!("redis://:{password}@redis:6379"),
+            "{}",
+            svc.name
+        );
         assert_eq!(
             settings.ops.listen.port(),
             9090,

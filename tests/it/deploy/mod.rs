@@ -2,3 +2,5 @@
 
 mod alerts;
 mod compose;
+mod dashboard;
+mod monitoring;

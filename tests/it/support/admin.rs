@@ -2,7 +2,7 @@
 //! Redis, dead letters made the way production makes them, and `serve` on a free port.
 
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -213,8 +213,16 @@ pub(crate) async fn wait_port(port: u16, child: &mut Child) {
 impl Admin {
     /// `meetflow-admin serve` on a free loopback port with `token`.
     pub(crate) async fn serve(&self, token: Option<&str>) -> Served {
+        self.serve_with(token, None).await
+    }
+
+    /// `meetflow-admin [--config FILE] serve` on a free loopback port with `token`.
+    pub(crate) async fn serve_with(&self, token: Option<&str>, config: Option<&Path>) -> Served {
         let (port, ops) = (free_port(), free_port());
         let mut cmd = self.command();
+        if let Some(path) = config {
+            cmd.arg("--config").arg(path);
+        }
         cmd.arg("serve")
             .env("MEETFLOW__ADMIN__LISTEN", format!("127.0.0.1:{port}"))
             .env("MEETFLOW__OPS__LISTEN", format!("127.0.0.1:{ops}"))
@@ -264,4 +272,39 @@ pub(crate) async fn api_post(
         req = req.bearer_auth(t);
     }
     req.send().await.unwrap()
+}
+
+/// Runs `tests/browser/run.sh SCRIPT` (installing Chromium and playwright-core when missing) with
+/// `env` and `SCREENSHOT_DIR` = target/screenshots; asserts every step passed and returns the
+/// screenshot folder.
+pub(crate) async fn run_browser(script: &str, env: &[(&str, &str)]) -> PathBuf {
+    let screenshots = repo_root().join("target/screenshots");
+    let mut cmd = Command::new("bash");
+    cmd.arg(repo_root().join("tests/browser/run.sh"))
+        .arg(script)
+        .env("SCREENSHOT_DIR", &screenshots)
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = run(cmd).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "browser run failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(stdout.contains("browser: all steps passed"), "{stdout}");
+    screenshots
+}
+
+/// Asserts each `<prefix>-<name>.png` in `dir` is a real screenshot.
+pub(crate) fn assert_screenshots(dir: &Path, prefix: &str, names: &[&str]) {
+    for name in names {
+        let png = std::fs::read(dir.join(format!("{prefix}-{name}.png"))).unwrap();
+        assert!(
+            png.starts_with(b"\x89PNG") && png.len() > 10_000,
+            "{name} screenshot"
+        );
+    }
 }

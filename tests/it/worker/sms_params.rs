@@ -21,7 +21,7 @@ use crate::support::worker::{
 use meetflow_tests::fixtures;
 
 /// The fixture's Zoom join link and host (`event_memberships[0].user_name`).
-const JOIN_URL: &str = "https://us06web.zoom.us/j/85746065432?pwd=Qm9vZ2llV29vZ2llQm9vZ2ll.1";
+const JOIN_URL: &str = "https://us06web.zoom.us/j/85746065432?pwd=R2VuZXJhdGVkSGVyZUZvclRlc3Rz.1";
 const HOST: &str = "Maya Chen";
 
 fn cancel_url(key: &BookingKey) -> String {

@@ -20,10 +20,11 @@ use super::common::{Faults, RecordedRequest, Server, Window, lock, record, set_h
 const API_KEY: &str =
     "xkeysib-fake0000000000000000000000000000000000000000000000000000000000-TestKey1";
 
-/// Brevo's body for an unknown or missing key (fixtures/brevo/error_401_key_not_found.json).
-const KEY_NOT_FOUND: &str = include_str!("../../fixtures/brevo/error_401_key_not_found.json");
-/// Brevo's 429 body (undocumented; clients must not parse it).
-const RATE_LIMITED: &str = include_str!("../../fixtures/brevo/error_429_rate_limited.json");
+/// Brevo's error shape (`code`, `message`) for an unknown or missing key.
+const KEY_NOT_FOUND: &str = r#"{"code":"unauthorized","message":"Key not found"}"#;
+/// A 429 body (undocumented by Brevo; clients must not parse it).
+const RATE_LIMITED: &str =
+    r#"{"code":"too_many_requests","message":"Too many requests in this window"}"#;
 
 #[derive(Debug)]
 struct Inner {

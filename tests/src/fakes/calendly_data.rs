@@ -1,5 +1,5 @@
 //! Seed data for the fake Calendly API, shaped like the real resources: scheduled events
-//! and invitees are built from `fixtures/calendly/invitee_created.json` with the seed's
+//! and invitees are built from the `invitee_created.json` sample (`shared/src/events/testdata/`) with the seed's
 //! fields written over it, so every field a client may read is present.
 //!
 //! Resource URIs keep Calendly's host (`https://api.calendly.com/...`) so they match the

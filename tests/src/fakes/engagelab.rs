@@ -17,8 +17,8 @@ use super::common::{RecordedRequest, Server, json as json_resp, lock, long_id, r
 pub use super::engagelab_send::SentSms;
 use super::engagelab_send::{DEV_KEY, DEV_SECRET, Inner, fail, send};
 
-/// EngageLab's 500 body (fixtures/engagelab/error_1000_internal.json).
-const INTERNAL: &str = include_str!("../../fixtures/engagelab/error_1000_internal.json");
+/// EngageLab's transient-failure body (code 1000).
+const INTERNAL: &str = r#"{"code":1000,"message":"internal error"}"#;
 
 type Shared = Arc<Mutex<Inner>>;
 

@@ -24,10 +24,11 @@ use super::zoom_webinars;
 const ACCOUNT_ID: &str = "Xq7bL2mRTy6nW0pK4sUe9A";
 const CLIENT_ID: &str = "fakeZoomClientId01";
 const CLIENT_SECRET: &str = "fakeZoomClientSecret0123456789ab";
-/// Zoom's body for bad client credentials (fixtures/zoom/token_error_invalid_client.json).
-const INVALID_CLIENT: &str = include_str!("../../fixtures/zoom/token_error_invalid_client.json");
-/// Zoom's token response shape (fixtures/zoom/token_response.json).
-const TOKEN_RESPONSE: &str = include_str!("../../fixtures/zoom/token_response.json");
+/// Zoom's OAuth error for bad client credentials (400, `error: invalid_client`).
+const INVALID_CLIENT: &str =
+    r#"{"error":"invalid_client","reason":"Invalid client_id or client_secret"}"#;
+/// The fields of Zoom's S2S token response besides the token and its lifetime, set per request.
+const TOKEN_RESPONSE: &str = r#"{"token_type":"bearer","scope":"meeting:read:list_past_participants:admin meeting:read:meeting:admin cloud_recording:read:list_recording_files:admin","api_url":"https://api.zoom.us"}"#;
 
 #[derive(Debug)]
 struct Inner {

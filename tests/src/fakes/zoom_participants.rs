@@ -61,17 +61,25 @@ pub(crate) fn row(name: &str, email: &str, join: &str, leave: &str) -> Value {
     })
 }
 
-/// The three rows of fixtures/zoom/past_meeting_participants_page{1,2}.json.
+/// The attendance of the sample meeting (the `zoom_meeting_ended.json` sample): the host for the
+/// whole meeting, and Jordan in two sessions (a drop-out and a rejoin), as Zoom lists them.
 pub(crate) fn fixture_rows() -> Vec<Value> {
-    [
-        crate::fixtures::ZOOM_PARTICIPANTS_PAGE1,
-        crate::fixtures::ZOOM_PARTICIPANTS_PAGE2,
+    let mut host = row(
+        "Maya Chen",
+        "maya.chen@example.com",
+        "2026-04-21T17:01:12Z",
+        "2026-04-21T17:33:48Z",
+    );
+    host["id"] = json!("wGm5rK8sTzqYb1XcVnPq3A");
+    host["user_id"] = json!("16777216");
+    host["internal_user"] = json!(true);
+    let jordan =
+        |join: &str, leave: &str| row("Jordan Rivera", "jordan.rivera@example.com", join, leave);
+    vec![
+        host,
+        jordan("2026-04-21T17:02:47Z", "2026-04-21T17:14:02Z"),
+        jordan("2026-04-21T17:15:20Z", "2026-04-21T17:31:05Z"),
     ]
-    .iter()
-    .filter_map(|p| serde_json::from_str::<Value>(p).ok())
-    .filter_map(|v| v.get("participants").and_then(Value::as_array).cloned())
-    .flatten()
-    .collect()
 }
 
 pub(crate) fn error(status: StatusCode, code: i64, message: &str) -> Response {

@@ -14,7 +14,7 @@ use crate::providers::test_redis::TestNamespace;
 
 const SECRET: &str = "zoom-client-secret-xyz";
 
-/// The two participant pages of `fixtures/zoom/past_meeting_participants_page{1,2}.json`, trimmed.
+/// Two participant pages in the shape of Zoom's `GET /past_meetings/{uuid}/participants`, trimmed.
 fn fixture(name: &str) -> Value {
     let p = |email: &str, join: &str, duration: u64| {
         json!({ "id": "", "name": "n", "user_email": email, "join_time": join,

@@ -1,6 +1,7 @@
 //! Runs compose services as local processes: the container's binary, arguments and environment,
 //! with only the container-specific values mapped to this machine (Redis -> a private
-//! `TestRedis`, listen addresses -> free loopback ports, /etc/meetflow -> ../config).
+//! `TestRedis` that requires the compose Redis's password, reached with the compose redis.url's
+//! credentials; listen addresses -> free loopback ports, /etc/meetflow -> ../config).
 
 use std::collections::BTreeSet;
 use std::fs::File;
@@ -10,9 +11,9 @@ use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use meetflow_tests::http::http_client_with_timeout;
-use meetflow_tests::redis::TestRedis;
+use meetflow_tests::redis::{TestRedis, TestRedisOptions};
 
-use super::services::{CONFIG_MOUNT, Service, config_path, repo};
+use super::services::{CONFIG_MOUNT, Service, compose_redis_password, config_path, repo};
 
 /// A freshly started binary connects to Redis and binds its ports in well under a second; the
 /// margin covers a loaded CI machine.
@@ -68,12 +69,27 @@ fn free_loopback() -> String {
     format!("127.0.0.1:{port}")
 }
 
-fn spawn(svc: &Service, redis_url: &str, bins: &Path, logs: &Path) -> Running {
+/// The service's own redis.url (its credentials kept) pointed at `port` on this machine.
+fn local_redis_url(svc: &Service, port: u16) -> String {
+    let compose = svc
+        .env
+        .get("MEETFLOW__REDIS__URL")
+        .unwrap_or_else(|| panic!("{}: no MEETFLOW__REDIS__URL", svc.name));
+    let mut url = url::Url::parse(compose).unwrap_or_else(|e| panic!("{}: {e}", svc.name));
+    url.set_host(Some("127.0.0.1")).unwrap();
+    url.set_port(Some(port)).unwrap();
+    url.to_string()
+}
+
+fn spawn(svc: &Service, redis_port: u16, bins: &Path, logs: &Path) -> Running {
     let config_dir = repo().join("config");
     // The quick start copies config/meetflow.example.yaml to config/meetflow.yaml.
     let config = config_path(svc, &config_dir, Some("meetflow.example.yaml"));
     let mut env = svc.env.clone();
-    env.insert("MEETFLOW__REDIS__URL".into(), redis_url.into());
+    env.insert(
+        "MEETFLOW__REDIS__URL".into(),
+        local_redis_url(svc, redis_port),
+    );
     let ops = free_loopback();
     env.insert("MEETFLOW__OPS__LISTEN".into(), ops.clone());
     for key in ["MEETFLOW__INGEST__LISTEN", "MEETFLOW__ADMIN__LISTEN"] {
@@ -185,12 +201,16 @@ pub(super) async fn run_services_as_processes(services: Vec<Service>) {
         eprintln!("SKIP compose services as processes: {msg}");
         return;
     }
-    let redis = TestRedis::start().await.unwrap();
+    // Like the compose Redis, this one refuses clients without the password.
+    let password = compose_redis_password().expect("the compose Redis has no --requirepass");
+    let redis = TestRedis::start_with(TestRedisOptions::new().arg("requirepass", &password))
+        .await
+        .unwrap();
     let logs = std::env::temp_dir().join(format!("meetflow-compose-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&logs).unwrap();
     let mut running: Vec<Running> = services
         .iter()
-        .map(|s| spawn(s, &redis.url(), &bins, &logs))
+        .map(|s| spawn(s, redis.port(), &bins, &logs))
         .collect();
     let client = http_client_with_timeout(Duration::from_secs(2));
     for r in &mut running {

@@ -1,10 +1,13 @@
-//! The deploy files as data: the meetflow services of deploy/compose.yaml and of the Kubernetes
-//! base, each reduced to binary, arguments and environment (what a process needs to run).
+//! The deploy files as data: the meetflow services of deploy/compose.yaml (interpolated with
+//! .env.example, as compose does with .env) and of the Kubernetes base, each reduced to binary,
+//! arguments and environment (what a process needs to run).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+
+use super::interpolate::interpolate_all;
 
 /// Where the compose file mounts ../config, and where the Kubernetes ConfigMap lands.
 pub(crate) const CONFIG_MOUNT: &str = "/etc/meetflow/";
@@ -69,11 +72,27 @@ fn parse_env_file(path: &Path) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// deploy/compose.yaml as compose reads it: every value interpolated from `.env` (the committed
+/// `.env.example`, which the quick start copies to `.env`).
+pub(crate) fn compose_doc() -> Value {
+    let deploy = repo().join("deploy");
+    let text = std::fs::read_to_string(deploy.join("compose.yaml")).unwrap();
+    let mut doc: Value = serde_saphyr::from_str(&text).unwrap();
+    interpolate_all(&mut doc, &parse_env_file(&deploy.join(".env.example")));
+    doc
+}
+
+/// The password the compose Redis requires (its `--requirepass`), if any.
+pub(crate) fn compose_redis_password() -> Option<String> {
+    let cmd = strings(&compose_doc()["services"]["redis"]["command"]);
+    let at = cmd.iter().position(|a| a == "--requirepass")?;
+    cmd.get(at + 1).cloned()
+}
+
 /// The meetflow services of deploy/compose.yaml, with `.env` read from `.env.example`.
 pub(crate) fn compose_services() -> Vec<Service> {
     let deploy = repo().join("deploy");
-    let text = std::fs::read_to_string(deploy.join("compose.yaml")).unwrap();
-    let doc: Value = serde_saphyr::from_str(&text).unwrap();
+    let doc = compose_doc();
     let mut out = Vec::new();
     for (name, svc) in doc["services"].as_object().unwrap() {
         let entry = strings(&svc["entrypoint"]);
@@ -93,7 +112,7 @@ pub(crate) fn compose_services() -> Vec<Service> {
         for (k, v) in &env {
             assert!(
                 !v.contains("${"),
-                "{name}: {k} needs compose interpolation; test can't follow"
+                "{name}: {k} is `{v}` after interpolation"
             );
         }
         let volumes = strings(&svc["volumes"]);
