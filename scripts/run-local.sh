@@ -5,7 +5,9 @@
 # - uses the Redis at $MEETFLOW__REDIS__URL (default redis://127.0.0.1:6379) if it answers PING,
 #   else starts a private one with AOF under ./.meetflow/redis on a free port;
 # - without BREVO_API_KEY / ENGAGELAB_DEV_KEY, starts `meetflow-admin sandbox` (records every
-#   provider call) and points brevo.base_url / engagelab.base_url at it;
+#   provider call) and points brevo.base_url / engagelab.base_url at it; standing in for
+#   EngageLab, it also posts signed delivery callbacks to ingest's /webhooks/engagelab (a local
+#   ENGAGELAB_CALLBACK_SECRET; MEETFLOW_SANDBOX_FAIL_SHARE, default 0.2, of them delivered_failed);
 # - without CALENDLY_WEBHOOK_SIGNING_KEY / ZOOM_WEBHOOK_SECRET, generates local ones (kept in
 #   ./.meetflow/secrets.env across runs);
 # - starts ingest, worker, scheduler and `meetflow-admin serve`, logs under ./.meetflow/logs;
@@ -139,6 +141,20 @@ if [ -z "${CALENDLY_WEBHOOK_SIGNING_KEY:-}" ] || [ -z "${ZOOM_WEBHOOK_SECRET:-}"
 fi
 export MEETFLOW__CONNECTORS__CALENDLY__SIGNING_KEY="$CALENDLY_WEBHOOK_SIGNING_KEY"
 export MEETFLOW__CONNECTORS__ZOOM__WEBHOOK_SECRET="$ZOOM_WEBHOOK_SECRET"
+# EngageLab delivery callbacks: with the sandbox standing in for EngageLab, a local callback
+# secret signs the callbacks the sandbox posts to ingest (kept in the same file).
+if [ -z "${ENGAGELAB_CALLBACK_SECRET:-}" ] && [ -z "${ENGAGELAB_DEV_KEY:-}" ]; then
+  # shellcheck disable=SC1090
+  [ -f "$SECRETS" ] && . "$SECRETS"
+  if [ -z "${LOCAL_ENGAGELAB_CALLBACK_SECRET:-}" ]; then
+    LOCAL_ENGAGELAB_CALLBACK_SECRET="local-$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')"
+    (umask 077; echo "LOCAL_ENGAGELAB_CALLBACK_SECRET=$LOCAL_ENGAGELAB_CALLBACK_SECRET" >>"$SECRETS")
+  fi
+  export ENGAGELAB_CALLBACK_SECRET="$LOCAL_ENGAGELAB_CALLBACK_SECRET"
+fi
+if [ -n "${ENGAGELAB_CALLBACK_SECRET:-}" ]; then
+  export MEETFLOW__ENGAGELAB__CALLBACK_SECRET="$ENGAGELAB_CALLBACK_SECRET"
+fi
 
 # ---------- ports ----------
 INGEST_PORT="$(free_port 8080)"
@@ -153,7 +169,13 @@ ops_port() { local p; p="$(free_port "$next_port")"; next_port=$((p + 1)); echo 
 SANDBOX_PORT=""
 if [ -z "${BREVO_API_KEY:-}" ] || [ -z "${ENGAGELAB_DEV_KEY:-}" ]; then
   SANDBOX_PORT="$(free_port 8090)"
-  start sandbox "$BIN/meetflow-admin" sandbox --listen "127.0.0.1:$SANDBOX_PORT"
+  SANDBOX_ARGS=(--listen "127.0.0.1:$SANDBOX_PORT")
+  if [ -z "${ENGAGELAB_DEV_KEY:-}" ] && [ -n "${ENGAGELAB_CALLBACK_SECRET:-}" ]; then
+    # Delivery callbacks for every SMS the sandbox accepts; MEETFLOW_SANDBOX_FAIL_SHARE of them failed.
+    SANDBOX_ARGS+=(--callback-url "http://127.0.0.1:$INGEST_PORT/webhooks/engagelab"
+                   --fail-share "${MEETFLOW_SANDBOX_FAIL_SHARE:-0.2}")
+  fi
+  start sandbox "$BIN/meetflow-admin" sandbox "${SANDBOX_ARGS[@]}"
   wait_port sandbox "$SANDBOX_PORT"
   if [ -z "${BREVO_API_KEY:-}" ]; then
     export MEETFLOW__BREVO__BASE_URL="http://127.0.0.1:$SANDBOX_PORT/v3"
@@ -183,7 +205,8 @@ ENV_FILE="$STATE/env"
 {
   for v in MEETFLOW_CONFIG MEETFLOW__REDIS__URL MEETFLOW__INGEST__LISTEN MEETFLOW__ADMIN__LISTEN \
            CALENDLY_WEBHOOK_SIGNING_KEY ZOOM_WEBHOOK_SECRET MEETFLOW__CONNECTORS__CALENDLY__SIGNING_KEY \
-           MEETFLOW__CONNECTORS__ZOOM__WEBHOOK_SECRET MEETFLOW__BREVO__BASE_URL MEETFLOW__ENGAGELAB__BASE_URL; do
+           MEETFLOW__CONNECTORS__ZOOM__WEBHOOK_SECRET MEETFLOW__BREVO__BASE_URL MEETFLOW__ENGAGELAB__BASE_URL \
+           ENGAGELAB_CALLBACK_SECRET MEETFLOW__ENGAGELAB__CALLBACK_SECRET; do
     if [ -n "${!v:-}" ]; then printf 'export %s=%q\n' "$v" "${!v}"; fi
   done
 } >"$ENV_FILE"
@@ -194,6 +217,7 @@ cat <<EOF
 meetflow is running. Ctrl-C stops everything.
 
   webhooks      http://127.0.0.1:$INGEST_PORT/webhooks/calendly   http://127.0.0.1:$INGEST_PORT/webhooks/zoom
+                http://127.0.0.1:$INGEST_PORT/webhooks/engagelab   (SMS delivery receipts)
   admin page    http://127.0.0.1:$ADMIN_PORT/
   ops           ingest :${OPS[ingest]}  worker :${OPS[worker]}  scheduler :${OPS[scheduler]}  admin :${OPS[admin]}   (/healthz /readyz /metrics)
   redis         $REDIS_URL
@@ -203,6 +227,7 @@ Send a signed test webhook (from another terminal):
 
 Then look at:
   target/release/meetflow-admin queues        (with the same env)
+  target/release/meetflow-admin reminders list   (DELIVERY: delivered / delivered_failed from the callbacks)
   $LOGS/worker.log
 EOF
 if [ -n "$SANDBOX_PORT" ]; then

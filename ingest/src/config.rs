@@ -9,7 +9,7 @@ use std::time::Duration;
 use meetflow_shared::config::Settings;
 use secrecy::ExposeSecret;
 
-use crate::signature::{CalendlyVerifier, ZoomVerifier};
+use crate::signature::{CalendlyVerifier, EngageLabVerifier, ZoomVerifier};
 
 /// Time limits of one webhook request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +57,8 @@ pub struct IngestConfig {
     pub calendly: CalendlyVerifier,
     /// Zoom secret token and window.
     pub zoom: ZoomVerifier,
+    /// EngageLab callback secret, username and window (`connectors.calendly.tolerance`).
+    pub engagelab: EngageLabVerifier,
     /// Time limits.
     pub limits: Limits,
     /// De-duplicate redeliveries (the job id is the delivery identity). No flag or configuration
@@ -86,6 +88,15 @@ impl IngestConfig {
                 zoom.webhook_secret.as_ref().map(|k| k.expose_secret()),
                 cal.tolerance,
             ),
+            engagelab: EngageLabVerifier::new(
+                settings
+                    .engagelab
+                    .callback_secret
+                    .as_ref()
+                    .map(|k| k.expose_secret()),
+                settings.engagelab.callback_username.as_deref(),
+                cal.tolerance,
+            ),
             limits: Limits::default(),
             dedupe: true,
         }
@@ -106,6 +117,13 @@ impl IngestConfig {
         if !self.zoom.has_secret() {
             tracing::warn!(
                 "connectors.zoom.webhook_secret is unset: POST /webhooks/zoom answers 401"
+            );
+        }
+        if self.engagelab.has_secret() {
+            tracing::info!("EngageLab delivery callbacks on: POST /webhooks/engagelab");
+        } else {
+            tracing::info!(
+                "engagelab.callback_secret is unset: POST /webhooks/engagelab answers 404 (no delivery receipts)"
             );
         }
         if !self.dedupe {

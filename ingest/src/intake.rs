@@ -24,6 +24,11 @@ use crate::signature::Verified;
 pub const CALENDLY_RETENTION: Duration = Duration::from_secs(25 * 3600);
 /// How long a Zoom delivery's id blocks a re-enqueue: Zoom's last retry comes ~85 min later.
 pub const ZOOM_RETENTION: Duration = Duration::from_secs(2 * 3600);
+/// How long an EngageLab callback's id blocks a re-enqueue: its retry policy is not published, so
+/// as long as Calendly's (a redelivery after that changes nothing anyway: states only move forward).
+pub const ENGAGELAB_RETENTION: Duration = Duration::from_secs(25 * 3600);
+/// The event name of an EngageLab delivery callback job.
+pub const ENGAGELAB_EVENT: &str = "callback";
 
 /// What ingest read from a verified body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +54,25 @@ impl Reading {
                 name: head.event,
             },
             Err(e) => Self::NotAnEvent(e),
+        }
+    }
+
+    /// Reads a verified EngageLab callback: a JSON object (`{"total", "rows"}`) is one event
+    /// whose identity is its bytes (a callback carries no delivery id); anything else is kept in
+    /// the dead-letter store.
+    #[must_use]
+    pub fn engagelab(verified: &Verified) -> Self {
+        let body = verified.body();
+        match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(v) if v.is_object() => Self::Event {
+                name: ENGAGELAB_EVENT.to_owned(),
+                identity: Identity::of_body(Provider::EngageLab, body),
+            },
+            Ok(_) => Self::NotAnEvent(EventError::NotAnObject),
+            Err(e) => Self::NotAnEvent(EventError::Syntax {
+                line: e.line(),
+                column: e.column(),
+            }),
         }
     }
 
@@ -120,6 +144,7 @@ impl Intake {
         let retain = match provider {
             Provider::Calendly => CALENDLY_RETENTION,
             Provider::Zoom => ZOOM_RETENTION,
+            Provider::EngageLab => ENGAGELAB_RETENTION,
         };
         let (event, id, failure) = match reading {
             Reading::Event { name, identity } => (Some(name), identity.job_id(), None),

@@ -2,7 +2,7 @@
 //!
 //! - `meetflow_ingest_requests_total{route, status}` and
 //!   `meetflow_ingest_request_seconds{route}`: every request, by route (`calendly`, `zoom`,
-//!   `other`) and status code.
+//!   `engagelab`, `other`) and status code.
 //! - `meetflow_ingest_signature_failures_total{provider, reason}`.
 //! - `meetflow_ingest_duplicates_total{provider}`: redeliveries answered 200 without a new job.
 //! - `meetflow_ingest_dead_lettered_total{provider, kind}`: signed bodies that are not events.
@@ -41,6 +41,7 @@ pub(crate) async fn track(request: Request, next: Next) -> Response {
     let route = match request.uri().path() {
         "/webhooks/calendly" => "calendly",
         "/webhooks/zoom" => "zoom",
+        "/webhooks/engagelab" => "engagelab",
         _ => "other",
     };
     let started = Instant::now();

@@ -23,7 +23,7 @@ use tokio::net::TcpListener;
 
 use crate::config::{IngestConfig, Limits};
 use crate::intake::Intake;
-use crate::signature::{CalendlyVerifier, ZoomVerifier};
+use crate::signature::{CalendlyVerifier, EngageLabVerifier, ZoomVerifier};
 use crate::{metrics, routes};
 
 /// Why the server could not start.
@@ -53,6 +53,7 @@ pub(crate) struct StateInner {
     pub(crate) intake: Intake,
     pub(crate) calendly: CalendlyVerifier,
     pub(crate) zoom: ZoomVerifier,
+    pub(crate) engagelab: EngageLabVerifier,
     pub(crate) max_body_bytes: usize,
     pub(crate) limits: Limits,
     /// Rate limit of the signature-failure warnings, per provider.
@@ -69,6 +70,7 @@ impl AppState {
                 intake: Intake::new(queue, config.dedupe),
                 calendly: config.calendly.clone(),
                 zoom: config.zoom.clone(),
+                engagelab: config.engagelab.clone(),
                 max_body_bytes: config.max_body_bytes,
                 limits: config.limits,
                 signature_warnings: WarnLimiter::new(config.limits.signature_warn_every),
@@ -86,6 +88,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/webhooks/calendly", post(routes::calendly::receive))
         .route("/webhooks/zoom", post(routes::zoom::receive))
+        .route("/webhooks/engagelab", post(routes::engagelab::receive))
         .layer(axum::middleware::from_fn(metrics::track))
         .with_state(state)
 }

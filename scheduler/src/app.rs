@@ -42,7 +42,8 @@ pub async fn serve(mut process: Process) -> Result<(), AppError> {
     let settings = process.settings().clone();
     let client = process.redis().clone();
     let bookings = Bookings::new(client.handle().clone(), settings.reminders.clone())
-        .with_engagement(Engagement::from_settings(&settings));
+        .with_engagement(Engagement::from_settings(&settings))
+        .with_workflows(&settings);
     let stop = process.stop_token();
     // A claim held by a replica that died (kill -9 between claim and settle) is taken over after
     // the due loop's lease, or sooner when the `sms` queue's lease is shorter: a reminder due

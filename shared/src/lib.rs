@@ -36,6 +36,7 @@ pub mod job_failures;
 pub mod jobs;
 #[cfg(test)]
 mod layers;
+pub mod locale;
 pub mod ops;
 pub mod ops_metrics;
 pub mod process;
@@ -44,6 +45,7 @@ pub mod queue;
 pub mod redis;
 pub mod request_log;
 pub mod shutdown;
+pub mod sms_delivery;
 pub mod sms_suppression;
 pub mod telemetry;
 pub mod tls;

@@ -121,12 +121,15 @@ async fn serve_queues(
             );
         }
     }
-    let t = &settings.engagelab.templates;
-    if (!t.win_back.is_empty() || !t.no_show.is_empty())
-        && settings.connectors.calendly.access_token.is_none()
-    {
+    let needs_link = std::iter::once(settings.global_workflow())
+        .chain(settings.workflows())
+        .any(|wf| {
+            let t = &wf.templates;
+            !t.win_back.is_empty() || !t.no_show.is_empty() || !t.host_cancellation.is_empty()
+        });
+    if needs_link && settings.connectors.calendly.access_token.is_none() {
         tracing::warn!(
-            "engagelab.templates.win_back / no_show are set but connectors.calendly.access_token is not: those SMS need a single-use booking link and will not be sent"
+            "templates win_back / no_show / host_cancellation are set but connectors.calendly.access_token is not: those SMS need a single-use booking link and will not be sent"
         );
     }
     let client = process.redis().clone();

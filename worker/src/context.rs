@@ -159,7 +159,8 @@ impl Worker {
             None => None,
         };
         let bookings = Bookings::new(redis.clone(), settings.reminders.clone())
-            .with_engagement(Engagement::from_settings(&settings));
+            .with_engagement(Engagement::from_settings(&settings))
+            .with_workflows(&settings);
         Ok(Self {
             settings,
             redis,

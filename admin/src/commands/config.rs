@@ -88,6 +88,17 @@ fn check(settings: &Settings, ctx: &Ctx, roles: &[RoleArg], out: &mut Out) -> an
         }
     }
     out.write_all(settings.redacted_yaml().as_bytes())?;
+    write_workflows(settings, out)
+}
+
+/// The effective workflow of each mapped event type (its keys over the global values) and of
+/// unmapped ones, as a second YAML document.
+fn write_workflows(settings: &Settings, out: &mut Out) -> anyhow::Result<()> {
+    writeln!(
+        out,
+        "---\n# effective workflow per event type (unset keys take the global value)"
+    )?;
+    out.write_all(settings.effective_workflows_yaml().as_bytes())?;
     Ok(())
 }
 

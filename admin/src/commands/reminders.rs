@@ -1,8 +1,10 @@
 //! `meetflow-admin reminders list [--booking URI] [--json]`: the reminders of one booking (every
-//! state), or the next reminders waiting to be sent across all bookings.
+//! state), or the next reminders waiting to be sent across all bookings, each with its delivery
+//! state once sent (`delivered`, `delivered_failed (5012)`, ...: [`meetflow_shared::sms_delivery`]).
 
 use clap::{Args, Subcommand};
 use meetflow_shared::bookings::{BookingError, BookingKey, Bookings, PlannedReminder};
+use meetflow_shared::sms_delivery::{Deliveries, Delivery};
 use serde::Serialize;
 
 use crate::backend::Backend;
@@ -48,13 +50,53 @@ pub struct BookingView {
     pub timezone: Option<String>,
 }
 
+/// One reminder and, once sent, its delivery state as EngageLab's callbacks reported it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReminderRow {
+    /// The reminder.
+    #[serde(flatten)]
+    pub reminder: PlannedReminder,
+    /// `accepted`, `sent`, `delivered`, `sent_failed`, `delivered_failed` or `target_invalid`
+    /// (with EngageLab's error code); absent until EngageLab accepted the SMS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<Delivery>,
+}
+
+impl ReminderRow {
+    /// The delivery status, or `-`.
+    pub fn delivery_text(&self) -> String {
+        match &self.delivery {
+            None => "-".to_owned(),
+            Some(d) => match &d.error_code {
+                Some(code) => format!("{} ({code})", d.status),
+                None => d.status.clone(),
+            },
+        }
+    }
+}
+
 /// The answer of `reminders list`.
 #[derive(Debug, Clone, Serialize)]
 pub struct RemindersView {
     /// The booking asked about, if any.
     pub booking: Option<BookingView>,
     /// Its reminders (or the next ones of all bookings), earliest first.
-    pub reminders: Vec<PlannedReminder>,
+    pub reminders: Vec<ReminderRow>,
+}
+
+/// Each reminder with its delivery state.
+async fn with_delivery(
+    bookings: &Bookings,
+    reminders: Vec<PlannedReminder>,
+) -> Result<Vec<ReminderRow>, BookingError> {
+    let deliveries = Deliveries::new(bookings.redis().clone());
+    let mut rows = Vec::with_capacity(reminders.len());
+    for reminder in reminders {
+        let kind = format!("rem-{}", reminder.kind.label());
+        let delivery = deliveries.get(reminder.booking.as_str(), &kind).await?;
+        rows.push(ReminderRow { reminder, delivery });
+    }
+    Ok(rows)
 }
 
 /// Reminders of `booking` (URI or key) or the next `limit` of all bookings.
@@ -64,9 +106,10 @@ pub async fn view(
     limit: usize,
 ) -> Result<RemindersView, BookingError> {
     let Some(input) = booking.map(str::trim).filter(|b| !b.is_empty()) else {
+        let reminders = bookings.reminders(None, limit).await?;
         return Ok(RemindersView {
             booking: None,
-            reminders: bookings.reminders(None, limit).await?,
+            reminders: with_delivery(bookings, reminders).await?,
         });
     };
     let key = BookingKey::from_uri_or_key(input);
@@ -83,7 +126,7 @@ pub async fn view(
     reminders.truncate(limit);
     Ok(RemindersView {
         booking: Some(view),
-        reminders,
+        reminders: with_delivery(bookings, reminders).await?,
     })
 }
 
@@ -114,12 +157,14 @@ impl RemindersCommand {
                 None => writeln!(out, "booking {}: not stored", b.key)?,
             }
         }
-        let mut t = Table::new(&["DUE", "KIND", "STATE", "BOOKING", "ID"]);
-        for r in &v.reminders {
+        let mut t = Table::new(&["DUE", "KIND", "STATE", "DELIVERY", "BOOKING", "ID"]);
+        for row in &v.reminders {
+            let r = &row.reminder;
             t.row(vec![
                 time(r.due_at.timestamp_millis()),
                 r.kind.label(),
                 r.state.as_str().to_owned(),
+                row.delivery_text(),
                 r.booking.to_string(),
                 r.id.clone(),
             ]);

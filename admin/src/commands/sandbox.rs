@@ -1,11 +1,15 @@
-//! `meetflow-admin sandbox [--listen ADDR] [--record PATH]`: fake Brevo and EngageLab endpoints
-//! that record each call (see [`crate::sandbox`]). Runs until SIGINT/SIGTERM, then exits 0.
+//! `meetflow-admin sandbox [--listen ADDR] [--record PATH] [--callback-url URL
+//! --callback-secret S [--fail-share F]]`: fake Brevo and EngageLab endpoints that record each
+//! call and, with a callback URL, post EngageLab's delivery callbacks (see [`crate::sandbox`]). Runs until SIGINT/SIGTERM, then exits 0.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Args;
 use meetflow_shared::shutdown::Shutdown;
+
+use crate::sandbox::Callbacks;
 
 use crate::{Ctx, Out};
 
@@ -18,14 +22,68 @@ pub struct SandboxCommand {
     /// File every call is appended to, one JSON line each (also printed on stdout).
     #[arg(long, default_value = ".meetflow/sandbox.jsonl", value_name = "PATH")]
     pub record: PathBuf,
+    /// Post signed EngageLab delivery callbacks for every accepted SMS to this URL (ingest's
+    /// `http://HOST:PORT/webhooks/engagelab`).
+    #[arg(long, value_name = "URL")]
+    pub callback_url: Option<String>,
+    /// The callback secret they are signed with (`engagelab.callback_secret`).
+    #[arg(
+        long,
+        env = "ENGAGELAB_CALLBACK_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub callback_secret: Option<String>,
+    /// The callback username (`engagelab.callback_username`).
+    #[arg(
+        long,
+        env = "ENGAGELAB_CALLBACK_USERNAME",
+        default_value = "",
+        value_name = "NAME"
+    )]
+    pub callback_username: String,
+    /// Share of SMS reported `delivered_failed` instead of `delivered` (0 to 1).
+    #[arg(long, default_value_t = 0.0, value_name = "SHARE", value_parser = share)]
+    pub fail_share: f64,
+    /// Pause before each delivery callback, in milliseconds.
+    #[arg(long, default_value_t = 500, value_name = "MS")]
+    pub callback_delay_ms: u64,
+}
+
+fn share(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!("`{text}` is not a share between 0 and 1")),
+    }
 }
 
 impl SandboxCommand {
     /// Runs the sandbox until a stop signal.
     pub async fn run(self, _ctx: &Ctx, _out: &mut Out) -> anyhow::Result<()> {
         let shutdown = Shutdown::on_signal();
+        let callbacks = match (&self.callback_url, &self.callback_secret) {
+            (None, _) => None,
+            (Some(_), None) => anyhow::bail!(
+                "--callback-url needs --callback-secret (or ENGAGELAB_CALLBACK_SECRET)"
+            ),
+            (Some(url), Some(secret)) => Some(Callbacks {
+                url: url.clone(),
+                secret: secret.clone(),
+                username: self.callback_username.clone(),
+                fail_share: self.fail_share,
+                delay: Duration::from_millis(self.callback_delay_ms),
+            }),
+        };
+        if let Some(cb) = &callbacks {
+            eprintln!(
+                "meetflow sandbox: posting delivery callbacks to {} ({:.0}% delivered_failed)",
+                cb.url,
+                cb.fail_share * 100.0
+            );
+        }
         let (addr, task) =
-            crate::sandbox::serve(self.listen, self.record.clone(), shutdown.wait()).await?;
+            crate::sandbox::serve(self.listen, self.record.clone(), callbacks, shutdown.wait())
+                .await?;
         eprintln!(
             "meetflow sandbox on http://{addr}: brevo.base_url http://{addr}/v3, engagelab.base_url http://{addr}/v1; recording every call to {} and stdout",
             self.record.display()

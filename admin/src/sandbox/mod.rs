@@ -8,10 +8,14 @@
 //! recorded as one JSON line `{time, provider, method, path, status, body}`, appended to the
 //! record file and printed on stdout, so a person sees exactly what meetflow would have sent.
 //! The body is recorded as sent (it is what the user asked to see); credentials are not.
+//! With a callback URL ([`Callbacks`]), every accepted SMS is followed by signed delivery
+//! callbacks (`sent`, then `delivered` or, for a share of them, `delivered_failed`) posted to
+//! ingest's `POST /webhooks/engagelab`, as EngageLab does.
 //! With `MEETFLOW_REQUEST_LOG` set, each call is also appended there with its headers
 //! (credentials redacted) for the providers' conformance checker ([`request_log`]).
 
 mod brevo;
+mod callbacks;
 mod engagelab;
 mod recorder;
 mod request_log;
@@ -28,6 +32,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
+pub use callbacks::Callbacks;
 pub use recorder::{RecordedCall, Recorder};
 pub use request_log::REQUEST_LOG_ENV;
 
@@ -37,15 +42,18 @@ pub struct Sandbox {
     recorder: Recorder,
     brevo: brevo::Contacts,
     engagelab: engagelab::Ids,
+    callbacks: Option<Callbacks>,
 }
 
 impl Sandbox {
-    /// A sandbox appending to `record` (parent folders are created).
-    pub fn new(record: PathBuf) -> std::io::Result<Self> {
+    /// A sandbox appending to `record` (parent folders are created), posting delivery
+    /// callbacks when `callbacks` is set.
+    pub fn new(record: PathBuf, callbacks: Option<Callbacks>) -> std::io::Result<Self> {
         Ok(Self {
             recorder: Recorder::open(record)?,
             brevo: brevo::Contacts::default(),
             engagelab: engagelab::Ids::default(),
+            callbacks,
         })
     }
 
@@ -122,6 +130,9 @@ async fn handle(
         }
         ["v1", "messages"] if method == Method::POST => {
             let (status, answer) = sb.engagelab.send(&parsed);
+            if let (Some(cb), Some(a)) = (&sb.callbacks, &answer) {
+                cb.spawn(sb.clone(), callbacks::accepted(&parsed, a));
+            }
             ("engagelab", status, answer)
         }
         _ => (
@@ -152,10 +163,11 @@ async fn handle(
 pub async fn serve(
     listen: SocketAddr,
     record: PathBuf,
+    callbacks: Option<Callbacks>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<std::io::Result<()>>)> {
     let sandbox =
-        Arc::new(Sandbox::new(record.clone()).map_err(|e| {
+        Arc::new(Sandbox::new(record.clone(), callbacks).map_err(|e| {
             anyhow::anyhow!("cannot open the record file {}: {e}", record.display())
         })?);
     let listener = TcpListener::bind(listen)

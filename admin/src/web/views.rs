@@ -138,12 +138,17 @@ pub(super) fn reminders(caller: &Caller, input: &str, v: &RemindersView) -> Resp
         }
     };
     let mut rows = String::new();
-    for r in &v.reminders {
+    for row in &v.reminders {
+        let r = &row.reminder;
+        let delivery = row.delivery.as_ref().map_or("none", |d| d.status.as_str());
         rows.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td><span class=\"badge s-{st}\">{st}</span></td>\
+             <td><span class=\"badge s-{}\">{}</span></td>\
              <td><a href=\"/reminders?booking={}\">{}</a></td><td><code>{}</code></td></tr>",
             time(r.due_at.timestamp_millis()),
             esc(&r.kind.label()),
+            esc(delivery),
+            esc(&row.delivery_text()),
             enc(r.booking.as_str()),
             esc(r.booking.as_str()),
             esc(&r.id),
@@ -154,7 +159,7 @@ pub(super) fn reminders(caller: &Caller, input: &str, v: &RemindersView) -> Resp
         "<p class=\"empty\">No reminders.</p>".to_owned()
     } else {
         format!(
-            "<table id=\"reminders\"><thead><tr><th>Due</th><th>Kind</th><th>State</th><th>Booking</th><th>Id</th></tr></thead><tbody>{rows}</tbody></table>"
+            "<table id=\"reminders\"><thead><tr><th>Due</th><th>Kind</th><th>State</th><th>Delivery</th><th>Booking</th><th>Id</th></tr></thead><tbody>{rows}</tbody></table>"
         )
     };
     let body = format!(

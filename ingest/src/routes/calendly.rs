@@ -8,7 +8,7 @@ use meetflow_shared::events::Provider;
 
 use tracing::Instrument;
 
-use super::{now_unix, read_body, request_span, signature_rejected, single_header, stored};
+use super::{now_unix, read_body, request_span, signature_rejected, single_header, store};
 use crate::error::IngestError;
 use crate::intake::Reading;
 use crate::signature::CALENDLY_HEADER;
@@ -31,10 +31,5 @@ async fn handle(state: &AppState, request: Request) -> Result<Response, IngestEr
         .and_then(|header| s.calendly.verify(header, body, now_unix()))
         .inspect_err(|e| signature_rejected(s, Provider::Calendly, e))?;
     let reading = Reading::calendly(&verified);
-    let deadline = started + s.limits.request_budget;
-    let outcome = s
-        .intake
-        .store(&verified, reading, received_at, None, deadline)
-        .await?;
-    Ok(stored(outcome))
+    store(s, &verified, reading, received_at, None, started).await
 }

@@ -1,6 +1,7 @@
 //! The webhook routes and what they share: bounded body reading and the 200 answers.
 
 pub(crate) mod calendly;
+pub(crate) mod engagelab;
 pub(crate) mod zoom;
 
 #[cfg(test)]
@@ -99,6 +100,24 @@ pub(crate) fn stored(outcome: Outcome) -> Response {
         Outcome::DeadLettered => r#"{"status":"kept_for_review"}"#,
     };
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// Stores a verified delivery within the request budget (counted from `started`) and answers
+/// 200 once it is stored.
+pub(crate) async fn store(
+    s: &crate::startup::StateInner,
+    verified: &crate::signature::Verified,
+    reading: crate::intake::Reading,
+    received_at: chrono::DateTime<chrono::Utc>,
+    request_id: Option<&str>,
+    started: std::time::Instant,
+) -> Result<Response, IngestError> {
+    let deadline = started + s.limits.request_budget;
+    let outcome = s
+        .intake
+        .store(verified, reading, received_at, request_id, deadline)
+        .await?;
+    Ok(stored(outcome))
 }
 
 /// Seconds since the Unix epoch, for signature windows.

@@ -13,7 +13,7 @@ use meetflow_shared::queue::QueueClient;
 use tower::ServiceExt;
 
 use crate::config::{IngestConfig, Limits};
-use crate::signature::{CalendlyVerifier, ZoomVerifier};
+use crate::signature::{CalendlyVerifier, EngageLabVerifier, ZoomVerifier};
 use crate::startup::{AppState, router};
 
 const KEY: &str = "unit-key";
@@ -26,6 +26,7 @@ async fn app() -> axum::Router {
         namespace: "unit".into(),
         calendly: CalendlyVerifier::new(Some(KEY), Duration::from_secs(180), false),
         zoom: ZoomVerifier::new(None, Duration::from_secs(180)),
+        engagelab: EngageLabVerifier::new(None, None, Duration::from_secs(180)),
         limits: Limits {
             request_budget: Duration::from_millis(500),
             ..Limits::default()
@@ -99,4 +100,13 @@ async fn a_verified_delivery_that_redis_cannot_take_is_503_not_200() {
         "{:?}",
         started.elapsed()
     );
+}
+
+#[tokio::test]
+async fn engagelab_callbacks_are_404_without_a_callback_secret() {
+    let request = Request::post("/webhooks/engagelab")
+        .body(Body::from(r#"{"total":0,"rows":[]}"#))
+        .unwrap();
+    let (status, _) = call(request).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use tracing::Instrument;
 
-use super::{now_unix, read_body, request_span, signature_rejected, single_header, stored};
+use super::{now_unix, read_body, request_span, signature_rejected, single_header, store};
 use crate::error::IngestError;
 use crate::intake::Reading;
 use crate::signature::{ZOOM_SIGNATURE_HEADER, ZOOM_TIMESTAMP_HEADER};
@@ -55,10 +55,5 @@ async fn handle(state: &AppState, request: Request) -> Result<Response, IngestEr
         .get("x-zm-request-id")
         .and_then(|v| v.to_str().ok());
     let reading = Reading::zoom(&verified, head);
-    let deadline = started + s.limits.request_budget;
-    let outcome = s
-        .intake
-        .store(&verified, reading, received_at, request_id, deadline)
-        .await?;
-    Ok(stored(outcome))
+    store(s, &verified, reading, received_at, request_id, started).await
 }

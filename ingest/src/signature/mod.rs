@@ -10,6 +10,7 @@
 //! takes a [`Verified`], so an unchecked body cannot reach Redis by mistake.
 
 mod calendly;
+mod engagelab;
 mod zoom;
 
 use std::time::Duration;
@@ -20,6 +21,7 @@ use meetflow_shared::events::Provider;
 use sha2::Sha256;
 
 pub use calendly::{CalendlyHeader, CalendlyVerifier, HEADER as CALENDLY_HEADER};
+pub use engagelab::EngageLabVerifier;
 pub use zoom::{
     SIGNATURE_HEADER as ZOOM_SIGNATURE_HEADER, TIMESTAMP_HEADER as ZOOM_TIMESTAMP_HEADER,
     ZoomHeaders, ZoomVerifier,

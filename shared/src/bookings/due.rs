@@ -150,7 +150,8 @@ impl Bookings {
         }
         let now = self.clock.now_ms();
         let tz = super::zone_or(job.timezone.as_deref(), self.settings.default_timezone);
-        let until = super::after_quiet_hours(now, tz, self.engagement.quiet_hours.as_ref());
+        let (_, engagement) = self.rules(job.event_type.as_deref(), Some(&job.event_name));
+        let until = super::after_quiet_hours(now, tz, engagement.quiet_hours.as_ref());
         (until > now).then_some(until)
     }
 

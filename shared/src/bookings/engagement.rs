@@ -18,7 +18,7 @@ use std::time::Duration;
 use chrono::{DateTime, Days, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use crate::config::{QuietHours, Settings};
+use crate::config::{QuietHours, Settings, Workflow};
 
 /// What the store needs to plan the engagement flows. [`Engagement::off`] plans none and holds
 /// nothing.
@@ -40,13 +40,19 @@ impl Engagement {
 
     /// The flows and quiet hours configured in `settings` (a flow is on while its template is set).
     pub fn from_settings(settings: &Settings) -> Self {
+        Self::for_workflow(settings, &settings.global_workflow())
+    }
+
+    /// The flows and quiet hours of workflow `wf` (an event type's, see
+    /// [`Settings::workflow`]): a flow is on while the workflow's template is set.
+    pub fn for_workflow(settings: &Settings, wf: &Workflow) -> Self {
         let e = &settings.engagement;
-        let t = &settings.engagelab.templates;
+        let t = &wf.templates;
         let on = |template: &str, after: Duration| (!template.is_empty()).then_some(after);
         Self {
             win_back_after: on(&t.win_back, e.win_back_after),
             no_show_after: on(&t.no_show, e.no_show_after),
-            quiet_hours: e.quiet_hours,
+            quiet_hours: wf.quiet_hours,
         }
     }
 }

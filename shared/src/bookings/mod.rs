@@ -25,6 +25,7 @@ mod reminders;
 mod scripts;
 mod sms_check;
 mod store;
+mod workflow_rules;
 
 use crate::config::RemindersSettings;
 use crate::queue::QueueClient;
@@ -53,6 +54,11 @@ pub struct Bookings {
     queue: QueueClient,
     settings: RemindersSettings,
     engagement: Engagement,
+    /// The configuration whose event type workflows plan each booking ([`Bookings::with_workflows`]);
+    /// `None`: every booking follows `settings` and `engagement`.
+    workflows: Option<std::sync::Arc<crate::config::Settings>>,
+    /// No engagement flow for any booking ([`Bookings::without_engagement`]).
+    flows_off: bool,
     clock: Clock,
 }
 
@@ -66,6 +72,8 @@ impl Bookings {
             redis,
             settings: reminders,
             engagement: Engagement::off(),
+            workflows: None,
+            flows_off: false,
             clock: Clock::system(),
         }
     }

@@ -111,7 +111,7 @@ pub fn judge_event(
         return Stale(StaleReason::BookingUnknown);
     };
     match kind {
-        SmsKind::Cancellation => match b.status {
+        SmsKind::Cancellation | SmsKind::HostCancellation => match b.status {
             BookingStatus::Canceled => Currentness::Current,
             BookingStatus::Rescheduled => Stale(StaleReason::Rescheduled),
             BookingStatus::Active | BookingStatus::NoShow => Stale(StaleReason::ReminderCanceled),

@@ -23,7 +23,8 @@ use super::record::{booking_fields, pack_invitee_uri, parse_booking};
 use super::scripts::{BOOKED, CANCELED, NO_SHOW};
 use super::{
     ApologyChange, Booking, BookingChange, BookingError, BookingFacts, BookingKey, BookingStatus,
-    Bookings, CancelOutcome, NoShowOutcome, PlannedReminder, ReminderKind, ReminderState, plan,
+    Bookings, CancelOutcome, Engagement, NoShowOutcome, PlannedReminder, ReminderKind,
+    ReminderState, plan,
 };
 
 /// [`crate::redis::BOOKING_RETENTION`] in milliseconds.
@@ -53,8 +54,11 @@ impl Bookings {
         let now = self.clock.now_ms();
         let (start, end) = (facts.start.timestamp_millis(), facts.end.timestamp_millis());
         let tz = super::zone_or(facts.timezone.as_deref(), self.settings.default_timezone);
-        let quiet = self.engagement.quiet_hours.as_ref();
-        let all: Vec<(ReminderKind, i64)> = plan::schedule(&self.settings, start, end)
+        // The booking's own workflow (its event type's offsets, follow-up and quiet hours); a
+        // reschedule into another event type plans by the new type's.
+        let (rules, engagement) = self.rules(Some(&facts.event_type), Some(&facts.event_name));
+        let quiet = engagement.quiet_hours.as_ref();
+        let all: Vec<(ReminderKind, i64)> = plan::schedule(&rules, start, end)
             .into_iter()
             .map(|(kind, due)| match kind.can_wait() {
                 true => (kind, super::after_quiet_hours(due, tz, quiet)),
@@ -63,13 +67,7 @@ impl Bookings {
             .collect();
         let (mut future, mut past): (Vec<_>, Vec<_>) = all.iter().partition(|(_, due)| *due > now);
         if let Some(booked_at) = booked_at {
-            let late = plan::catch_up(
-                &self.settings,
-                &past,
-                booked_at.timestamp_millis(),
-                start,
-                now,
-            );
+            let late = plan::catch_up(&rules, &past, booked_at.timestamp_millis(), start, now);
             past.retain(|r| !late.contains(r));
             future.extend(late);
         }
@@ -81,7 +79,7 @@ impl Bookings {
             .chain([end])
             .max()
             .unwrap_or(end)
-            .saturating_add(plan::ms(self.settings.follow_up_max_lateness));
+            .saturating_add(plan::ms(rules.follow_up_max_lateness));
         let old = facts
             .old_invitee
             .as_deref()
@@ -187,11 +185,17 @@ impl Bookings {
     ) -> Result<CancelOutcome, BookingError> {
         let key = BookingKey::from_invitee_uri(invitee_uri);
         let now = self.clock.now_ms();
-        let win_back_due = self
-            .engagement
+        let (_, engagement) = self.rules(who.event_type, who.event_name);
+        let win_back_due = engagement
             .win_back_after
             .filter(|_| !rescheduled && !who.canceled_by_host)
-            .map(|after| self.hold(now.saturating_add(plan::ms(after)), who.timezone));
+            .map(|after| {
+                self.hold(
+                    now.saturating_add(plan::ms(after)),
+                    who.timezone,
+                    &engagement,
+                )
+            });
         let person = who.email.and_then(person_tag);
         let status = if rescheduled {
             BookingStatus::Rescheduled
@@ -261,11 +265,23 @@ impl Bookings {
     ) -> Result<NoShowOutcome, BookingError> {
         let key = BookingKey::from_invitee_uri(invitee_uri);
         let now = self.clock.now_ms();
-        let apology_due = self
-            .engagement
+        let engagement = match (set, &self.workflows) {
+            // The apology follows the booking's event type workflow.
+            (true, Some(_)) => {
+                let booking = self.get(&key).await?;
+                let b = booking.as_ref();
+                self.rules(
+                    b.and_then(|b| b.event_type.as_deref()),
+                    b.and_then(|b| b.event_name.as_deref()),
+                )
+                .1
+            }
+            _ => self.engagement.clone(),
+        };
+        let apology_due = engagement
             .no_show_after
             .filter(|_| set)
-            .map(|after| self.hold(now.saturating_add(plan::ms(after)), timezone));
+            .map(|after| self.hold(now.saturating_add(plan::ms(after)), timezone, &engagement));
         let (outcome, changed, apology): (String, i64, String) = NO_SHOW
             .key(self.keys().booking(key.as_str()))
             .key(self.keys().reminders_due())
@@ -382,9 +398,9 @@ impl Bookings {
 
 impl Bookings {
     /// `due_ms`, moved past quiet hours in `timezone` (the default zone when unknown).
-    fn hold(&self, due_ms: i64, timezone: Option<&str>) -> i64 {
+    fn hold(&self, due_ms: i64, timezone: Option<&str>, engagement: &Engagement) -> i64 {
         let tz = super::zone_or(timezone, self.settings.default_timezone);
-        super::after_quiet_hours(due_ms, tz, self.engagement.quiet_hours.as_ref())
+        super::after_quiet_hours(due_ms, tz, engagement.quiet_hours.as_ref())
     }
 }
 
@@ -399,6 +415,10 @@ pub struct Person<'a> {
     /// The host (not the invitee) cancelled: no invitee win-back ("you cancelled, book again"
     /// would blame the person who was let down).
     pub canceled_by_host: bool,
+    /// The booking's event type URI: the win-back follows its workflow.
+    pub event_type: Option<&'a str>,
+    /// The booking's event type name (matches a mapping by name when the URI does not).
+    pub event_name: Option<&'a str>,
 }
 
 /// The person tag of an e-mail address ([`crate::domain::email_tag`]), `None` when empty.

@@ -87,15 +87,48 @@ impl Default for ReconcileWindow {
     }
 }
 
-/// `connectors.calendly.event_mapping.<name>`: one Calendly event type and its Brevo list.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+/// `connectors.calendly.event_mapping.<name>`: one Calendly event type, its Brevo list(s) and
+/// its workflow; every workflow key left unset takes the global value (see [`super::workflow`]).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct EventMapping {
-    /// The event type's URI, `https://api.calendly.com/event_types/<uuid>`.
+    /// The event type's URI, `https://api.calendly.com/event_types/<uuid>`; empty = matched by
+    /// the mapping's name.
     #[serde(deserialize_with = "lenient_string")]
     pub event_type_uri: String,
     /// The Brevo list invitees of this event type are added to.
-    pub list_id: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub list_id: Option<u64>,
+    /// More Brevo lists for the same invitees.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lists: Vec<u64>,
+    /// SMS template ids of this event type.
+    #[serde(skip_serializing_if = "super::workflow::TemplateOverrides::is_empty")]
+    pub templates: super::workflow::TemplateOverrides,
+    /// Reminder offsets before the start.
+    #[serde(
+        with = "super::workflow::opt_duration_list",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub offsets: Option<Vec<Duration>>,
+    /// Follow-up delay after the end; `null` turns follow-ups off for this type.
+    #[serde(
+        with = "super::workflow::tri_duration",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub follow_up_after_end: Option<Option<Duration>>,
+    /// Quiet hours of this type's SMS; `null` = none.
+    #[serde(
+        with = "super::workflow::tri_quiet",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub quiet_hours: Option<Option<super::QuietHours>>,
+    /// Locale of dates, times and `advance` (BCP 47: `th`, `ro`, `en-u-hc-h23`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// Brevo event names of this type.
+    #[serde(skip_serializing_if = "super::workflow::EventOverrides::is_empty")]
+    pub brevo_events: super::workflow::EventOverrides,
 }
 
 /// `connectors.calendly.field_mapping`: which Brevo attribute receives which invitee field.

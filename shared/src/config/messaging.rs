@@ -55,6 +55,13 @@ pub struct EngagelabSettings {
     pub host_phone: Option<String>,
     /// Calls per window, shared by all worker replicas.
     pub rate_limit: RateLimit,
+    /// Secret of EngageLab's delivery callbacks: verifies `X-CALLBACK-ID` on
+    /// `POST /webhooks/engagelab`. Unset or empty = the route answers 404 (callbacks off).
+    #[serde(with = "secret")]
+    pub callback_secret: Option<SecretString>,
+    /// The callback username set in EngageLab's console; when set, `X-CALLBACK-ID` must name it.
+    #[serde(with = "opt_string")]
+    pub callback_username: Option<String>,
 }
 
 impl Default for EngagelabSettings {
@@ -66,6 +73,8 @@ impl Default for EngagelabSettings {
             templates: SmsTemplates::default(),
             host_phone: None,
             rate_limit: RateLimit::per_second(20),
+            callback_secret: None,
+            callback_username: None,
         }
     }
 }
@@ -95,6 +104,10 @@ pub struct SmsTemplates {
     /// Apology after a no-show.
     #[serde(deserialize_with = "lenient_string")]
     pub no_show: String,
+    /// To the invitee when the host cancelled ("we had to cancel, book a new time"), with
+    /// `booking_url`; empty = the plain cancellation SMS instead.
+    #[serde(deserialize_with = "lenient_string")]
+    pub host_cancellation: String,
 }
 
 /// `reminders:`.
@@ -178,6 +191,13 @@ pub struct BrevoEvents {
     /// The Zoom meeting ended [meeting_ended].
     #[serde(deserialize_with = "lenient_string")]
     pub ended: String,
+    /// EngageLab reported an SMS to the invitee delivered [sms_delivered].
+    #[serde(deserialize_with = "lenient_string")]
+    pub sms_delivered: String,
+    /// EngageLab reported an SMS to the invitee failed (`sent_failed`, `delivered_failed`,
+    /// `target_invalid`) [sms_failed], so an automation can fall back to e-mail.
+    #[serde(deserialize_with = "lenient_string")]
+    pub sms_failed: String,
 }
 
 impl Default for BrevoEvents {
@@ -189,6 +209,8 @@ impl Default for BrevoEvents {
             no_show: "booking_no_show".into(),
             attended: "meeting_attended".into(),
             ended: "meeting_ended".into(),
+            sms_delivered: "sms_delivered".into(),
+            sms_failed: "sms_failed".into(),
         }
     }
 }

@@ -30,6 +30,9 @@ pub mod source;
 mod tests;
 mod validate;
 mod values;
+mod workflow;
+#[cfg(test)]
+mod workflow_tests;
 
 use std::path::Path;
 
@@ -51,6 +54,7 @@ pub use messaging::{
 pub use sms::SmsSettings;
 pub use validate::{Role, is_brevo_event_name};
 pub use values::{QuietHours, RateLimit, parse_duration};
+pub use workflow::{EventOverrides, TemplateOverrides, Workflow, name_words};
 
 use crate::queue::QueueSettings;
 

@@ -105,6 +105,19 @@ fn missing_required_secret_is_named_for_its_role() {
 }
 
 #[test]
+fn a_callback_username_without_its_secret_is_refused_for_ingest() {
+    let yaml =
+        "engagelab: { callback_username: ops }\nconnectors: { calendly: { allow_unsigned: true } }";
+    let err = load(yaml, &[])
+        .unwrap()
+        .validate_for(Role::Ingest)
+        .unwrap_err();
+    assert_eq!(err.key(), Some("engagelab.callback_secret"));
+    let both = "engagelab: { callback_username: ops, callback_secret: cb }\nconnectors: { calendly: { allow_unsigned: true } }";
+    assert!(load(both, &[]).unwrap().validate_for(Role::Ingest).is_ok());
+}
+
+#[test]
 fn incomplete_credential_pairs_are_rejected_for_the_worker() {
     let s = load("engagelab: { dev_key: k }", &[]).unwrap();
     let err = s.validate_for(Role::Worker).unwrap_err();
@@ -298,6 +311,7 @@ const SECRETS: &[(&str, &str)] = &[
     ("BREVO_API_KEY", "xkeysib-0123456789"),
     ("ENGAGELAB_DEV_KEY", "el-key-0p9q"),
     ("ENGAGELAB_DEV_SECRET", "el-secret-abcdef"),
+    ("ENGAGELAB_CALLBACK_SECRET", "el-callback-secret-5r4s"),
     ("MEETFLOW_ADMIN_TOKEN", "admin-token-zyxw"),
 ];
 

@@ -59,6 +59,33 @@ fn pair(a_key: &str, a: &Option<SecretString>, b_key: &str, b: &Option<SecretStr
     }
 }
 
+/// A locale tag with locale data (see [`crate::locale::check`]).
+fn locale(key: &str, tag: &str) -> Check {
+    crate::locale::check(tag)
+        .map(|_| ())
+        .map_err(|e| ConfigError::invalid(key, e.to_string()))
+}
+
+/// Brevo event names under `prefix`; an empty name turns that event off.
+fn event_names<'a>(
+    prefix: &str,
+    names: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
+) -> Check {
+    for (key, name) in names {
+        let Some(name) = name else { continue };
+        if !name.is_empty() && !is_brevo_event_name(name) {
+            return Err(ConfigError::invalid(
+                format!("{prefix}.{key}"),
+                format!(
+                    "`{name}` is not a Brevo event name: 1 to 255 of A-Z a-z 0-9 _ - \
+                     (empty turns the event off)"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Brevo's documented event name pattern, `^[A-Za-z0-9_-]{1,255}$`.
 #[must_use]
 pub fn is_brevo_event_name(name: &str) -> bool {
@@ -109,21 +136,58 @@ impl Settings {
         let http = &["http", "https"];
         url("connectors.calendly.api_base_url", &cal.api_base_url, http)?;
         for (name, m) in &cal.event_mapping {
-            let key = format!("connectors.calendly.event_mapping.{name}");
-            url(&format!("{key}.event_type_uri"), &m.event_type_uri, http)?;
-            if m.list_id == 0 {
-                return Err(ConfigError::invalid(
-                    format!("{key}.list_id"),
-                    "must be at least 1",
-                ));
-            }
+            self.validate_workflow(name, m)?;
         }
         let zoom = &self.connectors.zoom;
         url("connectors.zoom.api_base_url", &zoom.api_base_url, http)?;
         url("connectors.zoom.oauth_base_url", &zoom.oauth_base_url, http)
     }
 
+    /// One `event_mapping.<name>`: its URI, lists, offsets, locale and Brevo event names.
+    fn validate_workflow(&self, name: &str, m: &super::EventMapping) -> Check {
+        let key = format!("connectors.calendly.event_mapping.{name}");
+        if !m.event_type_uri.trim().is_empty() {
+            url(
+                &format!("{key}.event_type_uri"),
+                &m.event_type_uri,
+                &["http", "https"],
+            )?;
+        }
+        if m.list_id == Some(0) {
+            return Err(ConfigError::invalid(
+                format!("{key}.list_id"),
+                "must be at least 1",
+            ));
+        }
+        if let Some(i) = m.lists.iter().position(|l| *l == 0) {
+            return Err(ConfigError::invalid(
+                format!("{key}.lists[{i}]"),
+                "must be at least 1",
+            ));
+        }
+        for (i, d) in m.offsets.iter().flatten().enumerate() {
+            positive(&format!("{key}.offsets[{i}]"), *d)?;
+        }
+        if let Some(Some(d)) = m.follow_up_after_end {
+            positive(&format!("{key}.follow_up_after_end"), d)?;
+        }
+        if let Some(tag) = &m.locale {
+            locale(&format!("{key}.locale"), tag)?;
+        }
+        let e = &m.brevo_events;
+        event_names(
+            &format!("{key}.brevo_events"),
+            [
+                ("booked", e.booked.as_deref()),
+                ("cancelled", e.cancelled.as_deref()),
+                ("rescheduled", e.rescheduled.as_deref()),
+                ("no_show", e.no_show.as_deref()),
+            ],
+        )
+    }
+
     fn validate_messaging(&self) -> Check {
+        locale("sms.locale", &self.sms.locale)?;
         let http = &["http", "https"];
         url("brevo.base_url", &self.brevo.base_url, http)?;
         url("engagelab.base_url", &self.engagelab.base_url, http)?;
@@ -165,25 +229,19 @@ impl Settings {
     /// an empty name turns that event off.
     fn validate_brevo_event_names(&self) -> Check {
         let e = &self.engagement.brevo_events;
-        for (key, name) in [
-            ("booked", &e.booked),
-            ("cancelled", &e.cancelled),
-            ("rescheduled", &e.rescheduled),
-            ("no_show", &e.no_show),
-            ("attended", &e.attended),
-            ("ended", &e.ended),
-        ] {
-            if !name.is_empty() && !is_brevo_event_name(name) {
-                return Err(ConfigError::invalid(
-                    format!("engagement.brevo_events.{key}"),
-                    format!(
-                        "`{name}` is not a Brevo event name: 1 to 255 of A-Z a-z 0-9 _ - \
-                         (empty turns the event off)"
-                    ),
-                ));
-            }
-        }
-        Ok(())
+        event_names(
+            "engagement.brevo_events",
+            [
+                ("booked", Some(e.booked.as_str())),
+                ("cancelled", Some(e.cancelled.as_str())),
+                ("rescheduled", Some(e.rescheduled.as_str())),
+                ("no_show", Some(e.no_show.as_str())),
+                ("attended", Some(e.attended.as_str())),
+                ("ended", Some(e.ended.as_str())),
+                ("sms_delivered", Some(e.sms_delivered.as_str())),
+                ("sms_failed", Some(e.sms_failed.as_str())),
+            ],
+        )
     }
 
     fn validate_queues(&self) -> Check {
@@ -222,6 +280,13 @@ impl Settings {
         match role {
             Role::Ingest => {
                 let cal = &self.connectors.calendly;
+                let e = &self.engagelab;
+                if e.callback_username.is_some() && e.callback_secret.is_none() {
+                    return Err(ConfigError::invalid(
+                        "engagelab.callback_secret",
+                        "required when engagelab.callback_username is set (set ENGAGELAB_CALLBACK_SECRET)",
+                    ));
+                }
                 if cal.signing_key.is_none() && !cal.allow_unsigned {
                     return Err(ConfigError::invalid(
                         "connectors.calendly.signing_key",

@@ -58,6 +58,15 @@ impl PhoneNumber {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The number's country as an ISO 3166-1 alpha-2 code (`US`, `TH`), or `unknown` when the
+    /// country code is shared and the number does not tell which (a metric label: bounded).
+    pub fn country(&self) -> String {
+        phonenumber::parse(None, &self.0)
+            .ok()
+            .and_then(|n| n.country().id())
+            .map_or_else(|| "unknown".to_owned(), |id| id.as_ref().to_owned())
+    }
 }
 
 impl AsRef<str> for PhoneNumber {

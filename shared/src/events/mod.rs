@@ -47,15 +47,19 @@ pub enum Provider {
     Calendly,
     /// Zoom Marketplace webhooks.
     Zoom,
+    /// EngageLab SMS delivery callbacks.
+    #[serde(rename = "engagelab")]
+    EngageLab,
 }
 
 impl Provider {
-    /// Lower-case name used in job ids, metric labels and logs (`calendly`, `zoom`).
+    /// Lower-case name used in job ids, metric labels and logs (`calendly`, `zoom`, `engagelab`).
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Calendly => "calendly",
             Self::Zoom => "zoom",
+            Self::EngageLab => "engagelab",
         }
     }
 }

@@ -24,6 +24,9 @@ pub enum SmsKind {
     Cancellation,
     /// The host is told about a new booking (`engagelab.host_phone`).
     HostNotify,
+    /// The host cancelled: "we had to cancel, book a new time", with a booking link (instead of
+    /// the cancellation SMS, when its template is set).
+    HostCancellation,
 }
 
 impl SmsKind {
@@ -34,6 +37,7 @@ impl SmsKind {
             Self::Confirmation => "confirmation",
             Self::Cancellation => "cancellation",
             Self::HostNotify => "host_notify",
+            Self::HostCancellation => "host_cancellation",
         }
     }
 }
@@ -69,6 +73,11 @@ pub struct SmsJob {
     /// wire: `cancel_url`, `reschedule_url`, `join_url`, `host`; each absent when unknown).
     #[serde(default, flatten)]
     pub links: MessageLinks,
+    /// The Calendly event type URI: picks the event type's workflow (template, locale) when the
+    /// SMS is rendered, and owns the booking link of a host cancellation. Absent in jobs written
+    /// before it was added (they follow the workflow found by `event_name`, else the global one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<String>,
 }
 
 impl SmsJob {
@@ -144,6 +153,7 @@ mod tests {
             end: None,
             timezone: None,
             links: MessageLinks::default(),
+            event_type: None,
         }
     }
 

@@ -17,6 +17,9 @@ pub const DEFAULT: &[f64] = &[
 /// The scheduler's due-time-to-enqueue histogram, on the same buckets as the lateness.
 pub const ENQUEUE_DELAY_METRIC: &str = "meetflow_reminder_enqueue_delay_seconds";
 
+/// The accept-to-delivered time of an SMS, on the same buckets as the lateness.
+pub const DELIVERY_METRIC: &str = "meetflow_sms_delivery_seconds";
+
 /// Seconds: how late a reminder reached EngageLab (or the sms queue), up to a day.
 pub const LATENESS: &[f64] = &[
     1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0, 14400.0, 43200.0,
@@ -33,5 +36,6 @@ pub fn builder() -> PrometheusBuilder {
         .and_then(|b| {
             b.set_buckets_for_metric(Matcher::Full(ENQUEUE_DELAY_METRIC.to_owned()), LATENESS)
         })
+        .and_then(|b| b.set_buckets_for_metric(Matcher::Full(DELIVERY_METRIC.to_owned()), LATENESS))
         .unwrap_or_else(|_| PrometheusBuilder::new())
 }

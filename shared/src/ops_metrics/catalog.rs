@@ -32,6 +32,10 @@ const COUNTERS: &[(&str, &str)] = &[
         "Dead letters dropped because the queue's dead-letter store was full, by queue.",
     ),
     (
+        "meetflow_engagelab_notifications_total",
+        "EngageLab account notifications received on the delivery callback, by event (insufficient_balance, other).",
+    ),
+    (
         "meetflow_events_total",
         "Webhook events handled by the events queue, by provider, event and outcome.",
     ),
@@ -138,6 +142,14 @@ const COUNTERS: &[(&str, &str)] = &[
     (
         "meetflow_sms_stale_total",
         "SMS not sent because the booking changed, by kind and reason.",
+    ),
+    (
+        "meetflow_sms_delivery_rows_total",
+        "EngageLab delivery callback rows, by outcome (applied, unchanged, unmatched, ignored_status, notification, unreadable).",
+    ),
+    (
+        "meetflow_sms_delivery_total",
+        "SMS delivery states reported by EngageLab callbacks, by status (sent, delivered, sent_failed, delivered_failed, target_invalid), kind and country; each SMS counted once per status.",
     ),
     (
         "meetflow_sms_suppressed_total",
@@ -272,6 +284,10 @@ const HISTOGRAMS: &[(&str, &str)] = &[
     (
         "meetflow_reminder_lateness_seconds",
         "Time from a reminder's due time to EngageLab accepting its SMS.",
+    ),
+    (
+        "meetflow_sms_delivery_seconds",
+        "Time from EngageLab accepting an SMS to its delivered report, by kind and country.",
     ),
 ];
 

@@ -268,6 +268,21 @@ impl Keys {
         format!("{}sms_suppressed", self.prefix)
     }
 
+    /// HASH, the delivery state of one SMS (as EngageLab's callbacks report it): `status`
+    /// (`accepted`, then `sent`, then `delivered`, `sent_failed`, `delivered_failed` or
+    /// `target_invalid`), `message_id`, `kind`, `country`, `accepted_ms`, `updated_ms`,
+    /// `error_code`. TTL [`SMS_MARKER_TTL`] after the last write. Owner: worker (SMS handler and
+    /// delivery callbacks); read by admin (`reminders list`).
+    pub fn sms_delivery(&self, booking: &str, kind: &str) -> String {
+        format!("{}sms_delivery:{booking}:{kind}", self.prefix)
+    }
+
+    /// STRING, EngageLab's message id -> `<booking>|<kind>` of the SMS it names, so a delivery
+    /// callback finds its SMS. TTL [`SMS_MARKER_TTL`]. Owner: worker (SMS handler).
+    pub fn sms_message(&self, message_id: &str) -> String {
+        format!("{}sms_message:{message_id}", self.prefix)
+    }
+
     /// SET of the e-mail addresses booked (through Calendly's Zoom location) on one Zoom meeting
     /// id, so `recording.completed` can reach them. TTL [`MEETING_CONTACTS_TTL`] after the last
     /// booking added. Owner: worker (events handler).

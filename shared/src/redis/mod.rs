@@ -84,6 +84,8 @@ mod tests {
             ("booking_link", k.booking_link("<id>")),
             ("sms_marker", k.sms_marker("<booking>", "<kind>")),
             ("sms_suppression", k.sms_suppression()),
+            ("sms_delivery", k.sms_delivery("<booking>", "<kind>")),
+            ("sms_message", k.sms_message("<message_id>")),
             (
                 "zoom_meeting_contacts",
                 k.zoom_meeting_contacts("<meeting_id>"),

@@ -305,6 +305,30 @@ pub const KEYS: &[KeySpec] = &[
         doc: "the SMS suppression list: `phone:<e164>` / `email:<address>` -> `<scope>:<added ms>`",
     },
     KeySpec {
+        builder: "sms_delivery",
+        pattern: "{ns}:sms_delivery:<booking>:<kind>",
+        kind: RedisType::Hash,
+        expiry: Expiry::Fixed {
+            name: "SMS_MARKER_TTL",
+            ttl: SMS_MARKER_TTL,
+            rule: "after the last write",
+        },
+        owner: "worker (SMS handler, delivery callbacks); read by admin",
+        doc: "delivery state of one SMS: status, message_id, kind, country, accepted/updated ms, error_code",
+    },
+    KeySpec {
+        builder: "sms_message",
+        pattern: "{ns}:sms_message:<message_id>",
+        kind: RedisType::String,
+        expiry: Expiry::Fixed {
+            name: "SMS_MARKER_TTL",
+            ttl: SMS_MARKER_TTL,
+            rule: "after the send",
+        },
+        owner: "worker (SMS handler)",
+        doc: "EngageLab message id -> `<booking>|<kind>`, for delivery callbacks",
+    },
+    KeySpec {
         builder: "zoom_meeting_contacts",
         pattern: "{ns}:zoom:meeting:<meeting_id>:contacts",
         kind: RedisType::Set,

@@ -12,6 +12,7 @@ mod queue_pause;
 mod redis_up;
 mod roles_and_audit;
 mod sandbox;
+mod sandbox_callbacks;
 mod sandbox_refusals;
 mod scale;
 mod setup;

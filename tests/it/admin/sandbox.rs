@@ -22,17 +22,8 @@ async fn the_sandbox_answers_our_clients_and_records_each_call() {
     let dir = std::env::temp_dir().join(format!("meetflow-sandbox-{}", uuid::Uuid::new_v4()));
     let record = dir.join("nested/sandbox.jsonl");
     let port = free_port();
-    let mut cmd = a.command();
-    cmd.args([
-        "sandbox",
-        "--listen",
-        &format!("127.0.0.1:{port}"),
-        "--record",
-    ])
-    .arg(&record)
-    .stdin(Stdio::null())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::null());
+    let mut cmd = a.sandbox_command(port, &record);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::null());
     let mut child = cmd.spawn().unwrap();
     wait_port(port, &mut child).await;
 

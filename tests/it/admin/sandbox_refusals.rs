@@ -14,18 +14,10 @@ async fn the_sandbox_refuses_what_the_providers_refuse_and_logs_for_the_checker(
     let log = dir.join("requests.jsonl");
     std::fs::create_dir_all(&dir).unwrap();
     let port = free_port();
-    let mut cmd = a.command();
-    cmd.args([
-        "sandbox",
-        "--listen",
-        &format!("127.0.0.1:{port}"),
-        "--record",
-    ])
-    .arg(dir.join("record.jsonl"))
-    .env("MEETFLOW_REQUEST_LOG", &log)
-    .stdin(Stdio::null())
-    .stdout(Stdio::null())
-    .stderr(Stdio::null());
+    let mut cmd = a.sandbox_command(port, &dir.join("record.jsonl"));
+    cmd.env("MEETFLOW_REQUEST_LOG", &log)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
     let mut child = cmd.spawn().unwrap();
     wait_port(port, &mut child).await;
     let base = format!("http://127.0.0.1:{port}");

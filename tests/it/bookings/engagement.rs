@@ -55,6 +55,7 @@ impl Timed {
             email: Some(&b.email),
             timezone: b.timezone.as_deref(),
             canceled_by_host: by_host,
+            ..Person::default()
         };
         let out = self
             .bookings

@@ -62,6 +62,20 @@ impl Admin {
     }
 
     /// Runs the CLI with `args` (stdin closed) and returns its output.
+    /// `meetflow-admin sandbox --listen 127.0.0.1:PORT --record RECORD`, no stdin.
+    pub(crate) fn sandbox_command(&self, port: u16, record: &std::path::Path) -> Command {
+        let mut cmd = self.command();
+        cmd.args([
+            "sandbox",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--record",
+        ])
+        .arg(record)
+        .stdin(Stdio::null());
+        cmd
+    }
+
     pub(crate) async fn cli(&self, args: &[&str]) -> Output {
         let mut cmd = self.command();
         cmd.args(args).stdin(Stdio::null());

@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 pub(crate) const CALENDLY_KEY: &str = "it-calendly-signing-key";
 pub(crate) const ZOOM_SECRET: &str = "it-zoom-secret-token";
+pub(crate) const ENGAGELAB_CALLBACK_SECRET: &str = "it-engagelab-callback-secret";
 
 pub(crate) struct TestIngest {
     pub(crate) redis: TestRedis,
@@ -33,12 +34,14 @@ pub(crate) fn settings(redis: &TestRedis, namespace: &str, extra_calendly: &str)
          ingest: {{ listen: '127.0.0.1:0', max_body_bytes: 65536 }}\n\
          ops: {{ listen: '127.0.0.1:0' }}\n\
          connectors:\n  calendly: {{ signing_key: '${{CAL_KEY}}', tolerance: 3m {extra_calendly} }}\n  \
-         zoom: {{ webhook_secret: '${{ZOOM_SECRET}}' }}\n",
+         zoom: {{ webhook_secret: '${{ZOOM_SECRET}}' }}\n\
+         engagelab: {{ callback_secret: '${{EL_CALLBACK}}' }}\n",
         redis.url()
     );
     let env = |name: &str| match name {
         "CAL_KEY" => Some(CALENDLY_KEY.to_owned()),
         "ZOOM_SECRET" => Some(ZOOM_SECRET.to_owned()),
+        "EL_CALLBACK" => Some(ENGAGELAB_CALLBACK_SECRET.to_owned()),
         _ => None,
     };
     Settings::from_yaml_str(&yaml, &env).unwrap()
@@ -141,6 +144,31 @@ impl TestIngest {
             Some(ts),
         )
         .await
+    }
+
+    /// POSTs `body` to `/webhooks/engagelab` with `callback_id` as `X-CALLBACK-ID`.
+    pub(crate) async fn engagelab(
+        &self,
+        body: &[u8],
+        callback_id: Option<String>,
+    ) -> reqwest::Response {
+        let mut req = self
+            .http
+            .post(self.url("/webhooks/engagelab"))
+            .header("content-type", "application/json")
+            .body(body.to_vec());
+        if let Some(id) = callback_id {
+            req = req.header("X-CALLBACK-ID", id);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// POSTs `body` signed with the configured callback secret, timestamp now.
+    pub(crate) async fn engagelab_signed(&self, body: &[u8]) -> reqwest::Response {
+        let nonce = format!("{:08x}", rand::random::<u32>());
+        let id =
+            signing::engagelab_callback_id("meetflow", ENGAGELAB_CALLBACK_SECRET, now(), &nonce);
+        self.engagelab(body, Some(id)).await
     }
 
     /// Ids waiting on the `events` queue, oldest first.

@@ -220,6 +220,7 @@ impl Env {
             Provider::Zoom => {
                 Identity::zoom(&zoom::head(body.as_bytes()).unwrap(), body.as_bytes())
             }
+            Provider::EngageLab => Identity::of_body(Provider::EngageLab, body.as_bytes()),
         }
         .job_id();
         self.deliver_as(provider, body, &id).await;
@@ -231,6 +232,7 @@ impl Env {
         let event = match provider {
             Provider::Calendly => calendly::head(body.as_bytes()).ok().map(|h| h.event),
             Provider::Zoom => zoom::head(body.as_bytes()).ok().map(|h| h.event),
+            Provider::EngageLab => Some(meetflow_ingest::intake::ENGAGELAB_EVENT.to_owned()),
         };
         let job = WebhookJob::new(
             provider,
@@ -294,6 +296,16 @@ pub(crate) fn queue_snapshot(client: &QueueClient) -> redis::Pipeline {
 }
 
 pub(crate) use meetflow_tests::wait::eventually;
+
+/// A series' value as this process exports it (`name{labels}` as rendered; 0 when absent).
+pub(crate) fn metric(series: &str) -> f64 {
+    let prefix = format!("{series} ");
+    meetflow_shared::ops::metrics_handle()
+        .render()
+        .lines()
+        .find_map(|l| l.strip_prefix(&prefix)?.parse().ok())
+        .unwrap_or(0.0)
+}
 
 pub(crate) fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)

@@ -52,7 +52,8 @@ async fn a_booking_syncs_the_contact_texts_a_confirmation_and_plans_its_reminder
     let la = start.with_timezone(&chrono_tz::America::Los_Angeles);
     assert_eq!(
         sms[0].params["time"],
-        la.format("%a %-d %b, %H:%M %Z").to_string()
+        // English (sms.locale default): CLDR's "Tue, Apr 21, 10:00 AM PDT".
+        la.format("%a, %b %-d, %-I:%M %p %Z").to_string()
     );
     assert_eq!(sms[0].params["first_name"], "Jordan");
     assert_eq!(sms[0].custom_args.as_ref().unwrap()["kind"], "confirmation");
@@ -253,7 +254,7 @@ async fn a_cancellation_of_a_booking_never_seen_still_reaches_brevo_and_the_invi
     let sms = env.engagelab.sent_to("+12125550147");
     assert_eq!(sms.len(), 1);
     assert_eq!(sms[0].template_id, "tpl_cancellation");
-    assert_eq!(sms[0].params["time"], "Thu 23 Apr, 13:00 CDT");
+    assert_eq!(sms[0].params["time"], "Thu, Apr 23, 1:00 PM CDT");
     worker.stop().await;
 }
 

@@ -1,7 +1,8 @@
 //! The engagement flows end to end: webhooks through the worker, the due loop in this process,
 //! EngageLab, Brevo and the Calendly API as fakes over HTTP. A plain cancellation gets a win-back
 //! SMS with a fresh single-use booking link, unless the person books again before it is due or the
-//! host was the one who cancelled; a
+//! host was the one who cancelled (the host's cancellation sends `host_cancellation` with a
+//! booking link instead, when that template is set); a
 //! no-show gets the apology SMS with a link, unless the no-show is removed before it is due.
 //! Delays are short real offsets (1.5 s).
 
@@ -197,6 +198,47 @@ async fn no_win_back_after_the_host_cancels() {
     assert!(e.links_made().is_empty());
     let b = e.env.booking(&key).await.unwrap();
     assert!(b.reminders.iter().all(|r| r.kind.label() != "winback"));
+    due.stop().await;
+    worker.stop().await;
+}
+
+#[tokio::test]
+async fn a_host_cancellation_sends_its_own_sms_with_a_booking_link_and_no_win_back() {
+    let mut e = engaged().await;
+    e.env.settings.engagelab.templates.host_cancellation = "tpl_host_cancellation".into();
+    let worker = e.env.start();
+    let due = e.due_loop();
+    let (uri, key) = e.book().await;
+    let et = e.event_type.clone();
+    let by_host = canceled(&uri, in_two_days(), move |v| {
+        v["payload"]["scheduled_event"]["event_type"] = json!(et);
+        v["payload"]["cancellation"]["canceler_type"] = json!("host");
+        v["payload"]["cancellation"]["canceled_by"] = json!("Maya Chen");
+    });
+    e.deliver(&by_host).await;
+    let sms = e.sent_once("tpl_host_cancellation").await;
+    assert_single_use_link(&sms, &e.links_made(), &e.event_type);
+    assert_eq!(sms.params["first_name"], "Jordan");
+    assert!(
+        e.sent("tpl_cancellation").is_empty(),
+        "the host's cancellation replaces the plain one"
+    );
+    e.past_the_delay().await;
+    assert!(e.sent("tpl_win_back").is_empty(), "the host cancelled");
+    assert_eq!(
+        e.links_made().len(),
+        1,
+        "one link, for the host cancellation"
+    );
+    let b = e.env.booking(&key).await.unwrap();
+    assert!(b.reminders.iter().all(|r| r.kind.label() != "winback"));
+
+    // The invitee's own cancellation still gets the plain SMS and the win-back.
+    let (uri, _) = e.book().await;
+    e.deliver(&canceled(&uri, in_two_days(), |_| {})).await;
+    e.sent_once("tpl_win_back").await;
+    assert_eq!(e.sent("tpl_cancellation").len(), 1);
+    assert_eq!(e.sent("tpl_host_cancellation").len(), 1);
     due.stop().await;
     worker.stop().await;
 }

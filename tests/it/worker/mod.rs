@@ -3,6 +3,7 @@
 mod backpressure;
 mod brevo;
 mod calendly;
+mod delivery_receipts;
 mod engagement;
 mod job_logs;
 mod job_versions;
@@ -20,6 +21,7 @@ mod sms_params;
 mod suppression;
 mod tracing_otlp;
 mod webinar;
+mod workflows;
 mod zoom;
 mod zoom_daily_limit;
 mod zoom_minutes;

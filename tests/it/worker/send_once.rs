@@ -83,6 +83,7 @@ async fn only_a_one_job_resend_sends_a_possibly_sent_sms_again_and_never_one_mar
         end: None,
         timezone: None,
         links: Default::default(),
+        event_type: None,
     };
     let again = "sms:confirmation:again";
     env.client
@@ -135,6 +136,7 @@ fn confirmation(key: &BookingKey, start: chrono::DateTime<Utc>) -> SmsJob {
         end: Some(start + chrono::Duration::minutes(30)),
         timezone: None,
         links: Default::default(),
+        event_type: None,
     }
 }
 

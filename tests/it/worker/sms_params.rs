@@ -42,7 +42,7 @@ fn created_with_links(uri: &str, key: &BookingKey, start: chrono::DateTime<chron
     })
 }
 
-fn sent(env: &Env, template: &str) -> Vec<SentSms> {
+pub(crate) fn sent(env: &Env, template: &str) -> Vec<SentSms> {
     env.engagelab
         .sent()
         .into_iter()
@@ -103,7 +103,12 @@ async fn a_confirmation_host_notice_and_cancellation_carry_join_url_host_and_lin
 }
 
 /// Runs the due loop with "now" at `ahead` from now until `template` has been sent `count` times.
-async fn due_until_sent(env: &Env, ahead: chrono::Duration, template: &str, count: usize) {
+pub(crate) async fn due_until_sent(
+    env: &Env,
+    ahead: chrono::Duration,
+    template: &str,
+    count: usize,
+) {
     let bookings = env
         .bookings()
         .with_clock(Clock::offset(ahead.num_milliseconds()));

@@ -20,17 +20,14 @@ use serde_json::json;
 use crate::support::scheduler::spawn_loop;
 use crate::support::worker::{
     Env, JORDAN_EMAIL, JORDAN_PHONE, calendly_body, canceled, created, env, eventually,
-    in_two_days, jordans_24h_reminder, new_invitee,
+    in_two_days, jordans_24h_reminder, metric, new_invitee,
 };
 
 /// `meetflow_sms_suppressed_total{kind, reason}` as this process counts it.
 fn suppressed(kind: &str, reason: &str) -> f64 {
-    let series = format!("meetflow_sms_suppressed_total{{kind=\"{kind}\",reason=\"{reason}\"}} ");
-    meetflow_shared::ops::metrics_handle()
-        .render()
-        .lines()
-        .find_map(|l| l.strip_prefix(&series)?.parse().ok())
-        .unwrap_or(0.0)
+    metric(&format!(
+        "meetflow_sms_suppressed_total{{kind=\"{kind}\",reason=\"{reason}\"}}"
+    ))
 }
 
 async fn suppress(env: &Env, who: &str, scope: Scope) {

@@ -173,6 +173,7 @@ async fn enqueue_jobs(client: &QueueClient, jobs: usize) -> anyhow::Result<()> {
                     end: Some(start_at + chrono::Duration::minutes(30)),
                     timezone: Some("America/Los_Angeles".into()),
                     links: Default::default(),
+                    event_type: None,
                 };
                 Ok(NewJob::json(&job)?.with_id(job.job_id()))
             })

@@ -18,6 +18,7 @@ mod calendly_hooks;
 mod calendly_routes;
 mod common;
 mod engagelab;
+mod engagelab_callbacks;
 mod engagelab_send;
 mod otlp_collector;
 mod request_log;
@@ -31,6 +32,7 @@ pub use calendly_data::{DEFAULT_EVENT_TYPE_URI, EventSeed, InviteeSeed, ORG_URI,
 pub use calendly_hooks::CalendlyDelivery;
 pub use common::RecordedRequest;
 pub use engagelab::{FakeEngageLab, SentSms};
+pub use engagelab_callbacks::{notification_callback, status_callback, status_callback_by_id};
 pub use otlp_collector::{CollectedSpan, FakeCollector};
 pub use request_log::{DELIBERATE_HEADER, REQUEST_LOG_ENV, probe_client};
 pub use zoom::FakeZoom;

@@ -10,20 +10,12 @@
 //! (`meetflow_calendly_unmapped_event_type_total`).
 
 use meetflow_shared::bookings::BookingStatus;
-use meetflow_shared::config::{CalendlySettings, FieldMapping, StatusValues};
+use meetflow_shared::config::{FieldMapping, StatusValues, name_words as words};
 use meetflow_shared::domain::PhoneNumber;
 use meetflow_shared::events::{Invitee, QuestionAndAnswer};
 use serde_json::{Map, Value};
 
 use super::phone::sms_attribute;
-
-/// The words of `text`, lower-cased, split at anything that is not a letter or digit.
-fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
-}
 
 /// The non-empty answer to the question `key` designates (see the module docs).
 pub(crate) fn find_answer<'a>(qa: &'a [QuestionAndAnswer], key: &str) -> Option<&'a str> {
@@ -48,33 +40,6 @@ pub(crate) fn find_answer<'a>(qa: &'a [QuestionAndAnswer], key: &str) -> Option<
                 .any(|w| w == key_words.as_slice())
         })
         .map(|(_, a)| a)
-}
-
-/// The event type's Brevo list: by URI, else by name (see the module docs).
-pub(crate) fn list_for(
-    cal: &CalendlySettings,
-    event_type_uri: Option<&str>,
-    event_name: Option<&str>,
-) -> Option<u64> {
-    let trim = |s: &str| s.trim().trim_end_matches('/').to_ascii_lowercase();
-    if let Some(uri) = event_type_uri.filter(|u| !u.trim().is_empty()) {
-        let uri = trim(uri);
-        if let Some(m) = cal
-            .event_mapping
-            .values()
-            .find(|m| !m.event_type_uri.trim().is_empty() && trim(&m.event_type_uri) == uri)
-        {
-            return Some(m.list_id);
-        }
-    }
-    let name = words(event_name?);
-    if name.is_empty() {
-        return None;
-    }
-    cal.event_mapping
-        .iter()
-        .find(|(key, _)| words(key) == name)
-        .map(|(_, m)| m.list_id)
 }
 
 /// The value written to `field_mapping.status` for a booking status
@@ -239,7 +204,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use std::collections::BTreeMap;
 
-    use meetflow_shared::config::EventMapping;
+    use meetflow_shared::config::{CalendlySettings, EventMapping};
 
     use super::*;
 
@@ -277,20 +242,25 @@ mod tests {
 
     #[test]
     fn event_types_map_by_uri_then_by_name() {
+        let list_for = |cal: &CalendlySettings, uri: Option<&str>, name: Option<&str>| {
+            cal.mapping_for(uri, name).and_then(|(_, m)| m.list_id)
+        };
         let mut cal = CalendlySettings::default();
         let mut m = BTreeMap::new();
         m.insert(
             "discovery_call".to_owned(),
             EventMapping {
                 event_type_uri: "https://api.calendly.com/event_types/abc123".into(),
-                list_id: 10,
+                list_id: Some(10),
+                ..EventMapping::default()
             },
         );
         m.insert(
             "product demo 30 min".to_owned(),
             EventMapping {
                 event_type_uri: "https://api.calendly.com/event_types/other".into(),
-                list_id: 11,
+                list_id: Some(11),
+                ..EventMapping::default()
             },
         );
         cal.event_mapping = m;

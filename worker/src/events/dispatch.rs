@@ -14,7 +14,7 @@ use meetflow_shared::events::zoom::{self, ZoomEvent};
 use meetflow_shared::jobs::WebhookJob;
 use meetflow_shared::queue::{JobContext, JobError};
 
-use super::{invitee_canceled, invitee_created, invitee_no_show, zoom_webhooks};
+use super::{invitee_canceled, invitee_created, invitee_no_show, sms_receipts, zoom_webhooks};
 use crate::context::Worker;
 use crate::error::bad_payload;
 
@@ -37,6 +37,10 @@ pub(crate) async fn handle(w: &Worker, job: WebhookJob, ctx: JobContext) -> Resu
     let handled = match provider {
         Provider::Calendly => on_calendly(w, &body, &job).await?,
         Provider::Zoom => on_zoom(w, &body).await?,
+        Provider::EngageLab => {
+            sms_receipts::handle(w, &body, job.received_at).await?;
+            job.event.clone()
+        }
     };
     let (event, outcome) = match &handled {
         Some(name) => (name.as_str(), "handled"),

@@ -15,7 +15,7 @@ use meetflow_shared::jobs::sms::{SmsJob, SmsKind};
 use meetflow_shared::queue::JobError;
 
 use super::phone::{self, Phone};
-use super::{booking_properties, contact, email, meeting_index};
+use super::{booking_properties, contact, email, meeting_index, workflow_of};
 use crate::brevo::brevo_skipped;
 use crate::context::Worker;
 use crate::error;
@@ -29,7 +29,11 @@ pub(crate) async fn handle(w: &Worker, invitee: &Invitee) -> Result<(), JobError
     let cal = &w.settings.connectors.calendly;
     let key = BookingKey::from_invitee_uri(&invitee.uri);
     let rescheduled = invitee.rescheduled.unwrap_or(false);
+    let wf = workflow_of(w, invitee);
+    let event = invitee.scheduled_event.as_ref();
     let who = Person {
+        event_type: event.and_then(|e| e.event_type.as_deref()),
+        event_name: event.and_then(|e| e.name.as_deref()),
         email: invitee.email.as_deref(),
         timezone: invitee.timezone.as_deref(),
         canceled_by_host: invitee
@@ -57,7 +61,6 @@ pub(crate) async fn handle(w: &Worker, invitee: &Invitee) -> Result<(), JobError
         "booking cancelled"
     );
     let email = email(invitee);
-    let event = invitee.scheduled_event.as_ref();
     if let (Some(email), Some(id)) = (
         &email,
         event
@@ -89,7 +92,7 @@ pub(crate) async fn handle(w: &Worker, invitee: &Invitee) -> Result<(), JobError
         out.event(
             key.as_str(),
             EventTrack {
-                event_name: w.settings.engagement.brevo_events.cancelled.clone(),
+                event_name: wf.brevo_events.cancelled.clone(),
                 email,
                 properties: booking_properties(&key, invitee),
             },
@@ -97,9 +100,15 @@ pub(crate) async fn handle(w: &Worker, invitee: &Invitee) -> Result<(), JobError
     } else {
         brevo_skipped(SOURCE, "no_email");
     }
-    let kind = SmsKind::Cancellation;
+    // A host's cancellation gets its own SMS ("we had to cancel, book a new time") when its
+    // template is set, else the plain cancellation.
+    let (kind, template) = if who.canceled_by_host && !wf.templates.host_cancellation.is_empty() {
+        (SmsKind::HostCancellation, &wf.templates.host_cancellation)
+    } else {
+        (SmsKind::Cancellation, &wf.templates.cancellation)
+    };
     match &phone {
-        _ if w.settings.engagelab.templates.cancellation.is_empty() => {
+        _ if template.is_empty() => {
             sms_skipped(kind.as_str(), "template_off");
         }
         Phone::Missing => sms_skipped(kind.as_str(), "no_phone"),
@@ -120,6 +129,7 @@ pub(crate) async fn handle(w: &Worker, invitee: &Invitee) -> Result<(), JobError
                 reschedule_url: None,
                 ..MessageLinks::from_invitee(invitee)
             },
+            event_type: event.and_then(|e| e.event_type.clone()),
         })?,
     }
     out.enqueue(&w.client).await

@@ -9,6 +9,7 @@
 
 use chrono::Utc;
 use meetflow_shared::bookings::{BookingChange, BookingFacts, BookingKey, BookingStatus};
+use meetflow_shared::config::Workflow;
 use meetflow_shared::domain::PhoneNumber;
 use meetflow_shared::events::Invitee;
 use meetflow_shared::jobs::brevo::{BrevoId, ContactSync, EventTrack};
@@ -16,7 +17,7 @@ use meetflow_shared::jobs::sms::{SmsJob, SmsKind};
 use meetflow_shared::queue::JobError;
 
 use super::phone::{self, Phone};
-use super::{booking_properties, contact, email, meeting_index};
+use super::{booking_properties, contact, email, meeting_index, workflow_of};
 use crate::brevo::brevo_skipped;
 use crate::context::Worker;
 use crate::error;
@@ -67,27 +68,23 @@ async fn run(
     };
     let mut out = FanOut::default();
     let event = invitee.scheduled_event.as_ref();
+    let wf = workflow_of(w, invitee);
     if let Some(email) = email(invitee) {
-        let list = contact::list_for(
-            cal,
-            event.and_then(|e| e.event_type.as_deref()),
-            event.and_then(|e| e.name.as_deref()),
-        );
-        if list.is_none() {
+        if wf.name.is_none() {
             metrics::counter!("meetflow_calendly_unmapped_event_type_total").increment(1);
         }
         let status = ended.unwrap_or(BookingStatus::Active);
         let sync = ContactSync {
             email: email.clone(),
             attributes: contact::attributes(&cal.field_mapping, invitee, phone.number(), status),
-            list_ids: list.into_iter().collect(),
+            list_ids: wf.lists.clone(),
             booking: Some(key.clone()),
             status_attribute: cal.field_mapping.status.clone(),
             source: SOURCE.into(),
         };
         out.contact(BrevoId::BookingCreated(key.clone()), sync)?;
         if ended.is_none() && !adopted {
-            let names = &w.settings.engagement.brevo_events;
+            let names = &wf.brevo_events;
             let name = if invitee.old_invitee.is_some() {
                 &names.rescheduled
             } else {
@@ -123,7 +120,7 @@ async fn run(
         sms_skipped(SmsKind::Confirmation.as_str(), "reconciled_after_start");
         tracing::info!(booking = %key, "reconciled after the meeting started: no confirmation SMS");
     } else {
-        sms(w, &key, invitee, &phone, facts.as_ref(), &mut out)?;
+        sms(w, &wf, (&key, invitee), &phone, facts.as_ref(), &mut out)?;
     }
     out.enqueue(&w.client).await
 }
@@ -131,13 +128,13 @@ async fn run(
 /// The confirmation and the host notice.
 fn sms(
     w: &Worker,
-    key: &BookingKey,
-    invitee: &Invitee,
+    wf: &Workflow,
+    (key, invitee): (&BookingKey, &Invitee),
     phone: &Phone,
     facts: Option<&BookingFacts>,
     out: &mut FanOut,
 ) -> Result<(), JobError> {
-    let templates = &w.settings.engagelab.templates;
+    let templates = &wf.templates;
     let Some(facts) = facts else {
         sms_skipped(SmsKind::Confirmation.as_str(), "no_meeting_time");
         return Ok(());
@@ -153,6 +150,7 @@ fn sms(
         end: Some(facts.end),
         timezone,
         links: facts.links.clone(),
+        event_type: Some(facts.event_type.clone()).filter(|t| !t.is_empty()),
     };
     let kind = SmsKind::Confirmation;
     match phone {

@@ -7,14 +7,14 @@
 //! current state when the sync runs; a mark also sends the Brevo `no_show` event. Job ids carry
 //! the delivery, so mark, unmark and mark again are three syncs while a redelivery is one.
 
-use meetflow_shared::bookings::{BookingKey, BookingStatus, Engagement};
+use meetflow_shared::bookings::{BookingKey, BookingStatus};
 use meetflow_shared::events::Invitee;
 use meetflow_shared::jobs::brevo::{BrevoId, ContactSync, EventTrack, delivery_tag};
 use meetflow_shared::queue::JobError;
 use serde_json::{Map, Value};
 
 use super::contact::status_text;
-use super::{booking_properties, email};
+use super::{booking_properties, email, workflow_of};
 use crate::brevo::brevo_skipped;
 use crate::context::Worker;
 use crate::error;
@@ -33,7 +33,7 @@ pub(crate) async fn handle(
     let key = BookingKey::from_invitee_uri(&invitee.uri);
     let quiet;
     let bookings = if adopted {
-        quiet = w.bookings.clone().with_engagement(Engagement::off());
+        quiet = w.bookings.clone().without_engagement();
         &quiet
     } else {
         &w.bookings
@@ -88,7 +88,7 @@ pub(crate) async fn handle(
         out.event(
             &format!("{key}:{}", delivery_tag(delivery_id)),
             EventTrack {
-                event_name: w.settings.engagement.brevo_events.no_show.clone(),
+                event_name: workflow_of(w, invitee).brevo_events.no_show,
                 email,
                 properties: booking_properties(&key, invitee),
             },

@@ -9,11 +9,22 @@ pub(crate) mod invitee_created;
 pub(crate) mod invitee_no_show;
 pub(crate) mod meeting_index;
 pub(crate) mod phone;
+pub(crate) mod sms_receipts;
 pub(crate) mod zoom_webhooks;
 
 use meetflow_shared::bookings::BookingKey;
+use meetflow_shared::config::Workflow;
 use meetflow_shared::events::Invitee;
 use serde_json::{Map, Value};
+
+/// The effective workflow of `invitee`'s event type (by URI, else by name; else the global one).
+pub(crate) fn workflow_of(w: &crate::context::Worker, invitee: &Invitee) -> Workflow {
+    let event = invitee.scheduled_event.as_ref();
+    w.settings.workflow(
+        event.and_then(|e| e.event_type.as_deref()),
+        event.and_then(|e| e.name.as_deref()),
+    )
+}
 
 /// The invitee's e-mail, trimmed, when present.
 pub(crate) fn email(invitee: &Invitee) -> Option<String> {

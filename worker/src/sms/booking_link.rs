@@ -25,13 +25,23 @@ pub(crate) enum BookingLink {
 
 /// The single-use booking link of engagement SMS `job`: the stored one, or a new one.
 pub(crate) async fn single_use(w: &Worker, job: &ReminderJob) -> Result<BookingLink, JobError> {
+    for_sms(w, &job.reminder_id, job.event_type.as_deref()).await
+}
+
+/// The single-use booking link of the SMS `sms_id` (a reminder id or an SMS job id) about a
+/// booking of `event_type`: the stored one, or a new one.
+pub(crate) async fn for_sms(
+    w: &Worker,
+    sms_id: &str,
+    event_type: Option<&str>,
+) -> Result<BookingLink, JobError> {
     let Some(api) = &w.calendly else {
         return Ok(BookingLink::Unavailable("no_calendly_token"));
     };
-    let Some(event_type) = job.event_type.as_deref().filter(|t| !t.is_empty()) else {
+    let Some(event_type) = event_type.filter(|t| !t.is_empty()) else {
         return Ok(BookingLink::Unavailable("no_event_type"));
     };
-    let key = w.redis.keys().booking_link(&job.reminder_id);
+    let key = w.redis.keys().booking_link(sms_id);
     let mut conn = w.redis.conn();
     if let Some(url) = conn
         .get::<_, Option<String>>(&key)

@@ -1,10 +1,11 @@
-//! Text for people: meeting times in the recipient's time zone ("Tue 21 Apr, 10:00 PDT") and the
-//! parameters every SMS template can use.
+//! Text for people: meeting times in the recipient's time zone and locale ("Tue, Apr 21, 10:00 AM
+//! PDT", "พุธ 22 เม.ย. 00:00 +07"; [`meetflow_shared::locale`]) and the parameters every SMS
+//! template can use.
 //!
 //! Template parameters (EngageLab `{var}` placeholders), the same set for every kind: `name`,
 //! `first_name`, `event`, `time` (start, formatted as above), `end_time`, `advance` (reminders
-//! only: how long before the start it is planned, "in 24 hours", "in 1 hour", "in 30 minutes",
-//! "in 2 days"), `cancel_url`, `reschedule_url`, `join_url` (the location's join link),
+//! only: how long before the start it is planned, in the locale: "in 24 hours", "in 1 hour",
+//! "ในอีก 24 ชั่วโมง", "peste 1 oră"), `cancel_url`, `reschedule_url`, `join_url` (the location's join link),
 //! `host` (the host's name) and `booking_url` (the single-use link of a win-back or no-show
 //! apology). A parameter the template does not use is ignored; a placeholder without a parameter
 //! is sent literally, so each is sent whenever meetflow knows it.
@@ -21,33 +22,9 @@ pub(crate) fn zone(name: Option<&str>, default: Tz) -> Tz {
     meetflow_shared::bookings::zone_or(name.map(str::trim), default)
 }
 
-/// `Tue 21 Apr, 10:00 PDT`.
-pub(crate) fn human_time(at: DateTime<Utc>, tz: Tz) -> String {
-    at.with_timezone(&tz)
-        .format("%a %-d %b, %H:%M %Z")
-        .to_string()
-}
-
 /// The first word of a name ("Zoë Saldaña-Ruiz" -> "Zoë"), or the whole trimmed name.
 pub(crate) fn first_name(name: &str) -> String {
     name.split_whitespace().next().unwrap_or("").to_owned()
-}
-
-/// How long before the start a reminder is planned, in English words: "in 24 hours", "in 1 hour",
-/// "in 30 minutes", "in 2 days" (whole days from 48 hours on, else the largest whole unit).
-pub(crate) fn advance(before: Duration) -> String {
-    let s = before.as_secs();
-    let (n, unit) = if s >= 2 * 86_400 && s.is_multiple_of(86_400) {
-        (s / 86_400, "day")
-    } else if s >= 3600 && s.is_multiple_of(3600) {
-        (s / 3600, "hour")
-    } else if s >= 60 && s.is_multiple_of(60) {
-        (s / 60, "minute")
-    } else {
-        (s, "second")
-    };
-    let plural = if n == 1 { "" } else { "s" };
-    format!("in {n} {unit}{plural}")
 }
 
 /// What an SMS is about.
@@ -79,8 +56,12 @@ impl<'a> MessageFacts<'a> {
     }
 }
 
-/// The template parameters of a message, times written in `tz`.
-pub(crate) fn params(facts: &MessageFacts<'_>, tz: Tz) -> Map<String, Value> {
+/// The template parameters of a message, times written in `tz` for locale `locale` (a BCP 47
+/// tag, validated at config load).
+pub(crate) fn params(facts: &MessageFacts<'_>, tz: Tz, locale: &str) -> Map<String, Value> {
+    let locale = meetflow_shared::locale::locale_or_default(locale);
+    let human_time = |at| meetflow_shared::locale::meeting_time(at, tz, &locale);
+    let advance = |before| meetflow_shared::locale::advance(before, &locale);
     let mut p = Map::new();
     let mut put = |k: &str, v: String| {
         p.insert(k.to_owned(), Value::String(v));
@@ -89,10 +70,10 @@ pub(crate) fn params(facts: &MessageFacts<'_>, tz: Tz) -> Map<String, Value> {
     put("first_name", first_name(facts.name));
     put("event", facts.event_name.to_owned());
     if let Some(start) = facts.start {
-        put("time", human_time(start, tz));
+        put("time", human_time(start));
     }
     if let Some(end) = facts.end {
-        put("end_time", human_time(end, tz));
+        put("end_time", human_time(end));
     }
     if let Some(before) = facts.advance {
         put("advance", advance(before));
@@ -121,36 +102,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn times_are_written_for_people_in_the_recipients_zone() {
+    fn times_are_written_in_the_recipients_zone_and_locale() {
         let at = DateTime::parse_from_rfc3339("2026-04-21T17:00:00Z")
             .unwrap()
             .with_timezone(&Utc);
+        let facts = MessageFacts {
+            name: "Zoë",
+            start: Some(at),
+            advance: Some(Duration::from_secs(3600)),
+            ..MessageFacts::default()
+        };
         let la = zone(Some("America/Los_Angeles"), Tz::UTC);
-        assert_eq!(human_time(at, la), "Tue 21 Apr, 10:00 PDT");
-        assert_eq!(human_time(at, zone(None, Tz::UTC)), "Tue 21 Apr, 17:00 UTC");
+        let p = params(&facts, la, "en");
+        assert_eq!(p["time"], "Tue, Apr 21, 10:00 AM PDT");
+        assert_eq!(p["advance"], "in 1 hour");
         let paris = zone(Some("Not/AZone"), Tz::Europe__Paris);
-        assert_eq!(human_time(at, paris), "Tue 21 Apr, 19:00 CEST");
-        let winter = DateTime::parse_from_rfc3339("2026-01-05T09:05:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        assert_eq!(human_time(winter, la), "Mon 5 Jan, 01:05 PST");
-    }
-
-    #[test]
-    fn advance_is_said_in_the_largest_whole_unit() {
-        let cases = [
-            (24 * 3600, "in 24 hours"),
-            (3600, "in 1 hour"),
-            (1800, "in 30 minutes"),
-            (48 * 3600, "in 2 days"),
-            (36 * 3600, "in 36 hours"),
-            (90 * 60, "in 90 minutes"),
-            (60, "in 1 minute"),
-            (45, "in 45 seconds"),
-        ];
-        for (secs, want) in cases {
-            assert_eq!(advance(Duration::from_secs(secs)), want, "{secs}s");
-        }
+        let p = params(&facts, paris, "fr");
+        assert_eq!(p["time"], "mar. 21 avr., 19:00 CEST");
+        assert_eq!(p["advance"], "dans 1 heure");
     }
 
     #[test]
@@ -161,7 +130,7 @@ mod tests {
             start: None,
             ..MessageFacts::default()
         };
-        let p = params(&facts, Tz::UTC);
+        let p = params(&facts, Tz::UTC, "en");
         assert_eq!(p["name"], "Zoë Saldaña-Ruiz");
         assert_eq!(p["first_name"], "Zoë");
         assert_eq!(p["event"], "Démo produit");

@@ -12,6 +12,10 @@
 //! `meetflow_sms_suppressed_total{kind, reason}`) and the at-most-once marker
 //! ([`super::marker`]) in one Lua step -> the call.
 //!
+//! An accepted send records its delivery state `accepted` with EngageLab's message id
+//! ([`meetflow_shared::sms_delivery`]), which the delivery callbacks then move forward
+//! ([`crate::events::sms_receipts`]).
+//!
 //! Every SMS job ends sent, not sent, or possibly sent. Outcomes: accepted -> done; EngageLab
 //! 3004 (same template to the same number recently) -> done, counted as suppressed; a definite
 //! failure -> marker released (retried while Redis does not answer), retried (1000, 5xx,
@@ -22,11 +26,13 @@
 
 use chrono::Utc;
 use meetflow_shared::bookings::{BookingKey, Currentness, ReminderKind, SmsSubject};
+use meetflow_shared::config::Workflow;
 use meetflow_shared::domain::{PhoneNumber, redact};
 use meetflow_shared::jobs::reminder::ReminderJob;
 use meetflow_shared::jobs::sms::{SmsJob, SmsKind, SmsQueueJob};
 use meetflow_shared::providers::engagelab::{SendOutcome, SmsRequest};
 use meetflow_shared::queue::{ErrorClass, JobContext, JobError};
+use meetflow_shared::sms_delivery::Deliveries;
 use meetflow_shared::sms_suppression::Suppressions;
 use serde_json::{Map, Value};
 
@@ -90,7 +96,7 @@ struct Outgoing {
 pub(crate) async fn handle(w: &Worker, job: SmsQueueJob, ctx: JobContext) -> Result<(), JobError> {
     let outgoing = match job {
         SmsQueueJob::Reminder(r) => reminder(w, r).await?,
-        SmsQueueJob::Send(s) => event_sms(w, s)?,
+        SmsQueueJob::Send(s) => event_sms(w, s).await?,
     };
     match outgoing {
         Some(o) => send_once(w, o, &ctx).await,
@@ -98,27 +104,45 @@ pub(crate) async fn handle(w: &Worker, job: SmsQueueJob, ctx: JobContext) -> Res
     }
 }
 
-fn template(w: &Worker, kind: SmsKind) -> &str {
-    let t = &w.settings.engagelab.templates;
+fn template(wf: &Workflow, kind: SmsKind) -> &str {
+    let t = &wf.templates;
     match kind {
         SmsKind::Confirmation => &t.confirmation,
         SmsKind::Cancellation => &t.cancellation,
         SmsKind::HostNotify => &t.host_notify,
+        SmsKind::HostCancellation => &t.host_cancellation,
     }
 }
 
-fn event_sms(w: &Worker, s: SmsJob) -> Result<Option<Outgoing>, JobError> {
-    let template_id = template(w, s.kind).to_owned();
+async fn event_sms(w: &Worker, s: SmsJob) -> Result<Option<Outgoing>, JobError> {
+    // The booking's event type workflow picks the template and the locale.
+    let wf = w
+        .settings
+        .workflow(s.event_type.as_deref(), Some(&s.event_name));
+    let template_id = template(&wf, s.kind).to_owned();
     if template_id.is_empty() {
         sms_skipped(s.kind.as_str(), "template_off");
         return Ok(None);
     }
+    let link = if s.kind == SmsKind::HostCancellation {
+        match booking_link::for_sms(w, &s.job_id(), s.event_type.as_deref()).await? {
+            BookingLink::Ready(url) => Some(url),
+            BookingLink::Unavailable(reason) => {
+                sms_skipped(s.kind.as_str(), reason);
+                tracing::warn!(booking = %s.booking, reason, "host cancellation SMS not sent: no booking link can be made");
+                return Ok(None);
+            }
+        }
+    } else {
+        None
+    };
     let tz = format::zone(s.timezone.as_deref(), w.settings.reminders.default_timezone);
     let facts = MessageFacts {
         name: &s.name,
         event_name: &s.event_name,
         start: s.start,
         end: s.end,
+        booking_url: link.as_deref(),
         ..MessageFacts::default()
     }
     .with_links(&s.links);
@@ -132,13 +156,18 @@ fn event_sms(w: &Worker, s: SmsJob) -> Result<Option<Outgoing>, JobError> {
         kind: s.kind.as_str().to_owned(),
         to: s.to,
         template_id,
-        params: format::params(&facts, tz),
+        params: format::params(&facts, tz, &wf.locale),
         due_at: None,
     }))
 }
 
 async fn reminder(w: &Worker, r: ReminderJob) -> Result<Option<Outgoing>, JobError> {
-    let t = &w.settings.engagelab.templates;
+    // The booking's event type workflow (a rescheduled booking's new type) picks the template
+    // and the locale.
+    let wf = w
+        .settings
+        .workflow(r.event_type.as_deref(), Some(&r.event_name));
+    let t = &wf.templates;
     let template_id = match r.kind {
         ReminderKind::FollowUp => t.follow_up.clone(),
         ReminderKind::Before(_) => t.reminder.clone(),
@@ -193,7 +222,7 @@ async fn reminder(w: &Worker, r: ReminderJob) -> Result<Option<Outgoing>, JobErr
         ..MessageFacts::default()
     }
     .with_links(&r.links);
-    let params = format::params(&facts, tz);
+    let params = format::params(&facts, tz, &wf.locale);
     Ok(Some(Outgoing {
         booking: r.booking.to_string(),
         kind,
@@ -275,10 +304,12 @@ async fn send_once(w: &Worker, o: Outgoing, ctx: &JobContext) -> Result<(), JobE
     match engagelab.client.send(&request).await {
         Ok(outcome) => {
             let (state, label) = match outcome {
-                SendOutcome::Accepted(_) => {
+                SendOutcome::Accepted(accepted) => {
                     if let Some(due) = o.due_at {
                         meetflow_shared::ops_metrics::lateness::reminder_accepted(due, Utc::now());
                     }
+                    record_accepted(w, &o.booking, &o.kind, &to, accepted.message_id.as_deref())
+                        .await;
                     ("sent", "sent")
                 }
                 SendOutcome::Suppressed { .. } => ("suppressed", "suppressed"),
@@ -307,6 +338,25 @@ async fn send_once(w: &Worker, o: Outgoing, ctx: &JobContext) -> Result<(), JobE
             }
             Err(e.into())
         }
+    }
+}
+
+/// Records the accepted send for its delivery callbacks (message id, kind, country). Never fails
+/// the job: the SMS went out; a callback still finds it by its `custom_args`.
+async fn record_accepted(
+    w: &Worker,
+    booking: &str,
+    kind: &str,
+    to: &PhoneNumber,
+    message_id: Option<&str>,
+) {
+    let deliveries = Deliveries::new(w.redis.clone());
+    let now = Utc::now().timestamp_millis();
+    if let Err(e) = deliveries
+        .accepted(booking, kind, message_id, &to.country(), now)
+        .await
+    {
+        tracing::warn!(%booking, %kind, error = %e, "SMS accepted but its delivery record could not be written");
     }
 }
 

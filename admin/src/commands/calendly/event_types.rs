@@ -72,13 +72,17 @@ fn key_for(t: &EventType) -> String {
 fn mapping_block(types: &[EventType], mapped: &BTreeMap<String, EventMapping>) -> String {
     let mut used: HashSet<String> = mapped.keys().cloned().collect();
     let mut lines = vec![
-        "# Paste under connectors.calendly (replace each list_id 0 with the Brevo list id):".into(),
+        "# Paste under connectors.calendly (replace each list_id 0 with the Brevo list id).".into(),
+        "# Each entry may also set its own workflow; unset keys take the global value:".into(),
+        "#   templates: { confirmation, reminder, follow_up, cancellation, host_notify, win_back, no_show, host_cancellation }".into(),
+        "#   offsets: [24h, 1h], follow_up_after_end: 30m, quiet_hours: \"21:00-08:00\", locale: th,".into(),
+        "#   lists: [12, 13], brevo_events: { booked, cancelled, rescheduled, no_show }".into(),
         "    event_mapping:".to_owned(),
     ];
     for t in types {
         let existing = mapped.iter().find(|(_, m)| m.event_type_uri == t.uri);
-        let (name, list_id) = match existing {
-            Some((n, m)) => (n.clone(), m.list_id),
+        let (name, mapping) = match existing {
+            Some((n, m)) => (n.clone(), m.clone()),
             None => {
                 let base = key_for(t);
                 let mut name = base.clone();
@@ -88,10 +92,14 @@ fn mapping_block(types: &[EventType], mapped: &BTreeMap<String, EventMapping>) -
                     n += 1;
                 }
                 used.insert(name.clone());
-                (name, 0)
+                let m = EventMapping {
+                    event_type_uri: t.uri.clone(),
+                    list_id: Some(0),
+                    ..EventMapping::default()
+                };
+                (name, m)
             }
         };
-        let uri = serde_json::Value::from(t.uri.as_str());
         let mut comment = Vec::new();
         if let Some(n) = &t.name {
             comment.push(n.replace('\n', " "));
@@ -104,11 +112,20 @@ fn mapping_block(types: &[EventType], mapped: &BTreeMap<String, EventMapping>) -
         } else {
             format!("  # {}", comment.join(", "))
         };
-        lines.push(format!(
-            "      {name}: {{ event_type_uri: {uri}, list_id: {list_id} }}{comment}"
-        ));
+        lines.push(format!("      {name}: {}{comment}", inline(&mapping)));
     }
     lines.join("\n") + "\n"
+}
+
+/// A mapping as one YAML flow mapping, `{ event_type_uri: "...", list_id: 7, locale: "th" }`:
+/// keys bare, values as JSON (valid YAML), the workflow keys an existing mapping sets kept.
+fn inline(m: &EventMapping) -> String {
+    let fields = match serde_json::to_value(m) {
+        Ok(serde_json::Value::Object(fields)) => fields,
+        _ => serde_json::Map::new(),
+    };
+    let parts: Vec<String> = fields.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    format!("{{ {} }}", parts.join(", "))
 }
 
 #[cfg(test)]
@@ -167,7 +184,8 @@ mod tests {
             "intro_call".to_owned(),
             EventMapping {
                 event_type_uri: "https://api.calendly.com/event_types/c".into(),
-                list_id: 7,
+                list_id: Some(7),
+                ..EventMapping::default()
             },
         );
         let block = mapping_block(&types, &mapped);

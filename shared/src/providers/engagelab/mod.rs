@@ -6,6 +6,7 @@
 //! key), so a failure that may have reached EngageLab (a timeout after sending, a 502/504, an
 //! unreadable 2xx) is flagged `ambiguous` and the caller decides whether re-sending is safe.
 
+pub mod callback;
 mod codes;
 #[cfg(test)]
 mod tests;

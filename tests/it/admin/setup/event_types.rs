@@ -12,7 +12,7 @@ async fn admin_setup_calendly_event_types_print_a_mapping_block_the_config_accep
     let discovery = fake.add_event_type("Discovery Call", "discovery-call");
     let dir = tempfile_dir();
     let config = dir.join("meetflow.yaml");
-    std::fs::write(&config, format!("connectors:\n  calendly:\n    event_mapping:\n      demo: {{ event_type_uri: \"{DEFAULT_EVENT_TYPE_URI}\", list_id: 12 }}\n")).unwrap();
+    std::fs::write(&config, format!("connectors:\n  calendly:\n    event_mapping:\n      demo: {{ event_type_uri: \"{DEFAULT_EVENT_TYPE_URI}\", list_id: 12, locale: th, offsets: [2h] }}\n")).unwrap();
     let mut cmd = calendly(&fake, &fake.access_token());
     cmd.arg("--config")
         .arg(&config)
@@ -37,7 +37,7 @@ async fn admin_setup_calendly_event_types_print_a_mapping_block_the_config_accep
         .collect();
     assert!(
         block.iter().any(|l| l.contains(&format!(
-            "demo: {{ event_type_uri: \"{DEFAULT_EVENT_TYPE_URI}\", list_id: 12 }}"
+            "demo: {{ event_type_uri: \"{DEFAULT_EVENT_TYPE_URI}\", list_id: 12, locale: \"th\", offsets: [\"2h\"] }}"
         ))),
         "{stdout}"
     );
@@ -64,6 +64,34 @@ async fn admin_setup_calendly_event_types_print_a_mapping_block_the_config_accep
     std::fs::write(&config, pasted.replace("list_id: 0 ", "list_id: 31 ")).unwrap();
     let checked = ok(&check(&config).await);
     assert!(checked.contains(&discovery), "{checked}");
+    // The effective workflow of each event type: demo's own offsets and locale, the others the
+    // global ones.
+    let workflows = checked
+        .split("effective workflow per event type")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{checked}"));
+    let demo = workflows
+        .split("  demo:")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{workflows}"));
+    let demo = demo.split("\n  discovery_call:").next().unwrap_or(demo);
+    assert!(
+        demo.contains("locale: th") && demo.contains("- 2h"),
+        "{workflows}"
+    );
+    assert!(workflows.contains("locale: en"), "{workflows}");
+
+    // A mistyped workflow key is refused with its name.
+    std::fs::write(
+        &config,
+        pasted.replace("list_id: 0 ", "list_id: 31, reminder_offsets: [1h] "),
+    )
+    .unwrap();
+    let err = failed(&check(&config).await);
+    assert!(
+        err.contains("connectors.calendly.event_mapping.discovery_call.reminder_offsets"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
