@@ -25,6 +25,9 @@ pub struct Limits {
     pub request_budget: Duration,
     /// After the stop signal, requests in flight get this long to finish.
     pub shutdown_grace: Duration,
+    /// At most one warning per provider in this window for rejected signatures (the rest are
+    /// counted in the next warning and in `meetflow_ingest_signature_failures_total`).
+    pub signature_warn_every: Duration,
 }
 
 impl Default for Limits {
@@ -34,6 +37,7 @@ impl Default for Limits {
             body_read: Duration::from_secs(1),
             request_budget: Duration::from_millis(1500),
             shutdown_grace: Duration::from_secs(20),
+            signature_warn_every: meetflow_shared::telemetry::warn_limit::DEFAULT_WINDOW,
         }
     }
 }

@@ -154,6 +154,7 @@ impl Intake {
                 Some(e),
             ),
         };
+        let event_name = event.clone().unwrap_or_else(|| "-".to_owned());
         let job = WebhookJob::new(
             provider,
             event,
@@ -166,6 +167,13 @@ impl Intake {
         let new_job = NewJob::json(&job)
             .map_err(|e| unavailable(provider, &e))?
             .retain(retain);
+        // The id the delivery is stored under: what every job it causes names as delivery_id.
+        let delivery_id = if failure.is_some() || self.dedupe {
+            id.clone()
+        } else {
+            new_job.id().to_owned()
+        };
+        tracing::Span::current().record("delivery_id", delivery_id.as_str());
         let started = Instant::now();
         let write = async {
             match &failure {
@@ -195,20 +203,23 @@ impl Intake {
             }
             Ok(Ok(enqueued)) => enqueued,
         };
+        let event = event_name.as_str();
         Ok(match (outcome, failure) {
             (Enqueued::Duplicate { .. }, _) => {
                 metrics::enqueue_latency(provider, "duplicate", started);
                 metrics::duplicate(provider);
+                tracing::info!(%provider, event, %delivery_id, outcome = "duplicate", "webhook accepted");
                 Outcome::Duplicate
             }
             (Enqueued::Created { .. }, Some(e)) => {
                 metrics::enqueue_latency(provider, "created", started);
                 metrics::dead_lettered(provider, e.kind());
-                tracing::info!(%provider, kind = e.kind(), "signed delivery is not an event; kept in the dead-letter store");
+                tracing::info!(%provider, kind = e.kind(), %delivery_id, "signed delivery is not an event; kept in the dead-letter store");
                 Outcome::DeadLettered
             }
             (Enqueued::Created { .. }, None) => {
                 metrics::enqueue_latency(provider, "created", started);
+                tracing::info!(%provider, event, %delivery_id, outcome = "created", "webhook accepted");
                 Outcome::Created
             }
         })

@@ -19,6 +19,7 @@ use hyper_util::service::TowerToHyperService;
 use meetflow_shared::config::Settings;
 use meetflow_shared::queue::{QueueClient, QueueError};
 use meetflow_shared::redis::Redis;
+use meetflow_shared::telemetry::warn_limit::WarnLimiter;
 use tokio::net::TcpListener;
 
 use crate::config::{IngestConfig, Limits};
@@ -56,6 +57,8 @@ pub(crate) struct StateInner {
     pub(crate) engagelab: EngageLabVerifier,
     pub(crate) max_body_bytes: usize,
     pub(crate) limits: Limits,
+    /// Rate limit of the signature-failure warnings, per provider.
+    pub(crate) signature_warnings: WarnLimiter,
 }
 
 impl AppState {
@@ -71,6 +74,7 @@ impl AppState {
                 engagelab: config.engagelab.clone(),
                 max_body_bytes: config.max_body_bytes,
                 limits: config.limits,
+                signature_warnings: WarnLimiter::new(config.limits.signature_warn_every),
             }),
         }
     }

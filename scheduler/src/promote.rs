@@ -157,10 +157,18 @@ impl DueLoop {
         if !jobs.is_empty() {
             let new_jobs = jobs
                 .iter()
-                .map(|(_, job)| {
-                    Ok(NewJob::json(job)?
+                .map(|(c, job)| {
+                    let new = NewJob::json(job)?
                         .with_id(job.job_id(&()))
-                        .group(job.group()))
+                        .group(job.group());
+                    // Days may pass between booking and reminder: a link to the booking's
+                    // trace, not a child span in it.
+                    Ok(
+                        match c.booking.as_ref().and_then(|b| b.traceparent.as_deref()) {
+                            Some(traceparent) => new.linked_to(traceparent),
+                            None => new,
+                        },
+                    )
                 })
                 .collect::<Result<Vec<_>, meetflow_shared::queue::QueueError>>()?;
             let results = self.queue.enqueue_many(SMS, new_jobs).await?;

@@ -6,11 +6,25 @@
 //! - Logs go to stderr, so command output on stdout (`meetflow-admin ... --json`) stays clean.
 //! - Personal data never goes into a field as is: use [`redact::phone`] and [`redact::email`].
 //! - Tests stay silent unless `TEST_LOG` is set ([`init_for_tests`]).
+//! - Traces: with `telemetry.otlp_endpoint` set, spans are also exported over OTLP/HTTP
+//!   ([`otlp`]); the trace context travels in job payloads ([`trace_context`]). Without it no
+//!   exporter exists and spans are only log context.
+//! - Warnings a sender can repeat at will are rate-limited ([`warn_limit`]).
+
+pub mod otlp;
+pub mod trace_context;
+pub mod warn_limit;
 
 use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::Layer;
+use tracing_subscriber::Registry;
 use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+pub use otlp::TraceExport;
 
 pub use crate::domain::redact;
 
@@ -32,6 +46,9 @@ pub enum TelemetryError {
     /// `MEETFLOW_LOG_FORMAT` holds something else than `json` or `pretty`.
     #[error("{LOG_FORMAT_ENV} must be `json` or `pretty`, not `{0}`")]
     BadFormat(String),
+    /// The OTLP exporter of `telemetry.otlp_endpoint` cannot be built.
+    #[error("telemetry.otlp_endpoint: cannot export traces: {0}")]
+    Exporter(String),
 }
 
 impl LogFormat {
@@ -60,33 +77,60 @@ fn filter() -> EnvFilter {
 }
 
 /// Installs the global subscriber for `service_name` (e.g. `meetflow-worker`), which is also the
-/// `service` label of `meetflow_build_info`. Calling it again in the same process is harmless
-/// (the first subscriber and name stay).
+/// `service` label of `meetflow_build_info`, without trace export. Calling it again in the same
+/// process is harmless (the first subscriber and name stay).
 pub fn init(service_name: &str) -> Result<(), TelemetryError> {
+    init_with_export(service_name, None).map(|_| ())
+}
+
+/// Like [`init`], and with `otlp_endpoint` (`telemetry.otlp_endpoint`) also exports spans over
+/// OTLP/HTTP. Returns the exporter to flush at the end ([`TraceExport::shutdown`]); `None` when
+/// there is no endpoint or a subscriber was already installed.
+pub fn init_with_export(
+    service_name: &str,
+    otlp_endpoint: Option<&str>,
+) -> Result<Option<TraceExport>, TelemetryError> {
     crate::ops_metrics::build_info::set_service(service_name);
     let format = LogFormat::from_env()?;
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter())
-        .with_writer(std::io::stderr);
-    let installed = match format {
-        LogFormat::Json => builder
+    let (export, otel_layer) = match otlp_endpoint {
+        Some(endpoint) => {
+            let (export, tracer) = TraceExport::start(endpoint, service_name)?;
+            let layer = tracing_opentelemetry::layer()
+                .with_tracer(tracer)
+                .with_tracked_inactivity(false)
+                .with_threads(false);
+            (Some(export), Some(layer))
+        }
+        None => (None, None),
+    };
+    let fmt_layer: Box<dyn Layer<Registry> + Send + Sync> = match format {
+        LogFormat::Json => tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
             .json()
             .flatten_event(true)
             .with_current_span(true)
-            .try_init(),
-        LogFormat::Pretty => builder
+            .boxed(),
+        LogFormat::Pretty => tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
             .with_ansi(std::io::stderr().is_terminal())
-            .try_init(),
+            .boxed(),
     };
-    if installed.is_ok() {
-        tracing::debug!(
-            service = service_name,
-            version = env!("CARGO_PKG_VERSION"),
-            ?format,
-            "logging ready"
-        );
+    let installed = tracing_subscriber::registry()
+        .with(fmt_layer)
+        .with(otel_layer)
+        .with(filter())
+        .try_init();
+    if installed.is_err() {
+        return Ok(None);
     }
-    Ok(())
+    tracing::debug!(
+        service = service_name,
+        version = env!("CARGO_PKG_VERSION"),
+        ?format,
+        traces = otlp_endpoint.is_some(),
+        "logging ready"
+    );
+    Ok(export)
 }
 
 /// For tests: logs (pretty, through the test writer so `cargo test` captures them) only when

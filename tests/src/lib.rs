@@ -11,12 +11,14 @@
 //! * [`fixtures`]: the provider fixture bodies (exact wire bytes).
 //! * [`http`]: reqwest clients with the rustls crypto provider installed.
 //! * [`webhook`]: sign and POST Calendly/Zoom deliveries to the service under test.
+//! * [`log_capture`]: the process's log lines as JSON, for tests of what is logged.
 //! * [`promtool`]: `promtool check metrics` over a `/metrics` text (skips without promtool).
 
 pub mod binaries;
 pub mod fakes;
 pub mod fixtures;
 pub mod http;
+pub mod log_capture;
 pub mod promtool;
 pub mod redis;
 pub mod signing;

@@ -6,15 +6,17 @@ use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use meetflow_shared::events::Provider;
 
-use super::{now_unix, read_body, single_header, store};
+use tracing::Instrument;
+
+use super::{now_unix, read_body, request_span, signature_rejected, single_header, store};
 use crate::error::IngestError;
 use crate::intake::Reading;
-use crate::metrics;
 use crate::signature::CALENDLY_HEADER;
 use crate::startup::AppState;
 
 pub(crate) async fn receive(State(state): State<AppState>, request: Request) -> Response {
     handle(&state, request)
+        .instrument(request_span(Provider::Calendly, "/webhooks/calendly"))
         .await
         .unwrap_or_else(IntoResponse::into_response)
 }
@@ -27,10 +29,7 @@ async fn handle(state: &AppState, request: Request) -> Result<Response, IngestEr
     let body = read_body(&parts.headers, body, s.max_body_bytes, s.limits.body_read).await?;
     let verified = single_header(&parts.headers, CALENDLY_HEADER)
         .and_then(|header| s.calendly.verify(header, body, now_unix()))
-        .inspect_err(|e| {
-            metrics::signature_failure(Provider::Calendly, e.reason());
-            tracing::debug!(reason = e.reason(), "Calendly signature rejected");
-        })?;
+        .inspect_err(|e| signature_rejected(s, Provider::Calendly, e))?;
     let reading = Reading::calendly(&verified);
     store(s, &verified, reading, received_at, None, started).await
 }

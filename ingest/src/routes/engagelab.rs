@@ -14,10 +14,9 @@ use axum::response::{IntoResponse, Response};
 use meetflow_shared::events::Provider;
 use meetflow_shared::providers::engagelab::callback::{CALLBACK_HEADER, CallbackBody};
 
-use super::{now_unix, read_body, single_header, store};
+use super::{now_unix, read_body, signature_rejected, single_header, store};
 use crate::error::IngestError;
 use crate::intake::Reading;
-use crate::metrics;
 use crate::signature::SignatureError;
 use crate::startup::AppState;
 
@@ -57,13 +56,7 @@ async fn handle(state: &AppState, request: Request) -> Result<Response, IngestEr
     }
     let verified = header
         .and_then(|h| s.engagelab.verify(h, body, now_unix()))
-        .inspect_err(|e: &SignatureError| {
-            metrics::signature_failure(Provider::EngageLab, e.reason());
-            tracing::warn!(
-                reason = e.reason(),
-                "EngageLab callback signature rejected: not stored"
-            );
-        })?;
+        .inspect_err(|e: &SignatureError| signature_rejected(s, Provider::EngageLab, e))?;
     let reading = Reading::engagelab(&verified);
     store(s, &verified, reading, received_at, None, started).await
 }

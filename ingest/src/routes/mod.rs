@@ -15,9 +15,42 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
+use meetflow_shared::events::Provider;
+
 use crate::error::IngestError;
 use crate::intake::Outcome;
+use crate::metrics;
 use crate::signature::SignatureError;
+use crate::startup::StateInner;
+
+/// The server span of one webhook request: the root of the delivery's trace. `delivery_id` is
+/// filled in once the delivery is identified.
+pub(crate) fn request_span(provider: Provider, route: &'static str) -> tracing::Span {
+    tracing::info_span!(
+        "webhook",
+        otel.name = %format!("POST {route}"),
+        otel.kind = "server",
+        http.request.method = "POST",
+        http.route = route,
+        provider = %provider,
+        delivery_id = tracing::field::Empty,
+    )
+}
+
+/// A rejected signature: counted always, logged at warn at most once a minute per provider (with
+/// how many were left out since), so a flood of forged requests cannot flood the logs.
+pub(crate) fn signature_rejected(state: &StateInner, provider: Provider, error: &SignatureError) {
+    metrics::signature_failure(provider, error.reason());
+    match state.signature_warnings.admit(provider.as_str()) {
+        Some(suppressed) => tracing::warn!(
+            %provider,
+            reason = error.reason(),
+            suppressed,
+            "webhook signature rejected"
+        ),
+        None => tracing::debug!(%provider, reason = error.reason(), "webhook signature rejected"),
+    }
+}
 
 /// Reads the whole body, refusing more than `max` bytes (first by Content-Length, without reading
 /// anything, then while streaming) and giving up after `timeout`.

@@ -9,15 +9,17 @@ use axum::response::{IntoResponse, Response};
 use meetflow_shared::events::{EventError, Provider, zoom};
 use serde_json::json;
 
-use super::{now_unix, read_body, single_header, store};
+use tracing::Instrument;
+
+use super::{now_unix, read_body, request_span, signature_rejected, single_header, store};
 use crate::error::IngestError;
 use crate::intake::Reading;
-use crate::metrics;
 use crate::signature::{ZOOM_SIGNATURE_HEADER, ZOOM_TIMESTAMP_HEADER};
 use crate::startup::AppState;
 
 pub(crate) async fn receive(State(state): State<AppState>, request: Request) -> Response {
     handle(&state, request)
+        .instrument(request_span(Provider::Zoom, "/webhooks/zoom"))
         .await
         .unwrap_or_else(IntoResponse::into_response)
 }
@@ -31,10 +33,7 @@ async fn handle(state: &AppState, request: Request) -> Result<Response, IngestEr
     let verified = single_header(&parts.headers, ZOOM_SIGNATURE_HEADER)
         .and_then(|sig| Ok((sig, single_header(&parts.headers, ZOOM_TIMESTAMP_HEADER)?)))
         .and_then(|(sig, ts)| s.zoom.verify(sig, ts, body, now_unix()))
-        .inspect_err(|e| {
-            metrics::signature_failure(Provider::Zoom, e.reason());
-            tracing::debug!(reason = e.reason(), "Zoom signature rejected");
-        })?;
+        .inspect_err(|e| signature_rejected(s, Provider::Zoom, e))?;
     let head = match zoom::head(verified.body()) {
         Ok(h) if h.event == zoom::URL_VALIDATION => {
             if let Some(plain) = h.plain_token.as_deref().filter(|p| !p.is_empty())

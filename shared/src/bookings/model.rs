@@ -181,6 +181,10 @@ pub struct Booking {
     /// Cancel, reschedule and join links and the host's name, for the SMS templates.
     #[serde(default)]
     pub links: MessageLinks,
+    /// W3C `traceparent` of the job that recorded the booking (only while traces are exported),
+    /// so its reminders link to the delivery's trace. Absent in bookings stored before.
+    #[serde(default)]
+    pub traceparent: Option<String>,
 }
 
 /// What [`super::Bookings::booked`] did.

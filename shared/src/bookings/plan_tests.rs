@@ -34,6 +34,7 @@ fn booking(
         event_name: None,
         rescheduled_from: None,
         rescheduled_to: None,
+        traceparent: None,
         updated_at: None,
         version: 1,
         reminders: reminders

@@ -17,6 +17,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
+use crate::telemetry::trace_context;
+
 use super::{
     Booking, BookingFacts, BookingKey, BookingStatus, MessageLinks, PlannedReminder, ReminderKind,
     ReminderState,
@@ -147,6 +149,8 @@ pub(super) fn booking_fields(
         ("timezone", facts.timezone.clone()),
         ("phone", facts.phone.clone()),
         ("old_key", old_key),
+        // The trace of the delivery that recorded it, for its reminders to link to.
+        ("traceparent", trace_context::current_traceparent()),
         (
             "cancel_url",
             facts
@@ -222,6 +226,7 @@ pub(super) fn parse_booking(key: &BookingKey, mut f: HashMap<String, String>) ->
         event_name: f.remove("event_name"),
         rescheduled_from: f.remove("old_key").and_then(|k| BookingKey::parse(&k)),
         rescheduled_to: f.remove("new_key").and_then(|k| BookingKey::parse(&k)),
+        traceparent: f.remove("traceparent"),
         reminders,
         links: MessageLinks {
             cancel_url: f

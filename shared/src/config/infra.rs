@@ -107,6 +107,16 @@ impl Default for OpsSettings {
     }
 }
 
+/// `telemetry:`: where traces go. Absent or `otlp_endpoint: null`: no export at all (no exporter
+/// is built and no span is recorded for it).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TelemetrySettings {
+    /// Base URL of an OTLP/HTTP collector, e.g. `http://otel-collector:4318`; spans are posted
+    /// (protobuf) to `<otlp_endpoint>/v1/traces`.
+    pub otlp_endpoint: Option<String>,
+}
+
 /// `admin:`: the operator web page and JSON API (`meetflow-admin serve`).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]

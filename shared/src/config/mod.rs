@@ -45,7 +45,7 @@ pub use connectors::{
 pub use error::ConfigError;
 pub use infra::{
     ADMIN_TOKEN_NAME, AdminRole, AdminSettings, AdminToken, BackoffSpec, IngestSettings,
-    OpsSettings, QueueSpec, QueuesSettings, RedisSettings, redact_url,
+    OpsSettings, QueueSpec, QueuesSettings, RedisSettings, TelemetrySettings, redact_url,
 };
 pub use messaging::{
     BrevoEvents, BrevoRateLimits, BrevoSettings, EngagelabSettings, EngagementSettings,
@@ -87,6 +87,8 @@ pub struct Settings {
     pub queues: QueuesSettings,
     /// `admin:`.
     pub admin: AdminSettings,
+    /// `telemetry:`.
+    pub telemetry: TelemetrySettings,
 }
 
 impl Settings {

@@ -470,3 +470,22 @@ fn sentinel_and_cluster_urls_load_and_keep_their_password_out_of_output() {
         "{err}"
     );
 }
+
+#[test]
+fn telemetry_otlp_endpoint_is_off_by_default_and_checked_when_set() {
+    assert_eq!(load("", &[]).unwrap().telemetry.otlp_endpoint, None);
+    let set = load(
+        "telemetry: { otlp_endpoint: null }\n",
+        &[("MEETFLOW__TELEMETRY__OTLP_ENDPOINT", "http://otel:4318")],
+    )
+    .unwrap();
+    assert_eq!(
+        set.telemetry.otlp_endpoint.as_deref(),
+        Some("http://otel:4318"),
+        "the env override reaches the key"
+    );
+    let err = load("telemetry: { otlp_endpoint: \"otel:4318:x\" }\n", &[]).unwrap_err();
+    assert_eq!(err.key(), Some("telemetry.otlp_endpoint"), "{err}");
+    let err = load("telemetry: { otlp_endpoint: \"ftp://otel\" }\n", &[]).unwrap_err();
+    assert_eq!(err.key(), Some("telemetry.otlp_endpoint"), "{err}");
+}

@@ -116,6 +116,9 @@ impl Settings {
                 "must be at least 1",
             ));
         }
+        if let Some(endpoint) = &self.telemetry.otlp_endpoint {
+            url("telemetry.otlp_endpoint", endpoint, &["http", "https"])?;
+        }
         self.validate_connectors()?;
         self.validate_messaging()?;
         self.validate_queues()?;

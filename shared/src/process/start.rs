@@ -16,7 +16,7 @@ use crate::config::{ConfigError, Role, Settings};
 use crate::ops::{self, OpsError};
 use crate::queue::{QueueClient, QueueError};
 use crate::shutdown::Shutdown;
-use crate::telemetry::{self, TelemetryError};
+use crate::telemetry::{self, TelemetryError, TraceExport};
 
 /// Why a process could not start, or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +51,7 @@ pub struct Process {
     shutdown: Shutdown,
     ops_addr: SocketAddr,
     supervisor: Supervisor,
+    traces: Option<TraceExport>,
 }
 
 impl Process {
@@ -65,10 +66,22 @@ impl Process {
         role: Role,
         config: Option<&Path>,
     ) -> Result<Self, ProcessError> {
-        telemetry::init(name)?;
+        // The format first (a bad MEETFLOW_LOG_FORMAT is reported before the settings), the
+        // subscriber once the settings say where traces go.
+        telemetry::LogFormat::from_env()?;
         let settings = Settings::load(config)?;
         settings.validate_for(role)?;
-        Self::with_settings(name, settings, Shutdown::on_signal()).await
+        let traces =
+            telemetry::init_with_export(name, settings.telemetry.otlp_endpoint.as_deref())?;
+        let process = Self::with_settings(name, settings, Shutdown::on_signal()).await?;
+        Ok(process.with_trace_export(traces))
+    }
+
+    /// Hands the process the trace exporter to flush when it stops (see [`Process::run`]).
+    #[must_use]
+    pub fn with_trace_export(mut self, traces: Option<TraceExport>) -> Self {
+        self.traces = traces;
+        self
     }
 
     /// Like [`Process::start`] from loaded settings and a stop switch of the caller's (tests run
@@ -127,6 +140,7 @@ impl Process {
             shutdown,
             ops_addr,
             supervisor,
+            traces: None,
         })
     }
 
@@ -177,13 +191,20 @@ impl Process {
     /// [`ProcessError::Loop`] when a loop failed, panicked or ended early.
     pub async fn run(self, grace: Duration) -> Result<(), ProcessError> {
         let Self {
-            name, supervisor, ..
+            name,
+            supervisor,
+            traces,
+            ..
         } = self;
         tracing::info!(ops = %self.ops_addr, "{name} started");
         let outcome = supervisor.run(grace).await;
         match &outcome {
             Ok(()) => tracing::info!("{name} stopped"),
             Err(e) => tracing::error!(error = %e, "{name} stopped with an error"),
+        }
+        // The spans of the last jobs leave before the process does.
+        if let Some(traces) = traces {
+            traces.shutdown().await;
         }
         Ok(outcome?)
     }

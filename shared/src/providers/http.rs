@@ -10,11 +10,13 @@ use bytes::Bytes;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
+use tracing::Instrument;
 use url::Url;
 
 use super::error::{Provider, ProviderError, sanitize_message};
 use super::retry::{Observed, Outcome, TransportFailure, classify, wait_hint};
 use crate::domain::ErrorClass;
+use crate::telemetry::trace_context;
 
 /// Longest time spent connecting, whatever the overall timeout.
 const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -86,7 +88,24 @@ pub(crate) async fn execute(
     request: reqwest::RequestBuilder,
 ) -> Result<Response, ProviderError> {
     let started = std::time::Instant::now();
-    let result = send(provider, operation, request).await;
+    // The client span of the call. Only the method and the host are recorded: paths and query
+    // strings may hold an e-mail or a phone number.
+    let span = tracing::info_span!(
+        "provider call",
+        otel.name = %format!("{} {operation}", provider.as_str()),
+        otel.kind = "client",
+        provider = provider.as_str(),
+        operation,
+        http.request.method = tracing::field::Empty,
+        server.address = tracing::field::Empty,
+        http.response.status_code = tracing::field::Empty,
+    );
+    let result = send(provider, operation, request)
+        .instrument(span.clone())
+        .await;
+    if let Ok(r) = &result {
+        span.record("http.response.status_code", r.status);
+    }
     let outcome = match &result {
         Ok(r) => r.status.to_string(),
         Err(e) => e.class.as_str().to_owned(),
@@ -105,7 +124,15 @@ async fn send(
     request: reqwest::RequestBuilder,
 ) -> Result<Response, ProviderError> {
     let transport = |e: reqwest::Error| transport_error(provider, operation, &e);
-    let resp = request.send().await.map_err(transport)?;
+    let (client, request) = request.build_split();
+    let mut request = request.map_err(transport)?;
+    let span = tracing::Span::current();
+    span.record("http.request.method", request.method().as_str());
+    if let Some(host) = request.url().host_str() {
+        span.record("server.address", host);
+    }
+    trace_context::inject_headers(request.headers_mut());
+    let resp = client.execute(request).await.map_err(transport)?;
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
     let body = resp.bytes().await.map_err(transport)?;

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::error::{ErrorClass, QueueError};
+use crate::telemetry::trace_context::{self, JobTrace};
 
 /// Default time a finished job's id keeps de-duplicating re-enqueues.
 pub const DEFAULT_RETAIN: Duration = Duration::from_secs(24 * 3600);
@@ -22,9 +23,45 @@ pub struct NewJob {
 }
 
 impl NewJob {
-    /// A job carrying `payload` as JSON, with a fresh ULID as its id.
+    /// A job carrying `payload` as JSON, with a fresh ULID as its id. When there is a trace
+    /// context to carry (an exported span, or the delivery of the job running now), it goes into
+    /// the payload's optional `trace` member ([`crate::telemetry::trace_context`]).
     pub fn json<T: Serialize>(payload: &T) -> Result<Self, QueueError> {
-        Ok(Self::raw(serde_json::to_string(payload)?))
+        match trace_context::envelope_for_new_job() {
+            None => Ok(Self::raw(serde_json::to_string(payload)?)),
+            Some(trace) => {
+                let mut value = serde_json::to_value(payload)?;
+                if let Some(members) = value.as_object_mut() {
+                    members.insert(
+                        trace_context::TRACE_MEMBER.to_owned(),
+                        serde_json::to_value(trace)?,
+                    );
+                }
+                Ok(Self::raw(serde_json::to_string(&value)?))
+            }
+        }
+    }
+
+    /// Links the job to the trace of `traceparent` (a reminder to the delivery that booked it)
+    /// instead of making it a child of the span enqueuing it. A payload that is not a JSON
+    /// object is left as it is.
+    pub fn linked_to(mut self, traceparent: &str) -> Self {
+        if let Ok(serde_json::Value::Object(mut members)) =
+            serde_json::from_str::<serde_json::Value>(&self.payload)
+        {
+            let mut trace = members
+                .remove(trace_context::TRACE_MEMBER)
+                .and_then(|t| serde_json::from_value::<JobTrace>(t).ok())
+                .unwrap_or_default();
+            trace.link = Some(traceparent.to_owned());
+            if let Ok(trace) = serde_json::to_value(trace) {
+                members.insert(trace_context::TRACE_MEMBER.to_owned(), trace);
+            }
+            if let Ok(text) = serde_json::to_string(&members) {
+                self.payload = text;
+            }
+        }
+        self
     }
 
     /// A job carrying an already encoded payload.

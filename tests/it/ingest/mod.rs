@@ -5,4 +5,5 @@ mod engagelab_callbacks;
 mod intake;
 mod process;
 mod resilience;
+mod signature_warnings;
 mod signatures;

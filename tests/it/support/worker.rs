@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use meetflow_ingest::{Application, IngestConfig};
 use meetflow_shared::bookings::{Booking, BookingKey, Bookings};
 use meetflow_shared::config::Settings;
 use meetflow_shared::domain::ReminderKind;
@@ -19,6 +20,7 @@ use meetflow_tests::redis::TestRedis;
 use meetflow_worker::{QueueSelection, WorkerError, WorkerOptions};
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 pub(crate) const NS: &str = "wt";
 /// The event type of the Calendly fixtures, mapped to list 10.
@@ -102,6 +104,59 @@ queues:
         settings,
         yaml,
     }
+}
+
+/// The worker env with signing secrets, an ingest listener and `extra_yaml` (top-level keys),
+/// and ingest running on its Redis: the base URL of ingest and its stop switch.
+pub(crate) async fn env_with_ingest(
+    calendly_key: &str,
+    zoom_secret: &str,
+    extra_yaml: &str,
+) -> (Env, String, CancellationToken) {
+    let mut env = env().await;
+    let yaml = env
+        .yaml
+        .replacen(
+            "connectors:\n  calendly:\n",
+            &format!(
+                "{extra_yaml}ingest: {{ listen: '127.0.0.1:0', max_body_bytes: 262144 }}\n\
+                 connectors:\n  calendly:\n    signing_key: \"{calendly_key}\"\n"
+            ),
+            1,
+        )
+        .replacen(
+            "  zoom:\n",
+            &format!("  zoom:\n    webhook_secret: \"{zoom_secret}\"\n"),
+            1,
+        );
+    env.settings = Settings::from_yaml_str(&yaml, &|_| None).unwrap();
+    env.yaml = yaml;
+    let app = Application::build_with(IngestConfig::from_settings(&env.settings))
+        .await
+        .unwrap();
+    let base = format!("http://{}", app.local_addr());
+    let stop = CancellationToken::new();
+    let signal = stop.clone();
+    tokio::spawn(async move { app.run_until_stopped(signal.cancelled_owned()).await });
+    (env, base, stop)
+}
+
+/// POSTs `body` to ingest at `base` as Calendly signs it with `key`; the status code.
+pub(crate) async fn post_calendly(base: &str, key: &str, body: String) -> u16 {
+    let now = Utc::now().timestamp();
+    meetflow_tests::http::http_client()
+        .post(format!("{base}/webhooks/calendly"))
+        .header("content-type", "application/json")
+        .header(
+            "Calendly-Webhook-Signature",
+            meetflow_tests::signing::calendly_signature(key, now, body.as_bytes()),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
 }
 
 pub(crate) fn options() -> WorkerOptions {

@@ -9,16 +9,13 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use meetflow_ingest::{Application, IngestConfig};
 use meetflow_shared::bookings::BookingKey;
-use meetflow_shared::config::Settings;
 use meetflow_shared::jobs::ALL_QUEUES;
 use meetflow_tests::fakes::FakeZoom;
 use meetflow_tests::signing;
 use serde_json::{Value, json};
-use tokio_util::sync::CancellationToken;
 
-use crate::support::worker::{Env, env, in_two_days, rfc3339};
+use crate::support::worker::{Env, env_with_ingest, in_two_days, rfc3339};
 
 const CALENDLY_KEY: &str = "real-bodies-calendly-key";
 const ZOOM_SECRET: &str = "real-bodies-zoom-secret";
@@ -209,36 +206,6 @@ fn files(dir: &std::path::Path) -> BTreeSet<String> {
     out
 }
 
-/// The worker env with signing secrets and an ingest listener, and ingest running on its Redis.
-async fn env_with_ingest() -> (Env, String, CancellationToken) {
-    let mut env = env().await;
-    let yaml = env
-        .yaml
-        .replacen(
-            "connectors:\n  calendly:\n",
-            &format!(
-                "ingest: {{ listen: '127.0.0.1:0', max_body_bytes: 262144 }}\n\
-                 connectors:\n  calendly:\n    signing_key: \"{CALENDLY_KEY}\"\n"
-            ),
-            1,
-        )
-        .replacen(
-            "  zoom:\n",
-            &format!("  zoom:\n    webhook_secret: \"{ZOOM_SECRET}\"\n"),
-            1,
-        );
-    env.settings = Settings::from_yaml_str(&yaml, &|_| None).unwrap();
-    env.yaml = yaml;
-    let app = Application::build_with(IngestConfig::from_settings(&env.settings))
-        .await
-        .unwrap();
-    let base = format!("http://{}", app.local_addr());
-    let stop = CancellationToken::new();
-    let signal = stop.clone();
-    tokio::spawn(async move { app.run_until_stopped(signal.cancelled_owned()).await });
-    (env, base, stop)
-}
-
 async fn send(base: &str, file: &str, body: &[u8]) -> (u16, Value) {
     let now = chrono::Utc::now().timestamp();
     let http = meetflow_tests::http::http_client();
@@ -292,7 +259,7 @@ async fn every_real_body_is_handled_as_a_user_expects() {
     assert!(no_row.is_empty(), "files without a table row: {no_row:?}");
     assert!(no_file.is_empty(), "rows without a file: {no_file:?}");
 
-    let (env, base, stop) = env_with_ingest().await;
+    let (env, base, stop) = env_with_ingest(CALENDLY_KEY, ZOOM_SECRET, "").await;
     env.zoom.add_past_meeting(
         "4444AAAiAAAAAiAiAiiAii==",
         vec![FakeZoom::participant(

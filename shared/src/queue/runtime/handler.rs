@@ -1,6 +1,10 @@
 //! Adapts a plain async function `Fn(T, JobContext) -> Result<(), JobError>` into the tower
 //! service apalis runs: decodes the payload (a payload that does not decode is a permanent
 //! `bad_payload` failure, kept in the dead letters) and turns a panic into a permanent failure.
+//!
+//! Each attempt runs in a `job` span (fields `queue`, `job_id`, `delivery_id`, `attempt`), so
+//! every log line of the job carries them; the span continues the trace the payload carries
+//! ([`crate::telemetry::trace_context`]) and the attempt ends with one info line, `job finished`.
 
 use std::future::Future;
 use std::marker::PhantomData;
@@ -12,9 +16,11 @@ use apalis::prelude::{BoxDynError, Task};
 use futures::FutureExt;
 use serde::de::DeserializeOwned;
 use tower::Service;
+use tracing::Instrument;
 
 use super::state::LeasedJob;
 use crate::queue::error::{ErrorClass, JobError};
+use crate::telemetry::trace_context::{self, JobTrace};
 
 /// What a handler knows about the job it runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,6 +85,20 @@ where
 
     fn call(&mut self, task: Task<LeasedJob>) -> Self::Future {
         let job = task.args;
+        let trace = JobTrace::of_payload(&job.payload).unwrap_or_default();
+        // A job that names no delivery is the root of its own chain (a webhook job, a
+        // reminder): its id is the delivery id its descendants carry.
+        let delivery = trace.delivery_id.clone().unwrap_or_else(|| job.id.clone());
+        let span = tracing::info_span!(
+            "job",
+            otel.name = %format!("job {}", self.queue),
+            otel.kind = "consumer",
+            queue = %self.queue,
+            job_id = %job.id,
+            delivery_id = %delivery,
+            attempt = job.attempt,
+        );
+        trace.attach(&span);
         let ctx = JobContext {
             id: job.id,
             queue: self.queue.clone(),
@@ -92,19 +112,40 @@ where
                     ErrorClass::BadPayload,
                     format!("payload does not decode: {e}"),
                 );
+                span.in_scope(|| finished(Some(&err)));
                 return Box::pin(async move { Err(Box::new(err) as BoxDynError) });
             }
         };
         let fut = (self.handler)(payload, ctx);
-        Box::pin(async move {
-            match AssertUnwindSafe(fut).catch_unwind().await {
-                Ok(Ok(())) => Ok(()),
-                Ok(Err(e)) => Err(Box::new(e) as BoxDynError),
-                Err(_) => Err(Box::new(JobError::permanent(
+        let run = async move {
+            let outcome = match AssertUnwindSafe(fut).catch_unwind().await {
+                Ok(outcome) => outcome,
+                Err(_) => Err(JobError::permanent(
                     ErrorClass::Internal,
                     "handler panicked",
-                )) as BoxDynError),
-            }
-        })
+                )),
+            };
+            finished(outcome.as_ref().err());
+            outcome.map_err(|e| Box::new(e) as BoxDynError)
+        };
+        Box::pin(trace_context::delivery_scope(
+            delivery,
+            run.instrument(span),
+        ))
+    }
+}
+
+/// The one info line of a finished attempt (inside the job span, so it names the job).
+fn finished(error: Option<&JobError>) {
+    match error {
+        None => tracing::info!(outcome = "done", "job finished"),
+        Some(e) => {
+            let outcome = match e {
+                JobError::Retry { .. } => "retry",
+                JobError::Defer { .. } => "deferred",
+                JobError::Permanent { .. } => "failed",
+            };
+            tracing::info!(outcome, class = e.class().as_str(), "job finished");
+        }
     }
 }
