@@ -22,6 +22,8 @@
 //! - [`job_failures`]: a provider's failure as a job's answer (the one module that sees both).
 //! - [`bookings`]: the current state of each booking and its planned reminders, in Redis.
 //! - [`sms_suppression`]: who must not be texted (by number or e-mail), read at each send.
+//! - [`sync`]: the backfill of Calendly's history (`meetflow-admin sync calendly`): slices,
+//!   runs, and the ledger that makes a second run change nothing.
 //! - [`redis`]: every Redis key (names, types, expiry, owners), the handle stores receive, and
 //!   the Lua script loader.
 //! - [`tls`]: the rustls crypto provider shared by the HTTP clients and `rediss://` connections.
@@ -43,5 +45,6 @@ pub mod redis;
 pub mod request_log;
 pub mod shutdown;
 pub mod sms_suppression;
+pub mod sync;
 pub mod telemetry;
 pub mod tls;

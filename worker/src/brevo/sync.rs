@@ -178,6 +178,7 @@ async fn track(
         email: event.email,
         properties: event.properties,
         contact_properties: serde_json::Map::new(),
+        date: event.date,
     };
     slot(w, brevo, ctx).await?;
     brevo

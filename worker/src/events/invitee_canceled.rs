@@ -90,6 +90,7 @@ pub(crate) async fn handle(w: &Worker, invitee: &Invitee) -> Result<(), JobError
             key.as_str(),
             EventTrack {
                 event_name: w.settings.engagement.brevo_events.cancelled.clone(),
+                date: None,
                 email,
                 properties: booking_properties(&key, invitee),
             },

@@ -97,6 +97,7 @@ async fn run(
                 key.as_str(),
                 EventTrack {
                     event_name: name.clone(),
+                    date: None,
                     email: email.clone(),
                     properties: booking_properties(&key, invitee),
                 },

@@ -1,7 +1,9 @@
 //! Calendly API v2 client: the periodic reconciliation (scheduled events and their invitees),
 //! the admin commands (webhook subscriptions, event types) and no-show marks.
 //!
-//! Lists follow `pagination.next_page_token` to the end (100 per page). Errors are
+//! Lists follow `pagination.next_page_token` to the end (100 per page). A client given a pacer
+//! ([`CalendlyClient::with_pacer`], the backfill's) takes a slot of that shared rate limit before
+//! every request, so all replicas together stay within Calendly's budget. Errors are
 //! `{title, message, details}` and classified by the HTTP table; a 429 waits for
 //! `X-RateLimit-Reset`. Webhooks need a paid plan: Calendly's 403 "Please upgrade" becomes a
 //! permanent config error that says so.
@@ -28,6 +30,7 @@ pub use self::resources::{
 use self::resources::{NewSchedulingLink, Page, Resource, SchedulingLink};
 use super::error::{Provider, ProviderError};
 use super::http::{self, Response};
+use super::rate_limit::{RateLimitError, RateLimiter};
 use crate::domain::ErrorClass;
 use crate::events::{Invitee, ScheduledEvent};
 
@@ -35,6 +38,8 @@ use crate::events::{Invitee, ScheduledEvent};
 const PAGE_COUNT: &str = "100";
 /// Stop reading pages after this many (a provider bug must not loop forever).
 const MAX_PAGES: usize = 1000;
+/// Longest wait for a slot of the pacer before a request gives up (rate limited).
+const PACER_MAX_WAIT: Duration = Duration::from_secs(120);
 
 /// A Calendly API client. Cheap to clone; `Debug` shows no token.
 #[derive(Clone)]
@@ -42,6 +47,7 @@ pub struct CalendlyClient {
     http: reqwest::Client,
     base_url: Url,
     authorization: HeaderValue,
+    pacer: Option<RateLimiter>,
 }
 
 impl fmt::Debug for CalendlyClient {
@@ -75,7 +81,15 @@ impl CalendlyClient {
             http: http::build_client(Provider::Calendly, timeout)?,
             base_url,
             authorization,
+            pacer: None,
         })
+    }
+
+    /// The same client taking a slot of `pacer` (a limit shared in Redis) before every request.
+    #[must_use]
+    pub fn with_pacer(mut self, pacer: RateLimiter) -> Self {
+        self.pacer = Some(pacer);
+        self
     }
 
     /// The token's user and organization.
@@ -280,6 +294,12 @@ impl CalendlyClient {
         op: &'static str,
         request: reqwest::RequestBuilder,
     ) -> Result<Response, ProviderError> {
+        if let Some(pacer) = &self.pacer {
+            pacer
+                .until_ready(PACER_MAX_WAIT)
+                .await
+                .map_err(|e| paced(op, &e))?;
+        }
         let request = request.header("authorization", self.authorization.clone());
         let resp = http::execute(Provider::Calendly, op, request).await?;
         if resp.is_success() {
@@ -288,6 +308,17 @@ impl CalendlyClient {
             Err(api_error(op, &resp))
         }
     }
+}
+
+/// A pacer that did not give a slot, as the error of the request it held back.
+fn paced(op: &'static str, e: &RateLimitError) -> ProviderError {
+    let (class, after) = match e {
+        RateLimitError::Redis(_) => (ErrorClass::Internal, None),
+        RateLimitError::WaitTooLong(after) | RateLimitError::Reserved(after) => {
+            (ErrorClass::RateLimited, Some(*after))
+        }
+    };
+    ProviderError::new(Provider::Calendly, op, class, e.to_string()).with_retry_after(after)
 }
 
 /// The last path segment of a URI, or the input when it has no `/`.
