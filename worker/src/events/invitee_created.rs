@@ -32,14 +32,24 @@ pub(crate) async fn handle(
     invitee: &Invitee,
     reconciled: bool,
 ) -> Result<(), JobError> {
-    run(w, invitee, reconciled, false).await
+    run(w, invitee, reconciled, false, true).await
 }
 
 /// A booking made before meetflow's go-live baseline, found by the reconciliation: recorded, its
 /// reminders planned and its Brevo contact synced, but no confirmation, host notice or Brevo
 /// `booked` event (the invitee booked long before meetflow was there to confirm it).
 pub(crate) async fn adopt(w: &Worker, invitee: &Invitee) -> Result<(), JobError> {
-    run(w, invitee, true, true).await
+    run(w, invitee, true, true, true).await
+}
+
+/// [`adopt`] for a booking the backfill brings over from the history; `catch_up` = false (a
+/// cancelled or no-show booking) plans only what is still ahead, never a late follow-up.
+pub(crate) async fn adopt_history(
+    w: &Worker,
+    invitee: &Invitee,
+    catch_up: bool,
+) -> Result<(), JobError> {
+    run(w, invitee, true, true, catch_up).await
 }
 
 async fn run(
@@ -47,6 +57,7 @@ async fn run(
     invitee: &Invitee,
     reconciled: bool,
     adopted: bool,
+    catch_up: bool,
 ) -> Result<(), JobError> {
     let cal = &w.settings.connectors.calendly;
     let key = BookingKey::from_invitee_uri(&invitee.uri);
@@ -55,7 +66,7 @@ async fn run(
     let change = match &facts {
         Some(f) => Some(
             w.bookings
-                .booked_since(f, invitee.created_at)
+                .booked_since(f, invitee.created_at.filter(|_| catch_up))
                 .await
                 .map_err(error::bookings)?,
         ),
