@@ -68,6 +68,9 @@ pub enum Command {
     /// Zoom setup: check the Server-to-Server app; print the webhook URL and events to enable.
     #[command(subcommand)]
     Zoom(commands::zoom::ZoomCommand),
+    /// Backfill: bring Brevo up to date with Calendly's history, quietly (`sync calendly --since`).
+    #[command(subcommand)]
+    Sync(commands::sync::SyncCommand),
 }
 
 /// What every command gets: how to load the settings.
@@ -100,6 +103,7 @@ pub async fn run(cli: Cli, out: &mut Out) -> anyhow::Result<()> {
         Command::Sandbox(cmd) => cmd.run(&ctx, out).await,
         Command::Calendly(cmd) => cmd.run(&ctx, out).await,
         Command::Zoom(cmd) => cmd.run(&ctx, out).await,
+        Command::Sync(cmd) => cmd.run(&ctx, out).await,
     }
 }
 
