@@ -120,13 +120,6 @@ pub(crate) struct RunningWorker {
 }
 
 impl RunningWorker {
-    /// Stops the worker with the grace period it was started with, whatever its jobs were
-    /// doing (an interrupted run: jobs past the grace are left to their leases).
-    pub(crate) async fn interrupt(self) {
-        self.shutdown.trigger();
-        let _ = tokio::time::timeout(Duration::from_secs(15), self.handle).await;
-    }
-
     pub(crate) async fn stop(self) {
         self.shutdown.trigger();
         tokio::time::timeout(Duration::from_secs(15), self.handle)

@@ -52,6 +52,10 @@ pub(crate) async fn backfill() -> Backfill {
             fake.base_url()
         ),
     );
+    env.yaml = env.yaml.replace(
+        "queues:\n",
+        "queues:\n  sync: { concurrency: 2 }\n",
+    );
     env.settings = Settings::from_yaml_str(&env.yaml, &|_| None).unwrap();
     let config = std::env::temp_dir().join(format!("meetflow-sync-{}.yaml", uuid::Uuid::new_v4()));
     std::fs::write(&config, &env.yaml).unwrap();
