@@ -117,7 +117,9 @@ impl SyncArgs {
         };
         if self.dry_run {
             let slice = SliceSync::new(
-                api.client.clone().with_pacer(pacer(backend.client.handle())),
+                api.client
+                    .clone()
+                    .with_pacer(pacer(backend.client.handle())),
                 backend.client.clone(),
                 backend.bookings(),
             );
@@ -229,7 +231,11 @@ impl SyncArgs {
         if let Some(changes) = changes {
             for c in changes {
                 let start = c.start.map_or_else(|| "-".into(), |s| s.to_rfc3339());
-                writeln!(out, "would sync {} as {} (meeting {start})", c.booking, c.state)?;
+                writeln!(
+                    out,
+                    "would sync {} as {} (meeting {start})",
+                    c.booking, c.state
+                )?;
             }
         }
         let verb = if self.dry_run { "would sync" } else { "synced" };
@@ -278,7 +284,9 @@ mod tests {
             "2026-03-01T00:00:00+00:00"
         );
         assert_eq!(
-            parse_date("2026-03-01T10:00:00+02:00").unwrap().to_rfc3339(),
+            parse_date("2026-03-01T10:00:00+02:00")
+                .unwrap()
+                .to_rfc3339(),
             "2026-03-01T08:00:00+00:00"
         );
         assert!(parse_date("March 1").is_err());

@@ -77,7 +77,6 @@ pub fn webhook_job_at(
     Some(job)
 }
 
-
 /// The backfill's `events`-queue job for `invitee` of `event` in the state `state` (the
 /// backfill's tag of it, e.g. `canceled@2026-01-02T03:04:05Z`): an `invitee.created` envelope
 /// holding the invitee as the API lists it (status, cancellation and no-show included), marked

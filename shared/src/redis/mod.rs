@@ -39,7 +39,8 @@ pub use doc::render_markdown;
 pub use handle::Redis;
 pub use keys::{
     ADMIN_SESSION_TTL, ATTENDANCE_MINUTES_TTL, BOOKING_LINK_TTL, BOOKING_RETENTION, Keys,
-    MEETING_CONTACTS_TTL, MINUTE_STATS_TTL, SMS_MARKER_TTL, SYNC_RUN_TTL, ZOOM_TOKEN_REFRESH_MARGIN, millis,
+    MEETING_CONTACTS_TTL, MINUTE_STATS_TTL, SMS_MARKER_TTL, SYNC_RUN_TTL,
+    ZOOM_TOKEN_REFRESH_MARGIN, millis,
 };
 pub use registry::{Expiry, KEYS, KeySpec, RedisType};
 pub use script::{COMPARE_AND_DELETE, Script, compare_and_delete};

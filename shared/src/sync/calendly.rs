@@ -10,9 +10,9 @@ use metrics::counter;
 use super::{Counts, Ledger, Runs, State, ledger::Decision};
 use crate::bookings::{BookingError, BookingKey, Bookings};
 use crate::events::{Invitee, ScheduledEvent};
+use crate::jobs::EVENTS;
 use crate::jobs::sync::SyncJob;
 use crate::jobs::synthetic::backfill_job;
-use crate::jobs::EVENTS;
 use crate::providers::ProviderError;
 use crate::providers::calendly_api::{CalendlyClient, EventsQuery, Scope};
 use crate::providers::rate_limit::RateLimiter;
@@ -100,7 +100,10 @@ impl SliceSync {
             let invitees = self.api.list_invitees(uri).await?;
             counts.invitees += invitees.len() as u64;
             for invitee in &invitees {
-                let decision = self.ledger.decide(&self.bookings, invitee, &job.run).await?;
+                let decision = self
+                    .ledger
+                    .decide(&self.bookings, invitee, &job.run)
+                    .await?;
                 let state = match decision {
                     Decision::Bring(s) | Decision::Again(s) => s,
                     Decision::Held(s) => {

@@ -116,7 +116,12 @@ impl Ledger {
     }
 
     /// Records that run `run` brought (or found) the invitee `invitee_uri` in `state`.
-    pub async fn record(&self, invitee_uri: &str, state: State, run: &str) -> Result<(), QueueError> {
+    pub async fn record(
+        &self,
+        invitee_uri: &str,
+        state: State,
+        run: &str,
+    ) -> Result<(), QueueError> {
         let key = BookingKey::from_invitee_uri(invitee_uri);
         let _: () = self
             .client

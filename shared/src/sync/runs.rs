@@ -110,7 +110,11 @@ impl Runs {
         let ttl = i64::try_from(SYNC_RUN_TTL.as_secs()).unwrap_or(i64::MAX);
         let _: () = redis::pipe()
             .atomic()
-            .hset(&key, slice.timestamp_millis(), serde_json::to_string(counts)?)
+            .hset(
+                &key,
+                slice.timestamp_millis(),
+                serde_json::to_string(counts)?,
+            )
             .expire(&key, ttl)
             .query_async(&mut self.client.redis())
             .await?;

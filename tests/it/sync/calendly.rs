@@ -30,7 +30,9 @@ fn range(start_days_ago: i64, days: i64) -> [String; 4] {
         "--since".into(),
         since.format("%Y-%m-%d").to_string(),
         "--until".into(),
-        (since + TimeDelta::days(days)).format("%Y-%m-%d").to_string(),
+        (since + TimeDelta::days(days))
+            .format("%Y-%m-%d")
+            .to_string(),
     ]
 }
 
@@ -130,7 +132,14 @@ async fn a_dry_run_lists_what_would_change_and_changes_nothing() {
     assert_eq!(b.ledger_len().await, 0);
     assert!(b.env.brevo.requests().is_empty());
     let sync_keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{}*", b.env.client.keys().sync_state("").trim_end_matches(":state")))
+        .arg(format!(
+            "{}*",
+            b.env
+                .client
+                .keys()
+                .sync_state("")
+                .trim_end_matches(":state")
+        ))
         .query_async(&mut b.env.client.redis())
         .await
         .unwrap();
@@ -141,7 +150,11 @@ async fn a_dry_run_lists_what_would_change_and_changes_nothing() {
     assert_eq!(b.sync(&args(&r)).await["synced"], 6);
     b.env.settle().await;
     let again = b.sync(&dry).await;
-    assert_eq!((again["synced"].as_u64(), again["unchanged"].as_u64()), (Some(0), Some(6)), "{again}");
+    assert_eq!(
+        (again["synced"].as_u64(), again["unchanged"].as_u64()),
+        (Some(0), Some(6)),
+        "{again}"
+    );
     worker.stop().await;
 }
 
@@ -154,12 +167,18 @@ async fn an_interrupted_backfill_resumes_and_completes_without_duplicates() {
     let r = range(60, 12);
     let worker = b.env.start();
     let mut cli = b.spawn(&args(&r));
-    let midway = eventually(Duration::from_secs(60), || async { b.ledger_len().await >= 6 }).await;
+    let midway = eventually(Duration::from_secs(60), || async {
+        b.ledger_len().await >= 6
+    })
+    .await;
     assert!(midway, "the backfill did not start");
     cli.kill().unwrap();
     let _ = cli.wait();
     let brought = b.ledger_len().await;
-    assert!(brought < 36, "interrupted too late to test anything: {brought}");
+    assert!(
+        brought < 36,
+        "interrupted too late to test anything: {brought}"
+    );
 
     // Run again: the same run resumes; the slices went on meanwhile, none is enqueued twice.
     let resumed = b.sync(&args(&r)).await;

@@ -52,10 +52,9 @@ pub(crate) async fn backfill() -> Backfill {
             fake.base_url()
         ),
     );
-    env.yaml = env.yaml.replace(
-        "queues:\n",
-        "queues:\n  sync: { concurrency: 2 }\n",
-    );
+    env.yaml = env
+        .yaml
+        .replace("queues:\n", "queues:\n  sync: { concurrency: 2 }\n");
     env.settings = Settings::from_yaml_str(&env.yaml, &|_| None).unwrap();
     let config = std::env::temp_dir().join(format!("meetflow-sync-{}.yaml", uuid::Uuid::new_v4()));
     std::fs::write(&config, &env.yaml).unwrap();
@@ -77,7 +76,9 @@ impl Backfill {
             .map(|i| {
                 let day = i64::try_from(i).unwrap() % days;
                 let slot = i64::try_from(i).unwrap() / days;
-                let begin = start + TimeDelta::days(day) + TimeDelta::hours(10)
+                let begin = start
+                    + TimeDelta::days(day)
+                    + TimeDelta::hours(10)
                     + TimeDelta::minutes(30 * slot);
                 let booked_at = begin - TimeDelta::days(7);
                 let state = match i % 5 {
@@ -173,7 +174,10 @@ impl Backfill {
             .filter(|e| e.event_name == name)
             .map(|e| {
                 (
-                    e.identifiers["email_id"].as_str().unwrap_or_default().to_owned(),
+                    e.identifiers["email_id"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
                     e.raw["event_date"].as_str().map(str::to_owned),
                 )
             })

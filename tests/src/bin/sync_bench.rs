@@ -87,7 +87,10 @@ async fn main() -> anyhow::Result<()> {
     let cal = FakeCalendlyApi::start().await?;
     let brevo = FakeBrevo::start().await?;
     let sms = FakeEngageLab::start().await?;
-    let since = Utc::now().date_naive().and_time(chrono::NaiveTime::MIN).and_utc()
+    let since = Utc::now()
+        .date_naive()
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc()
         - TimeDelta::days(days + 10);
     let per_day = bookings.div_ceil(usize::try_from(days)?);
     for i in 0..bookings {
@@ -107,14 +110,20 @@ async fn main() -> anyhow::Result<()> {
     }
     let text = yaml(&redis.url(), &cal, &brevo, &sms);
     let settings = Settings::from_yaml_str(&text, &|_| None)?;
-    let config = std::env::temp_dir().join(format!("meetflow-sync-bench-{}.yaml", std::process::id()));
+    let config =
+        std::env::temp_dir().join(format!("meetflow-sync-bench-{}.yaml", std::process::id()));
     std::fs::write(&config, &text)?;
     let client = QueueClient::connect(&redis.url(), NS).await?;
     let shutdown = Shutdown::new();
     let stop = shutdown.clone();
     let worker = tokio::spawn(async move {
-        meetflow_worker::run_with(settings, QueueSelection::all(), WorkerOptions::default(), stop)
-            .await
+        meetflow_worker::run_with(
+            settings,
+            QueueSelection::all(),
+            WorkerOptions::default(),
+            stop,
+        )
+        .await
     });
 
     let until = since + TimeDelta::days(days);
@@ -143,7 +152,10 @@ async fn main() -> anyhow::Result<()> {
     let summary: Value = serde_json::from_slice(&out.stdout).context("summary")?;
     while pending(&client).await? > 0 || brevo.contacts().len() < bookings {
         if started.elapsed() > cli_time + Duration::from_secs(600) {
-            bail!("Brevo did not catch up: {} contacts", brevo.contacts().len());
+            bail!(
+                "Brevo did not catch up: {} contacts",
+                brevo.contacts().len()
+            );
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }

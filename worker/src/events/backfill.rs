@@ -11,7 +11,7 @@
 //! marked them. Their ids are the webhook path's, so an event the webhook already sent the same
 //! day is not sent twice.
 
-use meetflow_shared::bookings::{BookingKey, Engagement, Person};
+use meetflow_shared::bookings::{BookingKey, BookingStatus, Engagement, Person};
 use meetflow_shared::events::Invitee;
 use meetflow_shared::jobs::brevo::{EventTrack, delivery_tag};
 use meetflow_shared::queue::JobError;
@@ -23,7 +23,11 @@ use crate::error;
 use crate::fanout::FanOut;
 
 /// Handles one backfill job (`delivery_id` is its id).
-pub(crate) async fn handle(w: &Worker, invitee: &Invitee, delivery_id: &str) -> Result<(), JobError> {
+pub(crate) async fn handle(
+    w: &Worker,
+    invitee: &Invitee,
+    delivery_id: &str,
+) -> Result<(), JobError> {
     let Some(state) = State::of(invitee) else {
         tracing::info!(status = ?invitee.status, "backfill: invitee status not known; skipped");
         return Ok(());
@@ -39,11 +43,22 @@ pub(crate) async fn handle(w: &Worker, invitee: &Invitee, delivery_id: &str) -> 
         w.bookings
             .clone()
             .with_engagement(Engagement::off())
-            .canceled_by(&invitee.uri, rescheduled, invitee.new_invitee.as_deref(), &who)
+            .canceled_by(
+                &invitee.uri,
+                rescheduled,
+                invitee.new_invitee.as_deref(),
+                &who,
+            )
             .await
             .map_err(error::bookings)?;
     }
-    invitee_created::adopt_history(w, invitee, state == State::Active).await?;
+    let status = match state {
+        State::Active => BookingStatus::Active,
+        State::Canceled if rescheduled => BookingStatus::Rescheduled,
+        State::Canceled => BookingStatus::Canceled,
+        State::NoShow => BookingStatus::NoShow,
+    };
+    invitee_created::adopt_history(w, invitee, status).await?;
     if state == State::NoShow {
         invitee_no_show::handle(w, invitee, true, delivery_id, true).await?;
     }
