@@ -180,7 +180,7 @@ impl SyncArgs {
                 return Ok(done);
             }
             polls += 1;
-            if polls % 10 == 0 {
+            if polls.is_multiple_of(10) {
                 let dead = client.dead_letters().list(Some(SYNC), 0, 100).await?;
                 if let Some(d) = dead.iter().find(|d| d.id.starts_with(&prefix)) {
                     bar.abandon();

@@ -10,6 +10,7 @@
 use std::time::Duration;
 
 use chrono::{SecondsFormat, TimeDelta};
+use meetflow_shared::bookings::BookingKey;
 use meetflow_shared::jobs::SYNC;
 
 use super::setup::{Seeded, backfill, days_ago};
@@ -72,6 +73,13 @@ async fn a_backfill_syncs_contacts_statuses_and_dated_events_without_sms_and_a_s
             other => other,
         };
         assert_eq!(contact.attributes["BOOKING_STATUS"], want, "{}", s.email);
+        let recorded: String = redis::cmd("HGET")
+            .arg(b.env.client.keys().sync_state("calendly"))
+            .arg(BookingKey::from_invitee_uri(&s.uri).as_str())
+            .query_async(&mut b.env.client.redis())
+            .await
+            .unwrap();
+        assert!(recorded.starts_with(&format!("{}|", s.state)), "{recorded}");
     }
 
     // Lifecycle events at their original times.
