@@ -12,6 +12,7 @@ use std::time::Duration;
 use chrono::{SecondsFormat, TimeDelta};
 use meetflow_shared::bookings::BookingKey;
 use meetflow_shared::jobs::SYNC;
+use meetflow_shared::sync::Runs;
 
 use super::setup::{Seeded, backfill, days_ago};
 use crate::support::worker::eventually;
@@ -139,19 +140,16 @@ async fn a_dry_run_lists_what_would_change_and_changes_nothing() {
     b.env.settle().await;
     assert_eq!(b.ledger_len().await, 0);
     assert!(b.env.brevo.requests().is_empty());
-    let sync_keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!(
-            "{}*",
-            b.env
-                .client
-                .keys()
-                .sync_state("")
-                .trim_end_matches(":state")
-        ))
+    let since = days_ago(30);
+    let range_name = Runs::range(since, since + TimeDelta::days(3));
+    let keys = b.env.client.keys();
+    let written: u64 = redis::cmd("EXISTS")
+        .arg(keys.sync_state("calendly"))
+        .arg(keys.sync_run("calendly", &range_name))
         .query_async(&mut b.env.client.redis())
         .await
         .unwrap();
-    assert!(sync_keys.is_empty(), "{sync_keys:?}");
+    assert_eq!(written, 0, "no ledger, no run");
 
     // After the real run, a dry run has nothing left to show.
     let worker = b.env.start();
