@@ -11,15 +11,14 @@
 //! marked them. Their ids are the webhook path's, so an event the webhook already sent the same
 //! day is not sent twice.
 
-use meetflow_shared::bookings::{BookingKey, BookingStatus, Engagement, Person};
+use meetflow_shared::bookings::{BookingKey, BookingStatus, Engagement};
 use meetflow_shared::events::Invitee;
 use meetflow_shared::jobs::brevo::{EventTrack, delivery_tag};
 use meetflow_shared::queue::JobError;
 use meetflow_shared::sync::State;
 
-use super::{booking_properties, email, invitee_created, invitee_no_show};
+use super::{booking_properties, email, invitee_canceled, invitee_created, invitee_no_show};
 use crate::context::Worker;
-use crate::error;
 use crate::fanout::FanOut;
 
 /// Handles one backfill job (`delivery_id` is its id).
@@ -35,22 +34,9 @@ pub(crate) async fn handle(
     let key = BookingKey::from_invitee_uri(&invitee.uri);
     let rescheduled = invitee.rescheduled.unwrap_or(false);
     if state == State::Canceled {
-        let who = Person {
-            email: invitee.email.as_deref(),
-            timezone: invitee.timezone.as_deref(),
-            canceled_by_host: false,
-        };
-        w.bookings
-            .clone()
-            .with_engagement(Engagement::off())
-            .canceled_by(
-                &invitee.uri,
-                rescheduled,
-                invitee.new_invitee.as_deref(),
-                &who,
-            )
-            .await
-            .map_err(error::bookings)?;
+        // Quietly: no win-back for a cancellation from the history.
+        let quiet = w.bookings.clone().with_engagement(Engagement::off());
+        invitee_canceled::record(&quiet, invitee, rescheduled).await?;
     }
     let status = match state {
         State::Active => BookingStatus::Active,

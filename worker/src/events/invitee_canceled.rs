@@ -8,7 +8,9 @@
 //! `invitee.created` brings the new booking, its Brevo sync and its SMS. Whichever half arrives
 //! first, the end state is the same (see the bookings store).
 
-use meetflow_shared::bookings::{BookingKey, BookingStatus, MessageLinks, Person};
+use meetflow_shared::bookings::{
+    BookingKey, BookingStatus, Bookings, CancelOutcome, MessageLinks, Person,
+};
 use meetflow_shared::events::Invitee;
 use meetflow_shared::jobs::brevo::{BrevoId, ContactSync, EventTrack};
 use meetflow_shared::jobs::sms::{SmsJob, SmsKind};
@@ -24,11 +26,13 @@ use crate::sms::sms_skipped;
 
 const SOURCE: &str = "calendly:invitee.canceled";
 
-/// Handles one `invitee.canceled`.
-pub(crate) async fn handle(w: &Worker, invitee: &Invitee) -> Result<(), JobError> {
-    let cal = &w.settings.connectors.calendly;
-    let key = BookingKey::from_invitee_uri(&invitee.uri);
-    let rescheduled = invitee.rescheduled.unwrap_or(false);
+/// Records the cancellation of `invitee` in `bookings` (with its win-back, when their
+/// engagement plans one).
+pub(crate) async fn record(
+    bookings: &Bookings,
+    invitee: &Invitee,
+    rescheduled: bool,
+) -> Result<CancelOutcome, JobError> {
     let who = Person {
         email: invitee.email.as_deref(),
         timezone: invitee.timezone.as_deref(),
@@ -38,8 +42,7 @@ pub(crate) async fn handle(w: &Worker, invitee: &Invitee) -> Result<(), JobError
             .and_then(|c| c.canceler_type.as_deref())
             .is_some_and(|t| t.eq_ignore_ascii_case("host")),
     };
-    let outcome = w
-        .bookings
+    bookings
         .canceled_by(
             &invitee.uri,
             rescheduled,
@@ -47,7 +50,15 @@ pub(crate) async fn handle(w: &Worker, invitee: &Invitee) -> Result<(), JobError
             &who,
         )
         .await
-        .map_err(error::bookings)?;
+        .map_err(error::bookings)
+}
+
+/// Handles one `invitee.canceled`.
+pub(crate) async fn handle(w: &Worker, invitee: &Invitee) -> Result<(), JobError> {
+    let cal = &w.settings.connectors.calendly;
+    let key = BookingKey::from_invitee_uri(&invitee.uri);
+    let rescheduled = invitee.rescheduled.unwrap_or(false);
+    let outcome = record(&w.bookings, invitee, rescheduled).await?;
     tracing::info!(
         booking = %key,
         rescheduled,
