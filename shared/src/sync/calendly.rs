@@ -22,13 +22,18 @@ use crate::redis::Redis;
 /// Calendly's documented API limit on paid plans: 500 requests per user per minute.
 pub const REQUESTS_PER_MINUTE: u32 = 500;
 
+/// The share of [`REQUESTS_PER_MINUTE`] the backfill paces itself to: evenly spaced requests at
+/// exactly the limit land 501 in one of Calendly's minute windows as soon as latency jitters,
+/// and a 429 makes a slice start over.
+pub const PACE_PERCENT: u32 = 95;
+
 /// The limit every backfill request takes a slot of (`{ns}:ratelimit:calendly`), shared by all
-/// worker replicas and the CLI's dry run: [`REQUESTS_PER_MINUTE`].
+/// worker replicas and the CLI's dry run: [`PACE_PERCENT`] of [`REQUESTS_PER_MINUTE`].
 pub fn pacer(redis: &Redis) -> RateLimiter {
     RateLimiter::new(
         redis,
         "calendly",
-        REQUESTS_PER_MINUTE,
+        REQUESTS_PER_MINUTE * PACE_PERCENT / 100,
         Duration::from_secs(60),
     )
 }
