@@ -96,7 +96,9 @@ async fn main() -> anyhow::Result<()> {
     for i in 0..bookings {
         let day = i64::try_from(i / per_day)?;
         let slot = i64::try_from(i % per_day)?;
-        let start = since + TimeDelta::days(day) + TimeDelta::minutes(5 * slot);
+        // spread over the day so no meeting spills out of its day-slice (or out of the range)
+        let step = (24 * 60 * 60 / i64::try_from(per_day)?).max(1);
+        let start = since + TimeDelta::days(day) + TimeDelta::seconds(step * slot);
         let event = cal.add_event(EventSeed::new(
             &iso(start),
             &iso(start + TimeDelta::minutes(30)),
