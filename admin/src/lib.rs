@@ -76,6 +76,9 @@ pub enum Command {
     Jobs(commands::jobs::JobsCommand),
     /// The live worker processes: identity, host, queues, in flight, last heartbeat, version.
     Processes(commands::processes::ProcessesCommand),
+    /// Backfill: bring Brevo up to date with Calendly's history, quietly (`sync calendly --since`).
+    #[command(subcommand)]
+    Sync(commands::sync::SyncCommand),
 }
 
 /// What every command gets: how to load the settings.
@@ -111,6 +114,7 @@ pub async fn run(cli: Cli, out: &mut Out) -> anyhow::Result<()> {
         Command::Audit(cmd) => cmd.run(&ctx, out).await,
         Command::Jobs(cmd) => cmd.run(&ctx, out).await,
         Command::Processes(cmd) => cmd.run(&ctx, out).await,
+        Command::Sync(cmd) => cmd.run(&ctx, out).await,
     }
 }
 

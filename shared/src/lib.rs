@@ -23,6 +23,8 @@
 //! - [`bookings`]: the current state of each booking and its planned reminders, in Redis.
 //! - [`sms_suppression`]: who must not be texted (by number or e-mail), read at each send.
 //! - [`audit`]: the audit trail of admin actions (who, what, when, how many, outcome).
+//! - [`sync`]: the backfill of Calendly's history (`meetflow-admin sync calendly`): slices,
+//!   runs, and the ledger that makes a second run change nothing.
 //! - [`redis`]: every Redis key (names, types, expiry, owners), the handle stores receive, and
 //!   the Lua script loader.
 //! - [`tls`]: the rustls crypto provider shared by the HTTP clients and `rediss://` connections.
@@ -47,5 +49,6 @@ pub mod request_log;
 pub mod shutdown;
 pub mod sms_delivery;
 pub mod sms_suppression;
+pub mod sync;
 pub mod telemetry;
 pub mod tls;

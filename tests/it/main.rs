@@ -1,5 +1,5 @@
 //! meetflow integration tests: one binary, one folder per area (admin, bookings, chaos, deploy,
-//! fakes, harness, ingest, queue, scheduler, security, topology, worker) and one `support` module.
+//! fakes, harness, ingest, queue, scheduler, security, sync, topology, worker) and one `support` module.
 //!
 //! Every test starts what it needs: a private Redis (`meetflow_tests::redis::TestRedis`)
 //! and fake providers over real HTTP (`meetflow_tests::fakes`). Add a test file to its area's
@@ -18,5 +18,6 @@ mod queue;
 mod scheduler;
 mod security;
 mod support;
+mod sync;
 mod topology;
 mod worker;

@@ -12,7 +12,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use meetflow_shared::config::Settings;
-use meetflow_shared::jobs::{BREVO, EVENTS, QueuePayload, SMS, ZOOM};
+use meetflow_shared::jobs::{BREVO, EVENTS, QueuePayload, SMS, SYNC, ZOOM};
 use meetflow_shared::process::{Process, ProcessError};
 use meetflow_shared::queue::{JobContext, JobError, run_queue, spawn_stats_exporter};
 use meetflow_shared::shutdown::Shutdown;
@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 use crate::context::{Worker, WorkerOptions};
 use crate::error;
 use crate::queues::{QueueSelection, refusal};
-use crate::{brevo, events, queues, sms, zoom};
+use crate::{brevo, events, queues, sms, sync as backfill, zoom};
 
 /// The binary's name, in logs and on stderr.
 pub const NAME: &str = "meetflow-worker";
@@ -209,6 +209,10 @@ fn spawn_queue(
         ZOOM => spawn_one(process, worker, queue, stop, move |job, ctx| {
             let w = w.clone();
             async move { zoom::attendance::handle(&w, job, ctx).await }
+        }),
+        SYNC => spawn_one(process, worker, queue, stop, move |job, ctx| {
+            let w = w.clone();
+            async move { backfill::calendly::handle(&w, job, ctx).await }
         }),
         other => tracing::error!(queue = other, "no handler for this queue"),
     }

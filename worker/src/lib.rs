@@ -15,6 +15,8 @@
 //!   ([`sms::marker`]).
 //! - `zoom` ([`zoom::attendance`]): reads a finished meeting's participants and syncs
 //!   their attendance.
+//! - `sync` ([`sync::calendly`]): the backfill's slices of Calendly's history (needs
+//!   `connectors.calendly.access_token`).
 //!
 //! [`run`] wires a process (ops endpoints, queue stats, graceful stop); tests run the same thing
 //! in-process with [`run_with`] and [`WorkerOptions`].
@@ -27,6 +29,7 @@ mod events;
 mod fanout;
 mod queues;
 mod sms;
+mod sync;
 mod zoom;
 
 pub use app::{NAME, WorkerError, run, run_with, serve};

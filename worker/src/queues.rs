@@ -8,11 +8,11 @@
 //! default (all) are skipped with a warning, so `meetflow-worker` alone still runs what it can.
 
 use meetflow_shared::config::Settings;
-use meetflow_shared::jobs::{ALL_QUEUES, BREVO, EVENTS, SMS, ZOOM};
+use meetflow_shared::jobs::{ALL_QUEUES, BREVO, EVENTS, SMS, SYNC, ZOOM};
 
 /// A queue name that meetflow does not have.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown queue `{0}` (known queues: events, brevo, sms, zoom)")]
+#[error("unknown queue `{0}` (known queues: events, brevo, sms, zoom, sync)")]
 pub struct UnknownQueue(pub String);
 
 /// The queues one process serves.
@@ -143,12 +143,24 @@ pub(crate) fn zoom_access(s: &Settings) -> Access {
     }
 }
 
+/// Calendly API access from `connectors.calendly` (the backfill's `sync` queue).
+pub(crate) fn calendly_access(s: &Settings) -> Access {
+    if s.connectors.calendly.access_token.is_some() {
+        Access::Credentials
+    } else {
+        Access::Missing(
+            "connectors.calendly.access_token is not set (CALENDLY_ACCESS_TOKEN)".into(),
+        )
+    }
+}
+
 /// Why `queue` cannot run with `settings`, if it cannot.
 pub(crate) fn refusal(queue: &str, s: &Settings) -> Option<String> {
     let access = match queue {
         BREVO => brevo_access(s),
         SMS => engagelab_access(s),
         ZOOM => zoom_access(s),
+        SYNC => calendly_access(s),
         EVENTS => Access::Credentials,
         other => Access::Missing(format!("unknown queue `{other}`")),
     };

@@ -140,14 +140,14 @@ impl CalendlyCommand {
     }
 }
 
-/// The settings and a client on `connectors.calendly`.
-struct Api {
-    settings: Settings,
-    client: CalendlyClient,
+/// The settings and a client on `connectors.calendly` (also `sync calendly`'s).
+pub(crate) struct Api {
+    pub(crate) settings: Settings,
+    pub(crate) client: CalendlyClient,
 }
 
 impl Api {
-    fn connect(ctx: &Ctx) -> anyhow::Result<Self> {
+    pub(crate) fn connect(ctx: &Ctx) -> anyhow::Result<Self> {
         let settings = ctx.settings()?;
         let cal = &settings.connectors.calendly;
         let Some(token) = cal.access_token.clone() else {
@@ -162,13 +162,13 @@ impl Api {
     }
 
     /// The token's user and organization (`GET /users/me`).
-    async fn me(&self) -> anyhow::Result<CalendlyUser> {
+    pub(crate) async fn me(&self) -> anyhow::Result<CalendlyUser> {
         self.client.users_me().await.map_err(explain)
     }
 }
 
 /// A Calendly failure as one line an operator can act on.
-fn explain(e: ProviderError) -> anyhow::Error {
+pub(crate) fn explain(e: ProviderError) -> anyhow::Error {
     let lower = e.message.to_ascii_lowercase();
     match e.status {
         Some(401) => anyhow!(

@@ -237,6 +237,10 @@ pub struct EventTrack {
     /// `event_properties`.
     #[serde(default)]
     pub properties: Map<String, Value>,
+    /// When it happened (`event_date`), for an event brought over from the history by the
+    /// backfill; absent = when Brevo receives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[cfg(test)]
@@ -259,6 +263,7 @@ mod tests {
         assert_eq!(serde_json::from_str::<BrevoJob>(&text).unwrap(), job);
         let ev = BrevoJob::event(EventTrack {
             event_name: "booking_created".into(),
+            date: None,
             email: "a@example.com".into(),
             properties: Map::new(),
         });
@@ -319,6 +324,7 @@ mod tests {
         }
         let event = BrevoJob::event(EventTrack {
             event_name: "booking_created".into(),
+            date: None,
             ..EventTrack::default()
         });
         let subject = BrevoId::Event {

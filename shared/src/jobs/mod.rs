@@ -9,6 +9,8 @@ mod links;
 pub mod reminder;
 pub mod sms;
 pub mod spec;
+pub mod sync;
+pub mod synthetic;
 pub mod webhook;
 pub mod zoom;
 
@@ -25,5 +27,8 @@ pub const SMS: &str = "sms";
 /// Zoom API look-ups (participants, attendance).
 pub const ZOOM: &str = "zoom";
 
+/// Backfill slices (`meetflow-admin sync calendly`): one job per time slice of the history.
+pub const SYNC: &str = "sync";
+
 /// Every queue meetflow runs, in the order workers list them.
-pub const ALL_QUEUES: [&str; 4] = [EVENTS, BREVO, SMS, ZOOM];
+pub const ALL_QUEUES: [&str; 5] = [EVENTS, BREVO, SMS, ZOOM, SYNC];

@@ -37,7 +37,7 @@ impl BodyEncoding {
 #[derive(Debug, thiserror::Error)]
 pub enum WebhookJobError {
     /// Payload version this build does not know (permanent for this build).
-    #[error("webhook job version {0} is not supported (this build reads versions 1 and 2)")]
+    #[error("webhook job version {0} is not supported (this build reads versions 1 to 3)")]
     UnsupportedVersion(u32),
     /// `body_encoding: base64` with a body that is not base64.
     #[error("webhook job body is not valid base64")]
@@ -74,6 +74,12 @@ pub struct WebhookJob {
     /// on every real delivery and on version 1 payloads.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub adopted: bool,
+    /// Set by the backfill (`meetflow-admin sync calendly`) on an invitee it brings over from
+    /// Calendly's history, with `adopted`: the worker records the booking in its final state
+    /// (active, cancelled or no-show) and syncs Brevo, including the lifecycle events with their
+    /// original times, but sends nothing. Payload version [`WebhookJob::VERSION_BACKFILL`].
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub backfill: bool,
     /// The raw request body, byte for byte (see `body_encoding`).
     pub body: String,
 }
@@ -81,7 +87,7 @@ pub struct WebhookJob {
 impl JobSpec for WebhookJob {
     const QUEUE: &'static str = super::EVENTS;
     const VERSION: u32 = WebhookJob::VERSION;
-    const MAX_VERSION: u32 = WebhookJob::VERSION_ADOPTED;
+    const MAX_VERSION: u32 = WebhookJob::VERSION_BACKFILL;
     const NAME: &'static str = "webhook job";
     type IdFrom = ();
 
@@ -100,6 +106,10 @@ impl JobSpec for WebhookJob {
 /// webhook that never came), so operators and the worker can tell them from real deliveries.
 pub const RECONCILE_REQUEST_ID: &str = "meetflow-reconcile";
 
+/// Request id of the jobs the backfill (`meetflow-admin sync calendly`) builds from the Calendly
+/// API, one per invitee.
+pub const BACKFILL_REQUEST_ID: &str = "meetflow-backfill";
+
 impl WebhookJob {
     /// The payload version this build writes for every delivery without a marker (and reads).
     pub const VERSION: u32 = 1;
@@ -107,6 +117,10 @@ impl WebhookJob {
     /// builds) stay readable; an older build refuses a version 2 payload (a permanent failure,
     /// kept in the dead letters) rather than ignoring the marker and announcing the booking.
     pub const VERSION_ADOPTED: u32 = 2;
+    /// The payload version of a backfill job (`adopted` and `backfill`): a build that reads only
+    /// versions 1 and 2 refuses it (kept in the dead letters) rather than treating a cancelled
+    /// or no-show booking from the history as a new one.
+    pub const VERSION_BACKFILL: u32 = 3;
 
     /// Whether this delivery was rebuilt by the reconciliation ([`RECONCILE_REQUEST_ID`]).
     pub fn is_reconciled(&self) -> bool {
@@ -137,6 +151,7 @@ impl WebhookJob {
             request_id: None,
             body_encoding,
             adopted: false,
+            backfill: false,
             body,
         }
     }
@@ -148,6 +163,21 @@ impl WebhookJob {
         self.adopted = true;
         self.v = Self::VERSION_ADOPTED;
         self
+    }
+
+    /// Marks the job as one invitee of the backfill (see [`WebhookJob::backfill`]); the payload
+    /// becomes version [`WebhookJob::VERSION_BACKFILL`].
+    #[must_use]
+    pub fn backfilled(mut self) -> Self {
+        self.adopted = true;
+        self.backfill = true;
+        self.v = Self::VERSION_BACKFILL;
+        self
+    }
+
+    /// Whether this is a backfill job: the marker is set on a payload that may carry it.
+    pub fn is_backfill(&self) -> bool {
+        self.backfill && self.adopted && self.v >= Self::VERSION_BACKFILL
     }
 
     /// Whether the worker must stay quiet: the marker is set on a payload that may carry it.
@@ -168,7 +198,7 @@ impl WebhookJob {
     /// [`WebhookJobError::UnsupportedVersion`] for a payload from a newer build,
     /// [`WebhookJobError::BadBase64`] for a corrupt base64 body. Both are permanent.
     pub fn raw_body(&self) -> Result<Cow<'_, [u8]>, WebhookJobError> {
-        if !(Self::VERSION..=Self::VERSION_ADOPTED).contains(&self.v) {
+        if !(Self::VERSION..=Self::VERSION_BACKFILL).contains(&self.v) {
             return Err(WebhookJobError::UnsupportedVersion(self.v));
         }
         match self.body_encoding {
@@ -226,10 +256,10 @@ mod tests {
     #[test]
     fn unknown_versions_are_refused() {
         let mut job = WebhookJob::new(Provider::Zoom, None, at(), "id".into(), b"{}", true);
-        job.v = 3;
+        job.v = 4;
         assert!(matches!(
             job.raw_body(),
-            Err(WebhookJobError::UnsupportedVersion(3))
+            Err(WebhookJobError::UnsupportedVersion(4))
         ));
     }
 
@@ -251,5 +281,19 @@ mod tests {
         assert!(!back.is_adopted());
         assert!(back.raw_body().is_ok());
         assert!(!serde_json::to_string(&job).unwrap().contains("adopted"));
+    }
+
+    #[test]
+    fn the_backfill_marker_is_version_3_and_also_adopted() {
+        let job = WebhookJob::new(Provider::Calendly, None, at(), "id".into(), b"{}", true);
+        let text = serde_json::to_string(&job.clone().backfilled()).unwrap();
+        assert!(
+            text.contains(r#""v":3"#) && text.contains(r#""backfill":true"#),
+            "{text}"
+        );
+        let back: WebhookJob = serde_json::from_str(&text).unwrap();
+        assert!(back.is_backfill() && back.is_adopted());
+        assert!(!job.clone().adopted().is_backfill());
+        assert!(!serde_json::to_string(&job).unwrap().contains("backfill"));
     }
 }

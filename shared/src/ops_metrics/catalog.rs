@@ -214,6 +214,11 @@ const GAUGES: &[(&str, Option<Unit>, &str)] = &[
         "Redis maxmemory (0 = no limit).",
     ),
     (
+        "meetflow_sync_bookings_total",
+        None,
+        "Bookings the backfill (meetflow-admin sync) brought over, by source, state and outcome (enqueued or duplicate).",
+    ),
+    (
         "meetflow_reconcile_adopted_total",
         None,
         "Bookings and no-shows from before go-live the reconciliation adopted quietly, by kind.",

@@ -26,6 +26,9 @@ use std::time::Duration;
 
 /// How long an SMS's at-most-once marker ([`Keys::sms_marker`]) is kept.
 pub const SMS_MARKER_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+/// How long the progress of one `meetflow-admin sync` run ([`Keys::sync_run`],
+/// [`Keys::sync_results`]) is kept after it was last written.
+pub const SYNC_RUN_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 /// How long a single-use booking link ([`Keys::booking_link`]) is remembered for its SMS: longer
 /// than any retry of one send.
 pub const BOOKING_LINK_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
@@ -327,6 +330,28 @@ impl Keys {
     /// Owner: scheduler (reconciliation).
     pub fn reconcile_baseline(&self) -> String {
         format!("{}reconcile:baseline", self.prefix)
+    }
+
+    /// HASH: what the backfill (`meetflow-admin sync <source>`) last brought over, per booking
+    /// (invitee UUID) -> `<state>|<run>` (state `active` | `canceled` | `no_show` plus the
+    /// invitee's `updated_at`; the run that wrote it), so a second run enqueues nothing for an
+    /// unchanged booking. No TTL (one short field per booking). Owner: worker (sync queue).
+    pub fn sync_state(&self, source: &str) -> String {
+        format!("{}sync:{source}:state", self.prefix)
+    }
+
+    /// HASH: one backfill range (`range` = `<since ms>-<until ms>`): `run` (the number of its
+    /// current run), `slices` (how many time slices it has), `started_ms`. TTL
+    /// [`SYNC_RUN_TTL`]. Owner: admin (sync).
+    pub fn sync_run(&self, source: &str, range: &str) -> String {
+        format!("{}sync:{source}:run:{range}", self.prefix)
+    }
+
+    /// HASH: the results of one backfill run (`run` = `<range>:<n>`): slice start (ms) -> the
+    /// slice's counts (JSON), written once the slice is done. TTL [`SYNC_RUN_TTL`]. Owner:
+    /// worker (sync queue); read by admin (sync progress).
+    pub fn sync_results(&self, source: &str, run: &str) -> String {
+        format!("{}sync:{source}:results:{run}", self.prefix)
     }
 
     /// STRING: one admin web session (`session_digest` = hex SHA-256 of the cookie's session id,

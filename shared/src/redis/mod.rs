@@ -44,8 +44,8 @@ pub use doc::render_markdown;
 pub use handle::{Redis, WAIT_TIMEOUT, WaitShortfall};
 pub use keys::{
     ADMIN_SESSION_TTL, ATTENDANCE_MINUTES_TTL, BOOKING_LINK_TTL, BOOKING_RETENTION, Keys,
-    MEETING_CONTACTS_TTL, MINUTE_STATS_TTL, PROCESS_TTL, SMS_MARKER_TTL, ZOOM_TOKEN_REFRESH_MARGIN,
-    millis,
+    MEETING_CONTACTS_TTL, MINUTE_STATS_TTL, PROCESS_TTL, SMS_MARKER_TTL, SYNC_RUN_TTL,
+    ZOOM_TOKEN_REFRESH_MARGIN, millis,
 };
 pub use registry::{Expiry, KEYS, KeySpec, RedisType};
 pub use script::{COMPARE_AND_DELETE, Script, compare_and_delete};
@@ -100,6 +100,9 @@ mod tests {
                 k.zoom_meeting_contacts("<meeting_id>"),
             ),
             ("attendance_minutes", k.attendance_minutes("<email_tag>")),
+            ("sync_state", k.sync_state("<source>")),
+            ("sync_run", k.sync_run("<source>", "<range>")),
+            ("sync_results", k.sync_results("<source>", "<run>")),
             ("admin_session", k.admin_session("<session_digest>")),
             ("admin_audit", k.admin_audit()),
             ("probe", k.probe("<what>")),

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use super::keys::{
     ADMIN_SESSION_TTL, ATTENDANCE_MINUTES_TTL, BOOKING_LINK_TTL, BOOKING_RETENTION,
-    MEETING_CONTACTS_TTL, MINUTE_STATS_TTL, PROCESS_TTL, SMS_MARKER_TTL, ZOOM_TOKEN_REFRESH_MARGIN,
+    MEETING_CONTACTS_TTL, MINUTE_STATS_TTL, PROCESS_TTL, SMS_MARKER_TTL, SYNC_RUN_TTL,
+    ZOOM_TOKEN_REFRESH_MARGIN,
 };
 
 /// The Redis type of a key.
@@ -371,6 +372,38 @@ pub const KEYS: &[KeySpec] = &[
         },
         owner: "worker (zoom queue writes, brevo queue reads)",
         doc: "one contact's minutes attended per meeting or webinar instance",
+    },
+    KeySpec {
+        builder: "sync_state",
+        pattern: "{ns}:sync:<source>:state",
+        kind: RedisType::Hash,
+        expiry: Expiry::None,
+        owner: "worker (sync queue)",
+        doc: "per booking, the state the backfill last brought over: `<state>|<run>`",
+    },
+    KeySpec {
+        builder: "sync_run",
+        pattern: "{ns}:sync:<source>:run:<range>",
+        kind: RedisType::Hash,
+        expiry: Expiry::Fixed {
+            name: "SYNC_RUN_TTL",
+            ttl: SYNC_RUN_TTL,
+            rule: "after the run started",
+        },
+        owner: "admin (sync)",
+        doc: "one backfill range: its current run number, slice count and start",
+    },
+    KeySpec {
+        builder: "sync_results",
+        pattern: "{ns}:sync:<source>:results:<run>",
+        kind: RedisType::Hash,
+        expiry: Expiry::Fixed {
+            name: "SYNC_RUN_TTL",
+            ttl: SYNC_RUN_TTL,
+            rule: "after the last slice done",
+        },
+        owner: "worker (sync queue); read by admin (sync)",
+        doc: "one backfill run's done slices: slice start ms -> counts (JSON)",
     },
     KeySpec {
         builder: "admin_session",

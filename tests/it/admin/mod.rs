@@ -2,8 +2,8 @@
 
 mod api;
 mod browser;
-mod browser_roles;
 mod browser_jobs;
+mod browser_roles;
 mod cli;
 mod cli_audit;
 mod cli_dlq_and_reminders;

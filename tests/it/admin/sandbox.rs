@@ -62,6 +62,7 @@ async fn the_sandbox_answers_our_clients_and_records_each_call() {
         email: "jordan.rivera@example.com".into(),
         properties: obj(json!({"meeting": "Product Demo"})),
         contact_properties: Map::new(),
+        date: None,
     };
     brevo.track_event(&event).await.unwrap();
     let added = brevo

@@ -44,6 +44,7 @@ async fn an_event_is_not_held_back_by_a_contact_backlog() {
 
     // Act: one event joins the queue behind the backlog.
     let event = EventTrack {
+        date: None,
         event_name: "booking_created".into(),
         email: "event@example.com".into(),
         properties: serde_json::Map::new(),

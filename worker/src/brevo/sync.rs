@@ -184,6 +184,7 @@ async fn track(
         email: event.email,
         properties: event.properties,
         contact_properties: serde_json::Map::new(),
+        date: event.date,
     };
     slot_of(w, w.brevo_events.as_ref().unwrap_or(&brevo.limiter), ctx).await?;
     brevo

@@ -2,7 +2,8 @@
 //!
 //! The raw body is parsed here (ingest only verified and stored it). A job the reconciliation
 //! marked `adopted` (a booking or no-show from before meetflow's go-live baseline) is handled
-//! quietly: recorded and synced, never announced. A body that does not parse
+//! quietly: recorded and synced, never announced; one the backfill built (`backfill`) brings a
+//! booking from the history over in its final state ([`super::backfill`]). A body that does not parse
 //! as the event it names is a permanent `bad_payload` failure: it stays in the dead letters for
 //! operators. Events meetflow does not act on (`routing_form_submission.created`,
 //! `meeting.participant_joined`, ...) are counted (`meetflow_events_total{outcome="unhandled"}`)
@@ -14,7 +15,9 @@ use meetflow_shared::events::zoom::{self, ZoomEvent};
 use meetflow_shared::jobs::WebhookJob;
 use meetflow_shared::queue::{JobContext, JobError};
 
-use super::{invitee_canceled, invitee_created, invitee_no_show, sms_receipts, zoom_webhooks};
+use super::{
+    backfill, invitee_canceled, invitee_created, invitee_no_show, sms_receipts, zoom_webhooks,
+};
 use crate::context::Worker;
 use crate::error::bad_payload;
 
@@ -62,6 +65,9 @@ async fn on_calendly(
     let delivery_id = job.delivery_id.as_str();
     let delivery = calendly::parse(body).map_err(|e| bad_payload(format!("calendly: {e}")))?;
     match &delivery.event {
+        CalendlyEvent::InviteeCreated(i) if job.is_backfill() => {
+            backfill::handle(w, i, delivery_id).await?;
+        }
         CalendlyEvent::InviteeCreated(i) if job.is_adopted() => {
             invitee_created::adopt(w, i).await?;
         }

@@ -8,7 +8,9 @@
 //! `invitee.created` brings the new booking, its Brevo sync and its SMS. Whichever half arrives
 //! first, the end state is the same (see the bookings store).
 
-use meetflow_shared::bookings::{BookingKey, BookingStatus, MessageLinks, Person};
+use meetflow_shared::bookings::{
+    BookingKey, BookingStatus, Bookings, CancelOutcome, MessageLinks, Person,
+};
 use meetflow_shared::events::Invitee;
 use meetflow_shared::jobs::brevo::{BrevoId, ContactSync, EventTrack};
 use meetflow_shared::jobs::sms::{SmsJob, SmsKind};
@@ -24,26 +26,22 @@ use crate::sms::sms_skipped;
 
 const SOURCE: &str = "calendly:invitee.canceled";
 
-/// Handles one `invitee.canceled`.
-pub(crate) async fn handle(w: &Worker, invitee: &Invitee) -> Result<(), JobError> {
-    let cal = &w.settings.connectors.calendly;
-    let key = BookingKey::from_invitee_uri(&invitee.uri);
-    let rescheduled = invitee.rescheduled.unwrap_or(false);
-    let wf = workflow_of(w, invitee);
+/// Records the cancellation of `invitee` in `bookings` (with its win-back, when their
+/// engagement plans one).
+pub(crate) async fn record(
+    bookings: &Bookings,
+    invitee: &Invitee,
+    rescheduled: bool,
+) -> Result<CancelOutcome, JobError> {
     let event = invitee.scheduled_event.as_ref();
     let who = Person {
         event_type: event.and_then(|e| e.event_type.as_deref()),
         event_name: event.and_then(|e| e.name.as_deref()),
         email: invitee.email.as_deref(),
         timezone: invitee.timezone.as_deref(),
-        canceled_by_host: invitee
-            .cancellation
-            .as_ref()
-            .and_then(|c| c.canceler_type.as_deref())
-            .is_some_and(|t| t.eq_ignore_ascii_case("host")),
+        canceled_by_host: canceled_by_host(invitee),
     };
-    let outcome = w
-        .bookings
+    bookings
         .canceled_by(
             &invitee.uri,
             rescheduled,
@@ -51,7 +49,26 @@ pub(crate) async fn handle(w: &Worker, invitee: &Invitee) -> Result<(), JobError
             &who,
         )
         .await
-        .map_err(error::bookings)?;
+        .map_err(error::bookings)
+}
+
+/// Whether the host (not the invitee) cancelled.
+fn canceled_by_host(invitee: &Invitee) -> bool {
+    invitee
+        .cancellation
+        .as_ref()
+        .and_then(|c| c.canceler_type.as_deref())
+        .is_some_and(|t| t.eq_ignore_ascii_case("host"))
+}
+
+/// Handles one `invitee.canceled`.
+pub(crate) async fn handle(w: &Worker, invitee: &Invitee) -> Result<(), JobError> {
+    let cal = &w.settings.connectors.calendly;
+    let key = BookingKey::from_invitee_uri(&invitee.uri);
+    let rescheduled = invitee.rescheduled.unwrap_or(false);
+    let wf = workflow_of(w, invitee);
+    let event = invitee.scheduled_event.as_ref();
+    let outcome = record(&w.bookings, invitee, rescheduled).await?;
     tracing::info!(
         booking = %key,
         rescheduled,
@@ -93,6 +110,7 @@ pub(crate) async fn handle(w: &Worker, invitee: &Invitee) -> Result<(), JobError
             key.as_str(),
             EventTrack {
                 event_name: wf.brevo_events.cancelled.clone(),
+                date: None,
                 email,
                 properties: booking_properties(&key, invitee),
             },
@@ -102,7 +120,8 @@ pub(crate) async fn handle(w: &Worker, invitee: &Invitee) -> Result<(), JobError
     }
     // A host's cancellation gets its own SMS ("we had to cancel, book a new time") when its
     // template is set, else the plain cancellation.
-    let (kind, template) = if who.canceled_by_host && !wf.templates.host_cancellation.is_empty() {
+    let canceled_by_host = canceled_by_host(invitee);
+    let (kind, template) = if canceled_by_host && !wf.templates.host_cancellation.is_empty() {
         (SmsKind::HostCancellation, &wf.templates.host_cancellation)
     } else {
         (SmsKind::Cancellation, &wf.templates.cancellation)

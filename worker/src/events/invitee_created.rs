@@ -33,14 +33,25 @@ pub(crate) async fn handle(
     invitee: &Invitee,
     reconciled: bool,
 ) -> Result<(), JobError> {
-    run(w, invitee, reconciled, false).await
+    run(w, invitee, reconciled, false, None).await
 }
 
 /// A booking made before meetflow's go-live baseline, found by the reconciliation: recorded, its
 /// reminders planned and its Brevo contact synced, but no confirmation, host notice or Brevo
 /// `booked` event (the invitee booked long before meetflow was there to confirm it).
 pub(crate) async fn adopt(w: &Worker, invitee: &Invitee) -> Result<(), JobError> {
-    run(w, invitee, true, true).await
+    run(w, invitee, true, true, None).await
+}
+
+/// [`adopt`] for a booking the backfill brings over from the history in its final `status`:
+/// the contact is synced with it (a booking long past is no longer in the store to say so), and
+/// a cancelled or no-show booking plans only what is still ahead, never a late follow-up.
+pub(crate) async fn adopt_history(
+    w: &Worker,
+    invitee: &Invitee,
+    status: BookingStatus,
+) -> Result<(), JobError> {
+    run(w, invitee, true, true, Some(status)).await
 }
 
 async fn run(
@@ -48,7 +59,9 @@ async fn run(
     invitee: &Invitee,
     reconciled: bool,
     adopted: bool,
+    history: Option<BookingStatus>,
 ) -> Result<(), JobError> {
+    let catch_up = history.is_none_or(|s| s == BookingStatus::Active);
     let cal = &w.settings.connectors.calendly;
     let key = BookingKey::from_invitee_uri(&invitee.uri);
     let phone = phone::resolve(&cal.field_mapping, w.settings.sms.region(), invitee);
@@ -56,7 +69,7 @@ async fn run(
     let change = match &facts {
         Some(f) => Some(
             w.bookings
-                .booked_since(f, invitee.created_at)
+                .booked_since(f, invitee.created_at.filter(|_| catch_up))
                 .await
                 .map_err(error::bookings)?,
         ),
@@ -73,7 +86,7 @@ async fn run(
         if wf.name.is_none() {
             metrics::counter!("meetflow_calendly_unmapped_event_type_total").increment(1);
         }
-        let status = ended.unwrap_or(BookingStatus::Active);
+        let status = ended.or(history).unwrap_or(BookingStatus::Active);
         let sync = ContactSync {
             email: email.clone(),
             attributes: contact::attributes(&cal.field_mapping, invitee, phone.number(), status),
@@ -94,6 +107,7 @@ async fn run(
                 key.as_str(),
                 EventTrack {
                     event_name: name.clone(),
+                    date: None,
                     email: email.clone(),
                     properties: booking_properties(&key, invitee),
                 },

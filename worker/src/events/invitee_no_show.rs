@@ -89,6 +89,7 @@ pub(crate) async fn handle(
             &format!("{key}:{}", delivery_tag(delivery_id)),
             EventTrack {
                 event_name: workflow_of(w, invitee).brevo_events.no_show,
+                date: None,
                 email,
                 properties: booking_properties(&key, invitee),
             },

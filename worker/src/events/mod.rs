@@ -2,6 +2,7 @@
 //! follow-up jobs out. One file per Calendly or Zoom event, plus the Calendly invitee as a Brevo
 //! contact ([`contact`]) and as an SMS number ([`phone`]).
 
+pub(crate) mod backfill;
 pub(crate) mod contact;
 pub(crate) mod dispatch;
 pub(crate) mod invitee_canceled;

@@ -212,6 +212,7 @@ async fn brevo_event(
         &format!("{booking}:{kind}"),
         EventTrack {
             event_name: name.clone(),
+            date: None,
             email,
             properties,
         },

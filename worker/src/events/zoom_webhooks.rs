@@ -71,6 +71,7 @@ pub(crate) async fn meeting_ended(w: &Worker, m: &MeetingObject) -> Result<(), J
                 &subject,
                 EventTrack {
                     event_name: name.clone(),
+                    date: None,
                     email,
                     properties,
                 },

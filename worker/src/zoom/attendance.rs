@@ -139,6 +139,7 @@ pub(crate) async fn attendees(
             &session.subject(&tag),
             EventTrack {
                 event_name: attended.clone(),
+                date: None,
                 email: p.email.clone(),
                 properties,
             },

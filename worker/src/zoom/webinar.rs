@@ -170,6 +170,7 @@ fn absentees(
             &session.subject(&tag),
             EventTrack {
                 event_name: ended.clone(),
+                date: None,
                 email: m.email.clone(),
                 properties,
             },

@@ -98,6 +98,8 @@ pub struct BrevoEvent {
     pub properties: Map<String, Value>,
     /// `contact_properties`: attributes to set on the contact at the same time (may be empty).
     pub contact_properties: Map<String, Value>,
+    /// `event_date`: when it happened (RFC 3339); `None` = when Brevo receives it.
+    pub date: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// What `add_to_list` did.
@@ -205,6 +207,11 @@ impl BrevoClient {
         if !event.contact_properties.is_empty() {
             body["contact_properties"] =
                 Value::Object(properties::contact_properties(&event.contact_properties));
+        }
+        if let Some(date) = event.date {
+            body["event_date"] = date
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+                .into();
         }
         let url = http::endpoint(&self.base_url, &["events"]);
         self.send("track event", self.http.post(url).json(&body))

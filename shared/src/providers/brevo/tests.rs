@@ -300,6 +300,7 @@ async fn track_event_posts_identifiers_and_properties() {
         email: "jordan.rivera@example.com".into(),
         properties,
         contact_properties: Map::new(),
+        date: None,
     };
     c.track_event(&event).await.unwrap();
 }

@@ -1,7 +1,10 @@
 //! Calendly API v2 client: the periodic reconciliation (scheduled events and their invitees),
 //! the admin commands (webhook subscriptions, event types) and no-show marks.
 //!
-//! Lists follow `pagination.next_page_token` to the end (100 per page). Errors are
+//! Lists follow `pagination.next_page_token` to the end (100 per page). A client given a limit
+//! ([`CalendlyClient::with_limit`]: the worker's, the reconciliation's, the backfill's) takes a
+//! slot of that shared rate limit before every request, so all replicas together stay within
+//! Calendly's budget. Errors are
 //! `{title, message, details}` and classified by the HTTP table; a 429 waits for
 //! `X-RateLimit-Reset`. Webhooks need a paid plan: Calendly's 403 "Please upgrade" becomes a
 //! permanent config error that says so.
