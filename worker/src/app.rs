@@ -62,7 +62,10 @@ pub async fn run(
     run_with(settings, queues, WorkerOptions::default(), shutdown).await
 }
 
-/// Which queues run: the refused ones are an error when named explicitly, else skipped.
+/// Which queues run: the refused ones are an error when named explicitly, else skipped. `sync`
+/// (the backfill) is skipped with a warning even when named: a deployment lists it beside
+/// `events` so backfills run once an access token is set, and without one there is nothing it
+/// could run (`meetflow-admin sync` needs the same token to enqueue anything).
 fn runnable(
     settings: &Settings,
     queues: &QueueSelection,
@@ -71,7 +74,7 @@ fn runnable(
     for q in queues.names() {
         match refusal(q, settings) {
             None => out.push(*q),
-            Some(reason) if queues.is_explicit() => {
+            Some(reason) if queues.is_explicit() && *q != SYNC => {
                 return Err(WorkerError::QueueRefused {
                     queue: (*q).to_owned(),
                     reason,
@@ -215,5 +218,28 @@ fn spawn_queue(
             async move { backfill::calendly::handle(&w, job, ctx).await }
         }),
         other => tracing::error!(queue = other, "no handler for this queue"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_named_sync_queue_without_a_calendly_token_is_skipped_not_refused() {
+        let settings = Settings::default();
+        let both = QueueSelection::parse(&["events", "sync"]).unwrap();
+        assert_eq!(runnable(&settings, &both).unwrap(), vec![EVENTS]);
+        let only = QueueSelection::parse(&["sync"]).unwrap();
+        assert!(matches!(
+            runnable(&settings, &only),
+            Err(WorkerError::NothingToRun)
+        ));
+        let zoom = QueueSelection::parse(&["events", "zoom"]).unwrap();
+        assert!(matches!(
+            runnable(&settings, &zoom),
+            Err(WorkerError::QueueRefused { .. })
+        ));
     }
 }

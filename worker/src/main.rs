@@ -17,7 +17,7 @@ struct Cli {
     #[arg(long, env = "MEETFLOW_CONFIG", value_name = "PATH")]
     config: Option<PathBuf>,
     /// Queues this process serves, comma-separated [default: all].
-    #[arg(long, value_delimiter = ',', value_parser = ["events", "brevo", "sms", "zoom"])]
+    #[arg(long, value_delimiter = ',', value_parser = ["events", "brevo", "sms", "zoom", "sync"])]
     queues: Vec<String>,
 }
 
