@@ -13,6 +13,7 @@
 use axum::http::Method;
 use meetflow_shared::audit::{Audit, Record};
 use meetflow_shared::domain::redact;
+use meetflow_shared::queue::{ActOutcome, JobAction, QueueError};
 use meetflow_shared::sms_suppression::Target;
 
 use crate::backend::Backend;
@@ -42,6 +43,29 @@ pub fn cli_who() -> String {
         .filter(|u| !u.trim().is_empty())
         .unwrap_or_else(|| "unknown".to_owned());
     format!("cli:{}", user.trim())
+}
+
+/// The record of a job action (`job_run_now`, `job_cancel`, `job_dead` on `job: ID`) by
+/// `who` via `via`: done counts 1; refused (in flight, changed, unknown) or failed is `failed`
+/// with the reason.
+pub fn job_action(
+    who: &str,
+    via: &str,
+    action: JobAction,
+    id: &str,
+    result: &Result<ActOutcome, QueueError>,
+) -> Record {
+    let record = Record::new(
+        who,
+        via,
+        &format!("job_{}", action.as_arg()),
+        format!("job: {id}"),
+    );
+    match result {
+        Ok(o) if o.is_done() => record.count(1),
+        Ok(o) => record.failed(&o.explain(action, id)),
+        Err(e) => record.failed(&e.to_string()),
+    }
 }
 
 /// A CLI action's record (who = [`cli_who`], via = `cli`).

@@ -81,15 +81,8 @@ impl JobsCommand {
             Self::Dead(a) => (a, JobAction::Dead),
         };
         let result = backend.client.act(&args.id, action, args.expect).await;
-        let record = crate::audit::cli(
-            &format!("job_{}", action.as_arg()),
-            format!("job: {}", args.id),
-        );
-        let record = match &result {
-            Ok(o) if o.is_done() => record.count(1),
-            Ok(o) => record.failed(&o.explain(action, &args.id)),
-            Err(e) => record.failed(&e.to_string()),
-        };
+        let record =
+            crate::audit::job_action(&crate::audit::cli_who(), "cli", action, &args.id, &result);
         crate::audit::record(&crate::audit::of_backend(&backend), record).await;
         let outcome = result?;
         let line = outcome.explain(action, &args.id);

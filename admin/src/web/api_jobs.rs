@@ -19,7 +19,6 @@ use axum::Json;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use meetflow_shared::audit::Record;
 use meetflow_shared::queue::{ActOutcome, BrowseError, JobAction, JobPage, ListState};
 use serde::Deserialize;
 use serde_json::json;
@@ -118,17 +117,7 @@ async fn act(
     };
     let result = app.client.act(id, action, expect).await;
     let who = caller.who();
-    let record = Record::new(
-        &who.name,
-        who.via,
-        &format!("job_{}", action.as_arg()),
-        format!("job: {id}"),
-    );
-    let record = match &result {
-        Ok(o) if o.is_done() => record.count(1),
-        Ok(o) => record.failed(&o.explain(action, id)),
-        Err(e) => record.failed(&e.to_string()),
-    };
+    let record = crate::audit::job_action(&who.name, who.via, action, id, &result);
     crate::audit::record(&app.audit, record).await;
     let outcome = result?;
     let line = outcome.explain(action, id);

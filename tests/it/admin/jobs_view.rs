@@ -163,6 +163,18 @@ async fn the_cli_lists_each_state_pages_by_cursor_and_acts_only_on_waiting_jobs(
     .unwrap();
     assert_eq!(dead["items"][0]["id"], "s2");
     assert_eq!(dead["items"][0]["last_error"]["class"], "operator");
+    // Every job action, done or refused, is in the audit trail.
+    let audit: Value = serde_json::from_str(&ok(&a.cli(&["audit", "--json"]).await)).unwrap();
+    let entries = audit.as_array().unwrap();
+    let has = |action: &str, target: &str, outcome: &str| {
+        entries
+            .iter()
+            .any(|e| e["action"] == action && e["target"] == target && e["outcome"] == outcome)
+    };
+    assert!(has("job_cancel", "job: hold", "failed"), "{audit}");
+    assert!(has("job_run_now", "job: s0", "ok"), "{audit}");
+    assert!(has("job_cancel", "job: s1", "ok"), "{audit}");
+    assert!(has("job_dead", "job: s2", "ok"), "{audit}");
     let ready = ok(&a.cli(&["jobs", "list", "--state", "ready"]).await);
     assert!(
         ready
