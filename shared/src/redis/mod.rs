@@ -44,7 +44,8 @@ pub use doc::render_markdown;
 pub use handle::{Redis, WAIT_TIMEOUT, WaitShortfall};
 pub use keys::{
     ADMIN_SESSION_TTL, ATTENDANCE_MINUTES_TTL, BOOKING_LINK_TTL, BOOKING_RETENTION, Keys,
-    MEETING_CONTACTS_TTL, MINUTE_STATS_TTL, PROCESS_TTL, SMS_MARKER_TTL, SYNC_RUN_TTL,
+    MEETING_CONTACTS_TTL, MINUTE_STATS_TTL, PERSON_INDEX_TTL, PROCESS_TTL, SMS_MARKER_TTL,
+    SYNC_RUN_TTL,
     ZOOM_TOKEN_REFRESH_MARGIN, millis,
 };
 pub use registry::{Expiry, KEYS, KeySpec, RedisType};
@@ -91,6 +92,8 @@ mod tests {
             ("reminders_claimed", k.reminders_claimed()),
             ("person_bookings", k.person_bookings("<person>")),
             ("booking_link", k.booking_link("<id>")),
+            ("person_phone", k.person_phone("<phone_tag>")),
+            ("booking_trail", k.booking_trail("<booking>")),
             ("sms_marker", k.sms_marker("<booking>", "<kind>")),
             ("sms_suppression", k.sms_suppression()),
             ("sms_delivery", k.sms_delivery("<booking>", "<kind>")),
