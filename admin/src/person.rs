@@ -481,7 +481,10 @@ fn brevo_ids(
     b: Option<&Booking>,
     deliveries: &[DeliveryView],
 ) -> Vec<String> {
-    let mut ids = vec![format!("brevo:created:{key}"), format!("brevo:canceled:{key}")];
+    let mut ids = vec![
+        format!("brevo:created:{key}"),
+        format!("brevo:canceled:{key}"),
+    ];
     let wf = settings.workflow(
         b.and_then(|b| b.event_type.as_deref()),
         b.and_then(|b| b.event_name.as_deref()),
@@ -505,11 +508,19 @@ fn brevo_ids(
     }
     let mut kinds: Vec<String> = EVENT_SMS.iter().map(|k| (*k).to_owned()).collect();
     if let Some(b) = b {
-        kinds.extend(b.reminders.iter().map(|r| format!("rem-{}", r.kind.label())));
+        kinds.extend(
+            b.reminders
+                .iter()
+                .map(|r| format!("rem-{}", r.kind.label())),
+        );
     }
     for name in [&names.sms_delivered, &names.sms_failed] {
         if !name.is_empty() {
-            ids.extend(kinds.iter().map(|k| format!("brevo:event:{name}:{key}:{k}")));
+            ids.extend(
+                kinds
+                    .iter()
+                    .map(|k| format!("brevo:event:{name}:{key}:{k}")),
+            );
         }
     }
     let mut seen = BTreeSet::new();
@@ -783,10 +794,7 @@ mod tests {
             "booking"
         );
         assert_eq!(Lookup::parse("  ", None), Err(LookupError::Empty));
-        assert_eq!(
-            Lookup::Phone("+14155550132".into()).masked(),
-            "+1415***32"
-        );
+        assert_eq!(Lookup::Phone("+14155550132".into()).masked(), "+1415***32");
     }
 
     #[test]
@@ -810,7 +818,10 @@ mod tests {
             sms_state(enqueued, Some(&d("delivered_failed")), None, None),
             SmsState::Failed
         );
-        assert_eq!(sms_state(None, Some(&d("accepted")), None, None), SmsState::Sent);
+        assert_eq!(
+            sms_state(None, Some(&d("accepted")), None, None),
+            SmsState::Sent
+        );
         assert_eq!(
             sms_state(None, None, Some("suppressed"), None),
             SmsState::Suppressed

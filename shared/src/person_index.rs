@@ -126,7 +126,9 @@ impl PersonIndex {
         Ok(keys)
     }
 
-    /// The trail of `booking`, newest first (entries that do not parse are skipped).
+    /// The trail of `booking`, newest first: each delivery once (a job run again after its
+    /// lease lapsed records it again; its newest entry stays), entries that do not parse
+    /// skipped.
     ///
     /// # Errors
     /// When Redis fails.
@@ -136,9 +138,11 @@ impl PersonIndex {
         let raw: Vec<String> = conn
             .lrange(self.redis.keys().booking_trail(booking), 0, cap - 1)
             .await?;
+        let mut seen = std::collections::HashSet::new();
         Ok(raw
             .iter()
-            .filter_map(|s| serde_json::from_str(s).ok())
+            .filter_map(|s| serde_json::from_str::<TrailEntry>(s).ok())
+            .filter(|e| seen.insert(e.delivery.clone()))
             .collect())
     }
 }

@@ -117,7 +117,14 @@ fn write_text(v: &PersonView, out: &mut Out) -> anyhow::Result<()> {
         if let Some(to) = &b.rescheduled_to {
             writeln!(out, "  rescheduled to {to}")?;
         }
-        let mut t = Table::new(&["  HANDLED", "EVENT", "VIA", "STATUS AFTER", "DELIVERY", "JOB"]);
+        let mut t = Table::new(&[
+            "  HANDLED",
+            "EVENT",
+            "VIA",
+            "STATUS AFTER",
+            "DELIVERY",
+            "JOB",
+        ]);
         for d in &b.deliveries {
             t.row(vec![
                 format!("  {}", time(d.entry.at_ms)),
@@ -160,7 +167,11 @@ fn write_text(v: &PersonView, out: &mut Out) -> anyhow::Result<()> {
             t.row(vec![
                 format!("  {}", j.id),
                 j.state.clone(),
-                format!("{}/{}", j.attempts, j.max_attempts),
+                if j.max_attempts == 0 {
+                    j.attempts.to_string()
+                } else {
+                    format!("{}/{}", j.attempts, j.max_attempts)
+                },
                 j.last_error.clone().unwrap_or_default(),
                 act(j),
             ]);

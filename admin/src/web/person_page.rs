@@ -168,7 +168,12 @@ fn render(
     };
     let here = here.unwrap_or("/person");
     let flash = done
-        .map(|d| format!("<div class=\"flash\" role=\"status\" id=\"person-flash\">{}</div>", esc(d)))
+        .map(|d| {
+            format!(
+                "<div class=\"flash\" role=\"status\" id=\"person-flash\">{}</div>",
+                esc(d)
+            )
+        })
         .unwrap_or_default();
     let mut who = String::new();
     if !v.emails.is_empty() {
@@ -288,11 +293,10 @@ fn booking_card(caller: &Caller, b: &BookingView, here: &str) -> String {
     let mut brevo = String::new();
     for j in &b.brevo {
         brevo.push_str(&format!(
-            "<tr data-id=\"{}\"><td>{}</td><td class=\"n\">{}/{}</td><td class=\"msg\">{}</td></tr>",
+            "<tr data-id=\"{}\"><td>{}</td><td class=\"n\">{}</td><td class=\"msg\">{}</td></tr>",
             esc(&j.id),
             job_cell(caller, &j.id, Some(j), here),
-            j.attempts,
-            j.max_attempts,
+            attempts(j),
             esc(j.last_error.as_deref().unwrap_or("")),
         ));
     }
@@ -312,6 +316,15 @@ fn booking_card(caller: &Caller, b: &BookingView, here: &str) -> String {
         enc_key = enc(&b.key),
         facts = facts.concat(),
     )
+}
+
+/// `attempts/max` (just `attempts` once the job no longer says its maximum).
+fn attempts(j: &JobView) -> String {
+    if j.max_attempts == 0 {
+        j.attempts.to_string()
+    } else {
+        format!("{}/{}", j.attempts, j.max_attempts)
+    }
 }
 
 /// A job's link, state and (for the operate role) its actions.

@@ -45,8 +45,7 @@ pub use handle::{Redis, WAIT_TIMEOUT, WaitShortfall};
 pub use keys::{
     ADMIN_SESSION_TTL, ATTENDANCE_MINUTES_TTL, BOOKING_LINK_TTL, BOOKING_RETENTION, Keys,
     MEETING_CONTACTS_TTL, MINUTE_STATS_TTL, PERSON_INDEX_TTL, PROCESS_TTL, SMS_MARKER_TTL,
-    SYNC_RUN_TTL,
-    ZOOM_TOKEN_REFRESH_MARGIN, millis,
+    SYNC_RUN_TTL, ZOOM_TOKEN_REFRESH_MARGIN, millis,
 };
 pub use registry::{Expiry, KEYS, KeySpec, RedisType};
 pub use script::{COMPARE_AND_DELETE, Script, compare_and_delete};

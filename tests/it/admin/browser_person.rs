@@ -22,7 +22,12 @@ async fn an_operator_finds_a_person_by_phone_sees_the_reminder_delivered_and_rep
         .unwrap()
         .with_id(&dead);
     env.client
-        .bury(SMS, job, ErrorClass::ProviderRejected, "engagelab: HTTP 400 code 4001")
+        .bury(
+            SMS,
+            job,
+            ErrorClass::ProviderRejected,
+            "engagelab: HTTP 400 code 4001",
+        )
         .await
         .unwrap();
     let config = config_file("");
@@ -57,7 +62,10 @@ async fn an_operator_finds_a_person_by_phone_sees_the_reminder_delivered_and_rep
         .iter()
         .find(|e| e.contains("\"action\":\"reveal\""))
         .expect("the reveal is in the audit trail");
-    assert!(reveal.contains("\"who\":\"on-call\"") && reveal.contains("person: "), "{reveal}");
+    assert!(
+        reveal.contains("\"who\":\"on-call\"") && reveal.contains("person: "),
+        "{reveal}"
+    );
     assert!(!reveal.contains(JORDAN_EMAIL), "{reveal}");
     assert_screenshots(&screenshots, "admin-person", &["found", "revealed"]);
 }

@@ -19,8 +19,13 @@ use serde_json::Value;
 use super::roles_and_audit::{ConfigFile, ONCALL, VIEWER, config_file};
 use crate::support::admin::{Served, admin_binary, api_get, free_port, run, wait_port};
 use crate::support::worker::{
-    Env, JORDAN_EMAIL, JORDAN_PHONE, created, env, in_two_days, jordans_24h_reminder,
+    Env, JORDAN_EMAIL, JORDAN_PHONE, canceled, created, env, in_two_days, jordans_24h_reminder,
 };
+
+/// The meeting start of the first booking of a person page.
+fn start_of(v: &Value) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(v["bookings"][0]["start_ms"].as_i64().unwrap()).unwrap()
+}
 
 /// Jordan's number as an operator in the US types it.
 pub(crate) const NATIONAL: &str = "(415) 555-0132";
@@ -171,7 +176,10 @@ async fn the_person_page_shows_a_reminder_as_delivered_found_by_a_national_numbe
     assert!(v["dead_letters"].as_array().unwrap().is_empty());
     // Masked: neither the number nor the address appears.
     let text = v.to_string();
-    assert!(!text.contains("4155550132") && !text.contains("555-0132"), "{text}");
+    assert!(
+        !text.contains("4155550132") && !text.contains("555-0132"),
+        "{text}"
+    );
     assert!(!text.contains(JORDAN_EMAIL), "{text}");
     assert_eq!(v["phones"][0], "+1415***32");
     assert_eq!(v["emails"][0], "j***@example.com");
@@ -192,6 +200,33 @@ async fn the_person_page_shows_a_reminder_as_delivered_found_by_a_national_numbe
         .find(|l| l.trim_start().starts_with("rem-24h"))
         .unwrap_or_default();
     assert!(line.contains("delivered"), "{text}");
+
+    // A cancellation joins the status history, newest first; the delivered reminder stays
+    // delivered and the ones still planned are called off.
+    let worker = env.start();
+    env.deliver(Provider::Calendly, &canceled(&uri, start_of(&v), |_| {}))
+        .await;
+    env.settle().await;
+    worker.stop().await;
+    let v = person_json(&env, NATIONAL, &[]).await;
+    let b = &v["bookings"][0];
+    assert_eq!(b["status"], "canceled", "{v}");
+    let history: Vec<(&str, &str)> = b["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["event"].as_str().unwrap(), d["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        history,
+        [
+            ("invitee.canceled", "canceled"),
+            ("invitee.created", "active")
+        ],
+        "{v}"
+    );
+    assert_eq!(sms_row(&v, "rem-24h")["state"], "delivered", "{v}");
+    assert_eq!(sms_row(&v, "rem-1h")["state"], "canceled", "{v}");
 
     // A national number without sms.default_region names no one: exit 1 saying why.
     let mut cmd = admin(&env, None);
