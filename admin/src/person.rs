@@ -3,7 +3,8 @@
 //!
 //! Finding the person ([`Lookup`]): an e-mail through the bookings store's person set; a phone
 //! number (any format, read with `sms.default_region`, normalised to E.164) through
-//! [`meetflow_shared::person_index`]; a Calendly invitee URI or booking key directly. The
+//! [`meetflow_shared::person_index`]; a Calendly scheduled event URI through the same index (every
+//! invitee booked on it); a Calendly invitee URI or booking key directly. The
 //! bookings found then bring in the other bookings of their e-mail addresses and numbers (one
 //! hop), at most [`MAX_BOOKINGS`].
 //!
@@ -54,6 +55,8 @@ pub enum Lookup {
     Phone(String),
     /// A booking (from an invitee URI or a booking key).
     Booking(BookingKey),
+    /// A Calendly scheduled event (its URI): every invitee booked on it.
+    Event(String),
 }
 
 /// Why the input names no person.
@@ -70,8 +73,8 @@ pub enum LookupError {
 }
 
 impl Lookup {
-    /// Reads `input`: an e-mail (has `@`), a URI (has `/`), a phone number (read with
-    /// `region` when it has no `+`), else a booking key.
+    /// Reads `input`: an e-mail (has `@`), a scheduled event URI, an invitee URI (has `/`), a
+    /// phone number (read with `region` when it has no `+`), else a booking key.
     pub fn parse(input: &str, region: Option<&str>) -> Result<Self, LookupError> {
         let input = input.trim();
         if input.is_empty() {
@@ -81,6 +84,9 @@ impl Lookup {
             return EmailAddress::parse(input)
                 .map(|e| Self::Email(e.as_str().to_lowercase()))
                 .map_err(|_| LookupError::NotUnderstood);
+        }
+        if input.contains("/scheduled_events/") && !input.contains("/invitees/") {
+            return Ok(Self::Event(input.to_owned()));
         }
         if input.contains('/') {
             return Ok(Self::Booking(BookingKey::from_invitee_uri(input)));
@@ -99,13 +105,19 @@ impl Lookup {
             .ok_or(LookupError::NotUnderstood)
     }
 
-    /// `email`, `phone` or `booking`.
+    /// `email`, `phone`, `booking` or `event`.
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Email(_) => "email",
             Self::Phone(_) => "phone",
             Self::Booking(_) => "booking",
+            Self::Event(_) => "event",
         }
+    }
+
+    /// Whether what was looked up is personal data (an e-mail or a number).
+    pub fn is_personal(&self) -> bool {
+        matches!(self, Self::Email(_) | Self::Phone(_))
     }
 
     /// What was looked up, masked (for the page, the audit trail and logs).
@@ -114,6 +126,7 @@ impl Lookup {
             Self::Email(e) => redact::email(e),
             Self::Phone(p) => redact::phone(p),
             Self::Booking(k) => k.to_string(),
+            Self::Event(uri) => uri.clone(),
         }
     }
 
@@ -121,6 +134,7 @@ impl Lookup {
         match self {
             Self::Email(e) | Self::Phone(e) if reveal => e.clone(),
             Self::Booking(k) => k.to_string(),
+            Self::Event(uri) => uri.clone(),
             _ => self.masked(),
         }
     }
@@ -279,7 +293,7 @@ pub struct SuppressedView {
 pub struct PersonView {
     /// What was looked up (masked unless revealed).
     pub query: String,
-    /// `email`, `phone` or `booking`.
+    /// `email`, `phone`, `booking` or `event`.
     pub kind: &'static str,
     /// Whether personal data is shown unmasked.
     pub revealed: bool,
@@ -335,6 +349,7 @@ pub async fn view(
             index.bookings_of_phone(p).await?
         }
         Lookup::Booking(k) => vec![k.to_string()],
+        Lookup::Event(uri) => index.bookings_of_event(uri).await?,
     };
     let mut stored: HashMap<String, Option<Booking>> = HashMap::new();
     load(src.bookings, &keys, &mut stored).await?;
@@ -792,6 +807,12 @@ mod tests {
                 .unwrap()
                 .kind(),
             "booking"
+        );
+        assert_eq!(
+            Lookup::parse("https://api.calendly.com/scheduled_events/e1", None)
+                .unwrap()
+                .kind(),
+            "event"
         );
         assert_eq!(Lookup::parse("  ", None), Err(LookupError::Empty));
         assert_eq!(Lookup::Phone("+14155550132".into()).masked(), "+1415***32");

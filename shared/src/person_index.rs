@@ -5,6 +5,8 @@
 //! - By phone: [`crate::redis::Keys::person_phone`], the booking keys of one E.164 number
 //!   (hashed by [`phone_tag`], so no number is in a key name), written by the worker when it
 //!   handles a booking's delivery.
+//! - By Calendly scheduled event URI: [`crate::redis::Keys::event_bookings`], the booking keys
+//!   (invitees) of one event, written at the same time.
 //! - A booking's trail ([`crate::redis::Keys::booking_trail`]): one [`TrailEntry`] per Calendly
 //!   delivery the worker handled for it, with the booking's status after it, newest first. This
 //!   is the status history and the webhook deliveries of the page; the delivery's job id is its
@@ -28,6 +30,30 @@ pub const CAP: usize = 50;
 pub fn phone_tag(e164: &str) -> String {
     let digest = Sha256::digest(format!("phone:{}", e164.trim()).as_bytes());
     hex::encode(&digest[..8])
+}
+
+/// The tag of a Calendly scheduled event URI in key names: its last path segment (the event's
+/// UUID), lower-cased, or 16 hex digits of the URI's SHA-256 when that segment is not a plain id.
+#[must_use]
+pub fn event_tag(uri: &str) -> String {
+    let trimmed = uri.trim().trim_end_matches('/');
+    let last = trimmed.rsplit('/').next().unwrap_or_default();
+    if (1..=64).contains(&last.len())
+        && last.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
+        return last.to_ascii_lowercase();
+    }
+    let digest = Sha256::digest(trimmed.as_bytes());
+    hex::encode(&digest[..8])
+}
+
+/// Who a booking is, for the indexes: its number and its scheduled event.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Owners<'a> {
+    /// The invitee's number, E.164.
+    pub phone: Option<&'a str>,
+    /// The scheduled event URI.
+    pub event: Option<&'a str>,
 }
 
 /// One Calendly delivery handled for a booking.
@@ -61,15 +87,15 @@ impl PersonIndex {
         Self { redis }
     }
 
-    /// Records that the worker handled `entry` for `booking`, and (with `phone`, E.164) that
-    /// `booking` belongs to that number. One pipeline.
+    /// Records that the worker handled `entry` for `booking`, and that `booking` belongs to its
+    /// `owners` (number, scheduled event). One pipeline.
     ///
     /// # Errors
     /// When Redis fails.
     pub async fn record(
         &self,
         booking: &str,
-        phone: Option<&str>,
+        owners: Owners<'_>,
         entry: &TrailEntry,
     ) -> redis::RedisResult<()> {
         let keys = self.redis.keys();
@@ -84,13 +110,22 @@ impl PersonIndex {
             .ignore()
             .pexpire(&trail, ttl)
             .ignore();
-        if let Some(phone) = phone.map(str::trim).filter(|p| !p.is_empty()) {
-            let key = keys.person_phone(&phone_tag(phone));
-            pipe.zadd(&key, booking, entry.at_ms)
+        let phone = owners
+            .phone
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| keys.person_phone(&phone_tag(p)));
+        let event = owners
+            .event
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(|e| keys.event_bookings(&event_tag(e)));
+        for key in phone.iter().chain(event.iter()) {
+            pipe.zadd(key, booking, entry.at_ms)
                 .ignore()
-                .zremrangebyrank(&key, 0, -(cap + 1))
+                .zremrangebyrank(key, 0, -(cap + 1))
                 .ignore()
-                .pexpire(&key, ttl)
+                .pexpire(key, ttl)
                 .ignore();
         }
         let mut conn = self.redis.conn();
@@ -106,6 +141,21 @@ impl PersonIndex {
         let cap = isize::try_from(CAP).unwrap_or(isize::MAX);
         conn.zrevrange(self.redis.keys().person_phone(&phone_tag(e164)), 0, cap - 1)
             .await
+    }
+
+    /// The booking keys (invitees) of the Calendly scheduled event `uri`, most recent first.
+    ///
+    /// # Errors
+    /// When Redis fails.
+    pub async fn bookings_of_event(&self, uri: &str) -> redis::RedisResult<Vec<String>> {
+        let mut conn = self.redis.conn();
+        let cap = isize::try_from(CAP).unwrap_or(isize::MAX);
+        conn.zrevrange(
+            self.redis.keys().event_bookings(&event_tag(uri)),
+            0,
+            cap - 1,
+        )
+        .await
     }
 
     /// The booking keys of the e-mail address `email` (the bookings store's person set).
@@ -158,5 +208,14 @@ mod tests {
         assert_eq!(t.len(), 16);
         assert!(!t.contains("4155550132"));
         assert_ne!(t, crate::domain::email_tag("+14155550132"));
+    }
+
+    #[test]
+    fn event_tags_are_the_event_id_or_a_hash() {
+        assert_eq!(
+            event_tag("https://api.calendly.com/scheduled_events/5F443A67-564e-4e90/"),
+            "5f443a67-564e-4e90"
+        );
+        assert_eq!(event_tag("https://x/a b").len(), 16);
     }
 }

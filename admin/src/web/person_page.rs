@@ -126,7 +126,7 @@ pub async fn page(
     let v = look_up(&app, &caller, &lookup, q.reveal).await?;
     // Personal data typed stays out of the page unless revealed: the search box is left empty
     // and links (reveal, after an action) name the person by a booking key instead.
-    let plain = q.reveal || matches!(lookup, Lookup::Booking(_));
+    let plain = q.reveal || !lookup.is_personal();
     let kept = if plain { input } else { "" };
     let here = if plain {
         Some(format!("/person?q={}", enc(input)))

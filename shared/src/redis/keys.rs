@@ -279,6 +279,15 @@ impl Keys {
         format!("{}person_phone:{phone_tag}", self.prefix)
     }
 
+    /// ZSET booking key -> last write (ms) of the bookings (invitees) of one Calendly scheduled
+    /// event (`event` = [`crate::person_index::event_tag`] of its URI), so `meetflow-admin person`
+    /// finds them by the event's URI. At most [`crate::person_index::CAP`] members; TTL
+    /// [`PERSON_INDEX_TTL`], refreshed on every write. Owner: worker (events handler); read by
+    /// admin (person).
+    pub fn event_bookings(&self, event: &str) -> String {
+        format!("{}event_bookings:{event}", self.prefix)
+    }
+
     /// LIST of what happened to one booking, newest first: one JSON entry per Calendly delivery
     /// the worker handled for it (`at_ms`, `event`, `delivery` = its job id and dedupe key,
     /// `via`, `status` = the booking's status after it): the status history and webhook

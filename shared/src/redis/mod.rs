@@ -92,6 +92,7 @@ mod tests {
             ("person_bookings", k.person_bookings("<person>")),
             ("booking_link", k.booking_link("<id>")),
             ("person_phone", k.person_phone("<phone_tag>")),
+            ("event_bookings", k.event_bookings("<event>")),
             ("booking_trail", k.booking_trail("<booking>")),
             ("sms_marker", k.sms_marker("<booking>", "<kind>")),
             ("sms_suppression", k.sms_suppression()),

@@ -306,6 +306,18 @@ pub const KEYS: &[KeySpec] = &[
         doc: "the booking keys of one phone number (hashed), so `person PHONE` finds them",
     },
     KeySpec {
+        builder: "event_bookings",
+        pattern: "{ns}:event_bookings:<event>",
+        kind: RedisType::ZSet,
+        expiry: Expiry::Fixed {
+            name: "PERSON_INDEX_TTL",
+            ttl: PERSON_INDEX_TTL,
+            rule: "after the last write; at most 50 members",
+        },
+        owner: "worker (events); read by admin (person)",
+        doc: "the booking keys of one Calendly scheduled event, so `person EVENT_URI` finds them",
+    },
+    KeySpec {
         builder: "booking_trail",
         pattern: "{ns}:trail:<booking>",
         kind: RedisType::List,

@@ -1,7 +1,8 @@
 //! One page per person (`meetflow-admin person`, `GET /api/person`): a booking made through a
 //! real worker (Calendly delivery in, confirmation and 24 h reminder out to the EngageLab fake,
 //! the reminder's delivery callback in) is found by the person's e-mail, by their number typed in
-//! national format (read with `sms.default_region`), and by the invitee URI; the page shows the
+//! national format (read with `sms.default_region`), by the invitee URI and by the scheduled
+//! event's URI; the page shows the
 //! reminder as delivered, the delivery that made the booking with the status after it, the Brevo
 //! sync, and personal data masked. A read token cannot reveal (403, recorded as denied); an
 //! operate token's reveal and a CLI reveal are recorded in the audit trail.
@@ -185,7 +186,12 @@ async fn the_person_page_shows_a_reminder_as_delivered_found_by_a_national_numbe
     assert_eq!(v["emails"][0], "j***@example.com");
 
     // The same person by e-mail and by invitee URI; the text output says the same.
-    for q in [JORDAN_EMAIL, &uri] {
+    let body: Value = serde_json::from_str(&created(&uri, in_two_days())).unwrap();
+    let event_uri = body["payload"]["scheduled_event"]["uri"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for q in [JORDAN_EMAIL, &uri, &event_uri] {
         let v = person_json(&env, q, &[]).await;
         assert_eq!(v["bookings"][0]["key"], key.as_str(), "{q}");
         assert_eq!(sms_row(&v, "rem-24h")["state"], "delivered", "{q}");

@@ -1,14 +1,15 @@
 //! The person page's trail of a booking ([`meetflow_shared::person_index`]): after a Calendly
 //! delivery about an invitee is handled, the delivery (its job id, the event, how it came) and
-//! the booking's status after it are added to the booking's trail, and the booking to its phone
-//! number's index. Best effort: a failed write is logged (no personal data) and the job still
-//! succeeds, since the page is a view and the booking itself is already stored.
+//! the booking's status after it are added to the booking's trail, and the booking to the
+//! indexes of its phone number and its scheduled event. Best effort: a failed write is logged
+//! (no personal data) and the job still succeeds, since the page is a view and the booking
+//! itself is already stored.
 
 use chrono::Utc;
 use meetflow_shared::bookings::BookingKey;
 use meetflow_shared::events::Invitee;
 use meetflow_shared::jobs::WebhookJob;
-use meetflow_shared::person_index::{PersonIndex, TrailEntry};
+use meetflow_shared::person_index::{Owners, PersonIndex, TrailEntry};
 
 use crate::context::Worker;
 
@@ -40,7 +41,14 @@ pub(crate) async fn note(w: &Worker, invitee: &Invitee, event: &str, job: &Webho
         status,
     };
     let index = PersonIndex::new(w.redis.clone());
-    if let Err(e) = index.record(key.as_str(), phone.as_deref(), &entry).await {
+    let owners = Owners {
+        phone: phone.as_deref(),
+        event: invitee
+            .scheduled_event
+            .as_ref()
+            .and_then(|e| e.uri.as_deref()),
+    };
+    if let Err(e) = index.record(key.as_str(), owners, &entry).await {
         tracing::warn!(booking = %key, error = %e, "could not add the delivery to the booking's trail");
     }
 }
