@@ -543,6 +543,9 @@ fn brevo_ids(
     ids
 }
 
+/// One SMS to read: its marker kind, its job id, and (a reminder) its record's state and due time.
+type SmsRow = (String, String, Option<(ReminderState, i64)>);
+
 /// The SMS of booking `key`: every event SMS with anything recorded, and every reminder.
 async fn sms(
     client: &QueueClient,
@@ -550,8 +553,7 @@ async fn sms(
     b: Option<&Booking>,
     reveal: bool,
 ) -> Result<Vec<SmsView>, redis::RedisError> {
-    // (marker kind, job id, reminder)
-    let mut rows: Vec<(String, String, Option<(ReminderState, i64)>)> = EVENT_SMS
+    let mut rows: Vec<SmsRow> = EVENT_SMS
         .iter()
         .map(|k| ((*k).to_owned(), format!("sms:{k}:{key}"), None))
         .collect();

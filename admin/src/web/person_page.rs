@@ -208,9 +208,9 @@ fn render(
     }
     out.push_str("</section>");
     for b in &v.bookings {
-        out.push_str(&booking_card(caller, b, &here));
+        out.push_str(&booking_card(caller, b, here));
     }
-    out.push_str(&dead_card(caller, &v.dead_letters, &here));
+    out.push_str(&dead_card(caller, &v.dead_letters, here));
     out
 }
 
