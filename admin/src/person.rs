@@ -43,6 +43,8 @@ const EVENT_SMS: [&str; 4] = [
     "host_notify",
     "host_cancellation",
 ];
+/// The SMS a `marketing` suppression stops too (the worker's rule).
+const MARKETING_SMS: [&str; 3] = ["rem-followup", "rem-winback", "rem-noshow"];
 /// Longest error message shown for a job.
 const ERROR_CHARS: usize = 240;
 
@@ -384,10 +386,15 @@ pub async fn view(
     }
     bookings.sort_by(|a, b| b.start_ms.cmp(&a.start_ms).then(a.key.cmp(&b.key)));
     let suppressed = suppressed(src.client, &emails, &phones, reveal).await?;
-    let any_suppressed = suppressed.iter().any(|s| s.scope == "all");
+    // An SMS handled without sending while the person is on the list was stopped by it (the
+    // send step records nothing for it): every kind for scope `all`, the marketing kinds
+    // (follow-up, win-back, no-show apology) for scope `marketing`.
+    let all = suppressed.iter().any(|s| s.scope == "all");
+    let marketing = all || suppressed.iter().any(|s| s.scope == "marketing");
     for b in &mut bookings {
         for s in &mut b.sms {
-            if s.state == SmsState::NotSent && any_suppressed {
+            let is_marketing = MARKETING_SMS.contains(&s.kind.as_str());
+            if s.state == SmsState::NotSent && (all || (marketing && is_marketing)) {
                 s.state = SmsState::Suppressed;
             }
         }

@@ -208,7 +208,11 @@ async fn the_person_page_shows_a_reminder_as_delivered_found_by_a_national_numbe
     assert!(line.contains("delivered"), "{text}");
 
     // A cancellation joins the status history, newest first; the delivered reminder stays
-    // delivered and the ones still planned are called off.
+    // delivered and the ones still planned are called off. The number is on the suppression
+    // list by then, so the cancellation SMS shows as suppressed.
+    let mut cmd = admin(&env, Some("US"));
+    cmd.args(["sms", "suppress", JORDAN_PHONE]);
+    assert!(run(cmd).await.status.success());
     let worker = env.start();
     env.deliver(Provider::Calendly, &canceled(&uri, start_of(&v), |_| {}))
         .await;
@@ -233,6 +237,16 @@ async fn the_person_page_shows_a_reminder_as_delivered_found_by_a_national_numbe
     );
     assert_eq!(sms_row(&v, "rem-24h")["state"], "delivered", "{v}");
     assert_eq!(sms_row(&v, "rem-1h")["state"], "canceled", "{v}");
+    assert_eq!(sms_row(&v, "cancellation")["state"], "suppressed", "{v}");
+    assert!(
+        !env.engagelab
+            .sent_to(JORDAN_PHONE)
+            .iter()
+            .any(|s| s.template_id == "tpl_cancellation")
+    );
+    assert_eq!(v["suppressed"][0]["kind"], "phone", "{v}");
+    assert_eq!(v["suppressed"][0]["value"], "+1415***32");
+    assert_eq!(v["suppressed"][0]["scope"], "all");
 
     // A national number without sms.default_region names no one: exit 1 saying why.
     let mut cmd = admin(&env, None);
