@@ -1,6 +1,7 @@
 //! `meetflow-admin sandbox [--listen ADDR] [--record PATH] [--callback-url URL
-//! --callback-secret S [--fail-share F]]`: fake Brevo and EngageLab endpoints that record each
-//! call and, with a callback URL, post EngageLab's delivery callbacks (see [`crate::sandbox`]). Runs until SIGINT/SIGTERM, then exits 0.
+//! --callback-secret S [--fail-share F]]`: fake Brevo, EngageLab, Calendly and Zoom endpoints
+//! that record each call and, with a callback URL, post EngageLab's delivery callbacks (see
+//! [`crate::sandbox`]). Runs until SIGINT/SIGTERM, then exits 0.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -85,7 +86,7 @@ impl SandboxCommand {
             crate::sandbox::serve(self.listen, self.record.clone(), callbacks, shutdown.wait())
                 .await?;
         eprintln!(
-            "meetflow sandbox on http://{addr}: brevo.base_url http://{addr}/v3, engagelab.base_url http://{addr}/v1; recording every call to {} and stdout",
+            "meetflow sandbox on http://{addr}: brevo.base_url http://{addr}/v3, engagelab.base_url http://{addr}/v1, connectors.calendly.api_base_url http://{addr}, connectors.zoom.api_base_url http://{addr}/v2 and oauth_base_url http://{addr}; send-test-webhook --sandbox http://{addr}; recording every call to {} and stdout",
             self.record.display()
         );
         task.await??;
