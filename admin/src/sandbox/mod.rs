@@ -94,6 +94,12 @@ impl Sandbox {
         })
     }
 
+    /// Its Calendly posts the webhooks of no-show changes to `url` (ingest's
+    /// `/webhooks/calendly`), signed with `signing_key`, as an organization subscription would.
+    pub fn subscribe_calendly(&self, url: &str, signing_key: &str) -> bool {
+        lock(&self.calendly).subscribe_for_meetflow(url, signing_key)
+    }
+
     /// The routes: `/v3/...` (Brevo), `/v1/messages` (EngageLab), `/v2/...` and `/oauth/token`
     /// (Zoom), `/users/me`, `/scheduled_events`, ... (Calendly), `/sandbox/webhooks/...` (the
     /// samples), anything else 404 (recorded).
@@ -250,17 +256,24 @@ async fn other_provider(
     response
 }
 
-/// Binds `listen` and serves until `shutdown`; returns the bound address and the server task.
+/// Binds `listen` and serves until `shutdown` (with `calendly_webhooks` = (URL, signing key), a
+/// Calendly webhook subscription to that URL); returns the bound address and the server task.
 pub async fn serve(
     listen: SocketAddr,
     record: PathBuf,
     callbacks: Option<Callbacks>,
+    calendly_webhooks: Option<(String, String)>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<std::io::Result<()>>)> {
     let sandbox =
         Arc::new(Sandbox::new(record.clone(), callbacks).map_err(|e| {
             anyhow::anyhow!("cannot open the record file {}: {e}", record.display())
         })?);
+    if let Some((url, key)) = calendly_webhooks
+        && !sandbox.subscribe_calendly(&url, &key)
+    {
+        anyhow::bail!("the Calendly webhook URL {url:?} is not an http(s) URL");
+    }
     let listener = TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;

@@ -71,8 +71,8 @@ pub fn now_micros() -> String {
 }
 
 impl Store {
-    /// `POST /webhook_subscriptions`.
-    fn subscribe(&mut self, body: &Value) -> Response {
+    /// `POST /webhook_subscriptions` with `body`.
+    pub fn subscribe(&mut self, body: &Value) -> Response {
         if self.free_plan {
             return cal_err(
                 StatusCode::FORBIDDEN,

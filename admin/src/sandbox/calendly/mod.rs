@@ -90,6 +90,18 @@ impl Store {
         }
     }
 
+    /// An organization webhook subscription of every invitee event to `url`, its deliveries
+    /// signed with `signing_key`, as an account set up for meetflow has.
+    pub fn subscribe_for_meetflow(&mut self, url: &str, signing_key: &str) -> bool {
+        let body = json!({
+            "url": url, "scope": "organization", "organization": ORG_URI,
+            "signing_key": signing_key,
+            "events": ["invitee.created", "invitee.canceled", "invitee_no_show.created",
+                "invitee_no_show.deleted", "routing_form_submission.created"],
+        });
+        self.subscribe(&body).status() == StatusCode::CREATED
+    }
+
     /// The sandbox's Calendly: any bearer token is accepted (none gets Calendly's 401); the
     /// answer and the webhooks a no-show change emits.
     pub fn handle(&mut self, rec: &RecordedRequest) -> (Response, Vec<Outgoing>) {
