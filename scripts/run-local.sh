@@ -9,8 +9,8 @@
 #   engagelab.base_url / the Calendly API / the Zoom API and OAuth at it for each provider without
 #   credentials (local tokens); standing in for EngageLab, it also posts signed delivery
 #   callbacks to ingest's /webhooks/engagelab (a local ENGAGELAB_CALLBACK_SECRET;
-#   MEETFLOW_SANDBOX_FAIL_SHARE, default 0.2, of them delivered_failed); standing in for
-#   Calendly, it has a webhook subscription to ingest (so a no-show marked through its API comes
+#   MEETFLOW_SANDBOX_FAIL_SHARE, default 0.2, of them delivered_failed) and the win-back and
+#   no-show apology SMS are on (due after 1m); standing in for Calendly, it has a webhook subscription to ingest (so a no-show marked through its API comes
 #   back as `invitee_no_show.created`) and the reconciliation runs every minute
 #   (MEETFLOW_SANDBOX_RECONCILE_EVERY); `send-test-webhook` uses it (MEETFLOW_SANDBOX_URL in
 #   ./.meetflow/env) for samples about the bookings it serves;
@@ -194,6 +194,12 @@ if [ -z "${BREVO_API_KEY:-}" ] || [ -z "${ENGAGELAB_DEV_KEY:-}" ] \
   fi
   if [ -z "${ENGAGELAB_DEV_KEY:-}" ]; then
     export MEETFLOW__ENGAGELAB__BASE_URL="http://127.0.0.1:$SANDBOX_PORT/v1"
+    # The sandbox takes any template: the win-back and the no-show apology are on, due a minute
+    # after the cancellation / the no-show, so a local run shows them.
+    export MEETFLOW__ENGAGELAB__TEMPLATES__WIN_BACK="${MEETFLOW__ENGAGELAB__TEMPLATES__WIN_BACK:-tpl_win_back}"
+    export MEETFLOW__ENGAGELAB__TEMPLATES__NO_SHOW="${MEETFLOW__ENGAGELAB__TEMPLATES__NO_SHOW:-tpl_no_show}"
+    export MEETFLOW__ENGAGEMENT__WIN_BACK_AFTER="${MEETFLOW__ENGAGEMENT__WIN_BACK_AFTER:-1m}"
+    export MEETFLOW__ENGAGEMENT__NO_SHOW_AFTER="${MEETFLOW__ENGAGEMENT__NO_SHOW_AFTER:-1m}"
   fi
   if [ -z "${CALENDLY_ACCESS_TOKEN:-}" ]; then
     # The sandbox's Calendly API: reconciliation, scheduling links (win-back, no-show), no-shows.
@@ -235,7 +241,9 @@ ENV_FILE="$STATE/env"
            CALENDLY_ACCESS_TOKEN MEETFLOW__CONNECTORS__CALENDLY__API_BASE_URL \
            MEETFLOW__CONNECTORS__CALENDLY__RECONCILE_EVERY ZOOM_ACCOUNT_ID ZOOM_CLIENT_ID \
            ZOOM_CLIENT_SECRET MEETFLOW__CONNECTORS__ZOOM__API_BASE_URL \
-           MEETFLOW__CONNECTORS__ZOOM__OAUTH_BASE_URL MEETFLOW_SANDBOX_URL; do
+           MEETFLOW__CONNECTORS__ZOOM__OAUTH_BASE_URL MEETFLOW_SANDBOX_URL \
+           MEETFLOW__ENGAGELAB__TEMPLATES__WIN_BACK MEETFLOW__ENGAGELAB__TEMPLATES__NO_SHOW \
+           MEETFLOW__ENGAGEMENT__WIN_BACK_AFTER MEETFLOW__ENGAGEMENT__NO_SHOW_AFTER; do
     if [ -n "${!v:-}" ]; then printf 'export %s=%q\n' "$v" "${!v}"; fi
   done
 } >"$ENV_FILE"

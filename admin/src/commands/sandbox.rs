@@ -95,17 +95,16 @@ impl SandboxCommand {
                 cb.fail_share * 100.0
             );
         }
-        let (addr, task) =
-            crate::sandbox::serve(
-                self.listen,
-                self.record.clone(),
-                callbacks,
-                self.calendly_webhook_url
-                    .clone()
-                    .zip(self.calendly_signing_key.clone()),
-                shutdown.wait(),
-            )
-            .await?;
+        let (addr, task) = crate::sandbox::serve(
+            self.listen,
+            self.record.clone(),
+            callbacks,
+            self.calendly_webhook_url
+                .clone()
+                .zip(self.calendly_signing_key.clone()),
+            shutdown.wait(),
+        )
+        .await?;
         eprintln!(
             "meetflow sandbox on http://{addr}: brevo.base_url http://{addr}/v3, engagelab.base_url http://{addr}/v1, connectors.calendly.api_base_url http://{addr}, connectors.zoom.api_base_url http://{addr}/v2 and oauth_base_url http://{addr}; send-test-webhook --sandbox http://{addr}; recording every call to {} and stdout",
             self.record.display()

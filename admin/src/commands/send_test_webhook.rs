@@ -19,8 +19,8 @@ use hmac::{Hmac, KeyInit, Mac};
 use secrecy::ExposeSecret;
 use sha2::Sha256;
 
-use crate::samples::{self, CALENDLY_EVENTS, Scene, ZOOM_EVENTS};
 use crate::dead::shorten;
+use crate::samples::{self, CALENDLY_EVENTS, Scene, ZOOM_EVENTS};
 use crate::{Ctx, Out};
 
 /// Which provider to play.
@@ -132,7 +132,9 @@ impl SendTestWebhookCommand {
             None => {
                 let scene = &mut Scene::default();
                 match self.provider {
-                    WebhookProvider::Calendly => samples::calendly::calendly(&self.event, now, scene),
+                    WebhookProvider::Calendly => {
+                        samples::calendly::calendly(&self.event, now, scene)
+                    }
                     WebhookProvider::Zoom => samples::zoom::zoom(&self.event, now, scene),
                 }
             }

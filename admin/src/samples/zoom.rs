@@ -143,7 +143,11 @@ mod tests {
             let a = zoom(e, now, &mut Scene::default()).unwrap();
             let parsed = events::parse(&serde_json::to_vec(&a[0]).unwrap()).unwrap();
             let known = !matches!(parsed.event, ZoomEvent::Other);
-            assert_eq!(known, *e != "meeting.started" && *e != "meeting.participant_left", "{e}");
+            assert_eq!(
+                known,
+                *e != "meeting.started" && *e != "meeting.participant_left",
+                "{e}"
+            );
         }
         assert!(zoom("invitee.created", now, &mut Scene::default()).is_none());
     }

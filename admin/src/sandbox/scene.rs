@@ -61,7 +61,9 @@ fn subject(d: &Value) -> Value {
     }
     json!(format!(
         "{} {}",
-        p["object"]["id"].as_str().map_or_else(|| p["object"]["id"].to_string(), str::to_owned),
+        p["object"]["id"]
+            .as_str()
+            .map_or_else(|| p["object"]["id"].to_string(), str::to_owned),
         p["object"]["uuid"].as_str().unwrap_or_default()
     ))
 }

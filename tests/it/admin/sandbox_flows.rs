@@ -240,7 +240,9 @@ async fn send_test_webhook_sends_every_event_and_each_flow_runs_against_the_sand
     let events = api.list_scheduled_events(&query).await.unwrap();
     assert_eq!(events.len(), 2, "the booking and the one it moved to");
     assert!(
-        events.iter().all(|e| e.status.as_deref() == Some("canceled")),
+        events
+            .iter()
+            .all(|e| e.status.as_deref() == Some("canceled")),
         "one moved, the other cancelled: {events:?}"
     );
     let first = events[0].uri.clone().unwrap();
@@ -285,7 +287,10 @@ async fn reconciliation_heals_from_the_sandbox_a_booking_whose_webhook_never_cam
     // The sample is made (the sandbox now serves the booking) but never delivered.
     let http = meetflow_tests::http::http_client();
     let sample: Value = http
-        .post(format!("{}/sandbox/webhooks/calendly/invitee.created", sb.url))
+        .post(format!(
+            "{}/sandbox/webhooks/calendly/invitee.created",
+            sb.url
+        ))
         .send()
         .await
         .unwrap()

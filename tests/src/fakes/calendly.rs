@@ -14,10 +14,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use super::common::{Faults, RecordedRequest, Server, Window, lock, record, set_header};
 use meetflow_admin::sandbox::calendly::data::{API, event_type};
 use meetflow_admin::sandbox::calendly::routes::{self, cal_err};
-use meetflow_admin::sandbox::calendly::{CalendlyDelivery, EventSeed, InviteeSeed, Outgoing, Store};
-use super::common::{Faults, RecordedRequest, Server, Window, lock, record, set_header};
+use meetflow_admin::sandbox::calendly::{
+    CalendlyDelivery, EventSeed, InviteeSeed, Outgoing, Store,
+};
 
 /// The personal access token the fake accepts.
 const TOKEN: &str = "eyJraWQiOiJmYWtlLWNhbGVuZGx5In0.fake-calendly-pat.test";

@@ -23,12 +23,12 @@ mod zoom;
 
 pub use brevo::{BrevoContact, BrevoEvent, FakeBrevo};
 pub use calendly::FakeCalendlyApi;
-pub use meetflow_admin::sandbox::calendly::{
-    CalendlyDelivery, DEFAULT_EVENT_TYPE_URI, EventSeed, InviteeSeed, ORG_URI, USER_URI,
-};
 pub use common::RecordedRequest;
 pub use engagelab::{FakeEngageLab, SentSms};
 pub use engagelab_callbacks::{notification_callback, status_callback, status_callback_by_id};
+pub use meetflow_admin::sandbox::calendly::{
+    CalendlyDelivery, DEFAULT_EVENT_TYPE_URI, EventSeed, InviteeSeed, ORG_URI, USER_URI,
+};
 pub use otlp_collector::{CollectedSpan, FakeCollector};
 pub use request_log::{DELIBERATE_HEADER, REQUEST_LOG_ENV, probe_client};
 pub use zoom::FakeZoom;

@@ -231,10 +231,7 @@ impl Store {
     }
 
     /// Route subscription and no-show requests; `None` for other paths.
-    pub fn route_hooks(
-        &mut self,
-        rec: &RecordedRequest,
-    ) -> Option<(Response, Vec<Outgoing>)> {
+    pub fn route_hooks(&mut self, rec: &RecordedRequest) -> Option<(Response, Vec<Outgoing>)> {
         let body = rec.json.clone().unwrap_or(Value::Null);
         let find_sub = |s: &Store, uuid: &str| {
             let uri = format!("{API}/webhook_subscriptions/{uuid}");

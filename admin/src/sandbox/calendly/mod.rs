@@ -78,13 +78,18 @@ impl Store {
         }
         let ns = &invitee["no_show"];
         if ns["uri"].is_string() && !self.no_shows.iter().any(|n| n["uri"] == ns["uri"]) {
-            self.no_shows.push(json!({"uri": ns["uri"], "invitee": invitee["uri"],
+            self.no_shows
+                .push(json!({"uri": ns["uri"], "invitee": invitee["uri"],
                 "created_at": ns["created_at"]}));
         }
         if ns.is_null() {
             self.no_shows.retain(|n| n["invitee"] != invitee["uri"]);
         }
-        match self.invitees.iter_mut().find(|i| i["uri"] == invitee["uri"]) {
+        match self
+            .invitees
+            .iter_mut()
+            .find(|i| i["uri"] == invitee["uri"])
+        {
             Some(known) => *known = invitee,
             None => self.invitees.push(invitee),
         }
