@@ -265,8 +265,8 @@ Send a signed test webhook (from another terminal):
   Zoom:     meeting.ended meeting.participant_joined webinar.registration_created webinar.participant_joined webinar.ended recording.completed
 
 Then look at:
-  target/release/meetflow-admin queues        (with the same env)
-  target/release/meetflow-admin reminders list   (DELIVERY: delivered / delivered_failed from the callbacks)
+  $BIN/meetflow-admin queues        (with the same env)
+  $BIN/meetflow-admin reminders list   (DELIVERY: delivered / delivered_failed from the callbacks)
   $LOGS/worker.log
 EOF
 if [ -n "$SANDBOX_PORT" ]; then

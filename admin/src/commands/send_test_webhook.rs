@@ -209,10 +209,13 @@ impl SendTestWebhookCommand {
             .with_context(|| format!("POST {url}"))?;
         let status = resp.status();
         let text = resp.text().await.unwrap_or_default();
-        let subject = sample["payload"]["uri"]
-            .as_str()
-            .or_else(|| sample["payload"]["object"]["id"].as_str())
-            .unwrap_or("-");
+        let id = &sample["payload"]["object"]["id"];
+        let subject = match (sample["payload"]["uri"].as_str(), id.as_str()) {
+            (Some(uri), _) => uri.to_owned(),
+            (None, Some(id)) => id.to_owned(),
+            (None, None) if id.is_number() => id.to_string(),
+            (None, None) => "-".to_owned(),
+        };
         let event = sample["event"].as_str().unwrap_or(&self.event);
         writeln!(out, "POST {url} {event} ({subject}) -> {status}")?;
         if !status.is_success() {

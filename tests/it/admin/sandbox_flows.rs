@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
+use meetflow_admin::samples::{CALENDLY_EVENTS, ZOOM_EVENTS};
 use meetflow_scheduler::baseline::Baseline;
 use meetflow_scheduler::reconcile::Reconciler;
 use meetflow_shared::bookings::Engagement;
@@ -33,6 +34,8 @@ struct Sandbox {
     child: Child,
     url: String,
     record: PathBuf,
+    /// `provider event` of every `send-test-webhook` run.
+    sent: std::sync::Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl Sandbox {
@@ -50,6 +53,7 @@ impl Sandbox {
             child,
             url: format!("http://127.0.0.1:{port}"),
             record,
+            sent: std::sync::Mutex::default(),
         }
     }
 
@@ -74,6 +78,10 @@ impl Sandbox {
 
     /// `meetflow-admin send-test-webhook PROVIDER EVENT --sandbox URL --url INGEST/webhooks/P`.
     async fn send(&self, ingest: &str, provider: &str, event: &str) -> String {
+        self.sent
+            .lock()
+            .unwrap()
+            .insert(format!("{provider} {event}"));
         let mut cmd = self.admin.command();
         cmd.args(["send-test-webhook", provider, event, "--sandbox", &self.url])
             .args(["--url", &format!("{ingest}/webhooks/{provider}")])
@@ -269,6 +277,12 @@ async fn send_test_webhook_sends_every_event_and_each_flow_runs_against_the_sand
         .filter(|c| c["status"].as_u64().is_some_and(|s| s >= 400))
         .collect();
     assert!(refused.is_empty(), "{refused:?}");
+    let every: std::collections::BTreeSet<String> = CALENDLY_EVENTS
+        .iter()
+        .map(|e| format!("calendly {e}"))
+        .chain(ZOOM_EVENTS.iter().map(|e| format!("zoom {e}")))
+        .collect();
+    assert_eq!(*sb.sent.lock().unwrap(), every, "every event was sent");
     for q in ALL_QUEUES {
         let dead = env.dead(q).await;
         assert!(dead.is_empty(), "dead letters in {q}: {dead:?}");
