@@ -12,6 +12,7 @@ pub mod dead;
 pub mod mask;
 pub mod overview;
 pub mod person;
+pub mod samples;
 pub mod sandbox;
 pub mod table;
 pub mod web;

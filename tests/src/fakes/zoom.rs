@@ -18,8 +18,7 @@ use serde_json::{Value, json};
 use super::common::{
     Faults, RecordedRequest, Server, Window, json as json_resp, lock, record, set_header,
 };
-use super::zoom_participants::Meetings;
-use super::zoom_webinars;
+use meetflow_admin::sandbox::zoom::{Meetings, webinars};
 
 const ACCOUNT_ID: &str = "Xq7bL2mRTy6nW0pK4sUe9A";
 const CLIENT_ID: &str = "fakeZoomClientId01";
@@ -127,12 +126,12 @@ impl FakeZoom {
     pub fn add_past_meeting_fixture(&self, uuid: &str) {
         lock(&self.shared)
             .meetings
-            .add(uuid, super::zoom_participants::fixture_rows());
+            .add(uuid, meetflow_admin::sandbox::zoom::fixture_rows());
     }
 
     /// A participant row shaped like Zoom's (`duration` computed from the times).
     pub fn participant(name: &str, email: &str, join_time: &str, leave_time: &str) -> Value {
-        super::zoom_participants::row(name, email, join_time, leave_time)
+        meetflow_admin::sandbox::zoom::row(name, email, join_time, leave_time)
     }
 
     /// Seed webinar `webinar_id` with its registrants (see [`FakeZoom::registrant`]).
@@ -153,7 +152,7 @@ impl FakeZoom {
 
     /// An approved webinar registrant shaped like Zoom's.
     pub fn registrant(first_name: &str, last_name: &str, email: &str) -> Value {
-        zoom_webinars::registrant(first_name, last_name, email)
+        meetflow_admin::sandbox::zoom::registrant(first_name, last_name, email)
     }
 
     /// Answer 400 (code 300) to `page_size` > 300 (default) or clamp it to 300.
@@ -303,7 +302,7 @@ fn api(g: &mut Inner, rec: &RecordedRequest) -> Response {
             }),
         );
     }
-    zoom_webinars::route(&mut g.meetings, rec)
+    webinars::route(&mut g.meetings, rec)
         .unwrap_or_else(|| zoom_error(StatusCode::NOT_FOUND, 404, "Not Found"))
 }
 
