@@ -11,6 +11,7 @@ pub mod commands;
 pub mod dead;
 pub mod mask;
 pub mod overview;
+pub mod person;
 pub mod samples;
 pub mod sandbox;
 pub mod table;
@@ -75,6 +76,9 @@ pub enum Command {
     /// Jobs by state (list), and run-now, cancel or move to the dead letters one waiting job.
     #[command(subcommand)]
     Jobs(commands::jobs::JobsCommand),
+    /// One person's bookings, deliveries, Brevo syncs, SMS and dead letters, by e-mail, phone
+    /// or Calendly URI.
+    Person(commands::person::PersonCommand),
     /// The live worker processes: identity, host, queues, in flight, last heartbeat, version.
     Processes(commands::processes::ProcessesCommand),
     /// Backfill: bring Brevo up to date with Calendly's history, quietly (`sync calendly --since`).
@@ -114,6 +118,7 @@ pub async fn run(cli: Cli, out: &mut Out) -> anyhow::Result<()> {
         Command::Zoom(cmd) => cmd.run(&ctx, out).await,
         Command::Audit(cmd) => cmd.run(&ctx, out).await,
         Command::Jobs(cmd) => cmd.run(&ctx, out).await,
+        Command::Person(cmd) => cmd.run(&ctx, out).await,
         Command::Processes(cmd) => cmd.run(&ctx, out).await,
         Command::Sync(cmd) => cmd.run(&ctx, out).await,
     }

@@ -22,6 +22,8 @@
 //! - [`job_failures`]: a provider's failure as a job's answer (the one module that sees both).
 //! - [`bookings`]: the current state of each booking and its planned reminders, in Redis.
 //! - [`sms_suppression`]: who must not be texted (by number or e-mail), read at each send.
+//! - [`person_index`]: what the person page finds a person by (phone) and a booking's trail
+//!   of deliveries and statuses.
 //! - [`audit`]: the audit trail of admin actions (who, what, when, how many, outcome).
 //! - [`sync`]: the backfill of Calendly's history (`meetflow-admin sync calendly`): slices,
 //!   runs, and the ledger that makes a second run change nothing.
@@ -41,6 +43,7 @@ mod layers;
 pub mod locale;
 pub mod ops;
 pub mod ops_metrics;
+pub mod person_index;
 pub mod process;
 pub mod providers;
 pub mod queue;

@@ -7,6 +7,8 @@
 //! - [`auth`]: bearer token, session cookie, CSRF and Host rules.
 //! - [`api_jobs`] and [`jobs_page`]: every job in view by state, run-now / cancel / move to the
 //!   dead letters, and the worker processes.
+//! - [`person_page`]: one page per person (`/person`, `/api/person`), by e-mail, phone or
+//!   Calendly URI ([`crate::person`]).
 //!
 //! The process also serves `/healthz`, `/readyz` and `/metrics` on `ops.listen` and exports the
 //! queue gauges (`meetflow_queue_*`) every 5 s, so one admin replica is enough for dashboards.
@@ -19,6 +21,7 @@ pub mod auth;
 pub mod html;
 pub mod jobs_page;
 pub mod pages;
+pub mod person_page;
 mod render;
 mod views;
 
@@ -91,6 +94,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/dlq/delete", post(api::dlq_delete))
         .route("/api/dlq/{id}", get(api::dlq_show))
         .route("/api/reminders", get(api::reminders))
+        .route("/api/person", get(person_page::api))
         .route("/api/audit", get(api_audit::list))
         .route("/api/jobs", get(api_jobs::list))
         .route("/api/jobs/{id}/run-now", post(api_jobs::run_now))
@@ -109,6 +113,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/jobs", get(jobs_page::jobs))
         .route("/jobs/{id}", get(pages::job))
         .route("/reminders", get(pages::reminders))
+        .route("/person", get(person_page::page))
         .route("/audit", get(api_audit::page))
         .route_layer(middleware::from_fn_with_state(app.clone(), page_guard));
     Router::new()

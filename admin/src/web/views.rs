@@ -120,12 +120,14 @@ pub(super) fn reminders(caller: &Caller, input: &str, v: &RemindersView) -> Resp
     let head = match &v.booking {
         Some(b) => match &b.status {
             Some(status) => format!(
-                "<p>Booking <code>{}</code> <span class=\"badge s-{s}\">{s}</span> {} {}</p>",
+                "<p>Booking <code>{}</code> <span class=\"badge s-{s}\">{s}</span> {} {} \
+                 <a href=\"/person?q={}\" id=\"person-link\">Person page</a></p>",
                 esc(&b.key),
                 esc(b.event_name.as_deref().unwrap_or("")),
                 b.start
                     .map(|t| format!("at {}", time(t.timestamp_millis())))
                     .unwrap_or_default(),
+                enc(&b.key),
                 s = esc(status),
             ),
             None => format!(

@@ -51,6 +51,10 @@ pub const ZOOM_TOKEN_REFRESH_MARGIN: Duration = Duration::from_secs(60);
 /// heartbeat refreshes it every 5 s, so a live process never loses it; a dead one leaves the
 /// process list within this).
 pub const PROCESS_TTL: Duration = Duration::from_secs(30);
+/// How long a person-page index ([`Keys::person_phone`], [`Keys::booking_trail`]) outlives its
+/// last write: longer than a booking's own retention, so a person looked up about a past
+/// booking still shows what happened to it.
+pub const PERSON_INDEX_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 /// How long a per-minute counter hash ([`Keys::minute_stats`]) lives (set by the queue scripts,
 /// `EXPIRE 7200`).
 pub const MINUTE_STATS_TTL: Duration = Duration::from_secs(2 * 3600);
@@ -264,6 +268,34 @@ impl Keys {
     /// booking hash has expired. TTL: the longest of its bookings'. Owner: bookings.
     pub fn person_bookings(&self, person: &str) -> String {
         format!("{}person:{person}", self.prefix)
+    }
+
+    /// ZSET booking key -> last write (ms) of the bookings of one phone number (`phone_tag` =
+    /// [`crate::person_index::phone_tag`], a short hash of the E.164 number, so no number is
+    /// in a key name): `meetflow-admin person PHONE` finds the person by it. At most
+    /// [`crate::person_index::CAP`] members (oldest trimmed); TTL [`PERSON_INDEX_TTL`],
+    /// refreshed on every write. Owner: worker (events handler); read by admin (person).
+    pub fn person_phone(&self, phone_tag: &str) -> String {
+        format!("{}person_phone:{phone_tag}", self.prefix)
+    }
+
+    /// ZSET booking key -> last write (ms) of the bookings (invitees) of one Calendly scheduled
+    /// event (`event` = [`crate::person_index::event_tag`] of its URI), so `meetflow-admin person`
+    /// finds them by the event's URI. At most [`crate::person_index::CAP`] members; TTL
+    /// [`PERSON_INDEX_TTL`], refreshed on every write. Owner: worker (events handler); read by
+    /// admin (person).
+    pub fn event_bookings(&self, event: &str) -> String {
+        format!("{}event_bookings:{event}", self.prefix)
+    }
+
+    /// LIST of what happened to one booking, newest first: one JSON entry per Calendly delivery
+    /// the worker handled for it (`at_ms`, `event`, `delivery` = its job id and dedupe key,
+    /// `via`, `status` = the booking's status after it): the status history and webhook
+    /// deliveries of the person page. At most [`crate::person_index::CAP`] entries (`LTRIM`);
+    /// TTL [`PERSON_INDEX_TTL`], refreshed on every write. Owner: worker (events handler);
+    /// read by admin (person).
+    pub fn booking_trail(&self, booking: &str) -> String {
+        format!("{}trail:{booking}", self.prefix)
     }
 
     /// STRING: the single-use Calendly booking URL made for one engagement SMS (`id` = reminder

@@ -44,8 +44,8 @@ pub use doc::render_markdown;
 pub use handle::{Redis, WAIT_TIMEOUT, WaitShortfall};
 pub use keys::{
     ADMIN_SESSION_TTL, ATTENDANCE_MINUTES_TTL, BOOKING_LINK_TTL, BOOKING_RETENTION, Keys,
-    MEETING_CONTACTS_TTL, MINUTE_STATS_TTL, PROCESS_TTL, SMS_MARKER_TTL, SYNC_RUN_TTL,
-    ZOOM_TOKEN_REFRESH_MARGIN, millis,
+    MEETING_CONTACTS_TTL, MINUTE_STATS_TTL, PERSON_INDEX_TTL, PROCESS_TTL, SMS_MARKER_TTL,
+    SYNC_RUN_TTL, ZOOM_TOKEN_REFRESH_MARGIN, millis,
 };
 pub use registry::{Expiry, KEYS, KeySpec, RedisType};
 pub use script::{COMPARE_AND_DELETE, Script, compare_and_delete};
@@ -91,6 +91,9 @@ mod tests {
             ("reminders_claimed", k.reminders_claimed()),
             ("person_bookings", k.person_bookings("<person>")),
             ("booking_link", k.booking_link("<id>")),
+            ("person_phone", k.person_phone("<phone_tag>")),
+            ("event_bookings", k.event_bookings("<event>")),
+            ("booking_trail", k.booking_trail("<booking>")),
             ("sms_marker", k.sms_marker("<booking>", "<kind>")),
             ("sms_suppression", k.sms_suppression()),
             ("sms_delivery", k.sms_delivery("<booking>", "<kind>")),

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use super::keys::{
     ADMIN_SESSION_TTL, ATTENDANCE_MINUTES_TTL, BOOKING_LINK_TTL, BOOKING_RETENTION,
-    MEETING_CONTACTS_TTL, MINUTE_STATS_TTL, PROCESS_TTL, SMS_MARKER_TTL, SYNC_RUN_TTL,
-    ZOOM_TOKEN_REFRESH_MARGIN,
+    MEETING_CONTACTS_TTL, MINUTE_STATS_TTL, PERSON_INDEX_TTL, PROCESS_TTL, SMS_MARKER_TTL,
+    SYNC_RUN_TTL, ZOOM_TOKEN_REFRESH_MARGIN,
 };
 
 /// The Redis type of a key.
@@ -292,6 +292,42 @@ pub const KEYS: &[KeySpec] = &[
         expiry: Expiry::Computed("the longest of its bookings'"),
         owner: "bookings (worker)",
         doc: "the booking keys of one person (e-mail tag), for the win-back rules",
+    },
+    KeySpec {
+        builder: "person_phone",
+        pattern: "{ns}:person_phone:<phone_tag>",
+        kind: RedisType::ZSet,
+        expiry: Expiry::Fixed {
+            name: "PERSON_INDEX_TTL",
+            ttl: PERSON_INDEX_TTL,
+            rule: "after the last write; at most 50 members",
+        },
+        owner: "worker (events); read by admin (person)",
+        doc: "the booking keys of one phone number (hashed), so `person PHONE` finds them",
+    },
+    KeySpec {
+        builder: "event_bookings",
+        pattern: "{ns}:event_bookings:<event>",
+        kind: RedisType::ZSet,
+        expiry: Expiry::Fixed {
+            name: "PERSON_INDEX_TTL",
+            ttl: PERSON_INDEX_TTL,
+            rule: "after the last write; at most 50 members",
+        },
+        owner: "worker (events); read by admin (person)",
+        doc: "the booking keys of one Calendly scheduled event, so `person EVENT_URI` finds them",
+    },
+    KeySpec {
+        builder: "booking_trail",
+        pattern: "{ns}:trail:<booking>",
+        kind: RedisType::List,
+        expiry: Expiry::Fixed {
+            name: "PERSON_INDEX_TTL",
+            ttl: PERSON_INDEX_TTL,
+            rule: "after the last write; at most 50 entries",
+        },
+        owner: "worker (events); read by admin (person)",
+        doc: "each Calendly delivery handled for one booking and its status after it, newest first",
     },
     KeySpec {
         builder: "booking_link",

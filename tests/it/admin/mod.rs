@@ -3,6 +3,7 @@
 mod api;
 mod browser;
 mod browser_jobs;
+mod browser_person;
 mod browser_roles;
 mod cli;
 mod cli_audit;
@@ -10,6 +11,7 @@ mod cli_dlq_and_reminders;
 mod dlq_filters;
 mod jobs_view;
 mod observability;
+mod person;
 mod queue_pause;
 mod redis_up;
 mod roles_and_audit;

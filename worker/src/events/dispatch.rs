@@ -16,7 +16,8 @@ use meetflow_shared::jobs::WebhookJob;
 use meetflow_shared::queue::{JobContext, JobError};
 
 use super::{
-    backfill, invitee_canceled, invitee_created, invitee_no_show, sms_receipts, zoom_webhooks,
+    backfill, invitee_canceled, invitee_created, invitee_no_show, person_trail, sms_receipts,
+    zoom_webhooks,
 };
 use crate::context::Worker;
 use crate::error::bad_payload;
@@ -82,6 +83,9 @@ async fn on_calendly(
             invitee_no_show::handle(w, i, false, delivery_id, job.is_adopted()).await?
         }
         CalendlyEvent::RoutingFormSubmissionCreated(_) | CalendlyEvent::Other => return Ok(None),
+    }
+    if let Some(invitee) = delivery.event.invitee() {
+        person_trail::note(w, invitee, &delivery.name, job).await;
     }
     Ok(Some(delivery.name))
 }
