@@ -76,6 +76,9 @@ pub enum Command {
     Jobs(commands::jobs::JobsCommand),
     /// The live worker processes: identity, host, queues, in flight, last heartbeat, version.
     Processes(commands::processes::ProcessesCommand),
+    /// No-shows meetflow marked in Calendly from Zoom attendance: list, undo.
+    #[command(subcommand)]
+    NoShows(commands::no_shows::NoShowsCommand),
     /// Backfill: bring Brevo up to date with Calendly's history, quietly (`sync calendly --since`).
     #[command(subcommand)]
     Sync(commands::sync::SyncCommand),
@@ -115,6 +118,7 @@ pub async fn run(cli: Cli, out: &mut Out) -> anyhow::Result<()> {
         Command::Jobs(cmd) => cmd.run(&ctx, out).await,
         Command::Processes(cmd) => cmd.run(&ctx, out).await,
         Command::Sync(cmd) => cmd.run(&ctx, out).await,
+        Command::NoShows(cmd) => cmd.run(&ctx, out).await,
     }
 }
 

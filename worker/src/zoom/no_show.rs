@@ -111,9 +111,7 @@ fn on_instance(b: &Booking, id: &str, start: DateTime<Utc>, end: DateTime<Utc>) 
             status: None,
             data: None,
         };
-        location
-            .zoom_meeting_id()
-            .is_none_or(|m| m.as_str() == id)
+        location.zoom_meeting_id().is_none_or(|m| m.as_str() == id)
     });
     b.status == BookingStatus::Active
         && b.invitee_uri.is_some()
