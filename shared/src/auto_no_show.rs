@@ -85,7 +85,7 @@ impl AutoNoShows {
             .cmd("ZREMRANGEBYSCORE")
             .arg(keys.auto_no_shows())
             .arg("-inf")
-            .arg(format!("({oldest}"))
+            .arg(oldest - 1)
             .ignore()
             .query_async::<()>(&mut self.redis.conn())
             .await
