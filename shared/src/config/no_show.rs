@@ -30,3 +30,36 @@ impl Default for NoShowDetection {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::config::Settings;
+
+    fn load(engagement: &str) -> Result<Settings, crate::config::ConfigError> {
+        Settings::from_yaml_str(&format!("engagement: {engagement}\n"), &|_| None)
+    }
+
+    #[test]
+    fn off_unless_set_with_defaults_for_what_is_left_out() {
+        assert_eq!(load("{}").unwrap().engagement.no_show_detection, None);
+        assert_eq!(
+            load("{ no_show_detection: null }")
+                .unwrap()
+                .engagement
+                .no_show_detection,
+            None
+        );
+        let on = load("{ no_show_detection: { grace: 5m } }").unwrap();
+        assert_eq!(
+            on.engagement.no_show_detection,
+            Some(NoShowDetection {
+                grace: Duration::from_secs(300),
+                match_by_name: true
+            })
+        );
+        let err = load("{ no_show_detection: { grace: 5m, by_name: false } }").unwrap_err();
+        assert!(err.to_string().contains("by_name"), "{err}");
+    }
+}
