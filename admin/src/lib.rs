@@ -81,6 +81,9 @@ pub enum Command {
     Person(commands::person::PersonCommand),
     /// The live worker processes: identity, host, queues, in flight, last heartbeat, version.
     Processes(commands::processes::ProcessesCommand),
+    /// No-shows meetflow marked in Calendly from Zoom attendance: list, undo.
+    #[command(subcommand)]
+    NoShows(commands::no_shows::NoShowsCommand),
     /// Backfill: bring Brevo up to date with Calendly's history, quietly (`sync calendly --since`).
     #[command(subcommand)]
     Sync(commands::sync::SyncCommand),
@@ -121,6 +124,7 @@ pub async fn run(cli: Cli, out: &mut Out) -> anyhow::Result<()> {
         Command::Person(cmd) => cmd.run(&ctx, out).await,
         Command::Processes(cmd) => cmd.run(&ctx, out).await,
         Command::Sync(cmd) => cmd.run(&ctx, out).await,
+        Command::NoShows(cmd) => cmd.run(&ctx, out).await,
     }
 }
 

@@ -32,6 +32,7 @@
 //! - [`tls`]: the rustls crypto provider shared by the HTTP clients and `rediss://` connections.
 
 pub mod audit;
+pub mod auto_no_show;
 pub mod bookings;
 pub mod config;
 pub mod domain;

@@ -24,9 +24,22 @@ pub(crate) struct FanOut {
 impl FanOut {
     /// `job` onto its queue, with the id its contract forms from `from`.
     fn push<J: JobSpec>(&mut self, job: &J, from: &J::IdFrom) -> Result<(), JobError> {
-        let new = NewJob::json(job)
+        self.push_at(job, from, None)
+    }
+
+    /// [`Self::push`], run at `at` when given.
+    fn push_at<J: JobSpec>(
+        &mut self,
+        job: &J,
+        from: &J::IdFrom,
+        at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<(), JobError> {
+        let mut new = NewJob::json(job)
             .map_err(error::queue)?
             .with_id(job.job_id(from));
+        if let Some(at) = at {
+            new = new.run_at(at);
+        }
         match self.queues.iter_mut().find(|(q, _)| *q == J::QUEUE) {
             Some((_, jobs)) => jobs.push(new),
             None => self.queues.push((J::QUEUE, vec![new])),
@@ -64,6 +77,15 @@ impl FanOut {
     /// A Zoom look-up (id `zoom:ended:<uuid>` or `zoom:webinar_ended:<uuid>`).
     pub(crate) fn zoom(&mut self, job: &ZoomJob) -> Result<(), JobError> {
         self.push(job, &())
+    }
+
+    /// A Zoom job run at `at` (the no-show check, `zoom:no_show:<uuid>`).
+    pub(crate) fn zoom_at(
+        &mut self,
+        job: &ZoomJob,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), JobError> {
+        self.push_at(job, &(), Some(at))
     }
 
     /// Enqueues everything (one round trip per queue, in [`ALL_QUEUES`] order); duplicates are

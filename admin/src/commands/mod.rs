@@ -6,6 +6,7 @@ pub mod config;
 pub mod dlq;
 pub mod dlq_bulk;
 pub mod jobs;
+pub mod no_shows;
 pub mod person;
 pub mod processes;
 pub mod queues;

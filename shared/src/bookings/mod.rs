@@ -19,6 +19,7 @@ mod engagement;
 mod error;
 mod facts;
 mod model;
+mod person;
 pub mod plan;
 mod record;
 mod reminders;

@@ -422,7 +422,7 @@ pub struct Person<'a> {
 }
 
 /// The person tag of an e-mail address ([`crate::domain::email_tag`]), `None` when empty.
-fn person_tag(email: &str) -> Option<String> {
+pub(super) fn person_tag(email: &str) -> Option<String> {
     (!email.trim().is_empty()).then(|| crate::domain::email_tag(email))
 }
 

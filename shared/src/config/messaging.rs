@@ -183,6 +183,8 @@ pub struct EngagementSettings {
     pub quiet_hours: Option<QuietHours>,
     /// Brevo list for webinar registrants who did not attend; optional.
     pub webinar_missed_list: Option<u64>,
+    /// Attendance-based no-shows; `null` (the default) = off.
+    pub no_show_detection: Option<super::NoShowDetection>,
 }
 
 impl Default for EngagementSettings {
@@ -193,6 +195,7 @@ impl Default for EngagementSettings {
             no_show_after: Duration::from_secs(2 * 3600),
             quiet_hours: "21:00-08:00".parse().ok(),
             webinar_missed_list: None,
+            no_show_detection: None,
         }
     }
 }

@@ -303,6 +303,14 @@ impl Settings {
                 Ok(())
             }
             Role::Worker => {
+                if self.engagement.no_show_detection.is_some()
+                    && self.connectors.calendly.access_token.is_none()
+                {
+                    return Err(ConfigError::invalid(
+                        "engagement.no_show_detection",
+                        "needs connectors.calendly.access_token (CALENDLY_ACCESS_TOKEN) to mark no-shows in Calendly",
+                    ));
+                }
                 let e = &self.engagelab;
                 pair(
                     "engagelab.dev_key",

@@ -1,6 +1,7 @@
 //! [`ZoomJob`]: Zoom API work on the `zoom` queue: a finished meeting's or webinar's attendance.
 //! Job ids `zoom:ended:<meeting uuid>` and `zoom:webinar_ended:<webinar uuid>`: one look-up per
-//! instance, however often Zoom delivers the event.
+//! instance, however often Zoom delivers the event. The attendance-based no-show check of a
+//! meeting instance (`engagement.no_show_detection`) is `zoom:no_show:<meeting uuid>`.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -34,6 +35,7 @@ impl JobSpec for ZoomJob {
         match &self.op {
             ZoomOp::MeetingEnded(m) => m.job_id(),
             ZoomOp::WebinarEnded(w) => w.job_id(),
+            ZoomOp::NoShowCheck(m) => m.no_show_job_id(),
         }
     }
 
@@ -50,6 +52,9 @@ pub enum ZoomOp {
     MeetingEnded(MeetingEnded),
     /// `webinar.ended`: read every registrant and participant; sync who attended and who missed.
     WebinarEnded(WebinarEnded),
+    /// `engagement.no_show_detection`, the grace after `meeting.ended`: read every participant
+    /// and mark in Calendly the invitees booked on this instance who never joined.
+    NoShowCheck(MeetingEnded),
 }
 
 /// A meeting instance that ended.
@@ -76,6 +81,12 @@ impl MeetingEnded {
     #[must_use]
     pub fn job_id(&self) -> String {
         format!("zoom:ended:{}", self.meeting_uuid)
+    }
+
+    /// `zoom:no_show:<meeting uuid>`.
+    #[must_use]
+    pub fn no_show_job_id(&self) -> String {
+        format!("zoom:no_show:{}", self.meeting_uuid)
     }
 }
 

@@ -167,6 +167,10 @@ const COUNTERS: &[(&str, &str)] = &[
         "meetflow_zoom_participants_skipped_total",
         "Zoom participants not synced, by reason.",
     ),
+    (
+        "meetflow_no_show_detection_total",
+        "Invitees of ended Zoom meetings checked for attendance-based no-shows, by outcome (marked, joined, already_marked, refused, no_participant_data).",
+    ),
 ];
 
 /// Gauges: name, unit and HELP.

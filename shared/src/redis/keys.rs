@@ -38,6 +38,9 @@ pub const MEETING_CONTACTS_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 /// How long a contact's attendance minutes ([`Keys::attendance_minutes`]) are kept after the
 /// last instance they attended.
 pub const ATTENDANCE_MINUTES_TTL: Duration = Duration::from_secs(400 * 24 * 3600);
+/// How long an attendance-based no-show mark ([`Keys::auto_no_show`]) is kept for operators
+/// (`meetflow-admin no-shows list` / `undo`).
+pub const AUTO_NO_SHOW_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 /// How long a booking hash ([`Keys::booking`]) outlives its last useful moment (and a tombstone
 /// of a booking never seen booked lives): long enough for every Calendly redelivery (24 h) and
 /// for operators to look at what was sent.
@@ -353,6 +356,21 @@ impl Keys {
     /// brevo queue reads).
     pub fn attendance_minutes(&self, email_tag: &str) -> String {
         format!("{}minutes:{email_tag}", self.prefix)
+    }
+
+    /// ZSET of the bookings meetflow marked no-show from Zoom attendance: booking key -> time of
+    /// the mark (ms). Entries older than [`AUTO_NO_SHOW_TTL`] are removed on every write; no TTL.
+    /// Owner: worker (zoom queue); read by admin (`no-shows list`).
+    pub fn auto_no_shows(&self) -> String {
+        format!("{}no_show:auto", self.prefix)
+    }
+
+    /// STRING (JSON) of one attendance-based no-show mark (`booking` = invitee UUID): the
+    /// invitee and no-show URIs, the Zoom instance, when it was marked, and when and by whom it
+    /// was undone. TTL [`AUTO_NO_SHOW_TTL`] after the mark. Owner: worker (zoom queue) writes it;
+    /// admin (`no-shows undo`) records the undo.
+    pub fn auto_no_show(&self, booking: &str) -> String {
+        format!("{}no_show:auto:{booking}", self.prefix)
     }
 
     /// STRING: the go-live baseline of the Calendly reconciliation, epoch ms, set once (`SET NX`)

@@ -43,9 +43,9 @@ pub use conn::RedisConn;
 pub use doc::render_markdown;
 pub use handle::{Redis, WAIT_TIMEOUT, WaitShortfall};
 pub use keys::{
-    ADMIN_SESSION_TTL, ATTENDANCE_MINUTES_TTL, BOOKING_LINK_TTL, BOOKING_RETENTION, Keys,
-    MEETING_CONTACTS_TTL, MINUTE_STATS_TTL, PERSON_INDEX_TTL, PROCESS_TTL, SMS_MARKER_TTL,
-    SYNC_RUN_TTL, ZOOM_TOKEN_REFRESH_MARGIN, millis,
+    ADMIN_SESSION_TTL, ATTENDANCE_MINUTES_TTL, AUTO_NO_SHOW_TTL, BOOKING_LINK_TTL,
+    BOOKING_RETENTION, Keys, MEETING_CONTACTS_TTL, MINUTE_STATS_TTL, PERSON_INDEX_TTL, PROCESS_TTL,
+    SMS_MARKER_TTL, SYNC_RUN_TTL, ZOOM_TOKEN_REFRESH_MARGIN, millis,
 };
 pub use registry::{Expiry, KEYS, KeySpec, RedisType};
 pub use script::{COMPARE_AND_DELETE, Script, compare_and_delete};
@@ -103,6 +103,8 @@ mod tests {
                 k.zoom_meeting_contacts("<meeting_id>"),
             ),
             ("attendance_minutes", k.attendance_minutes("<email_tag>")),
+            ("auto_no_shows", k.auto_no_shows()),
+            ("auto_no_show", k.auto_no_show("<booking>")),
             ("sync_state", k.sync_state("<source>")),
             ("sync_run", k.sync_run("<source>", "<range>")),
             ("sync_results", k.sync_results("<source>", "<run>")),

@@ -5,9 +5,9 @@
 use std::time::Duration;
 
 use super::keys::{
-    ADMIN_SESSION_TTL, ATTENDANCE_MINUTES_TTL, BOOKING_LINK_TTL, BOOKING_RETENTION,
-    MEETING_CONTACTS_TTL, MINUTE_STATS_TTL, PERSON_INDEX_TTL, PROCESS_TTL, SMS_MARKER_TTL,
-    SYNC_RUN_TTL, ZOOM_TOKEN_REFRESH_MARGIN,
+    ADMIN_SESSION_TTL, ATTENDANCE_MINUTES_TTL, AUTO_NO_SHOW_TTL, BOOKING_LINK_TTL,
+    BOOKING_RETENTION, MEETING_CONTACTS_TTL, MINUTE_STATS_TTL, PERSON_INDEX_TTL, PROCESS_TTL,
+    SMS_MARKER_TTL, SYNC_RUN_TTL, ZOOM_TOKEN_REFRESH_MARGIN,
 };
 
 /// The Redis type of a key.
@@ -408,6 +408,26 @@ pub const KEYS: &[KeySpec] = &[
         },
         owner: "worker (zoom queue writes, brevo queue reads)",
         doc: "one contact's minutes attended per meeting or webinar instance",
+    },
+    KeySpec {
+        builder: "auto_no_shows",
+        pattern: "{ns}:no_show:auto",
+        kind: RedisType::ZSet,
+        expiry: Expiry::None,
+        owner: "worker (zoom queue); read by admin (no-shows)",
+        doc: "bookings marked no-show from Zoom attendance -> time of the mark (ms); entries older than `AUTO_NO_SHOW_TTL` removed on write",
+    },
+    KeySpec {
+        builder: "auto_no_show",
+        pattern: "{ns}:no_show:auto:<booking>",
+        kind: RedisType::String,
+        expiry: Expiry::Fixed {
+            name: "AUTO_NO_SHOW_TTL",
+            ttl: AUTO_NO_SHOW_TTL,
+            rule: "after the mark",
+        },
+        owner: "worker (zoom queue); admin (no-shows undo)",
+        doc: "one attendance-based no-show mark (JSON): invitee and no-show URIs, Zoom instance, marked / undone",
     },
     KeySpec {
         builder: "sync_state",

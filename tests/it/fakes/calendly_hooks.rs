@@ -206,6 +206,17 @@ async fn fakes_calendly_no_shows_emit_signed_webhooks() {
         .status(),
         404
     );
+    let bare = call(
+        &c,
+        Method::POST,
+        "/invitee_no_shows",
+        Some(json!({"invitee": "9cbca8f8-c422-48fb-8fd7-60a8d1bc5c6e"})),
+    )
+    .await;
+    assert_eq!(bare.status(), 400, "the spec's invitee is a URI");
+    let err: Value = bare.json().await.unwrap();
+    assert_eq!(err["title"], "Invalid Argument");
+    assert_eq!(err["details"][0]["parameter"], "invitee");
 
     let d = c.wait_for_deliveries(2, Duration::from_secs(5)).await;
     assert_eq!(d.len(), 2);

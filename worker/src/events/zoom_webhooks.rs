@@ -3,7 +3,8 @@
 //! - `meeting.ended`: a `zoom:ended:<uuid>` job reads the participants (the `zoom` queue, see
 //!   [`crate::zoom::attendance`]), when the Zoom API is configured and
 //!   `connectors.zoom.lists.meeting_participants` is set; the contacts who booked the meeting
-//!   through Calendly get the Brevo `ended` event.
+//!   through Calendly get the Brevo `ended` event; with `engagement.no_show_detection`, a booked
+//!   meeting also gets its no-show check `grace` later ([`crate::zoom::no_show`]).
 //! - `webinar.ended`: a `zoom:webinar_ended:<uuid>` job splits the registrants into attendees
 //!   and absentees (the `zoom` queue, see [`crate::zoom::webinar`]), when the Zoom API is
 //!   configured.
@@ -24,6 +25,7 @@ use crate::context::Worker;
 use crate::error::bad_payload;
 use crate::fanout::{FanOut, email_tag};
 use crate::queues::zoom_access;
+use crate::zoom::no_show;
 
 /// The attribute receiving a recording's share URL.
 pub(crate) const RECORDING_URL_ATTRIBUTE: &str = "RECORDING_URL";
@@ -39,19 +41,20 @@ pub(crate) async fn meeting_ended(w: &Worker, m: &MeetingObject) -> Result<(), J
     };
     let mut out = FanOut::default();
     let lists = &w.settings.connectors.zoom.lists;
+    let ended = MeetingEnded {
+        meeting_uuid: uuid.to_owned(),
+        meeting_id: m.id.as_ref().map(|i| i.as_str().to_owned()),
+        topic: m.topic.clone(),
+        start_time: m.start_time,
+        end_time: m.end_time,
+    };
+    no_show::schedule(w, &ended, &mut out).await?;
     if lists.meeting_participants.is_none() {
         brevo_skipped("zoom:meeting.ended", "list_off");
     } else if !zoom_access(&w.settings).usable() {
         brevo_skipped("zoom:meeting.ended", "zoom_api_not_configured");
         tracing::warn!("meeting.ended: the Zoom API is not configured, attendance is not synced");
     } else {
-        let ended = MeetingEnded {
-            meeting_uuid: uuid.to_owned(),
-            meeting_id: m.id.as_ref().map(|i| i.as_str().to_owned()),
-            topic: m.topic.clone(),
-            start_time: m.start_time,
-            end_time: m.end_time,
-        };
         let job = ZoomJob {
             v: ZoomJob::VERSION,
             op: ZoomOp::MeetingEnded(ended),

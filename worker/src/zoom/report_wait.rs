@@ -70,7 +70,8 @@ impl ReportWait {
         }
     }
 
-    fn defer(&self, what: &str, answer: &str, after: Duration) -> JobError {
+    /// The deferral of a job waiting `after` for Zoom's `what` report (logged with `answer`).
+    pub(crate) fn defer(&self, what: &str, answer: &str, after: Duration) -> JobError {
         tracing::info!(
             what,
             answer,

@@ -196,6 +196,10 @@ impl Store {
         let Some(uri) = body["invitee"].as_str() else {
             return (invalid("invitee", "is required"), vec![]);
         };
+        // The spec's `format: uri`: a bare UUID or other text is an invalid argument.
+        if url::Url::parse(uri).is_err() {
+            return (invalid("invitee", "must be a valid URI"), vec![]);
+        }
         let Some(i) = self.invitees.iter().position(|x| x["uri"] == uri) else {
             return (not_found(), vec![]);
         };
