@@ -51,7 +51,7 @@ pub use messaging::{
     BrevoEvents, BrevoRateLimits, BrevoSettings, EngagelabSettings, EngagementSettings,
     RemindersSettings, SmsTemplates,
 };
-pub use sms::SmsSettings;
+pub use sms::{ConsentQuestion, OptOutSettings, SmsSettings};
 pub use validate::{Role, is_brevo_event_name};
 pub use values::{QuietHours, RateLimit, parse_duration};
 pub use workflow::{EventOverrides, TemplateOverrides, Workflow, name_words};

@@ -1,6 +1,11 @@
-//! `sms:` — how invitee numbers are read before any SMS is planned.
+//! `sms:` — how invitee numbers are read before any SMS is planned, and where opt-outs come from
+//! besides the operator's suppression list ([`crate::sms_suppression`]): Brevo (an attribute, a
+//! list, its own SMS blacklist), EngageLab's delivery callbacks, and a Calendly consent question.
 
 use serde::{Deserialize, Serialize};
+
+use super::values::opt_string;
+use crate::sms_suppression::Scope;
 
 /// `sms:` settings (see `config/meetflow.example.yaml`).
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -12,6 +17,10 @@ pub struct SmsSettings {
     /// `sms.locale`: BCP 47 tag of dates, times and `advance` in SMS [en]; a workflow's
     /// `locale` overrides it. `-u-hc-h12` / `-u-hc-h23` force the 12- or 24-hour clock.
     pub locale: String,
+    /// `sms.opt_out`: opt-outs read from Brevo and EngageLab.
+    pub opt_out: OptOutSettings,
+    /// `sms.consent`: the Calendly consent question of event types whose mapping sets none.
+    pub consent: Option<ConsentQuestion>,
 }
 
 impl Default for SmsSettings {
@@ -19,7 +28,95 @@ impl Default for SmsSettings {
         Self {
             default_region: None,
             locale: crate::locale::DEFAULT_LOCALE.to_owned(),
+            opt_out: OptOutSettings::default(),
+            consent: None,
         }
+    }
+}
+
+/// `sms.opt_out`: opt-outs meetflow reads from the providers into the suppression list (each
+/// entry recorded with its source). When one of the three Brevo sources is set, the contact is
+/// read right before every SMS it could stop (`GET /v3/contacts/{email}`, on the
+/// `brevo.rate_limits.contacts` budget), so an opt-out made in Brevo holds from the next send;
+/// when that read fails, the entries of the last read stand. EngageLab's are taken from its
+/// delivery callbacks as they arrive.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OptOutSettings {
+    /// Which SMS an opt-out from Brevo or EngageLab stops: `all` or `marketing` (win-back,
+    /// no-show apology, follow-up) [all].
+    pub scope: Scope,
+    /// A Brevo contact attribute meaning "no SMS" (e.g. `SMS_OPT_OUT`): true, `"true"`, `"yes"`
+    /// or `1` suppresses the contact's e-mail [none].
+    #[serde(with = "opt_string")]
+    pub brevo_attribute: Option<String>,
+    /// A Brevo list whose members get no SMS [none].
+    pub brevo_list_id: Option<u64>,
+    /// Brevo's own SMS blacklist (`smsBlacklisted` of the contact) stops SMS [false].
+    pub brevo_blacklist: bool,
+    /// EngageLab callback error codes meaning the number unsubscribed: a status row with one of
+    /// them suppresses its `to` [5019].
+    pub engagelab_codes: Vec<i64>,
+}
+
+impl Default for OptOutSettings {
+    fn default() -> Self {
+        Self {
+            scope: Scope::All,
+            brevo_attribute: None,
+            brevo_list_id: None,
+            brevo_blacklist: false,
+            engagelab_codes: vec![5019],
+        }
+    }
+}
+
+impl OptOutSettings {
+    /// Whether any Brevo source is set (then each governed SMS reads the contact).
+    #[must_use]
+    pub fn reads_brevo(&self) -> bool {
+        self.brevo_attribute.is_some() || self.brevo_list_id.is_some() || self.brevo_blacklist
+    }
+}
+
+/// A Calendly booking question asking for SMS consent (`sms.consent`, or
+/// `event_mapping.<name>.sms_consent`): an invitee whose answer is not one of `accepted` (or who
+/// left it unanswered) is suppressed for `scope`; one who accepts is taken off again (only what
+/// this source put there).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentQuestion {
+    /// The question, matched like `field_mapping.questions_and_answers` keys (equal ignoring
+    /// case, else as whole words).
+    pub question: String,
+    /// Answers that give consent, compared ignoring case and surrounding spaces; a multi-line
+    /// answer (checkboxes) consents when one of its lines does [`["yes"]`].
+    #[serde(default = "default_accepted")]
+    pub accepted: Vec<String>,
+    /// Which SMS a missing consent stops: `all` or `marketing` [all].
+    #[serde(default = "default_scope")]
+    pub scope: Scope,
+}
+
+fn default_accepted() -> Vec<String> {
+    vec!["yes".to_owned()]
+}
+
+fn default_scope() -> Scope {
+    Scope::All
+}
+
+impl ConsentQuestion {
+    /// Whether `answer` (absent = unanswered) gives consent.
+    #[must_use]
+    pub fn consents(&self, answer: Option<&str>) -> bool {
+        let Some(answer) = answer else { return false };
+        answer.lines().chain(std::iter::once(answer)).any(|line| {
+            let line = line.trim();
+            self.accepted
+                .iter()
+                .any(|a| a.trim().to_lowercase() == line.to_lowercase())
+        })
     }
 }
 
