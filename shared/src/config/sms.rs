@@ -91,11 +91,30 @@ pub struct ConsentQuestion {
     pub question: String,
     /// Answers that give consent, compared ignoring case and surrounding spaces; a multi-line
     /// answer (checkboxes) consents when one of its lines does [`["yes"]`].
-    #[serde(default = "default_accepted")]
+    #[serde(default = "default_accepted", deserialize_with = "answers")]
     pub accepted: Vec<String>,
     /// Which SMS a missing consent stops: `all` or `marketing` [all].
     #[serde(default = "default_scope")]
     pub scope: Scope,
+}
+
+/// The accepted answers: texts, numbers as written, and an unquoted YAML `yes`/`no` (read as a
+/// boolean) as `yes`/`no`.
+fn answers<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Answer {
+        B(bool),
+        S(#[serde(deserialize_with = "super::values::lenient_string")] String),
+    }
+    Ok(Vec::<Answer>::deserialize(d)?
+        .into_iter()
+        .map(|a| match a {
+            Answer::B(true) => "yes".to_owned(),
+            Answer::B(false) => "no".to_owned(),
+            Answer::S(s) => s,
+        })
+        .collect())
 }
 
 fn default_accepted() -> Vec<String> {
@@ -127,5 +146,59 @@ impl SmsSettings {
             .as_deref()
             .map(str::trim)
             .filter(|r| !r.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::config::Settings;
+
+    #[test]
+    fn opt_out_and_consent_keys_load_and_a_mapping_overrides_the_global_question() {
+        let yaml = "sms:\n  opt_out: { scope: marketing, brevo_attribute: SMS_OPT_OUT, brevo_list_id: 42, brevo_blacklist: true, engagelab_codes: [5019, 5013] }\n  consent: { question: I agree to receive SMS }\n\
+                    connectors:\n  calendly:\n    event_mapping:\n      demo: { sms_consent: { question: Texts OK?, accepted: [Yes, Oui], scope: marketing } }\n      other: { list_id: 3 }\n";
+        let s = Settings::from_yaml_str(yaml, &|_| None).unwrap();
+        let oo = &s.sms.opt_out;
+        assert_eq!(oo.scope, Scope::Marketing);
+        assert_eq!(oo.brevo_attribute.as_deref(), Some("SMS_OPT_OUT"));
+        assert_eq!(oo.brevo_list_id, Some(42));
+        assert!(oo.brevo_blacklist && oo.reads_brevo());
+        assert_eq!(oo.engagelab_codes, [5019, 5013]);
+        let global = s.workflow(None, Some("Unmapped")).sms_consent.unwrap();
+        assert_eq!(global.question, "I agree to receive SMS");
+        assert_eq!(global.accepted, ["yes"]);
+        assert_eq!(global.scope, Scope::All);
+        let demo = s.workflow(None, Some("Demo")).sms_consent.unwrap();
+        assert_eq!(demo.question, "Texts OK?");
+        assert_eq!(demo.scope, Scope::Marketing);
+        assert_eq!(
+            s.workflow(None, Some("Other")).sms_consent.unwrap().question,
+            "I agree to receive SMS",
+            "a mapping without its own question takes the global one"
+        );
+        let defaults = Settings::from_yaml_str("{}", &|_| None).unwrap();
+        assert!(!defaults.sms.opt_out.reads_brevo());
+        assert_eq!(defaults.sms.opt_out.engagelab_codes, [5019]);
+        assert!(defaults.sms.consent.is_none());
+        let bad = Settings::from_yaml_str("sms: { opt_out: { scope: some } }", &|_| None);
+        assert!(bad.is_err(), "an unknown scope is refused");
+        let bad = Settings::from_yaml_str("sms: { opt_out: { brevo_lists: 1 } }", &|_| None);
+        assert!(bad.is_err(), "an unknown key is refused");
+    }
+
+    #[test]
+    fn consent_is_one_accepted_answer_ignoring_case_spaces_and_other_lines() {
+        let q = ConsentQuestion {
+            question: "SMS?".into(),
+            accepted: vec!["Yes".into(), "I agree to receive SMS".into()],
+            scope: Scope::All,
+        };
+        assert!(q.consents(Some(" yes ")));
+        assert!(q.consents(Some("Newsletter\nI agree to receive SMS")));
+        assert!(!q.consents(Some("No")));
+        assert!(!q.consents(Some("yes please")));
+        assert!(!q.consents(None));
     }
 }

@@ -10,6 +10,7 @@ mod job_logs;
 mod job_versions;
 mod late_booking;
 mod marker_faults;
+mod opt_outs;
 mod pause;
 mod phone;
 mod process;
