@@ -19,7 +19,7 @@
 //! `admin`. Every action, reveal and refused attempt is recorded in the audit trail
 //! ([`crate::audit`]) with the token's name.
 //! | `GET /api/reminders?booking=&limit=` | a booking's reminders, or the next ones |
-//! | `GET /api/sms/suppressed` | `{entries: [{kind, value, scope, added_ms}]}`, the SMS suppression list |
+//! | `GET /api/sms/suppressed` | `{entries: [{kind, value, scope, added_ms, source}]}`, the SMS suppression list |
 //! | `POST /api/sms/suppressed` `{target, marketing_only?}` | `{kind, value, scope, added}` (a phone in international form, normalised to E.164, or an e-mail, lower-cased; else 400) |
 //! | `DELETE /api/sms/suppressed` `{target}` | `{kind, value, removed}` |
 //!

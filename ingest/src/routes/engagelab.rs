@@ -49,7 +49,8 @@ async fn handle(state: &AppState, request: Request) -> Result<Response, IngestEr
     let body = read_body(&parts.headers, body, s.max_body_bytes, s.limits.body_read).await?;
     let header = single_header(&parts.headers, CALLBACK_HEADER);
     let authorization = single_header(&parts.headers, header::AUTHORIZATION.as_str());
-    let wrong_authorization = matches!(authorization, Ok(Some(a)) if !s.engagelab.authorization_matches(a));
+    let wrong_authorization =
+        matches!(authorization, Ok(Some(a)) if !s.engagelab.authorization_matches(a));
     if matches!(header, Ok(None))
         && matches!(authorization, Ok(_))
         && !wrong_authorization

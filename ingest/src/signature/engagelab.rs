@@ -80,9 +80,12 @@ impl EngageLabVerifier {
     /// required).
     #[must_use]
     pub fn with_authorization(mut self, value: Option<&str>) -> Self {
-        self.authorization = value
-            .filter(|v| !v.trim().is_empty())
-            .map(|v| authorization_mac(v.as_bytes()).finalize().into_bytes().to_vec());
+        self.authorization = value.filter(|v| !v.trim().is_empty()).map(|v| {
+            authorization_mac(v.as_bytes())
+                .finalize()
+                .into_bytes()
+                .to_vec()
+        });
         self
     }
 
@@ -177,9 +180,14 @@ mod tests {
     }
 
     fn check(v: &EngageLabVerifier, header: &str) -> Result<(), &'static str> {
-        v.verify(Some(header.as_bytes()), None, Bytes::from_static(b"{}"), NOW)
-            .map(|_| ())
-            .map_err(|e| e.reason())
+        v.verify(
+            Some(header.as_bytes()),
+            None,
+            Bytes::from_static(b"{}"),
+            NOW,
+        )
+        .map(|_| ())
+        .map_err(|e| e.reason())
     }
 
     #[test]
@@ -254,11 +262,18 @@ mod tests {
         assert!(v.is_on());
         assert!(!v.has_secret());
         assert_eq!(check_both(&v, None, Some("Bearer el-token")), Ok(()));
-        assert_eq!(check_both(&v, None, Some("Bearer el-token ")), Err("mismatch"));
-        assert_eq!(check_both(&v, None, Some("bearer el-token")), Err("mismatch"));
+        assert_eq!(
+            check_both(&v, None, Some("Bearer el-token ")),
+            Err("mismatch")
+        );
+        assert_eq!(
+            check_both(&v, None, Some("bearer el-token")),
+            Err("mismatch")
+        );
         assert_eq!(check_both(&v, None, None), Err("missing"));
         assert!(!format!("{v:?}").contains("el-token"));
-        let off = EngageLabVerifier::new(None, None, Duration::from_secs(1)).with_authorization(Some(" "));
+        let off = EngageLabVerifier::new(None, None, Duration::from_secs(1))
+            .with_authorization(Some(" "));
         assert!(!off.is_on());
     }
 
@@ -268,9 +283,18 @@ mod tests {
         let good = callback_header("cb-secret", NOW, "n", "u");
         let bad = callback_header("wrong", NOW, "n", "u");
         assert_eq!(check_both(&v, Some(&good), Some("Bearer el-token")), Ok(()));
-        assert_eq!(check_both(&v, Some(&good), Some("Bearer other")), Err("mismatch"));
+        assert_eq!(
+            check_both(&v, Some(&good), Some("Bearer other")),
+            Err("mismatch")
+        );
         assert_eq!(check_both(&v, Some(&good), None), Err("missing"));
-        assert_eq!(check_both(&v, Some(&bad), Some("Bearer el-token")), Err("mismatch"));
-        assert_eq!(check_both(&v, None, Some("Bearer el-token")), Err("missing"));
+        assert_eq!(
+            check_both(&v, Some(&bad), Some("Bearer el-token")),
+            Err("mismatch")
+        );
+        assert_eq!(
+            check_both(&v, None, Some("Bearer el-token")),
+            Err("missing")
+        );
     }
 }

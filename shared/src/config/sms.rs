@@ -174,7 +174,10 @@ mod tests {
         assert_eq!(demo.question, "Texts OK?");
         assert_eq!(demo.scope, Scope::Marketing);
         assert_eq!(
-            s.workflow(None, Some("Other")).sms_consent.unwrap().question,
+            s.workflow(None, Some("Other"))
+                .sms_consent
+                .unwrap()
+                .question,
             "I agree to receive SMS",
             "a mapping without its own question takes the global one"
         );

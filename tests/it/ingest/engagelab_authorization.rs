@@ -26,7 +26,9 @@ fn signed(secret: &str) -> Option<String> {
 }
 
 async fn status(app: &TestIngest, body: &[u8], id: Option<String>, auth: Option<&str>) -> u16 {
-    status_json(app.engagelab_with(body, id, auth).await).await.0
+    status_json(app.engagelab_with(body, id, auth).await)
+        .await
+        .0
 }
 
 #[tokio::test]
@@ -47,12 +49,18 @@ async fn the_authorization_header_alone_verifies_and_a_bad_one_stores_nothing() 
 
     // The console's URL check: 200 without headers or with the right one, 401 with a wrong one.
     assert_eq!(status(&app, b"{}", None, None).await, 200);
-    assert_eq!(status(&app, b"{}", None, Some(ENGAGELAB_AUTHORIZATION)).await, 200);
+    assert_eq!(
+        status(&app, b"{}", None, Some(ENGAGELAB_AUTHORIZATION)).await,
+        200
+    );
     assert_eq!(status(&app, b"{}", None, Some(wrong.as_str())).await, 401);
     assert!(app.ready_ids().await.is_empty(), "the check stores nothing");
 
-    let (code, answer) =
-        status_json(app.engagelab_with(&body, None, Some(ENGAGELAB_AUTHORIZATION)).await).await;
+    let (code, answer) = status_json(
+        app.engagelab_with(&body, None, Some(ENGAGELAB_AUTHORIZATION))
+            .await,
+    )
+    .await;
     assert_eq!((code, answer["status"].as_str()), (200, Some("accepted")));
     assert_eq!(app.ready_ids().await.len(), 1);
 }
@@ -67,7 +75,10 @@ async fn with_the_hmac_and_the_authorization_header_both_must_pass() {
     let good_auth = Some(ENGAGELAB_AUTHORIZATION);
     for (id, auth) in [
         (signed(ENGAGELAB_CALLBACK_SECRET), None),
-        (signed(ENGAGELAB_CALLBACK_SECRET), Some("Bearer someone-else")),
+        (
+            signed(ENGAGELAB_CALLBACK_SECRET),
+            Some("Bearer someone-else"),
+        ),
         (signed("not-the-secret"), good_auth),
         (None, good_auth),
     ] {

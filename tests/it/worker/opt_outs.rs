@@ -27,7 +27,9 @@ fn suppressed(kind: &str, reason: &str) -> f64 {
 }
 
 fn opt_outs(source: &str) -> f64 {
-    metric(&format!("meetflow_sms_opt_outs_total{{source=\"{source}\"}}"))
+    metric(&format!(
+        "meetflow_sms_opt_outs_total{{source=\"{source}\"}}"
+    ))
 }
 
 /// A booking: its invitee URI, key and start.
@@ -111,7 +113,10 @@ async fn brevos_sms_blacklist_stops_the_next_reminder_and_lifting_it_lets_the_ne
         sources_listed(&env).await,
         [(JORDAN_EMAIL.to_owned(), Source::BrevoBlacklist)]
     );
-    assert!(env.dead(SMS).await.is_empty(), "dropped, never dead-lettered");
+    assert!(
+        env.dead(SMS).await.is_empty(),
+        "dropped, never dead-lettered"
+    );
 
     // Taken off the blacklist in Brevo: the entry is lifted and the next booking is confirmed.
     assert!(
@@ -200,11 +205,7 @@ async fn an_engagelab_unsubscribe_report_stops_the_next_sms_to_that_number_once(
         .unwrap();
     assert_eq!(listed.len(), 1, "{listed:?}");
     assert_eq!(
-        (
-            listed[0].value.as_str(),
-            listed[0].source,
-            listed[0].scope
-        ),
+        (listed[0].value.as_str(), listed[0].source, listed[0].scope),
         (JORDAN_PHONE, Source::EngagelabOptOut, Scope::All)
     );
 
