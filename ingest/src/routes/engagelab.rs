@@ -52,7 +52,7 @@ async fn handle(state: &AppState, request: Request) -> Result<Response, IngestEr
     let wrong_authorization =
         matches!(authorization, Ok(Some(a)) if !s.engagelab.authorization_matches(a));
     if matches!(header, Ok(None))
-        && matches!(authorization, Ok(_))
+        && authorization.is_ok()
         && !wrong_authorization
         && is_validation(&body)
     {
