@@ -306,18 +306,16 @@ impl Suppressions {
         let email: Option<String> = conn
             .hget(self.redis.keys().booking(booking), "email")
             .await?;
-        let mut fields = vec![("phone", Target::Phone(phone.to_owned()).field())];
+        let mut targets = vec![("phone", Target::Phone(phone.to_owned()))];
         if let Some(e) = email
             .map(|e| e.trim().to_lowercase())
             .filter(|e| !e.is_empty())
         {
-            fields.push(("email", Target::Email(e).field()));
+            targets.push(("email", Target::Email(e)));
         }
-        for (matched, field) in fields {
+        for (matched, target) in targets {
             for source in std::iter::once(Source::Operator).chain(Source::FED) {
-                let v: Option<String> = conn
-                    .hget(self.key(), format!("{}{field}", source.prefix()))
-                    .await?;
+                let v: Option<String> = conn.hget(self.key(), source.field(&target)).await?;
                 let Some(v) = v else { continue };
                 let scope = v.split(':').next().unwrap_or_default();
                 if scope != Scope::Marketing.as_str() || marketing {
