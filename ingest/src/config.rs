@@ -98,6 +98,13 @@ impl IngestConfig {
                     .map(|k| k.expose_secret()),
                 settings.engagelab.callback_username.as_deref(),
                 cal.tolerance,
+            )
+            .with_authorization(
+                settings
+                    .engagelab
+                    .callback_authorization
+                    .as_ref()
+                    .map(|k| k.expose_secret()),
             ),
             limits: Limits::default(),
             dedupe: true,
@@ -122,11 +129,11 @@ impl IngestConfig {
                 "connectors.zoom.webhook_secret is unset: POST /webhooks/zoom answers 401"
             );
         }
-        if self.engagelab.has_secret() {
+        if self.engagelab.is_on() {
             tracing::info!("EngageLab delivery callbacks on: POST /webhooks/engagelab");
         } else {
             tracing::info!(
-                "engagelab.callback_secret is unset: POST /webhooks/engagelab answers 404 (no delivery receipts)"
+                "engagelab.callback_secret and engagelab.callback_authorization are unset: POST /webhooks/engagelab answers 404 (no delivery receipts)"
             );
         }
         if !self.dedupe {

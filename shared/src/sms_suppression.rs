@@ -2,11 +2,19 @@
 //! in one Redis HASH ([`crate::redis::Keys::sms_suppression`]) with no expiry.
 //!
 //! A field is the entry's target (`phone:+14155550132` or `email:ana@example.com`, the e-mail
-//! lower-cased); its value is `<scope>:<added unix ms>`, where the scope is `all` (every SMS)
-//! or `marketing` (win-back, no-show apology and follow-up only; confirmations, reminders,
-//! cancellations and host notices still go). The worker reads the list in the same Lua step that
-//! claims an SMS's at-most-once marker, so an entry added before that step always holds.
-//! Fed by `meetflow-admin sms suppress|unsuppress|suppressed` and `/api/sms/suppressed`.
+//! lower-cased), prefixed by its source when that is not the operator
+//! (`brevo_blacklist|email:ana@example.com`); its value is `<scope>:<added unix ms>`, where the
+//! scope is `all` (every SMS) or `marketing` (win-back, no-show apology and follow-up only;
+//! confirmations, reminders, cancellations and host notices still go). The worker reads the list
+//! in the same Lua step that claims an SMS's at-most-once marker, so an entry added before that
+//! step always holds.
+//!
+//! Fed by the operator (`meetflow-admin sms suppress|unsuppress|suppressed`,
+//! `/api/sms/suppressed`) and by the sources of [`Source`]: Brevo (`sms.opt_out`, read at send
+//! time), EngageLab's opt-out callbacks and the Calendly consent answer. Each source adds and
+//! removes only its own entries, so Brevo saying "opted in again" never lifts an operator's
+//! entry; the operator's `unsuppress` lifts every source's entry for the target (a source that
+//! still says "opted out" puts its entry back on its next read).
 
 use std::fmt;
 use std::str::FromStr;
@@ -104,8 +112,73 @@ impl FromStr for Target {
     }
 }
 
+/// Where an entry came from (the metric's `reason` for an entry that is not the operator's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// `meetflow-admin sms suppress` or the API.
+    Operator,
+    /// The Brevo contact attribute `sms.opt_out.brevo_attribute` is true.
+    BrevoAttribute,
+    /// The Brevo contact is in the list `sms.opt_out.brevo_list_id`.
+    BrevoList,
+    /// Brevo's own SMS blacklist (`smsBlacklisted`).
+    BrevoBlacklist,
+    /// An EngageLab callback reported the number unsubscribed (`sms.opt_out.engagelab_codes`).
+    EngagelabOptOut,
+    /// The invitee did not give the Calendly consent answer (`sms.consent`).
+    CalendlyConsent,
+}
+
+impl Source {
+    /// Every source but the operator's, in the order the send step checks them.
+    pub const FED: [Self; 5] = [
+        Self::BrevoAttribute,
+        Self::BrevoList,
+        Self::BrevoBlacklist,
+        Self::EngagelabOptOut,
+        Self::CalendlyConsent,
+    ];
+
+    /// The stored name (also the metric's `reason`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Operator => "operator",
+            Self::BrevoAttribute => "brevo_attribute",
+            Self::BrevoList => "brevo_list",
+            Self::BrevoBlacklist => "brevo_blacklist",
+            Self::EngagelabOptOut => "engagelab_opt_out",
+            Self::CalendlyConsent => "calendly_consent",
+        }
+    }
+
+    /// The stored name back; `None` when unknown.
+    pub fn parse(s: &str) -> Option<Self> {
+        std::iter::once(Self::Operator)
+            .chain(Self::FED)
+            .find(|x| x.as_str() == s)
+    }
+
+    /// The HASH field of `target` for this source.
+    pub fn field(self, target: &Target) -> String {
+        match self {
+            Self::Operator => target.field(),
+            _ => format!("{}|{}", self.as_str(), target.field()),
+        }
+    }
+
+    /// The prefix of this source's fields (`""` for the operator), as the send step's Lua
+    /// builds them.
+    pub fn prefix(self) -> String {
+        match self {
+            Self::Operator => String::new(),
+            _ => format!("{}|", self.as_str()),
+        }
+    }
+}
+
 /// Which SMS an entry stops.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// Every SMS.
@@ -144,6 +217,8 @@ pub struct Entry {
     pub scope: Scope,
     /// When it was added (unix ms; 0 when unreadable).
     pub added_ms: i64,
+    /// Who put it there.
+    pub source: Source,
 }
 
 /// The suppression list on one Redis.
@@ -162,35 +237,65 @@ impl Suppressions {
         self.redis.keys().sms_suppression()
     }
 
-    /// Adds (or replaces the scope of) `target`. Returns `true` when it was not listed before.
+    /// Adds (or replaces the scope of) the operator's entry for `target`. Returns `true` when it
+    /// was not listed before.
     pub async fn add(
         &self,
         target: &Target,
         scope: Scope,
         now_ms: i64,
     ) -> redis::RedisResult<bool> {
-        let mut conn = self.redis.conn();
-        let added: i64 = conn
-            .hset(
-                self.key(),
-                target.field(),
-                format!("{}:{now_ms}", scope.as_str()),
-            )
-            .await?;
-        Ok(added == 1)
+        self.add_from(Source::Operator, target, scope, now_ms).await
     }
 
-    /// Removes `target`. Returns `true` when it was listed.
+    /// Adds `source`'s entry for `target`, or replaces its scope (its time is kept when the scope
+    /// is unchanged, so a source repeating itself changes nothing). Returns `true` when new.
+    pub async fn add_from(
+        &self,
+        source: Source,
+        target: &Target,
+        scope: Scope,
+        now_ms: i64,
+    ) -> redis::RedisResult<bool> {
+        let mut conn = self.redis.conn();
+        let field = source.field(target);
+        let old: Option<String> = conn.hget(self.key(), &field).await?;
+        if old
+            .as_deref()
+            .is_some_and(|v| v.split(':').next() == Some(scope.as_str()))
+        {
+            return Ok(false);
+        }
+        let _: i64 = conn
+            .hset(self.key(), field, format!("{}:{now_ms}", scope.as_str()))
+            .await?;
+        Ok(old.is_none())
+    }
+
+    /// Removes every entry for `target`, whatever its source (the operator's word). Returns
+    /// `true` when one was listed.
     pub async fn remove(&self, target: &Target) -> redis::RedisResult<bool> {
         let mut conn = self.redis.conn();
-        let removed: i64 = conn.hdel(self.key(), target.field()).await?;
+        let fields: Vec<String> = std::iter::once(Source::Operator)
+            .chain(Source::FED)
+            .map(|s| s.field(target))
+            .collect();
+        let removed: i64 = conn.hdel(self.key(), fields).await?;
+        Ok(removed > 0)
+    }
+
+    /// Removes `source`'s own entry for `target` (others stay). Returns `true` when it was there.
+    pub async fn remove_from(&self, source: Source, target: &Target) -> redis::RedisResult<bool> {
+        let mut conn = self.redis.conn();
+        let removed: i64 = conn.hdel(self.key(), source.field(target)).await?;
         Ok(removed == 1)
     }
 
     /// A read outside the send step (e.g. before making a win-back's booking link, so a
-    /// suppressed person costs no link): `Some("phone" | "email")` when `phone` (E.164) or the
-    /// e-mail of booking `booking` has an entry covering this SMS. The send step checks again
-    /// atomically; this read alone decides nothing.
+    /// suppressed person costs no link): `Some(reason)` when `phone` (E.164) or the e-mail of
+    /// booking `booking` has an entry covering this SMS — `phone` or `email` for an operator's
+    /// entry, else the entry's source. The send step checks again atomically; this read alone
+    /// decides nothing.
     pub async fn covers(
         &self,
         phone: &str,
@@ -201,19 +306,24 @@ impl Suppressions {
         let email: Option<String> = conn
             .hget(self.redis.keys().booking(booking), "email")
             .await?;
-        let mut fields = vec![("phone", Target::Phone(phone.to_owned()).field())];
+        let mut targets = vec![("phone", Target::Phone(phone.to_owned()))];
         if let Some(e) = email
             .map(|e| e.trim().to_lowercase())
             .filter(|e| !e.is_empty())
         {
-            fields.push(("email", Target::Email(e).field()));
+            targets.push(("email", Target::Email(e)));
         }
-        for (reason, field) in fields {
-            let v: Option<String> = conn.hget(self.key(), field).await?;
-            let Some(v) = v else { continue };
-            let scope = v.split(':').next().unwrap_or_default();
-            if scope != Scope::Marketing.as_str() || marketing {
-                return Ok(Some(reason));
+        for (matched, target) in targets {
+            for source in std::iter::once(Source::Operator).chain(Source::FED) {
+                let v: Option<String> = conn.hget(self.key(), source.field(&target)).await?;
+                let Some(v) = v else { continue };
+                let scope = v.split(':').next().unwrap_or_default();
+                if scope != Scope::Marketing.as_str() || marketing {
+                    return Ok(Some(match source {
+                        Source::Operator => matched,
+                        s => s.as_str(),
+                    }));
+                }
             }
         }
         Ok(None)
@@ -226,18 +336,28 @@ impl Suppressions {
         let mut entries: Vec<(Target, Entry)> = raw
             .into_iter()
             .filter_map(|(field, value)| {
-                let target = Target::from_field(&field)?;
+                let (source, field) = match field.split_once('|') {
+                    Some((s, f)) if Target::from_field(&field).is_none() => (Source::parse(s)?, f),
+                    _ => (Source::Operator, field.as_str()),
+                };
+                let target = Target::from_field(field)?;
                 let (scope, at) = value.split_once(':').unwrap_or((value.as_str(), "0"));
                 let entry = Entry {
                     kind: target.kind(),
                     value: target.value().to_owned(),
                     scope: Scope::parse(scope).unwrap_or(Scope::All),
                     added_ms: at.parse().unwrap_or(0),
+                    source,
                 };
                 Some((target, entry))
             })
             .collect();
-        entries.sort_by(|a, b| b.0.kind().cmp(a.0.kind()).then(a.0.cmp(&b.0)));
+        entries.sort_by(|a, b| {
+            b.0.kind()
+                .cmp(a.0.kind())
+                .then(a.0.cmp(&b.0))
+                .then(a.1.source.as_str().cmp(b.1.source.as_str()))
+        });
         Ok(entries.into_iter().map(|(_, e)| e).collect())
     }
 }

@@ -121,13 +121,14 @@ impl SmsCommand {
                     writeln!(out, "no one is suppressed")?;
                     return Ok(());
                 }
-                let mut t = Table::new(&["KIND", "VALUE", "SCOPE", "ADDED"]);
+                let mut t = Table::new(&["KIND", "VALUE", "SCOPE", "ADDED", "SOURCE"]);
                 for e in &all {
                     t.row(vec![
                         e.kind.to_owned(),
                         e.value.clone(),
                         e.scope.as_str().to_owned(),
                         time(e.added_ms),
+                        e.source.as_str().to_owned(),
                     ]);
                 }
                 write!(out, "{}", t.render())?;

@@ -20,7 +20,7 @@
 //! ([`crate::audit`]) with the token's name.
 //! | `GET /api/reminders?booking=&limit=` | a booking's reminders, or the next ones |
 //! | `GET /api/person?q=&reveal=` | one person by e-mail, phone (any format) or Calendly URI: bookings, deliveries, Brevo jobs, SMS states, dead letters ([`crate::person::PersonView`]; 400 when `q` names no one) |
-//! | `GET /api/sms/suppressed` | `{entries: [{kind, value, scope, added_ms}]}`, the SMS suppression list |
+//! | `GET /api/sms/suppressed` | `{entries: [{kind, value, scope, added_ms, source}]}`, the SMS suppression list |
 //! | `POST /api/sms/suppressed` `{target, marketing_only?}` | `{kind, value, scope, added}` (a phone in international form, normalised to E.164, or an e-mail, lower-cased; else 400) |
 //! | `DELETE /api/sms/suppressed` `{target}` | `{kind, value, removed}` |
 //!

@@ -1,10 +1,12 @@
 //! `POST /webhooks/engagelab`: EngageLab's delivery callbacks. Verify `X-CALLBACK-ID`, store one
 //! job per delivery (de-duplicated by its bytes), answer 200 only once stored.
 //!
-//! Without `engagelab.callback_secret` the route answers 404 (callbacks are off). EngageLab's
-//! console checks a new callback URL with an unsigned `{}` POST that must get 200: a body with no
-//! rows and no signature header is answered 200 and stores nothing (it carries nothing). A bad or
-//! missing signature on anything else is 401 and a warning.
+//! Verified by the `X-CALLBACK-ID` HMAC (`engagelab.callback_secret`), the static
+//! `Authorization` header (`engagelab.callback_authorization`), or both; with neither configured
+//! the route answers 404 (callbacks are off). EngageLab's console checks a new callback URL with
+//! a `{}` POST that must get 200: a body with no rows and no `X-CALLBACK-ID` (and no
+//! `Authorization`, or the right one) is answered 200 and stores nothing (it carries nothing). A
+//! bad or missing signature or `Authorization` on anything else is 401 and a warning.
 
 use std::time::Instant;
 
@@ -33,11 +35,11 @@ fn is_validation(body: &[u8]) -> bool {
 
 async fn handle(state: &AppState, request: Request) -> Result<Response, IngestError> {
     let s = state.inner();
-    if !s.engagelab.has_secret() {
+    if !s.engagelab.is_on() {
         return Ok((
             StatusCode::NOT_FOUND,
             [(header::CONTENT_TYPE, "application/json")],
-            r#"{"error":"EngageLab callbacks are off (engagelab.callback_secret is unset)"}"#,
+            r#"{"error":"EngageLab callbacks are off (engagelab.callback_secret and engagelab.callback_authorization are unset)"}"#,
         )
             .into_response());
     }
@@ -46,7 +48,14 @@ async fn handle(state: &AppState, request: Request) -> Result<Response, IngestEr
     let (parts, body) = request.into_parts();
     let body = read_body(&parts.headers, body, s.max_body_bytes, s.limits.body_read).await?;
     let header = single_header(&parts.headers, CALLBACK_HEADER);
-    if matches!(header, Ok(None)) && is_validation(&body) {
+    let authorization = single_header(&parts.headers, header::AUTHORIZATION.as_str());
+    let wrong_authorization =
+        matches!(authorization, Ok(Some(a)) if !s.engagelab.authorization_matches(a));
+    if matches!(header, Ok(None))
+        && authorization.is_ok()
+        && !wrong_authorization
+        && is_validation(&body)
+    {
         tracing::info!("EngageLab callback URL check answered");
         return Ok((
             [(header::CONTENT_TYPE, "application/json")],
@@ -55,7 +64,8 @@ async fn handle(state: &AppState, request: Request) -> Result<Response, IngestEr
             .into_response());
     }
     let verified = header
-        .and_then(|h| s.engagelab.verify(h, body, now_unix()))
+        .and_then(|h| Ok((h, authorization?)))
+        .and_then(|(h, a)| s.engagelab.verify(h, a, body, now_unix()))
         .inspect_err(|e: &SignatureError| signature_rejected(s, Provider::EngageLab, e))?;
     let reading = Reading::engagelab(&verified);
     store(s, &verified, reading, received_at, None, started).await

@@ -136,6 +136,9 @@ pub struct EventMapping {
     /// Brevo event names of this type.
     #[serde(skip_serializing_if = "super::workflow::EventOverrides::is_empty")]
     pub brevo_events: super::workflow::EventOverrides,
+    /// The SMS consent question of this type (else `sms.consent`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sms_consent: Option<super::ConsentQuestion>,
 }
 
 /// `connectors.calendly.field_mapping`: which Brevo attribute receives which invitee field.

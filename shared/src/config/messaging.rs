@@ -90,6 +90,11 @@ pub struct EngagelabSettings {
     /// The callback username set in EngageLab's console; when set, `X-CALLBACK-ID` must name it.
     #[serde(with = "opt_string")]
     pub callback_username: Option<String>,
+    /// The static `Authorization` value set in EngageLab's console for the callback (e.g.
+    /// `Bearer <token>`): when set, `POST /webhooks/engagelab` requires exactly this header, on
+    /// its own or together with `X-CALLBACK-ID` (then both must pass).
+    #[serde(with = "secret")]
+    pub callback_authorization: Option<SecretString>,
 }
 
 impl Default for EngagelabSettings {
@@ -103,6 +108,7 @@ impl Default for EngagelabSettings {
             rate_limit: RateLimit::per_second(20),
             callback_secret: None,
             callback_username: None,
+            callback_authorization: None,
         }
     }
 }

@@ -126,6 +126,9 @@ pub struct Workflow {
     pub lists: Vec<u64>,
     /// Brevo event names.
     pub brevo_events: BrevoEvents,
+    /// The SMS consent question (`sms_consent`, else `sms.consent`); `None` = not asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sms_consent: Option<super::ConsentQuestion>,
 }
 
 fn pick(over: Option<&String>, global: &str) -> String {
@@ -184,6 +187,7 @@ impl Settings {
             locale: self.sms.locale.clone(),
             lists: Vec::new(),
             brevo_events: self.engagement.brevo_events.clone(),
+            sms_consent: self.sms.consent.clone(),
         }
     }
 
@@ -224,6 +228,7 @@ impl Settings {
                 no_show: pick(e.no_show.as_ref(), &ge.no_show),
                 ..ge.clone()
             },
+            sms_consent: m.sms_consent.clone().or(g.sms_consent),
         }
     }
 

@@ -12,6 +12,10 @@ const COUNTERS: &[(&str, &str)] = &[
         "Bookings the Calendly reconciliation found missing and healed, by event.",
     ),
     (
+        "meetflow_brevo_opt_out_reads_total",
+        "Brevo contact reads before an SMS for the opt-outs of sms.opt_out, by outcome (read, no_contact, failed: the last read's entries stand).",
+    ),
+    (
         "meetflow_brevo_skipped_total",
         "Brevo updates not made, by source and reason.",
     ),
@@ -153,7 +157,11 @@ const COUNTERS: &[(&str, &str)] = &[
     ),
     (
         "meetflow_sms_suppressed_total",
-        "SMS not sent because the person is on the suppression list, by kind and reason (phone, email).",
+        "SMS not sent because the person is on the suppression list, by kind and reason (phone, email: an operator's entry; else the entry's source: brevo_attribute, brevo_list, brevo_blacklist, engagelab_opt_out, calendly_consent).",
+    ),
+    (
+        "meetflow_sms_opt_outs_total",
+        "Opt-outs added to the SMS suppression list by a source other than the operator, by source (brevo_attribute, brevo_list, brevo_blacklist, engagelab_opt_out, calendly_consent).",
     ),
     (
         "meetflow_sms_total",

@@ -358,8 +358,8 @@ pub const KEYS: &[KeySpec] = &[
         pattern: "{ns}:sms_suppressed",
         kind: RedisType::Hash,
         expiry: Expiry::None,
-        owner: "admin (sms suppress / unsuppress); read by the worker's SMS claim",
-        doc: "the SMS suppression list: `phone:<e164>` / `email:<address>` -> `<scope>:<added ms>`",
+        owner: "admin (sms suppress / unsuppress) and the worker (opt-outs from Brevo, EngageLab callbacks, Calendly consent); read by the worker's SMS claim",
+        doc: "the SMS suppression list: `[<source>|]phone:<e164>` / `[<source>|]email:<address>` -> `<scope>:<added ms>` (no source = the operator's entry)",
     },
     KeySpec {
         builder: "sms_delivery",

@@ -1,6 +1,7 @@
 //! ingest tests.
 
 mod accepted_metric;
+mod engagelab_authorization;
 mod engagelab_callbacks;
 mod intake;
 mod process;

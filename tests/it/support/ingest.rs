@@ -17,6 +17,8 @@ use tokio_util::sync::CancellationToken;
 pub(crate) const CALENDLY_KEY: &str = "it-calendly-signing-key";
 pub(crate) const ZOOM_SECRET: &str = "it-zoom-secret-token";
 pub(crate) const ENGAGELAB_CALLBACK_SECRET: &str = "it-engagelab-callback-secret";
+/// The static `Authorization` value of the EngageLab callback, as pasted in its console.
+pub(crate) const ENGAGELAB_AUTHORIZATION: &str = "Bearer it-engagelab-authorization";
 
 pub(crate) struct TestIngest {
     pub(crate) redis: TestRedis,
@@ -34,22 +36,48 @@ pub(crate) fn settings(redis: &TestRedis, namespace: &str, extra_calendly: &str)
 
 /// [`settings`] for any `redis.url` (a Cluster or Sentinel form).
 pub(crate) fn settings_for_url(url: &str, namespace: &str, extra_calendly: &str) -> Settings {
+    settings_with_engagelab(
+        url,
+        namespace,
+        extra_calendly,
+        "{ callback_secret: '${EL_CALLBACK}' }",
+    )
+}
+
+/// [`settings_for_url`] with `engagelab:` set to `engagelab` (YAML; `${EL_CALLBACK}` and
+/// `${EL_AUTHORIZATION}` resolve to [`ENGAGELAB_CALLBACK_SECRET`] and
+/// [`ENGAGELAB_AUTHORIZATION`]).
+pub(crate) fn settings_with_engagelab(
+    url: &str,
+    namespace: &str,
+    extra_calendly: &str,
+    engagelab: &str,
+) -> Settings {
     let yaml = format!(
         "redis: {{ url: '{}', namespace: {namespace} }}\n\
          ingest: {{ listen: '127.0.0.1:0', max_body_bytes: 65536 }}\n\
          ops: {{ listen: '127.0.0.1:0' }}\n\
          connectors:\n  calendly: {{ signing_key: '${{CAL_KEY}}', tolerance: 3m {extra_calendly} }}\n  \
          zoom: {{ webhook_secret: '${{ZOOM_SECRET}}' }}\n\
-         engagelab: {{ callback_secret: '${{EL_CALLBACK}}' }}\n",
+         engagelab: {engagelab}\n",
         url
     );
     let env = |name: &str| match name {
         "CAL_KEY" => Some(CALENDLY_KEY.to_owned()),
         "ZOOM_SECRET" => Some(ZOOM_SECRET.to_owned()),
         "EL_CALLBACK" => Some(ENGAGELAB_CALLBACK_SECRET.to_owned()),
+        "EL_AUTHORIZATION" => Some(ENGAGELAB_AUTHORIZATION.to_owned()),
         _ => None,
     };
     Settings::from_yaml_str(&yaml, &env).unwrap()
+}
+
+/// Ingest with `engagelab:` set to `engagelab` (see [`settings_with_engagelab`]).
+pub(crate) async fn spawn_ingest_engagelab(engagelab: &str) -> TestIngest {
+    let redis = TestRedis::start().await.unwrap();
+    let namespace = format!("it{}", rand::random::<u32>());
+    let settings = settings_with_engagelab(&redis.url(), &namespace, "", engagelab);
+    start(redis, IngestConfig::from_settings(&settings)).await
 }
 
 pub(crate) async fn spawn_ingest() -> TestIngest {
@@ -68,6 +96,11 @@ pub(crate) async fn spawn_ingest_with(
     let settings = settings(&redis, &namespace, extra_calendly);
     let mut config = IngestConfig::from_settings(&settings);
     tweak(&mut config);
+    start(redis, config).await
+}
+
+async fn start(redis: TestRedis, config: IngestConfig) -> TestIngest {
+    meetflow_shared::telemetry::init_for_tests();
     let app = Application::build_with(config).await.unwrap();
     let addr = app.local_addr();
     let queue = app.queue().clone();
@@ -164,6 +197,27 @@ impl TestIngest {
             .body(body.to_vec());
         if let Some(id) = callback_id {
             req = req.header("X-CALLBACK-ID", id);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// POSTs `body` to `/webhooks/engagelab` with these `X-CALLBACK-ID` and `Authorization`.
+    pub(crate) async fn engagelab_with(
+        &self,
+        body: &[u8],
+        callback_id: Option<String>,
+        authorization: Option<&str>,
+    ) -> reqwest::Response {
+        let mut req = self
+            .http
+            .post(self.url("/webhooks/engagelab"))
+            .header("content-type", "application/json")
+            .body(body.to_vec());
+        if let Some(id) = callback_id {
+            req = req.header("X-CALLBACK-ID", id);
+        }
+        if let Some(a) = authorization {
+            req = req.header("Authorization", a);
         }
         req.send().await.unwrap()
     }

@@ -11,6 +11,7 @@ mod job_versions;
 mod late_booking;
 mod marker_faults;
 mod no_show_detection;
+mod opt_outs;
 mod pause;
 mod phone;
 mod process;

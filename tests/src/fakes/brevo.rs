@@ -128,6 +128,26 @@ impl FakeBrevo {
             .insert(Some(email), None, attributes)
     }
 
+    /// Changes the contact with this email as a person would in Brevo's app (an SMS blacklist,
+    /// an attribute, a list); `false` when there is no such contact. `GET /v3/contacts/{id}`
+    /// answers with the change from then on.
+    pub fn edit_contact(&self, email: &str, edit: impl FnOnce(&mut BrevoContact)) -> bool {
+        let mut g = lock(&self.shared);
+        let email = email.to_lowercase();
+        match g
+            .store
+            .contacts
+            .iter_mut()
+            .find(|c| c.email.as_deref() == Some(email.as_str()))
+        {
+            Some(c) => {
+                edit(c);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Answer 400 "Invalid phone number" whenever this `SMS` value is sent.
     pub fn reject_phone(&self, sms: &str) {
         lock(&self.shared)

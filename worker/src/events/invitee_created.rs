@@ -5,7 +5,9 @@
 //! (`brevo:created:<booking>`), the Brevo `booked`/`rescheduled` event, the confirmation SMS
 //! (`sms:confirmation:<booking>`) and, with `engagelab.host_phone`, the host notice. A booking the
 //! store already knows as cancelled (its cancellation arrived first) gets its Brevo sync (which
-//! writes the cancelled status) but no SMS.
+//! writes the cancelled status) but no SMS. With a consent question (`sms_consent` of the
+//! workflow, else `sms.consent`), the answer sets or lifts the invitee's `calendly_consent`
+//! suppression before anything is queued ([`crate::sms::opt_out::consent`]).
 
 use chrono::Utc;
 use meetflow_shared::bookings::{BookingChange, BookingFacts, BookingKey, BookingStatus};
@@ -22,7 +24,7 @@ use crate::brevo::brevo_skipped;
 use crate::context::Worker;
 use crate::error;
 use crate::fanout::FanOut;
-use crate::sms::sms_skipped;
+use crate::sms::{opt_out, sms_skipped};
 
 const SOURCE: &str = "calendly:invitee.created";
 
@@ -135,6 +137,18 @@ async fn run(
         tracing::info!(booking = %key, "reconciled after the meeting started: no confirmation SMS");
     } else {
         sms(w, &wf, (&key, invitee), &phone, facts.as_ref(), &mut out)?;
+    }
+    if let Some(question) = wf.sms_consent.as_ref().filter(|_| !adopted) {
+        // Before the confirmation is queued, so it is already judged by this answer.
+        let answer = contact::find_answer(&invitee.questions_and_answers, &question.question);
+        opt_out::consent(
+            w,
+            question,
+            answer,
+            email(invitee).as_deref(),
+            phone.number(),
+        )
+        .await?;
     }
     out.enqueue(&w.client).await
 }

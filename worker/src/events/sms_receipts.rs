@@ -1,7 +1,9 @@
 //! EngageLab delivery callbacks (`POST /webhooks/engagelab`, stored by ingest): each status row
 //! moves its SMS's delivery state forward ([`meetflow_shared::sms_delivery`]), counted and timed,
 //! with a Brevo event for a final state; each notification row (`insufficient_balance`, ...) is
-//! counted and logged for the alert.
+//! counted and logged for the alert. A row whose `error_code` is one of
+//! `sms.opt_out.engagelab_codes` (5019, "unsubscribed") puts its `to` on the suppression list
+//! ([`crate::sms::opt_out::engagelab`]).
 //!
 //! A row finds its SMS by `message_id` (recorded when EngageLab accepted the send), else by the
 //! `custom_args` sent with it (`booking`, `kind`). A row that moves nothing (a redelivery, or a
@@ -94,6 +96,9 @@ async fn status_row(
     received_at: DateTime<Utc>,
     out: &mut FanOut,
 ) -> Result<(), JobError> {
+    // An unsubscribed number (`sms.opt_out.engagelab_codes`) is suppressed whatever the row's
+    // status and whether or not it matches an SMS of ours.
+    crate::sms::opt_out::engagelab(w, s.to.as_deref(), s.status.error_code).await?;
     let Some(status) = DeliveryStatus::parse(&s.status.message_status) else {
         rows("ignored_status");
         return Ok(());

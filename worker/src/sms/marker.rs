@@ -24,28 +24,50 @@ use std::time::Duration;
 
 use meetflow_shared::bookings::SendGuard;
 use meetflow_shared::redis::{Redis, RedisConn, SMS_MARKER_TTL, compare_and_delete, millis};
-use meetflow_shared::sms_suppression::Target;
+use meetflow_shared::sms_suppression::{Source, Target};
+
+/// The field prefixes of every fed source, as the claim's ARGV[6].
+static PREFIXES: LazyLock<String> = LazyLock::new(|| {
+    Source::FED
+        .iter()
+        .map(|s| s.prefix())
+        .collect::<Vec<_>>()
+        .join(",")
+});
 
 /// Claims the marker (KEYS[1]) only while the guarded fields of the booking hash (KEYS[2]) hold
-/// the values the last check read and neither the number (ARGV[3], a suppression field) nor the
-/// booking's `email` is on the suppression list (KEYS[3]) with a scope covering this SMS (an
-/// entry of scope `marketing` covers it only when ARGV[4] is `1`). ARGV: token, ttl ms, phone
-/// field, marketing, then (field, value) pairs.
+/// the values the last check read and neither the number (ARGV[3], a suppression field) nor,
+/// when ARGV[5] is `1`, the booking's `email` is on the suppression list (KEYS[3]) with a scope
+/// covering this SMS (an entry of scope `marketing` covers it only when ARGV[4] is `1`), under
+/// the operator's field or any source's (ARGV[6]: the source prefixes, comma-separated). ARGV:
+/// token, ttl ms, phone field, marketing, check e-mail, prefixes, then (field, value) pairs.
 static CLAIM: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
-        r"for i = 5, #ARGV, 2 do
+        r"for i = 7, #ARGV, 2 do
   if (redis.call('HGET', KEYS[2], ARGV[i]) or '') ~= ARGV[i + 1] then return {'changed'} end
 end
+local prefixes = {''}
+for p in string.gmatch(ARGV[6], '[^,]+') do prefixes[#prefixes + 1] = p end
 local function barred(field)
-  local v = redis.call('HGET', KEYS[3], field)
-  if not v then return false end
-  return string.match(v, '^[^:]*') ~= 'marketing' or ARGV[4] == '1'
+  for _, p in ipairs(prefixes) do
+    local v = redis.call('HGET', KEYS[3], p .. field)
+    if v and (string.match(v, '^[^:]*') ~= 'marketing' or ARGV[4] == '1') then
+      return string.sub(p, 1, -2)
+    end
+  end
+  return false
 end
-if ARGV[3] ~= '' and barred(ARGV[3]) then return {'suppressed', 'phone'} end
-local email = redis.call('HGET', KEYS[2], 'email')
+if ARGV[3] ~= '' then
+  local by = barred(ARGV[3])
+  if by then return {'suppressed', 'phone', by} end
+end
+local email = ARGV[5] == '1' and redis.call('HGET', KEYS[2], 'email')
 if email then
   email = string.lower(string.match(email, '^%s*(.-)%s*$'))
-  if email ~= '' and barred('email:' .. email) then return {'suppressed', 'email'} end
+  if email ~= '' then
+    local by = barred('email:' .. email)
+    if by then return {'suppressed', 'email', by} end
+  end
 end
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {'acquired'} end
 return {'held', redis.call('GET', KEYS[1]) or ''}",
@@ -69,7 +91,8 @@ pub(crate) enum Claim {
     },
     /// The booking changed since the last check: judge again.
     Changed,
-    /// The person is on the suppression list for this SMS, matched by `phone` or `email`.
+    /// The person is on the suppression list for this SMS: the reason is `phone` or `email` for
+    /// an operator's entry (what matched), else the entry's source (`brevo_blacklist`, ...).
     Suppressed(&'static str),
 }
 
@@ -81,6 +104,9 @@ pub(crate) struct Recipient<'a> {
     /// A marketing SMS (win-back, no-show apology, follow-up): entries of scope `marketing`
     /// stop it too.
     pub(crate) marketing: bool,
+    /// Whether the booking's e-mail is checked too: not for a notice to the host, whose number
+    /// is not the invitee's.
+    pub(crate) booking_email: bool,
 }
 
 /// One SMS's marker.
@@ -125,7 +151,9 @@ impl SmsMarker {
             .arg(&self.token)
             .arg(Self::ttl_ms())
             .arg(Target::Phone(to.phone.to_owned()).field())
-            .arg(if to.marketing { "1" } else { "0" });
+            .arg(if to.marketing { "1" } else { "0" })
+            .arg(if to.booking_email { "1" } else { "0" })
+            .arg(&*PREFIXES);
         for (f, v) in &guard.fields {
             inv.arg(f).arg(v);
         }
@@ -152,10 +180,13 @@ impl SmsMarker {
         Ok(match reply.first().map(String::as_str) {
             Some("acquired") => Claim::Acquired,
             Some("held") => Self::held(reply.get(1).cloned().unwrap_or_default()),
-            Some("suppressed") => Claim::Suppressed(match reply.get(1).map(String::as_str) {
-                Some("email") => "email",
-                _ => "phone",
-            }),
+            Some("suppressed") => Claim::Suppressed(
+                match reply.get(2).map(String::as_str).and_then(Source::parse) {
+                    Some(s) if s != Source::Operator => s.as_str(),
+                    _ if reply.get(1).map(String::as_str) == Some("email") => "email",
+                    _ => "phone",
+                },
+            ),
             _ => Claim::Changed,
         })
     }

@@ -5,6 +5,7 @@
 pub(crate) mod booking_link;
 pub(crate) mod format;
 pub(crate) mod marker;
+pub(crate) mod opt_out;
 pub(crate) mod send;
 pub(crate) mod send_state;
 

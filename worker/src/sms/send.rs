@@ -7,7 +7,8 @@
 //! counted) -> a slot of the EngageLab rate limit shared by every replica -> the last check of
 //! every kind against the booking's current state
 //! ([`meetflow_shared::bookings::Bookings::sms_verdict`]; stale = finished unsent, counted by
-//! reason), the suppression list ([`meetflow_shared::sms_suppression`]: the number or the
+//! reason), the suppression list (for an SMS to the invitee, first brought up to date from the
+//! Brevo contact when `sms.opt_out` reads Brevo: [`super::opt_out`]) ([`meetflow_shared::sms_suppression`]: the number or the
 //! booking's e-mail listed for this kind = finished unsent, never retried, counted in
 //! `meetflow_sms_suppressed_total{kind, reason}`) and the at-most-once marker
 //! ([`super::marker`]) in one Lua step -> the call.
@@ -39,6 +40,7 @@ use serde_json::{Map, Value};
 use super::booking_link::{self, BookingLink};
 use super::format::{self, MessageFacts};
 use super::marker::{Claim, Recipient, SmsMarker};
+use super::opt_out;
 use super::send_state;
 use super::sms_skipped;
 use crate::context::Worker;
@@ -61,6 +63,18 @@ impl Subject {
     /// Win-back, no-show apology and follow-up: stopped by a `marketing` suppression too.
     fn is_marketing(&self) -> bool {
         matches!(self, Self::Reminder(r) if matches!(r.kind, ReminderKind::WinBack | ReminderKind::NoShow | ReminderKind::FollowUp))
+    }
+
+    /// An SMS to the invitee (every kind but the notice to the host): the booking's e-mail and
+    /// its opt-outs govern it.
+    fn to_invitee(&self) -> bool {
+        !matches!(
+            self,
+            Self::Event {
+                kind: SmsKind::HostNotify,
+                ..
+            }
+        )
     }
 
     fn as_ref(&self) -> SmsSubject<'_> {
@@ -274,6 +288,9 @@ async fn send_once(w: &Worker, o: Outgoing, ctx: &JobContext) -> Result<(), JobE
             return Ok(());
         }
     };
+    if o.subject.to_invitee() {
+        opt_out::read_brevo(w, &o.booking, o.subject.is_marketing(), &ctx.id).await?;
+    }
     engagelab
         .limiter
         .until_ready_for(&ctx.id, w.options.rate_limit_wait)
@@ -283,6 +300,7 @@ async fn send_once(w: &Worker, o: Outgoing, ctx: &JobContext) -> Result<(), JobE
     let recipient = Recipient {
         phone: to.as_str(),
         marketing: o.subject.is_marketing(),
+        booking_email: o.subject.to_invitee(),
     };
     if !claim(w, &o, &marker, recipient, ctx).await? {
         return Ok(());

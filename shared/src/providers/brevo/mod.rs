@@ -102,6 +102,36 @@ pub struct BrevoEvent {
     pub date: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// What a contact read says about SMS (`GET /contacts/{email}`): the parts the opt-out sources
+/// of `sms.opt_out` look at.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct ContactSmsState {
+    /// Brevo's own SMS blacklist.
+    #[serde(rename = "smsBlacklisted", default)]
+    pub sms_blacklisted: bool,
+    /// The lists the contact is in.
+    #[serde(rename = "listIds", default)]
+    pub list_ids: Vec<u64>,
+    /// The contact's attributes.
+    #[serde(default)]
+    pub attributes: Map<String, Value>,
+}
+
+impl ContactSmsState {
+    /// Whether attribute `name` reads as true (`true`, `"true"`, `"yes"`, `1`; case ignored).
+    #[must_use]
+    pub fn flag(&self, name: &str) -> bool {
+        match self.attributes.get(name) {
+            Some(Value::Bool(b)) => *b,
+            Some(Value::Number(n)) => n.as_f64().is_some_and(|n| n != 0.0),
+            Some(Value::String(s)) => {
+                matches!(s.trim().to_lowercase().as_str(), "true" | "yes" | "1")
+            }
+            _ => false,
+        }
+    }
+}
+
 /// What `add_to_list` did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListAddOutcome {
@@ -192,6 +222,22 @@ impl BrevoClient {
         self.send("update contact", self.http.put(url).json(&body))
             .await?;
         Ok(())
+    }
+
+    /// Reads the contact with this e-mail (`GET /contacts/{email}?identifierType=email_id`);
+    /// `None` when Brevo has no such contact (404).
+    pub async fn contact_sms_state(
+        &self,
+        email: &str,
+    ) -> Result<Option<ContactSmsState>, BrevoError> {
+        const OP: &str = "get contact";
+        let mut url = http::endpoint(&self.base_url, &["contacts", &http::encode_segment(email)]);
+        url.set_query(Some("identifierType=email_id"));
+        match self.send(OP, self.http.get(url)).await {
+            Ok(resp) => Ok(Some(resp.json(Provider::Brevo, OP)?)),
+            Err(BrevoError::ContactNotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Records a custom event on a contact (`POST /events`, 204).

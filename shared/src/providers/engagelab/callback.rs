@@ -120,6 +120,9 @@ pub struct StatusRow {
     /// EngageLab's message id (as returned by the send).
     #[serde(default, deserialize_with = "lenient_text")]
     pub message_id: Option<String>,
+    /// The number the message went to.
+    #[serde(default, deserialize_with = "lenient_text")]
+    pub to: Option<String>,
     /// `custom_args` as sent with the message.
     #[serde(default)]
     pub custom_args: Option<Map<String, Value>>,
@@ -239,6 +242,7 @@ mod tests {
         assert_eq!(s.message_id().as_deref(), Some("1972488990804201472"));
         assert_eq!(s.arg("kind").as_deref(), Some("rem-24h"));
         assert_eq!(s.status.error_code, Some(5012));
+        assert_eq!(s.to.as_deref(), Some("+14155550132"));
         assert_eq!(s.itime, Some(1_767_225_600));
         let inner =
             json!({"status": {"message_status": "sent", "status_data": {"message_id": "9"}}});
