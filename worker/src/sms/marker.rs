@@ -33,8 +33,11 @@ use meetflow_shared::sms_suppression::Target;
 /// field, marketing, then (field, value) pairs.
 static CLAIM: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
-        r"for i = 5, #ARGV, 2 do
-  if (redis.call('HGET', KEYS[2], ARGV[i]) or '') ~= ARGV[i + 1] then return {'changed'} end
+        r"local fields = {'email'}
+for i = 5, #ARGV, 2 do fields[#fields + 1] = ARGV[i] end
+local now = redis.call('HMGET', KEYS[2], unpack(fields))
+for i = 5, #ARGV, 2 do
+  if (now[(i - 3) / 2 + 1] or '') ~= ARGV[i + 1] then return {'changed'} end
 end
 local function barred(field)
   local v = redis.call('HGET', KEYS[3], field)
@@ -42,7 +45,7 @@ local function barred(field)
   return string.match(v, '^[^:]*') ~= 'marketing' or ARGV[4] == '1'
 end
 if ARGV[3] ~= '' and barred(ARGV[3]) then return {'suppressed', 'phone'} end
-local email = redis.call('HGET', KEYS[2], 'email')
+local email = now[1]
 if email then
   email = string.lower(string.match(email, '^%s*(.-)%s*$'))
   if email ~= '' and barred('email:' .. email) then return {'suppressed', 'email'} end
