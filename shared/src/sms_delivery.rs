@@ -83,10 +83,8 @@ static REPORT: LazyLock<redis::Script> = LazyLock::new(|| {
   if s == 'accepted' then return 1 end
   return 0
 end
-local cur = redis.call('HGET', KEYS[1], 'status') or ''
-local acc = redis.call('HGET', KEYS[1], 'accepted_ms') or ''
-local kind = redis.call('HGET', KEYS[1], 'kind') or ARGV[6]
-local country = redis.call('HGET', KEYS[1], 'country') or ''
+local f = redis.call('HMGET', KEYS[1], 'status', 'accepted_ms', 'kind', 'country')
+local cur, acc, kind, country = f[1] or '', f[2] or '', f[3] or ARGV[6], f[4] or ''
 if rank(ARGV[1]) <= rank(cur) then return {'same', cur, acc, kind, country} end
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updated_ms', ARGV[3])
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'error_code', ARGV[2]) end
@@ -157,21 +155,22 @@ impl Deliveries {
         let keys = self.redis.keys();
         let key = keys.sms_delivery(booking, kind);
         let ttl = millis(SMS_MARKER_TTL);
+        let now = now_ms.to_string();
+        let mut fields = vec![
+            ("kind", kind),
+            ("country", country),
+            ("booking", booking),
+            ("accepted_ms", now.as_str()),
+        ];
+        fields.extend(message_id.map(|id| ("message_id", id)));
         let mut pipe = redis::pipe();
         pipe.atomic()
             .hset_nx(&key, "status", "accepted")
             .ignore()
-            .hset_multiple(
-                &key,
-                &[("kind", kind), ("country", country), ("booking", booking)],
-            )
-            .ignore()
-            .hset(&key, "accepted_ms", now_ms)
+            .hset_multiple(&key, &fields)
             .ignore();
         if let Some(id) = message_id {
-            pipe.hset(&key, "message_id", id)
-                .ignore()
-                .cmd("SET")
+            pipe.cmd("SET")
                 .arg(keys.sms_message(id))
                 .arg(format!("{booking}|{kind}"))
                 .arg("PX")

@@ -174,7 +174,8 @@ fn spawn_one<T, H, Fut>(
         "a queue runs the payload its contract names"
     );
     let client = worker.client.clone();
-    let settings = worker.settings.queue(queue);
+    let mut settings = worker.settings.queue(queue);
+    settings.gate = worker.lease_gate(queue);
     let signal = stop.clone().cancelled_owned();
     let handler = move |job: T, ctx: JobContext| {
         let handler = handler.clone();

@@ -12,7 +12,7 @@ use meetflow_shared::providers::call_limit::CallLimit;
 use meetflow_shared::providers::engagelab::EngageLabClient;
 use meetflow_shared::providers::rate_limit::RateLimiter;
 use meetflow_shared::providers::zoom_api::{ZoomAuth, ZoomClient, ZoomCredentials, ZoomLimits};
-use meetflow_shared::queue::{ErrorClass, JobError, QueueClient};
+use meetflow_shared::queue::{ErrorClass, JobError, LeaseGate, QueueClient};
 use meetflow_shared::redis::Redis;
 use secrecy::SecretString;
 use url::Url;
@@ -103,6 +103,20 @@ fn secret(v: &Option<SecretString>) -> SecretString {
 }
 
 impl Worker {
+    /// The lease gate of `queue`: SMS jobs each make one EngageLab call, so the SMS queue leases
+    /// only what EngageLab's shared limit serves within `rate_limit_wait` and reserves those
+    /// slots as it leases ([`LeaseGate`]). Other queues' jobs make several calls on several
+    /// budgets (or none) and ask the limiter per call.
+    pub(crate) fn lease_gate(&self, queue: &str) -> Option<LeaseGate> {
+        match queue {
+            meetflow_shared::jobs::SMS => self
+                .engagelab
+                .as_ref()
+                .map(|e| LeaseGate::new(e.limiter.clone(), self.options.rate_limit_wait)),
+            _ => None,
+        }
+    }
+
     /// Builds the clients of every provider that can be reached (see [`crate::queues`]).
     pub(crate) fn new(
         settings: Settings,

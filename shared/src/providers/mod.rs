@@ -28,7 +28,7 @@ pub mod rate_limit;
 pub mod retry;
 pub mod retry_after;
 #[cfg(test)]
-mod test_redis;
+pub(crate) mod test_redis;
 pub mod zoom_api;
 
 pub use error::{Provider, ProviderError, sanitize_message};

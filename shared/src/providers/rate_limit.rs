@@ -58,6 +58,22 @@ return {1, wait, tat}
 
 static GCRA: Script = Script::new("gcra", SCRIPT);
 
+/// KEYS[1] = limiter key; ARGV[1] = interval (µs), ARGV[2] = how many slots. Reserves that many
+/// consecutive slots from the next free one, however far away, and returns the wait until the
+/// first (µs, Redis clock). Used by a queue's lease gate ([`crate::queue::LeaseGate`]), which
+/// only leases as many jobs as slots fit in its window, so the run is never far away.
+const RUN_SCRIPT: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local next_tat = tat + tonumber(ARGV[1]) * tonumber(ARGV[2])
+redis.call('SET', KEYS[1], string.format('%.0f', next_tat), 'PX', math.floor((next_tat - now) / 1000) + 1000)
+return tat - now
+";
+
+static GCRA_RUN: Script = Script::new("gcra_run", RUN_SCRIPT);
+
 /// The limiter could not answer, or the wait is longer than the caller accepts.
 #[derive(Debug, thiserror::Error)]
 pub enum RateLimitError {
@@ -131,6 +147,11 @@ impl RateLimiter {
         }
     }
 
+    /// The Redis key of the limit (its identity: limiters on one key share one budget).
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
     /// The spacing between two calls.
     pub fn interval(&self) -> Duration {
         Duration::from_micros(self.interval_us)
@@ -190,6 +211,21 @@ impl RateLimiter {
         max_wait: Duration,
     ) -> Result<(), RateLimitError> {
         admit(self.reserve_for(holder, max_wait).await?).await
+    }
+
+    /// Reserves `n` consecutive slots from the next free one in one round trip and returns the
+    /// wait until the first; slot `i` starts `i` intervals after it. Nothing is checked against
+    /// a maximum wait: the caller sizes `n` to what it can use soon (see
+    /// [`crate::queue::LeaseGate`]).
+    pub async fn reserve_run(&self, n: u32) -> Result<Duration, RateLimitError> {
+        let mut conn = self.conn.clone();
+        let wait_us: i64 = GCRA_RUN
+            .key(&self.key)
+            .arg(self.interval_us)
+            .arg(n.max(1))
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(Duration::from_micros(u64::try_from(wait_us).unwrap_or(0)))
     }
 
     async fn slot(&self, holder: Option<&str>, max_wait: Duration) -> Result<Slot, RateLimitError> {

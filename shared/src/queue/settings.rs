@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::queue::LeaseGate;
+
 /// How one queue is run by a worker process.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueueSettings {
@@ -29,6 +31,9 @@ pub struct QueueSettings {
     /// milliseconds, to show that a host clock running ahead or behind moves no lease, reap or
     /// promotion. Only host-side figures (pick-up latency, attempt error timestamps) use it.
     pub clock_offset_ms: i64,
+    /// Paces leases by a shared provider limit ([`LeaseGate`]): set by the worker for a queue
+    /// whose jobs each make one limited call (SMS), never read from configuration.
+    pub gate: Option<LeaseGate>,
 }
 
 impl Default for QueueSettings {
@@ -44,6 +49,7 @@ impl Default for QueueSettings {
             dead_max_count: 100_000,
             dead_max_age: Duration::from_secs(30 * 24 * 3600),
             clock_offset_ms: 0,
+            gate: None,
         }
     }
 }

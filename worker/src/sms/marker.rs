@@ -43,14 +43,20 @@ static PREFIXES: LazyLock<String> = LazyLock::new(|| {
 /// token, ttl ms, phone field, marketing, check e-mail, prefixes, then (field, value) pairs.
 static CLAIM: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
-        r"for i = 7, #ARGV, 2 do
-  if (redis.call('HGET', KEYS[2], ARGV[i]) or '') ~= ARGV[i + 1] then return {'changed'} end
+        r"local fields = {'email'}
+for i = 7, #ARGV, 2 do fields[#fields + 1] = ARGV[i] end
+local now = redis.call('HMGET', KEYS[2], unpack(fields))
+for i = 7, #ARGV, 2 do
+  if (now[(i - 5) / 2 + 1] or '') ~= ARGV[i + 1] then return {'changed'} end
 end
 local prefixes = {''}
 for p in string.gmatch(ARGV[6], '[^,]+') do prefixes[#prefixes + 1] = p end
 local function barred(field)
-  for _, p in ipairs(prefixes) do
-    local v = redis.call('HGET', KEYS[3], p .. field)
+  local names = {}
+  for i, p in ipairs(prefixes) do names[i] = p .. field end
+  local found = redis.call('HMGET', KEYS[3], unpack(names))
+  for i, p in ipairs(prefixes) do
+    local v = found[i]
     if v and (string.match(v, '^[^:]*') ~= 'marketing' or ARGV[4] == '1') then
       return string.sub(p, 1, -2)
     end
@@ -61,7 +67,7 @@ if ARGV[3] ~= '' then
   local by = barred(ARGV[3])
   if by then return {'suppressed', 'phone', by} end
 end
-local email = ARGV[5] == '1' and redis.call('HGET', KEYS[2], 'email')
+local email = ARGV[5] == '1' and now[1]
 if email then
   email = string.lower(string.match(email, '^%s*(.-)%s*$'))
   if email ~= '' then

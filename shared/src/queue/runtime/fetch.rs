@@ -7,9 +7,11 @@ use std::time::Duration;
 
 use apalis::prelude::{Task, TaskBuilder};
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::state::{LeasedJob, Runtime};
+use crate::queue::LeaseGate;
 use crate::queue::error::QueueError;
 
 /// Most jobs leased in one script call.
@@ -30,6 +32,8 @@ pub(crate) async fn fetch_loop(
 ) {
     let mut blocking = None;
     let mut pause = Duration::from_millis(50);
+    // With a lease gate: not before this instant (the end of the reserved run, less the window).
+    let mut gate_opens: Option<Instant> = None;
     loop {
         let first = tokio::select! {
             p = rt.slots.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
@@ -41,6 +45,17 @@ pub(crate) async fn fetch_loop(
                 Ok(p) => permits.push(p),
                 Err(_) => break,
             }
+        }
+        if let Some(gate) = &rt.settings.gate {
+            if let Some(at) = gate_opens.filter(|at| *at > Instant::now()) {
+                drop(permits);
+                tokio::select! {
+                    () = tokio::time::sleep_until(at) => {},
+                    () = stop.cancelled() => break,
+                }
+                continue;
+            }
+            permits.truncate(gate.batch());
         }
         match rt.lease(permits.len()).await {
             Ok(jobs) if jobs.is_empty() => {
@@ -61,9 +76,12 @@ pub(crate) async fn fetch_loop(
                     () = stop.cancelled() => break,
                 }
             }
-            Ok(jobs) => {
+            Ok(mut jobs) => {
                 rt.health.ok();
                 pause = Duration::from_millis(50);
+                if let Some(gate) = &rt.settings.gate {
+                    gate_opens = reserve_slots(&rt.queue, gate, &mut jobs).await;
+                }
                 for (job, permit) in jobs.into_iter().zip(permits) {
                     rt.hold(&job, permit);
                     metrics::histogram!("meetflow_job_pickup_seconds", "queue" => rt.queue.clone())
@@ -90,6 +108,27 @@ pub(crate) async fn fetch_loop(
         }
     }
     release_unstarted(&rt, &rx).await;
+}
+
+/// Reserves one provider slot per leased job in one run and hands each job its slot; returns
+/// when the gate opens again (the run's end, less the window). If the reservation fails the jobs
+/// go without slots (their handlers ask the limiter themselves) and the gate stays open.
+async fn reserve_slots(queue: &str, gate: &LeaseGate, jobs: &mut [LeasedJob]) -> Option<Instant> {
+    match gate.reserve(jobs.len()).await {
+        Ok(wait) => {
+            let first = Instant::now() + wait;
+            let mut at = first;
+            for job in jobs.iter_mut() {
+                job.slot = Some(at);
+                at += gate.interval();
+            }
+            at.checked_sub(gate.window())
+        }
+        Err(e) => {
+            tracing::warn!(queue, error = %e, "could not reserve provider slots; jobs ask the limiter themselves");
+            None
+        }
+    }
 }
 
 fn pickup_seconds(now_ms: i64, enq_ms: i64) -> f64 {

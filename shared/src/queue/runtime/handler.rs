@@ -33,6 +33,10 @@ pub struct JobContext {
     pub attempt: u32,
     /// Attempts allowed.
     pub max_attempts: u32,
+    /// When the provider slot the queue's lease gate reserved for this job starts
+    /// ([`crate::queue::LeaseGate`]); `None` when the queue has no gate (or the reservation
+    /// failed): the handler then asks the limiter itself.
+    pub slot: Option<tokio::time::Instant>,
 }
 
 impl JobContext {
@@ -104,6 +108,7 @@ where
             queue: self.queue.clone(),
             attempt: job.attempt,
             max_attempts: job.max_attempts,
+            slot: job.slot,
         };
         let payload: T = match serde_json::from_str(&job.payload) {
             Ok(p) => p,

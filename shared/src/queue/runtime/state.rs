@@ -33,6 +33,8 @@ pub struct LeasedJob {
     pub token: u64,
     /// Its group key, if any (its outcome script removes it from the group's set).
     pub group: Option<String>,
+    /// The provider slot the queue's lease gate reserved for it, if the queue has one.
+    pub slot: Option<tokio::time::Instant>,
 }
 
 impl LeasedJob {
@@ -161,6 +163,7 @@ impl Runtime {
                         QueueError::Protocol(format!("lease token {token:?} is not a number"))
                     })?,
                     group: (!group.is_empty()).then(|| group.clone()),
+                    slot: None,
                 }),
                 _ => Err(QueueError::Protocol(
                     "lease reply not a multiple of 7".into(),
