@@ -26,7 +26,7 @@ pub(crate) fn sms_counts(engagelab: &FakeEngageLab) -> BTreeMap<(String, String)
 
 /// The SMS `(booking, kind)` a dead letter's id stands for (`rem:<booking>:<label>` is the
 /// reminder `rem-<label>`, `sms:<kind>:<booking>` an event SMS), as the worker labels it.
-fn sms_of(id: &str) -> Option<(String, String)> {
+pub(crate) fn sms_of(id: &str) -> Option<(String, String)> {
     let mut parts = id.splitn(3, ':');
     match (parts.next()?, parts.next()?, parts.next()?) {
         ("rem", booking, label) => Some((booking.to_owned(), format!("rem-{label}"))),
@@ -288,4 +288,71 @@ impl Figures {
             println!("  {k:<44} {v:>10}");
         }
     }
+}
+
+/// Wall-clock time (unix ms) of instant `at`, read against `anchor` (an instant and its wall time).
+fn wall_ms(at: std::time::Instant, anchor: (std::time::Instant, i64)) -> i64 {
+    match anchor.0.checked_duration_since(at) {
+        Some(before) => anchor.1 - before.as_millis() as i64,
+        None => anchor.1 + at.duration_since(anchor.0).as_millis() as i64,
+    }
+}
+
+/// How late after the booking store recorded a cancellation or move an SMS about the old time may
+/// still arrive: the claim checked the booking just before the call, and the call takes time to
+/// reach EngageLab on a loaded machine.
+pub(crate) const STALE_GRACE_MS: i64 = 1000;
+
+/// No SMS other than the cancellation for a booking after it was cancelled or moved: each SMS
+/// EngageLab received for a booking that ends cancelled or rescheduled arrived at most
+/// [`STALE_GRACE_MS`] after the store recorded that (`updated_at` of the booking hash). Returns
+/// the problems and how many SMS were judged.
+pub(crate) async fn check_stale(
+    client: &QueueClient,
+    plan: &[Booking],
+    engagelab: &FakeEngageLab,
+) -> (Vec<String>, usize) {
+    use crate::chaos::plan::Scenario;
+    let anchor = (std::time::Instant::now(), chrono::Utc::now().timestamp_millis());
+    let mut ended: BTreeMap<String, &Booking> = BTreeMap::new();
+    for b in plan {
+        if !matches!(b.scenario, Scenario::Plain | Scenario::Redelivered(_)) {
+            ended.insert(b.key.to_string(), b);
+        }
+    }
+    let mut conn = client.redis();
+    let mut changed_at: BTreeMap<String, Option<i64>> = BTreeMap::new();
+    let (mut problems, mut judged) = (Vec::new(), 0);
+    for s in engagelab.sent() {
+        let args = s.custom_args.clone().unwrap_or_default();
+        let (Some(key), Some(kind)) = (args["booking"].as_str(), args["kind"].as_str()) else {
+            continue;
+        };
+        let Some(b) = ended.get(key) else { continue };
+        if kind == "cancellation" {
+            continue;
+        }
+        if !changed_at.contains_key(key) {
+            let at: Option<i64> = redis::cmd("HGET")
+                .arg(client.keys().booking(key))
+                .arg("updated_at")
+                .query_async(&mut conn)
+                .await
+                .unwrap_or(None);
+            changed_at.insert(key.to_owned(), at);
+        }
+        let Some(Some(at)) = changed_at.get(key).copied() else {
+            continue;
+        };
+        judged += 1;
+        let received = wall_ms(s.received, anchor);
+        if received > at + STALE_GRACE_MS {
+            problems.push(format!(
+                "booking {key} ({:?}): {kind} reached EngageLab {} ms after the booking was cancelled or moved",
+                b.scenario,
+                received - at
+            ));
+        }
+    }
+    (problems, judged)
 }

@@ -41,11 +41,13 @@ pub(crate) fn write_config(
     brevo: &FakeBrevo,
     engagelab: &FakeEngageLab,
     zoom: &FakeZoom,
+    sms_rate: &str,
+    wait_replicas: u32,
 ) -> Config {
     let ingest_port = free_port();
     let yaml = format!(
         r#"
-redis: {{ url: "{redis_url}", namespace: {NS} }}
+redis: {{ url: "{redis_url}", namespace: {NS}, wait_replicas: {wait_replicas} }}
 ingest: {{ listen: "127.0.0.1:{ingest_port}", max_body_bytes: 262144 }}
 ops: {{ listen: "127.0.0.1:0" }}
 connectors:
@@ -70,7 +72,7 @@ engagelab:
   dev_key: ${{CHAOS_ENGAGELAB_KEY}}
   dev_secret: ${{CHAOS_ENGAGELAB_SECRET}}
   base_url: "{eurl}"
-  rate_limit: 400/s
+  rate_limit: {sms_rate}
   templates: {{ confirmation: tpl_confirmation, cancellation: tpl_cancellation, reminder: tpl_reminder, follow_up: tpl_follow_up, host_notify: "" }}
 engagement: {{ quiet_hours: null }}   # follow-ups fall inside the run whatever the time of day
 queues:
@@ -119,6 +121,8 @@ pub(crate) struct Proc {
     child: Option<Child>,
     log: PathBuf,
     pub(crate) starts: u32,
+    /// Extra environment of this role only (the skewed clock).
+    env: Vec<(String, String)>,
 }
 
 impl Proc {
@@ -130,7 +134,23 @@ impl Proc {
             child: None,
             log: logs.join(format!("{name}.log")),
             starts: 0,
+            env: Vec::new(),
         }
+    }
+
+    /// This role's host clock runs `secs` ahead: its process starts under libfaketime
+    /// (`LD_PRELOAD`), so every host-clock reading of it (chrono, `SystemTime`) is shifted,
+    /// as on a machine whose clock is off. Monotonic time is left alone.
+    pub(crate) fn clock_ahead(mut self, secs: u32) -> Self {
+        let lib = faketime_lib().unwrap_or_else(|| {
+            panic!("the chaos run needs libfaketime for its skewed worker: apt-get install faketime")
+        });
+        self.env = vec![
+            ("LD_PRELOAD".to_owned(), lib.display().to_string()),
+            ("FAKETIME".to_owned(), format!("+{secs}s")),
+            ("FAKETIME_DONT_FAKE_MONOTONIC".to_owned(), "1".to_owned()),
+        ];
+        self
     }
 
     /// Starts (or restarts) the process; stdout and stderr are appended to its log file.
@@ -149,6 +169,7 @@ impl Proc {
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .envs(config.env.iter().map(|(k, v)| (k, v)))
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(log())
             .stderr(log())
@@ -202,6 +223,19 @@ impl Drop for Proc {
     fn drop(&mut self) {
         self.kill9();
     }
+}
+
+/// libfaketime's multi-threaded library, where Debian's `faketime` package puts it.
+fn faketime_lib() -> Option<PathBuf> {
+    let arch = std::env::consts::ARCH;
+    [
+        format!("/usr/lib/{arch}-linux-gnu/faketime/libfaketimeMT.so.1"),
+        "/usr/lib/faketime/libfaketimeMT.so.1".to_owned(),
+        "/usr/local/lib/faketime/libfaketimeMT.so.1".to_owned(),
+    ]
+    .into_iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
 }
 
 /// Waits until `port` accepts connections.
