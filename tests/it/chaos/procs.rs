@@ -138,18 +138,11 @@ impl Proc {
         }
     }
 
-    /// This role's host clock runs `secs` ahead: its process starts under libfaketime
-    /// (`LD_PRELOAD`), so every host-clock reading of it (chrono, `SystemTime`) is shifted,
-    /// as on a machine whose clock is off. Monotonic time is left alone.
+    /// This role's host clock runs `secs` ahead (libfaketime, see
+    /// [`meetflow_tests::binaries::clock_ahead_env`]): every host-clock reading of the process is
+    /// shifted, as on a machine whose clock is off.
     pub(crate) fn clock_ahead(mut self, secs: u32) -> Self {
-        let lib = faketime_lib().unwrap_or_else(|| {
-            panic!("the chaos run needs libfaketime for its skewed worker: apt-get install faketime")
-        });
-        self.env = vec![
-            ("LD_PRELOAD".to_owned(), lib.display().to_string()),
-            ("FAKETIME".to_owned(), format!("+{secs}s")),
-            ("FAKETIME_DONT_FAKE_MONOTONIC".to_owned(), "1".to_owned()),
-        ];
+        self.env = meetflow_tests::binaries::clock_ahead_env(secs);
         self
     }
 
@@ -223,19 +216,6 @@ impl Drop for Proc {
     fn drop(&mut self) {
         self.kill9();
     }
-}
-
-/// libfaketime's multi-threaded library, where Debian's `faketime` package puts it.
-fn faketime_lib() -> Option<PathBuf> {
-    let arch = std::env::consts::ARCH;
-    [
-        format!("/usr/lib/{arch}-linux-gnu/faketime/libfaketimeMT.so.1"),
-        "/usr/lib/faketime/libfaketimeMT.so.1".to_owned(),
-        "/usr/local/lib/faketime/libfaketimeMT.so.1".to_owned(),
-    ]
-    .into_iter()
-    .map(PathBuf::from)
-    .find(|p| p.exists())
 }
 
 /// Waits until `port` accepts connections.

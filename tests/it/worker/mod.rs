@@ -16,6 +16,7 @@ mod process;
 mod provider_limits;
 mod real_bodies;
 mod reminder_lateness;
+mod resend_clock;
 mod reschedule;
 pub(crate) mod send_once;
 mod sms;

@@ -278,7 +278,9 @@ async fn send_once(w: &Worker, o: Outgoing, ctx: &JobContext) -> Result<(), JobE
         .limiter
         .until_ready_for(&ctx.id, w.options.rate_limit_wait)
         .await?;
-    let now = Utc::now().timestamp_millis();
+    let now = send_state::redis_now_ms(&w.redis)
+        .await
+        .map_err(error::redis)?;
     let marker = SmsMarker::new(&w.redis, &o.booking, &o.kind, ctx.attempt, now);
     let recipient = Recipient {
         phone: to.as_str(),
