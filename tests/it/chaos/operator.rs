@@ -167,7 +167,9 @@ async fn list(
     )
 }
 
-/// The operator, every 700 ms until `stop`. `delete_at`: when to run the filtered delete.
+/// The operator until `stop`, then one last round: two people at two terminals, one replaying
+/// after outages, the other resolving "possibly sent" SMS (and running the filtered delete once
+/// at `delete_at`).
 pub(crate) async fn operator(
     config: Arc<Config>,
     engagelab: Arc<FakeEngageLab>,
@@ -176,42 +178,53 @@ pub(crate) async fn operator(
     stop: Arc<AtomicBool>,
     ledger: Arc<Ledger>,
 ) {
-    // Outage windows already replayed, and how many rounds each got.
+    let replays = tokio::spawn(replay_after_outages(
+        config.clone(),
+        outages,
+        stop.clone(),
+        ledger.clone(),
+    ));
+    resolve_possibly_sent(config, engagelab, delete_at, stop, ledger).await;
+    replays.await.unwrap();
+}
+
+/// After each outage: replay what it refused, with the runbook's filters (alternately `--class`
+/// and `--grep` with a time window), 1 s and 3 s after it ended (a refusal answered just before
+/// the end may reach the dead letters late), and once more at the end.
+async fn replay_after_outages(
+    config: Arc<Config>,
+    outages: Arc<Outages>,
+    stop: Arc<AtomicBool>,
+    ledger: Arc<Ledger>,
+) {
     let mut replayed: BTreeMap<(i64, i64), u32> = BTreeMap::new();
-    let mut deleted = false;
-    let mut round = 0u32;
     loop {
         let last = stop.load(Ordering::Relaxed);
-        tokio::time::sleep(Duration::from_millis(700)).await;
-        round += 1;
+        tokio::time::sleep(Duration::from_millis(250)).await;
         let now = Utc::now().timestamp_millis();
-
-        // 1. After an outage: replay what it refused, with the filters of the runbook; twice
-        //    (1.5 s and 4 s after it ended: a refusal answered just before the end may die late).
         let windows: Vec<(i64, i64)> = outages.0.lock().unwrap().clone();
         for w in windows.into_iter().filter(|w| w.1 > 0) {
             let done = replayed.get(&w).copied().unwrap_or(0);
             let due = match done {
-                0 => now >= w.1 + 1500,
-                1 => now >= w.1 + 4000,
+                0 => now >= w.1 + 1000,
+                1 => now >= w.1 + 3000,
                 _ => last,
             };
-            if !due || (done >= 2 && !last) {
+            if !due {
                 continue;
             }
             let since = rfc(w.0 - 1000);
             let mut args = vec![s("dlq"), s("retry"), s("--all"), s("--queue"), s("sms")];
-            if (done + round).is_multiple_of(2) {
+            if done.is_multiple_of(2) {
                 args.extend([s("--class"), s("config"), s("--since"), since]);
             } else {
-                let until = rfc(now);
                 args.extend([
                     s("--grep"),
                     s("disabled"),
                     s("--since"),
                     since,
                     s("--until"),
-                    until,
+                    rfc(now),
                 ]);
             }
             args.push(s("--yes"));
@@ -228,9 +241,28 @@ pub(crate) async fn operator(
                 replayed.insert(w, done + 1);
             }
         }
+        if last {
+            return;
+        }
+    }
+}
 
-        // 2. Once: delete the events queue's dead letters up to now, listed first with the
-        //    same filter.
+/// Every 500 ms: each "possibly sent" SMS dead letter resolved (EngageLab has it -> delete; it
+/// has not -> `--resend`), only once it has been dead for 2 s (a request still on its way would
+/// land in EngageLab first); and once, at `delete_at`, the filtered delete.
+async fn resolve_possibly_sent(
+    config: Arc<Config>,
+    engagelab: Arc<FakeEngageLab>,
+    delete_at: Instant,
+    stop: Arc<AtomicBool>,
+    ledger: Arc<Ledger>,
+) {
+    let mut deleted = false;
+    loop {
+        let last = stop.load(Ordering::Relaxed);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = Utc::now().timestamp_millis();
+        // Once: the events queue's dead letters up to now, listed first with the same filter.
         if !deleted && Instant::now() >= delete_at {
             let filter = vec![s("--queue"), s("events"), s("--until"), rfc(now)];
             if let Some(before) = list(&config, &ledger, &filter).await {
@@ -256,8 +288,6 @@ pub(crate) async fn operator(
             }
         }
 
-        // 3. Each "possibly sent" SMS: EngageLab has it -> delete; it has not -> --resend. Only
-        //    those dead for 2 s (a request still on its way would land in EngageLab first).
         let filter = vec![s("--queue"), s("sms")];
         if let Some(items) = list(&config, &ledger, &filter).await {
             let sent = sms_counts(&engagelab);
