@@ -249,12 +249,12 @@ pub(crate) async fn faults(
             );
         }
         c.faults_5xx.fetch_add((n + m) as u64, Ordering::Relaxed);
-        const TIMEOUT_SHARE: f64 = 0.03;
+        const TIMEOUT_SHARE: f64 = 0.015;
         let t = (0..now_e - seen_e)
             .filter(|_| rng.random_bool(TIMEOUT_SHARE))
             .count();
         if t > 0 {
-            engagelab.time_out_next_sends(t, Duration::from_secs(11));
+            engagelab.time_out_next_sends(t, Duration::from_millis(10_500));
             c.timeouts_after_accept
                 .fetch_add(t as u64, Ordering::Relaxed);
         }

@@ -56,8 +56,9 @@ pub(crate) async fn possibly_sent(client: &QueueClient) -> BTreeMap<String, (Str
         .collect()
 }
 
-/// Every booking's SMS within its expected range, and no SMS nobody expects. An SMS left
-/// "possibly sent" (`open`) counts as sent at most once: 0 or 1 of it, never more.
+/// Every booking's SMS within its expected range, and no SMS nobody expects. An SMS in `open`
+/// ("possibly sent" at some point, or a reminder dropped because it really came too late) may
+/// be 0: 0 or 1 of it, never more.
 pub(crate) fn check_sms(
     plan: &[Booking],
     counts: &BTreeMap<(String, String), u32>,
@@ -355,4 +356,71 @@ pub(crate) async fn check_stale(
         }
     }
     (problems, judged)
+}
+
+/// Reminders the SMS workers dropped because they came too late (`superseded`: the next reminder
+/// was due already; `meeting_started`), read from their logs, with the real time of each drop
+/// (a log's timestamps less its process's clock lead, `ahead`: file name prefix -> seconds).
+pub(crate) fn late_drops(
+    dir: &std::path::Path,
+    ahead: &[(&str, i64)],
+) -> BTreeMap<(String, String), (i64, String)> {
+    let mut out = BTreeMap::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with("worker-sms") {
+            continue;
+        }
+        let lead_ms = ahead
+            .iter()
+            .find(|(p, _)| name.starts_with(p))
+            .map_or(0, |(_, s)| s * 1000);
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        for line in text.lines().filter(|l| l.contains("no longer")) {
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+                continue;
+            };
+            let reason = v["reason"].as_str().unwrap_or_default();
+            if !matches!(reason, "superseded" | "meeting_started") {
+                continue;
+            }
+            let id = v["reminder"].as_str().or(v["job.id"].as_str());
+            let (Some(sms), Some(at)) = (
+                id.and_then(sms_of),
+                v["timestamp"]
+                    .as_str()
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()),
+            ) else {
+                continue;
+            };
+            out.insert(sms, (at.timestamp_millis() - lead_ms, reason.to_owned()));
+        }
+    }
+    out
+}
+
+/// Of the `drops`, those that really were too late for `plan`'s meeting times: a reminder
+/// dropped as superseded at or after the next reminder's due time (8 s before the start), or as
+/// "meeting started" at or after the start. A drop before that is a lost SMS.
+pub(crate) fn really_late(
+    plan: &[Booking],
+    drops: &BTreeMap<(String, String), (i64, String)>,
+) -> BTreeSet<(String, String)> {
+    let mut starts: BTreeMap<String, i64> = BTreeMap::new();
+    for b in plan {
+        starts.insert(b.key.to_string(), b.start.timestamp_millis());
+        if let Some((_, key, start)) = &b.moved {
+            starts.insert(key.to_string(), start.timestamp_millis());
+        }
+    }
+    drops
+        .iter()
+        .filter(|((booking, _), (at, reason))| {
+            starts.get(booking).is_some_and(|start| match reason.as_str() {
+                "superseded" => *at >= start - 8000,
+                _ => *at >= *start,
+            })
+        })
+        .map(|(sms, _)| sms.clone())
+        .collect()
 }

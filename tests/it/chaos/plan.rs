@@ -68,7 +68,7 @@ impl Size {
                     lead: (secs(24), secs(32)),
                     poison: 6,
                     storm: 60,
-                    sms_rate: "60/s",
+                    sms_rate: "50/s",
                     outages: 2,
         }
     }

@@ -77,6 +77,7 @@ engagelab:
 engagement: {{ quiet_hours: null }}   # follow-ups fall inside the run whatever the time of day
 queues:
   default: {{ concurrency: 16, lease: 2s, max_attempts: 25, backoff: {{ base: 100ms, cap: 1500ms }} }}
+  sms: {{ concurrency: 48 }}   # room for the sends EngageLab holds 10 s (timeouts after accepting)
 "#,
         zaccount = zoom.account_id(),
         zid = zoom.client_id(),
