@@ -188,9 +188,10 @@ pub(crate) async fn operator(
     replays.await.unwrap();
 }
 
-/// After each outage: replay what it refused, with the runbook's filters (alternately `--class`
-/// and `--grep` with a time window), 1 s and 3 s after it ended (a refusal answered just before
-/// the end may reach the dead letters late), and once more at the end.
+/// After each outage: replay what it refused, with the runbook's filters: `--class` 1 s after it
+/// ended, `--grep` with a time window 3 s after (a refusal answered just before the end may
+/// reach the dead letters late), and the whole queue since the outage began 5 s after and once
+/// more at the end (which must leave out every "possibly sent" SMS).
 async fn replay_after_outages(
     config: Arc<Config>,
     outages: Arc<Outages>,
@@ -208,6 +209,7 @@ async fn replay_after_outages(
             let due = match done {
                 0 => now >= w.1 + 1000,
                 1 => now >= w.1 + 3000,
+                2 => now >= w.1 + 5000,
                 _ => last,
             };
             if !due {
@@ -215,17 +217,18 @@ async fn replay_after_outages(
             }
             let since = rfc(w.0 - 1000);
             let mut args = vec![s("dlq"), s("retry"), s("--all"), s("--queue"), s("sms")];
-            if done.is_multiple_of(2) {
-                args.extend([s("--class"), s("config"), s("--since"), since]);
-            } else {
-                args.extend([
+            match done {
+                0 => args.extend([s("--class"), s("config"), s("--since"), since]),
+                1 => args.extend([
                     s("--grep"),
                     s("disabled"),
                     s("--since"),
                     since,
                     s("--until"),
                     rfc(now),
-                ]);
+                ]),
+                // Everything of the queue since the outage began: "possibly sent" left out.
+                _ => args.extend([s("--since"), since]),
             }
             args.push(s("--yes"));
             if let Some(out) = admin(&config, &ledger, args).await {
