@@ -107,8 +107,9 @@ pub fn faketime_lib() -> Option<PathBuf> {
 /// The environment that runs a process with its host clock `secs` ahead (libfaketime; monotonic
 /// time left alone). Panics when libfaketime is missing (`apt-get install faketime`).
 pub fn clock_ahead_env(secs: u32) -> Vec<(String, String)> {
-    let lib = faketime_lib()
-        .unwrap_or_else(|| panic!("libfaketime is needed for a skewed clock: apt-get install faketime"));
+    let lib = faketime_lib().unwrap_or_else(|| {
+        panic!("libfaketime is needed for a skewed clock: apt-get install faketime")
+    });
     vec![
         ("LD_PRELOAD".to_owned(), lib.display().to_string()),
         ("FAKETIME".to_owned(), format!("+{secs}s")),

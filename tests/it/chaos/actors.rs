@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use meetflow_tests::fakes::{FakeBrevo, FakeEngageLab};
 use meetflow_tests::redis::TestRedis;
-use meetflow_tests::topology::TestSentinel;
 use meetflow_tests::signing::calendly_signature;
+use meetflow_tests::topology::TestSentinel;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;

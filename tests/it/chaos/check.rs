@@ -314,7 +314,10 @@ pub(crate) async fn check_stale(
     engagelab: &FakeEngageLab,
 ) -> (Vec<String>, usize) {
     use crate::chaos::plan::Scenario;
-    let anchor = (std::time::Instant::now(), chrono::Utc::now().timestamp_millis());
+    let anchor = (
+        std::time::Instant::now(),
+        chrono::Utc::now().timestamp_millis(),
+    );
     let mut ended: BTreeMap<String, &Booking> = BTreeMap::new();
     for b in plan {
         if !matches!(b.scenario, Scenario::Plain | Scenario::Redelivered(_)) {
@@ -416,10 +419,12 @@ pub(crate) fn really_late(
     drops
         .iter()
         .filter(|((booking, _), (at, reason))| {
-            starts.get(booking).is_some_and(|start| match reason.as_str() {
-                "superseded" => *at >= start - 8000,
-                _ => *at >= *start,
-            })
+            starts
+                .get(booking)
+                .is_some_and(|start| match reason.as_str() {
+                    "superseded" => *at >= start - 8000,
+                    _ => *at >= *start,
+                })
         })
         .map(|(sms, _)| sms.clone())
         .collect()

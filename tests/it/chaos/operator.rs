@@ -309,11 +309,7 @@ async fn resolve_possibly_sent(
                 if sent.get(&sms).copied().unwrap_or(0) > 0 {
                     let args = vec![s("dlq"), s("delete"), id.clone(), s("--yes")];
                     if admin(&config, &ledger, args).await.is_some() {
-                        ledger
-                            .possibly_sent_deleted
-                            .lock()
-                            .unwrap()
-                            .insert(id, sms);
+                        ledger.possibly_sent_deleted.lock().unwrap().insert(id, sms);
                     }
                 } else {
                     let args = vec![s("dlq"), s("retry"), id.clone(), s("--resend"), s("--yes")];

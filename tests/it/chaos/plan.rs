@@ -63,13 +63,13 @@ impl Size {
     pub(crate) fn short() -> Self {
         let secs = Duration::from_secs;
         Self {
-                    bookings: 240,
-                    send_for: secs(30),
-                    lead: (secs(24), secs(32)),
-                    poison: 6,
-                    storm: 60,
-                    sms_rate: "50/s",
-                    outages: 2,
+            bookings: 240,
+            send_for: secs(30),
+            lead: (secs(24), secs(32)),
+            poison: 6,
+            storm: 60,
+            sms_rate: "50/s",
+            outages: 2,
         }
     }
 }

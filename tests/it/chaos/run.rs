@@ -179,7 +179,10 @@ async fn chaos_run(size: Size, size_name: &str, redis: RedisSetup, wait_replicas
     ));
     let windows = Arc::new(Outages::default());
     let outage_at = (0..size.outages)
-        .map(|k| size.send_for.mul_f64(0.9 * (k as f64 + 0.5) / size.outages as f64))
+        .map(|k| {
+            size.send_for
+                .mul_f64(0.9 * (k as f64 + 0.5) / size.outages as f64)
+        })
         .collect();
     let outages = tokio::spawn(outages(
         engagelab.clone(),
@@ -316,7 +319,10 @@ async fn chaos_run(size: Size, size_name: &str, redis: RedisSetup, wait_replicas
         engagelab.requests().len(),
     );
     fig.add("SMS sent", engagelab.sent_count());
-    fig.add("  SMS sent twice", counts.values().filter(|n| **n > 1).count());
+    fig.add(
+        "  SMS sent twice",
+        counts.values().filter(|n| **n > 1).count(),
+    );
     fig.pair(
         "storm bookings / SMS judged against a cancel",
         size.storm,

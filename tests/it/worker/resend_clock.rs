@@ -10,8 +10,8 @@ use std::time::Duration;
 use meetflow_shared::events::Provider;
 use meetflow_shared::jobs::SMS;
 
-use crate::support::worker::{JORDAN_PHONE, created, env, eventually, in_two_days, new_invitee};
 use super::process::{config_file, spawn};
+use crate::support::worker::{JORDAN_PHONE, created, env, eventually, in_two_days, new_invitee};
 
 #[tokio::test]
 async fn a_resend_is_honoured_after_a_worker_30s_ahead_died_mid_send() {
@@ -47,7 +47,11 @@ async fn a_resend_is_honoured_after_a_worker_30s_ahead_died_mid_send() {
     assert!(dead, "the job ran again after its lease expired");
     let id = env.dead(SMS).await[0].id.clone();
     assert_eq!(
-        env.client.dead_letters().possibly_sent(std::slice::from_ref(&id)).await.unwrap(),
+        env.client
+            .dead_letters()
+            .possibly_sent(std::slice::from_ref(&id))
+            .await
+            .unwrap(),
         vec![true]
     );
     assert_eq!(env.engagelab.sent_count(), 0, "EngageLab has nothing");
@@ -62,7 +66,9 @@ async fn a_resend_is_honoured_after_a_worker_30s_ahead_died_mid_send() {
     assert!(
         sent,
         "the resend was refused: {:?}",
-        letters.first().and_then(|j| j.errors.last().map(|e| e.message.clone()))
+        letters
+            .first()
+            .and_then(|j| j.errors.last().map(|e| e.message.clone()))
     );
     assert_eq!(env.engagelab.sent_to(JORDAN_PHONE).len(), 1);
     assert!(letters.is_empty(), "nothing left in the dead letters");
