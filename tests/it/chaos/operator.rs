@@ -68,7 +68,7 @@ impl Ledger {
             n(&self.bulk_replayed),
         );
         fig.add(
-            "  possibly sent left out by bulk replays",
+            "  possibly sent left out (summed over replays)",
             n(&self.bulk_left_out),
         );
         fig.add(
