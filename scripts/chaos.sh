@@ -3,7 +3,7 @@
 #
 #   scripts/chaos.sh                       # short size (240 bookings + a storm of 60, ~85 s; what CI runs)
 #                                          # and the Sentinel run (short size, ~90 s)
-#   scripts/chaos.sh long                  # long size (3,000 bookings + a storm of 200, ~5 min) and the Sentinel run
+#   scripts/chaos.sh long                  # long size (3,000 bookings + a storm of 200, 5-7 min) and the Sentinel run
 #   MEETFLOW_CHAOS_SEED=123 scripts/chaos.sh   # replay one plan (the seed is printed)
 #
 # It builds meetflow-ingest, -worker, -scheduler and -admin (debug), then starts them as separate

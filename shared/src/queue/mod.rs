@@ -23,6 +23,8 @@ mod client;
 mod control;
 mod dead_letters;
 mod error;
+#[cfg(test)]
+mod error_tests;
 mod identity;
 mod inspect;
 mod job;

@@ -47,6 +47,8 @@ pub(crate) struct Ledger {
     pub(crate) possibly_sent_deleted: Mutex<BTreeMap<String, (String, String)>>,
     /// Sent again with `--resend` because EngageLab did not have it (id -> times).
     pub(crate) resent: Mutex<BTreeMap<String, u32>>,
+    /// When each was first resent.
+    pub(crate) resent_at: Mutex<BTreeMap<String, Instant>>,
     /// Problems the operator saw at once (a command's output contradicting the filter).
     pub(crate) problems: Mutex<Vec<String>>,
 }
@@ -313,7 +315,14 @@ async fn resolve_possibly_sent(
                     }
                 } else {
                     let args = vec![s("dlq"), s("retry"), id.clone(), s("--resend"), s("--yes")];
+                    let asked = Instant::now();
                     if admin(&config, &ledger, args).await.is_some() {
+                        ledger
+                            .resent_at
+                            .lock()
+                            .unwrap()
+                            .entry(id.clone())
+                            .or_insert(asked);
                         *ledger.resent.lock().unwrap().entry(id).or_insert(0) += 1;
                     }
                 }

@@ -284,7 +284,7 @@ async fn chaos_run(size: Size, size_name: &str, redis: RedisSetup, wait_replicas
     let (stale_problems, stale_judged) = check_stale(&client, &plan, &engagelab).await;
     problems.extend(stale_problems);
     problems.extend(check_contacts(&plan, &brevo));
-    let ps = account_possibly_sent(&ledger, &open, &counts);
+    let ps = account_possibly_sent(&ledger, &open, &counts, &engagelab);
     problems.extend(ps.problems.iter().cloned());
     let filter_deleted = ledger.deleted_by_filter.lock().unwrap().clone();
     for id in filter_deleted.difference(&poison_ids) {
@@ -469,10 +469,14 @@ impl PossiblySent {
 ///   take (the SMS dead again as "possibly sent" without EngageLab having it) shows as more
 ///   than two resends of one id: a problem.
 /// - Still a dead letter at the end (died after the operator's last look): at most once.
+///
+/// A resent SMS that EngageLab has must have reached it after the `--resend` (nothing else sent
+/// it again: no bulk replay, no retry).
 fn account_possibly_sent(
     ledger: &Ledger,
     open: &BTreeMap<String, (String, String)>,
     counts: &BTreeMap<(String, String), u32>,
+    engagelab: &FakeEngageLab,
 ) -> PossiblySent {
     let mut out = PossiblySent::default();
     let seen = ledger.possibly_sent_seen.lock().unwrap().clone();
@@ -500,6 +504,19 @@ fn account_possibly_sent(
         } else if let Some(times) = resent.get(id) {
             if n == 1 {
                 out.resent_sent += 1;
+                let asked = ledger.resent_at.lock().unwrap().get(id).copied();
+                let got = engagelab.sent().into_iter().find(|m| {
+                    let a = m.custom_args.clone().unwrap_or_default();
+                    a["booking"].as_str() == Some(sms.0.as_str())
+                        && a["kind"].as_str() == Some(sms.1.as_str())
+                });
+                if let (Some(asked), Some(m)) = (asked, got)
+                    && m.received < asked
+                {
+                    out.problems.push(format!(
+                        "possibly sent {id}: EngageLab had it before the operator resent it"
+                    ));
+                }
             } else {
                 out.resent_not_sent += 1;
             }
