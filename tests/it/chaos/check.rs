@@ -429,3 +429,47 @@ pub(crate) fn really_late(
         .map(|(sms, _)| sms.clone())
         .collect()
 }
+
+/// Reminders a live booking never had a use for because the booking itself was recorded too
+/// late (the events queue behind under load): by the catch-up rules a reminder is planned only
+/// while it is still useful, so `rem-16s` needs the booking recorded before the next reminder's
+/// due time (8 s before the start) and `rem-8s` before the start. Read from the booking hashes'
+/// `updated_at` (the time `invitee.created` was recorded, for a booking that stays live).
+pub(crate) async fn recorded_too_late(
+    client: &QueueClient,
+    plan: &[Booking],
+) -> BTreeSet<(String, String)> {
+    use crate::chaos::plan::Scenario;
+    let mut live: Vec<(String, i64)> = Vec::new();
+    for b in plan {
+        match b.scenario {
+            Scenario::Plain | Scenario::Redelivered(_) => {
+                live.push((b.key.to_string(), b.start.timestamp_millis()));
+            }
+            Scenario::Rescheduled { .. } => {
+                if let Some((_, key, start)) = &b.moved {
+                    live.push((key.to_string(), start.timestamp_millis()));
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut conn = client.redis();
+    let mut out = BTreeSet::new();
+    for (key, start) in live {
+        let at: Option<i64> = redis::cmd("HGET")
+            .arg(client.keys().booking(&key))
+            .arg("updated_at")
+            .query_async(&mut conn)
+            .await
+            .unwrap_or(None);
+        let Some(at) = at else { continue };
+        if at >= start - 8000 {
+            out.insert((key.clone(), "rem-16s".to_owned()));
+        }
+        if at >= start {
+            out.insert((key, "rem-8s".to_owned()));
+        }
+    }
+    out
+}

@@ -13,7 +13,8 @@
 //! At the end, from the fakes' records and Redis: every contact synced with its final status;
 //! no SMS twice; none for a cancelled or moved booking (every SMS but the cancellation reached
 //! EngageLab before, or within [`STALE_GRACE_MS`] of, the store recording the change); none lost
-//! (one confirmation per live booking, every reminder and follow-up exactly once); every "possibly
+//! (one confirmation per live booking, every reminder and follow-up exactly once, but a reminder
+//! that really came too late, or whose booking was recorded too late, under load); every "possibly
 //! sent" SMS accounted for: EngageLab has it exactly once (the operator deleted the dead letter),
 //! or the operator resent it with `--resend` because EngageLab did not have it (then at most once),
 //! or it is still a dead letter and EngageLab has it at most once; nothing in flight; only the
@@ -38,7 +39,8 @@ use crate::chaos::actors::{Counters, RedisSetup, deliver, faults, killer, outage
 use crate::chaos::bodies::{deliveries, poison};
 use crate::chaos::check::{
     Figures, STALE_GRACE_MS, census, check_contacts, check_dead_letters, check_sms, check_stale,
-    count_in_logs, in_flight, late_drops, possibly_sent, really_late, scan_logs, sms_counts,
+    count_in_logs, in_flight, late_drops, possibly_sent, really_late, recorded_too_late, scan_logs,
+    sms_counts,
 };
 use crate::chaos::operator::{Ledger, Outages, operator};
 use crate::chaos::plan::{Size, last_due, plan};
@@ -279,7 +281,13 @@ async fn chaos_run(size: Size, size_name: &str, redis: RedisSetup, wait_replicas
     // rules, not lost; one dropped "too late" while it was not is lost.
     let drops = late_drops(&logs, &[("worker-sms-2", i64::from(CLOCK_AHEAD_SECS))]);
     let late = really_late(&plan, &drops);
-    let excused: BTreeSet<(String, String)> = ever.union(&late).cloned().collect();
+    let unplanned = recorded_too_late(&client, &plan).await;
+    let excused: BTreeSet<(String, String)> = ever
+        .iter()
+        .chain(&late)
+        .chain(&unplanned)
+        .cloned()
+        .collect();
     problems.extend(check_sms(&plan, &counts, &excused));
     let (stale_problems, stale_judged) = check_stale(&client, &plan, &engagelab).await;
     problems.extend(stale_problems);
@@ -371,6 +379,10 @@ async fn chaos_run(size: Size, size_name: &str, redis: RedisSetup, wait_replicas
         "reminders dropped too late: really late / not",
         late.len(),
         drops.len() - late.len(),
+    );
+    fig.add(
+        "reminders not planned: booking recorded too late",
+        unplanned.len(),
     );
     fig.add(
         &format!("worker-sms-2 clock ahead (s, set {CLOCK_AHEAD_SECS})"),
