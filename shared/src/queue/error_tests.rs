@@ -3,6 +3,7 @@
 //! a `MULTI` gets `-LOADING`, and `EXEC` gets `-EXECABORT`. The client reports that as an aborted
 //! transaction, which must be retryable like a plain `LOADING` (before, it was an `internal`
 //! dead letter: a booking event lost to a Redis restart in the long chaos run).
+#![allow(clippy::unwrap_used)]
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
