@@ -88,3 +88,31 @@ pub fn meetflow_binary(name: &str) -> PathBuf {
     built.insert(name.to_owned(), bin.clone());
     bin
 }
+
+/// libfaketime's multi-threaded library, where Debian's `faketime` package puts it: preloaded
+/// (`LD_PRELOAD`, with `FAKETIME=+30s`) it runs a process on a host clock that is off, as on a
+/// machine whose clock drifted. `None` when the package is not installed.
+pub fn faketime_lib() -> Option<PathBuf> {
+    let arch = std::env::consts::ARCH;
+    [
+        format!("/usr/lib/{arch}-linux-gnu/faketime/libfaketimeMT.so.1"),
+        "/usr/lib/faketime/libfaketimeMT.so.1".to_owned(),
+        "/usr/local/lib/faketime/libfaketimeMT.so.1".to_owned(),
+    ]
+    .into_iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
+}
+
+/// The environment that runs a process with its host clock `secs` ahead (libfaketime; monotonic
+/// time left alone). Panics when libfaketime is missing (`apt-get install faketime`).
+pub fn clock_ahead_env(secs: u32) -> Vec<(String, String)> {
+    let lib = faketime_lib().unwrap_or_else(|| {
+        panic!("libfaketime is needed for a skewed clock: apt-get install faketime")
+    });
+    vec![
+        ("LD_PRELOAD".to_owned(), lib.display().to_string()),
+        ("FAKETIME".to_owned(), format!("+{secs}s")),
+        ("FAKETIME_DONT_FAKE_MONOTONIC".to_owned(), "1".to_owned()),
+    ]
+}

@@ -4,6 +4,9 @@
 //! are unchanged (one Lua step), so a cancel or reschedule landing between the check and the
 //! claim makes the handler judge again instead of sending.
 //!
+//! Reminders are judged at Redis `TIME` (a test's simulated clock when it moves "now"), so the
+//! host clock of the worker plays no part.
+//!
 //! Rules for the event SMS (reminders follow [`super::plan::judge`]):
 //! - a confirmation or host notice needs the booking active, at the start it announces;
 //! - a cancellation needs the booking cancelled (not rescheduled, not booked again).
@@ -11,7 +14,6 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use redis::AsyncCommands;
 
 use super::record::{REMINDER_PREFIX, STATUS, parse_booking};
 use super::{Booking, BookingError, BookingKey, BookingStatus, Bookings, Currentness, StaleReason};
@@ -60,7 +62,18 @@ impl Bookings {
             SmsSubject::Event { booking, .. } => booking,
         };
         let hash = self.keys().booking(key.as_str());
-        let raw: HashMap<String, String> = self.redis.conn().hgetall(&hash).await?;
+        // "Now" is Redis `TIME` (read with the booking), never this host's clock: a worker
+        // whose clock runs ahead would judge reminders "meeting started" or superseded early.
+        let mut conn = self.redis.conn();
+        let (raw, (secs, micros)): (HashMap<String, String>, (i64, i64)) = redis::pipe()
+            .hgetall(&hash)
+            .cmd("TIME")
+            .query_async(&mut conn)
+            .await?;
+        let now_ms = self
+            .clock
+            .script_now_ms()
+            .unwrap_or(secs * 1000 + micros / 1000);
         let mut fields: Vec<(String, String)> = GUARDED
             .iter()
             .map(|f| ((*f).to_owned(), raw.get(*f).cloned().unwrap_or_default()))
@@ -79,7 +92,7 @@ impl Bookings {
                     r.kind,
                     r.due_at.timestamp_millis(),
                     Some(r.start.timestamp_millis()),
-                    self.clock.now_ms(),
+                    now_ms,
                 ),
                 format!("rem-{}", r.kind.label()),
             ),

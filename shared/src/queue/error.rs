@@ -117,6 +117,28 @@ impl JobError {
     }
 }
 
+/// Server errors that go away by themselves: Redis loading its dataset after a restart, a
+/// failover or a cluster resharding under way.
+fn passing(kind: redis::ServerErrorKind) -> bool {
+    use redis::ServerErrorKind as K;
+    matches!(
+        kind,
+        K::BusyLoading | K::TryAgain | K::MasterDown | K::ReadOnly | K::ClusterDown
+    )
+}
+
+/// A `MULTI`/`EXEC` aborted (`EXECABORT`) because each queued command was refused with a
+/// passing error: a transaction sent while Redis still loads its dataset after a restart reports
+/// "Transaction aborted: [(0, BusyLoading), ...]", which is as transient as a plain `LOADING`.
+fn aborted_by_passing_errors(e: &redis::RedisError) -> bool {
+    if e.kind() != redis::ErrorKind::Server(redis::ServerErrorKind::ExecAbort) {
+        return false;
+    }
+    e.clone().into_server_errors().is_some_and(|errs| {
+        !errs.is_empty() && errs.iter().all(|(_, se)| se.kind().is_some_and(passing))
+    })
+}
+
 /// The queue itself failed.
 #[derive(Debug, thiserror::Error)]
 pub enum QueueError {
@@ -143,14 +165,8 @@ impl QueueError {
                     || e.is_timeout()
                     || e.is_connection_dropped()
                     || e.is_connection_refusal()
-                    || matches!(
-                        e.kind(),
-                        redis::ErrorKind::Server(redis::ServerErrorKind::BusyLoading)
-                            | redis::ErrorKind::Server(redis::ServerErrorKind::TryAgain)
-                            | redis::ErrorKind::Server(redis::ServerErrorKind::MasterDown)
-                            | redis::ErrorKind::Server(redis::ServerErrorKind::ReadOnly)
-                            | redis::ErrorKind::Server(redis::ServerErrorKind::ClusterDown)
-                    )
+                    || matches!(e.kind(), redis::ErrorKind::Server(k) if passing(k))
+                    || aborted_by_passing_errors(e)
             }
             Self::Payload(_) | Self::Protocol(_) | Self::GaveUp(_) => false,
         }

@@ -24,6 +24,8 @@ mod control;
 mod dead_letters;
 mod error;
 mod gate;
+#[cfg(test)]
+mod error_tests;
 mod identity;
 mod inspect;
 mod job;

@@ -2,4 +2,5 @@
 
 mod engagement;
 mod reschedule;
+mod sms_check_clock;
 mod store;

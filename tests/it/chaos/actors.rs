@@ -1,26 +1,25 @@
 //! The chaos run's actors, each a task until told to stop: the provider (signs and sends every
 //! delivery, retrying what was not stored, as Calendly does), the killer (SIGKILL of a random
 //! worker or scheduler every few seconds, restarted; Redis killed and restarted once), the
-//! faults (5xx shares, 429 bursts with reset headers, slow answers at the fakes), and the
-//! operator (the documented handling of "possibly sent" SMS dead letters: check EngageLab, then
-//! delete the entry if the message went out, replay it if it did not).
+//! faults (5xx shares, 429 bursts with reset headers, slow answers, and EngageLab timing out
+//! after accepting a share of messages) and the outages (EngageLab refusing the key for about a
+//! second, a few times). The operator is in [`crate::chaos::operator`].
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use meetflow_shared::jobs::SMS;
-use meetflow_shared::queue::QueueClient;
 use meetflow_tests::fakes::{FakeBrevo, FakeEngageLab};
 use meetflow_tests::redis::TestRedis;
 use meetflow_tests::signing::calendly_signature;
+use meetflow_tests::topology::TestSentinel;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
 
 use crate::chaos::bodies::Delivery;
-use crate::chaos::check::{Figures, sms_counts};
+use crate::chaos::check::Figures;
+use crate::chaos::operator::Outages;
 use crate::chaos::procs::{CALENDLY_KEY, Config, Proc};
 
 /// Counters shared by the actors.
@@ -38,8 +37,8 @@ pub(crate) struct Counters {
     pub(crate) faults_5xx: AtomicU64,
     pub(crate) bursts_429: AtomicU64,
     pub(crate) slow_spells: AtomicU64,
-    pub(crate) possibly_sent_sent: AtomicU64,
-    pub(crate) possibly_sent_replayed: AtomicU64,
+    pub(crate) timeouts_after_accept: AtomicU64,
+    pub(crate) outages: AtomicU64,
 }
 
 fn n(c: &AtomicU64) -> u64 {
@@ -58,18 +57,18 @@ impl Counters {
             n(&self.redelivered_after_failure),
         );
         fig.add("kills -9 (workers, schedulers)", n(&self.kills));
-        fig.add("redis kills -9", n(&self.redis_kills));
+        fig.add("redis kills -9 / failovers", n(&self.redis_kills));
         fig.add("provider 5xx injected", n(&self.faults_5xx));
         fig.pair(
             "429 bursts / slow spells",
             n(&self.bursts_429),
             n(&self.slow_spells),
         );
-        fig.pair(
-            "possibly-sent resolved: sent / replayed",
-            n(&self.possibly_sent_sent),
-            n(&self.possibly_sent_replayed),
+        fig.add(
+            "EngageLab timeouts after accepting",
+            n(&self.timeouts_after_accept),
         );
+        fig.add("EngageLab refusal outages (key)", n(&self.outages));
     }
 
     /// What went wrong on the provider and process side.
@@ -137,18 +136,50 @@ pub(crate) async fn deliver(http: reqwest::Client, url: String, d: Delivery, c: 
     }
 }
 
+/// The Redis of a run: one persistent server (killed -9 and restarted mid-run), or a master,
+/// a replica and three Sentinels (the master killed -9 and a replica promoted mid-run).
+pub(crate) enum RedisSetup {
+    Single(TestRedis),
+    Sentinel(TestSentinel),
+}
+
+impl RedisSetup {
+    pub(crate) fn url(&self) -> String {
+        match self {
+            Self::Single(r) => r.url(),
+            Self::Sentinel(s) => s.url(),
+        }
+    }
+
+    /// The mid-run blow: kill -9 and restart, or kill -9 the master and fail over.
+    async fn strike(&mut self, rng: &mut StdRng) {
+        match self {
+            Self::Single(redis) => {
+                redis.kill9().unwrap();
+                tokio::time::sleep(Duration::from_millis(rng.random_range(500..1500))).await;
+                redis.restart().await.unwrap();
+                eprintln!("chaos: redis killed -9 and restarted");
+            }
+            Self::Sentinel(s) => {
+                let port = s.fail_over().await.unwrap();
+                eprintln!("chaos: sentinel master killed -9; replica on port {port} promoted");
+            }
+        }
+    }
+}
+
 /// Kills a random killable process every 2-4 s (restarting it shortly after), Redis once at
 /// `redis_at`; restarts anything that exited on its own (counted as a crash). Returns the fleet
 /// and Redis when `stop` is set, every process running.
 pub(crate) async fn killer(
     mut fleet: Vec<Proc>,
-    mut redis: TestRedis,
+    mut redis: RedisSetup,
     config: Arc<Config>,
     redis_at: Instant,
     seed: u64,
     stop: Arc<AtomicBool>,
     c: Arc<Counters>,
-) -> (Vec<Proc>, TestRedis) {
+) -> (Vec<Proc>, RedisSetup) {
     let mut rng = StdRng::seed_from_u64(seed ^ 0x6b696c6c);
     let mut next_kill = Instant::now() + Duration::from_secs(2);
     let mut redis_done = false;
@@ -164,11 +195,8 @@ pub(crate) async fn killer(
         }
         if !redis_done && Instant::now() >= redis_at {
             redis_done = true;
-            redis.kill9().unwrap();
             inc(&c.redis_kills);
-            tokio::time::sleep(Duration::from_millis(rng.random_range(500..1500))).await;
-            redis.restart().await.unwrap();
-            eprintln!("chaos: redis killed -9 and restarted");
+            redis.strike(&mut rng).await;
         }
         if Instant::now() >= next_kill {
             let killable: Vec<usize> = (0..fleet.len())
@@ -221,6 +249,15 @@ pub(crate) async fn faults(
             );
         }
         c.faults_5xx.fetch_add((n + m) as u64, Ordering::Relaxed);
+        const TIMEOUT_SHARE: f64 = 0.015;
+        let t = (0..now_e - seen_e)
+            .filter(|_| rng.random_bool(TIMEOUT_SHARE))
+            .count();
+        if t > 0 {
+            engagelab.time_out_next_sends(t, Duration::from_millis(10_500));
+            c.timeouts_after_accept
+                .fetch_add(t as u64, Ordering::Relaxed);
+        }
         (seen_e, seen_b) = (now_e, now_b);
         let roll = rng.random_range(0..100);
         if roll < 8 {
@@ -241,60 +278,37 @@ pub(crate) async fn faults(
     }
     brevo.set_latency(Duration::ZERO);
     engagelab.set_latency(Duration::ZERO);
+    engagelab.time_out_next_sends(0, Duration::ZERO);
     brevo.rate_limit_window(100_000, Duration::from_secs(1));
 }
 
-/// `(booking, kind)` of an SMS job id: `sms:<kind>:<booking>` or `rem:<booking>:<label>`.
-fn sms_of(id: &str) -> Option<(String, String)> {
-    let mut parts = id.splitn(3, ':');
-    match (parts.next()?, parts.next()?, parts.next()?) {
-        ("sms", kind, booking) => Some((booking.to_owned(), kind.to_owned())),
-        ("rem", booking, label) => Some((booking.to_owned(), format!("rem-{label}"))),
-        _ => None,
-    }
-}
-
-/// Resolves "possibly sent" SMS dead letters as the runbook says, every 300 ms until `stop`.
-/// Returns the ids it could not attribute (left for the final check to report).
-pub(crate) async fn operator(
-    client: QueueClient,
+/// EngageLab refusal outages at `at` (offsets from `started`): the key refused (401/2002, a
+/// permanent error: each SMS tried meanwhile goes to the dead letters as not sent) for 0.8-1.2 s,
+/// recorded in `outages` for the operator.
+pub(crate) async fn outages(
     engagelab: Arc<FakeEngageLab>,
+    started: Instant,
+    at: Vec<Duration>,
+    seed: u64,
+    windows: Arc<Outages>,
     stop: Arc<AtomicBool>,
     c: Arc<Counters>,
 ) {
-    let mut replays: BTreeMap<String, u32> = BTreeMap::new();
-    while !stop.load(Ordering::Relaxed) {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let Ok(dead) = client.dead_letters().list(Some(SMS), 0, 1000).await else {
-            continue;
-        };
-        let sent = sms_counts(&engagelab);
-        for job in dead {
-            let possibly = job
-                .errors
-                .last()
-                .is_some_and(|e| e.message.contains("possibly sent"));
-            let Some(target) = sms_of(&job.id).filter(|_| possibly) else {
-                continue;
-            };
-            if sent.get(&target).copied().unwrap_or(0) > 0 {
-                if client
-                    .dead_letters()
-                    .delete(std::slice::from_ref(&job.id))
-                    .await
-                    .is_ok()
-                {
-                    inc(&c.possibly_sent_sent);
-                }
-            } else if client
-                .dead_letters()
-                .replay(std::slice::from_ref(&job.id))
-                .await
-                .is_ok()
-            {
-                *replays.entry(job.id.clone()).or_insert(0) += 1;
-                inc(&c.possibly_sent_replayed);
-            }
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x6f757467);
+    for t in at {
+        tokio::time::sleep_until((started + t).into()).await;
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let begin = chrono::Utc::now().timestamp_millis();
+        windows.0.lock().unwrap().push((begin, 0));
+        engagelab.disable_key();
+        inc(&c.outages);
+        tokio::time::sleep(Duration::from_millis(rng.random_range(800..1200))).await;
+        engagelab.enable_key();
+        let end = chrono::Utc::now().timestamp_millis();
+        if let Some(w) = windows.0.lock().unwrap().iter_mut().find(|w| w.0 == begin) {
+            w.1 = end;
         }
     }
 }

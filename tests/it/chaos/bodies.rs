@@ -81,8 +81,9 @@ pub(crate) fn deliveries(b: &Booking) -> Vec<Delivery> {
                 at: at(0),
                 body: created,
             });
+            let after = b.storm_after.map_or(2500, |d| d.as_millis() as u64);
             out.push(Delivery {
-                at: at(2500),
+                at: at(after),
                 body: cancel(),
             });
         }
@@ -109,12 +110,13 @@ pub(crate) fn deliveries(b: &Booking) -> Vec<Delivery> {
                 body: created,
             });
             let (first, second) = if cancel_first { (old, new) } else { (new, old) };
+            let after = b.storm_after.map_or(2000, |d| d.as_millis() as u64);
             out.push(Delivery {
-                at: at(2000),
+                at: at(after),
                 body: first,
             });
             out.push(Delivery {
-                at: at(2600),
+                at: at(after + 600),
                 body: second,
             });
         }
@@ -124,7 +126,8 @@ pub(crate) fn deliveries(b: &Booking) -> Vec<Delivery> {
 
 /// Signed deliveries made to fail for good: not JSON (ingest keeps them as dead letters), or an
 /// `invitee.created` without the invitee URI (the events worker refuses it).
-pub(crate) fn poison(i: usize, send_for: Duration) -> Delivery {
+/// The `i`-th of `count`, spread evenly over `send_for`.
+pub(crate) fn poison(i: usize, count: usize, send_for: Duration) -> Delivery {
     let body = if i.is_multiple_of(2) {
         format!("not json: chaos poison {i} {}", uuid::Uuid::new_v4()).into_bytes()
     } else {
@@ -135,7 +138,7 @@ pub(crate) fn poison(i: usize, send_for: Duration) -> Delivery {
         serde_json::to_vec(&v).unwrap()
     };
     Delivery {
-        at: send_for.mul_f64((i as f64 + 0.5) / 8.0).min(send_for),
+        at: send_for.mul_f64((i as f64 + 0.5) / count as f64),
         body,
     }
 }

@@ -26,7 +26,7 @@ pub(crate) fn sms_counts(engagelab: &FakeEngageLab) -> BTreeMap<(String, String)
 
 /// The SMS `(booking, kind)` a dead letter's id stands for (`rem:<booking>:<label>` is the
 /// reminder `rem-<label>`, `sms:<kind>:<booking>` an event SMS), as the worker labels it.
-fn sms_of(id: &str) -> Option<(String, String)> {
+pub(crate) fn sms_of(id: &str) -> Option<(String, String)> {
     let mut parts = id.splitn(3, ':');
     match (parts.next()?, parts.next()?, parts.next()?) {
         ("rem", booking, label) => Some((booking.to_owned(), format!("rem-{label}"))),
@@ -56,8 +56,9 @@ pub(crate) async fn possibly_sent(client: &QueueClient) -> BTreeMap<String, (Str
         .collect()
 }
 
-/// Every booking's SMS within its expected range, and no SMS nobody expects. An SMS left
-/// "possibly sent" (`open`) counts as sent at most once: 0 or 1 of it, never more.
+/// Every booking's SMS within its expected range, and no SMS nobody expects. An SMS in `open`
+/// ("possibly sent" at some point, or a reminder dropped because it really came too late) may
+/// be 0: 0 or 1 of it, never more.
 pub(crate) fn check_sms(
     plan: &[Booking],
     counts: &BTreeMap<(String, String), u32>,
@@ -288,4 +289,187 @@ impl Figures {
             println!("  {k:<44} {v:>10}");
         }
     }
+}
+
+/// Wall-clock time (unix ms) of instant `at`, read against `anchor` (an instant and its wall time).
+fn wall_ms(at: std::time::Instant, anchor: (std::time::Instant, i64)) -> i64 {
+    match anchor.0.checked_duration_since(at) {
+        Some(before) => anchor.1 - before.as_millis() as i64,
+        None => anchor.1 + at.duration_since(anchor.0).as_millis() as i64,
+    }
+}
+
+/// How late after the booking store recorded a cancellation or move an SMS about the old time may
+/// still arrive: the claim checked the booking just before the call, and the call takes time to
+/// reach EngageLab on a loaded machine.
+pub(crate) const STALE_GRACE_MS: i64 = 1000;
+
+/// No SMS other than the cancellation for a booking after it was cancelled or moved: each SMS
+/// EngageLab received for a booking that ends cancelled or rescheduled arrived at most
+/// [`STALE_GRACE_MS`] after the store recorded that (`updated_at` of the booking hash). Returns
+/// the problems and how many SMS were judged.
+pub(crate) async fn check_stale(
+    client: &QueueClient,
+    plan: &[Booking],
+    engagelab: &FakeEngageLab,
+) -> (Vec<String>, usize) {
+    use crate::chaos::plan::Scenario;
+    let anchor = (
+        std::time::Instant::now(),
+        chrono::Utc::now().timestamp_millis(),
+    );
+    let mut ended: BTreeMap<String, &Booking> = BTreeMap::new();
+    for b in plan {
+        if !matches!(b.scenario, Scenario::Plain | Scenario::Redelivered(_)) {
+            ended.insert(b.key.to_string(), b);
+        }
+    }
+    let mut conn = client.redis();
+    let mut changed_at: BTreeMap<String, Option<i64>> = BTreeMap::new();
+    let (mut problems, mut judged) = (Vec::new(), 0);
+    for s in engagelab.sent() {
+        let args = s.custom_args.clone().unwrap_or_default();
+        let (Some(key), Some(kind)) = (args["booking"].as_str(), args["kind"].as_str()) else {
+            continue;
+        };
+        let Some(b) = ended.get(key) else { continue };
+        if kind == "cancellation" {
+            continue;
+        }
+        if !changed_at.contains_key(key) {
+            let at: Option<i64> = redis::cmd("HGET")
+                .arg(client.keys().booking(key))
+                .arg("updated_at")
+                .query_async(&mut conn)
+                .await
+                .unwrap_or(None);
+            changed_at.insert(key.to_owned(), at);
+        }
+        let Some(Some(at)) = changed_at.get(key).copied() else {
+            continue;
+        };
+        judged += 1;
+        let received = wall_ms(s.received, anchor);
+        if received > at + STALE_GRACE_MS {
+            problems.push(format!(
+                "booking {key} ({:?}): {kind} reached EngageLab {} ms after the booking was cancelled or moved",
+                b.scenario,
+                received - at
+            ));
+        }
+    }
+    (problems, judged)
+}
+
+/// Reminders the SMS workers dropped because they came too late (`superseded`: the next reminder
+/// was due already; `meeting_started`), read from their logs, with the real time of each drop
+/// (a log's timestamps less its process's clock lead, `ahead`: file name prefix -> seconds).
+pub(crate) fn late_drops(
+    dir: &std::path::Path,
+    ahead: &[(&str, i64)],
+) -> BTreeMap<(String, String), (i64, String)> {
+    let mut out = BTreeMap::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with("worker-sms") {
+            continue;
+        }
+        let lead_ms = ahead
+            .iter()
+            .find(|(p, _)| name.starts_with(p))
+            .map_or(0, |(_, s)| s * 1000);
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        for line in text.lines().filter(|l| l.contains("no longer")) {
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+                continue;
+            };
+            let reason = v["reason"].as_str().unwrap_or_default();
+            if !matches!(reason, "superseded" | "meeting_started") {
+                continue;
+            }
+            let id = v["reminder"].as_str().or(v["job.id"].as_str());
+            let (Some(sms), Some(at)) = (
+                id.and_then(sms_of),
+                v["timestamp"]
+                    .as_str()
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()),
+            ) else {
+                continue;
+            };
+            out.insert(sms, (at.timestamp_millis() - lead_ms, reason.to_owned()));
+        }
+    }
+    out
+}
+
+/// Of the `drops`, those that really were too late for `plan`'s meeting times: a reminder
+/// dropped as superseded at or after the next reminder's due time (8 s before the start), or as
+/// "meeting started" at or after the start. A drop before that is a lost SMS.
+pub(crate) fn really_late(
+    plan: &[Booking],
+    drops: &BTreeMap<(String, String), (i64, String)>,
+) -> BTreeSet<(String, String)> {
+    let mut starts: BTreeMap<String, i64> = BTreeMap::new();
+    for b in plan {
+        starts.insert(b.key.to_string(), b.start.timestamp_millis());
+        if let Some((_, key, start)) = &b.moved {
+            starts.insert(key.to_string(), start.timestamp_millis());
+        }
+    }
+    drops
+        .iter()
+        .filter(|((booking, _), (at, reason))| {
+            starts
+                .get(booking)
+                .is_some_and(|start| match reason.as_str() {
+                    "superseded" => *at >= start - 8000,
+                    _ => *at >= *start,
+                })
+        })
+        .map(|(sms, _)| sms.clone())
+        .collect()
+}
+
+/// Reminders a live booking never had a use for because the booking itself was recorded too
+/// late (the events queue behind under load): by the catch-up rules a reminder is planned only
+/// while it is still useful, so `rem-16s` needs the booking recorded before the next reminder's
+/// due time (8 s before the start) and `rem-8s` before the start. Read from the booking hashes'
+/// `updated_at` (the time `invitee.created` was recorded, for a booking that stays live).
+pub(crate) async fn recorded_too_late(
+    client: &QueueClient,
+    plan: &[Booking],
+) -> BTreeSet<(String, String)> {
+    use crate::chaos::plan::Scenario;
+    let mut live: Vec<(String, i64)> = Vec::new();
+    for b in plan {
+        match b.scenario {
+            Scenario::Plain | Scenario::Redelivered(_) => {
+                live.push((b.key.to_string(), b.start.timestamp_millis()));
+            }
+            Scenario::Rescheduled { .. } => {
+                if let Some((_, key, start)) = &b.moved {
+                    live.push((key.to_string(), start.timestamp_millis()));
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut conn = client.redis();
+    let mut out = BTreeSet::new();
+    for (key, start) in live {
+        let at: Option<i64> = redis::cmd("HGET")
+            .arg(client.keys().booking(&key))
+            .arg("updated_at")
+            .query_async(&mut conn)
+            .await
+            .unwrap_or(None);
+        let Some(at) = at else { continue };
+        if at >= start - 8000 {
+            out.insert((key.clone(), "rem-16s".to_owned()));
+        }
+        if at >= start {
+            out.insert((key, "rem-8s".to_owned()));
+        }
+    }
+    out
 }

@@ -3,6 +3,7 @@
 mod actors;
 mod bodies;
 mod check;
+mod operator;
 mod plan;
 mod procs;
 mod run;

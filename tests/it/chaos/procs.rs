@@ -41,11 +41,13 @@ pub(crate) fn write_config(
     brevo: &FakeBrevo,
     engagelab: &FakeEngageLab,
     zoom: &FakeZoom,
+    sms_rate: &str,
+    wait_replicas: u32,
 ) -> Config {
     let ingest_port = free_port();
     let yaml = format!(
         r#"
-redis: {{ url: "{redis_url}", namespace: {NS} }}
+redis: {{ url: "{redis_url}", namespace: {NS}, wait_replicas: {wait_replicas} }}
 ingest: {{ listen: "127.0.0.1:{ingest_port}", max_body_bytes: 262144 }}
 ops: {{ listen: "127.0.0.1:0" }}
 connectors:
@@ -70,11 +72,12 @@ engagelab:
   dev_key: ${{CHAOS_ENGAGELAB_KEY}}
   dev_secret: ${{CHAOS_ENGAGELAB_SECRET}}
   base_url: "{eurl}"
-  rate_limit: 400/s
+  rate_limit: {sms_rate}
   templates: {{ confirmation: tpl_confirmation, cancellation: tpl_cancellation, reminder: tpl_reminder, follow_up: tpl_follow_up, host_notify: "" }}
 engagement: {{ quiet_hours: null }}   # follow-ups fall inside the run whatever the time of day
 queues:
   default: {{ concurrency: 16, lease: 2s, max_attempts: 25, backoff: {{ base: 100ms, cap: 1500ms }} }}
+  sms: {{ concurrency: 48 }}   # room for the sends EngageLab holds 10 s (timeouts after accepting)
 "#,
         zaccount = zoom.account_id(),
         zid = zoom.client_id(),
@@ -119,6 +122,8 @@ pub(crate) struct Proc {
     child: Option<Child>,
     log: PathBuf,
     pub(crate) starts: u32,
+    /// Extra environment of this role only (the skewed clock).
+    env: Vec<(String, String)>,
 }
 
 impl Proc {
@@ -130,7 +135,16 @@ impl Proc {
             child: None,
             log: logs.join(format!("{name}.log")),
             starts: 0,
+            env: Vec::new(),
         }
+    }
+
+    /// This role's host clock runs `secs` ahead (libfaketime, see
+    /// [`meetflow_tests::binaries::clock_ahead_env`]): every host-clock reading of the process is
+    /// shifted, as on a machine whose clock is off.
+    pub(crate) fn clock_ahead(mut self, secs: u32) -> Self {
+        self.env = meetflow_tests::binaries::clock_ahead_env(secs);
+        self
     }
 
     /// Starts (or restarts) the process; stdout and stderr are appended to its log file.
@@ -149,6 +163,7 @@ impl Proc {
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .envs(config.env.iter().map(|(k, v)| (k, v)))
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(log())
             .stderr(log())

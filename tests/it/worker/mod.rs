@@ -19,6 +19,7 @@ mod provider_limits;
 mod real_bodies;
 mod reminder_lateness;
 mod reschedule;
+mod resend_clock;
 pub(crate) mod send_once;
 mod sms;
 mod sms_params;

@@ -2,7 +2,8 @@
 //! with Basic auth, the documented error codes (2001/2002/2004, 3001-3004, 4001, 5001,
 //! 1000) with their HTTP statuses, success bodies with numeric-string ids and an i64
 //! `task_id` for scheduled sends, the "HTTP 200 with non-zero code" switch, latency, and a
-//! timeout mode that records the message and then answers too late (ambiguous failure).
+//! timeout mode that records the message and then answers too late (ambiguous failure), for
+//! every send or for the next few.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -98,6 +99,11 @@ impl FakeEngageLab {
         lock(&self.shared).key_disabled = true;
     }
 
+    /// Accept the key again after [`FakeEngageLab::disable_key`].
+    pub fn enable_key(&self) {
+        lock(&self.shared).key_disabled = false;
+    }
+
     /// Deny the API to this key: 403/2004.
     pub fn deny_permission(&self) {
         lock(&self.shared).deny_permission = true;
@@ -139,6 +145,14 @@ impl FakeEngageLab {
     pub fn set_timeout_after_send(&self, d: Option<Duration>) {
         lock(&self.shared).timeout_after_send = d;
     }
+
+    /// Like [`FakeEngageLab::set_timeout_after_send`] for the next `n` accepted sends only: each
+    /// is recorded as sent, then answered after `d` (a share of ambiguous timeouts).
+    pub fn time_out_next_sends(&self, n: usize, d: Duration) {
+        let mut g = lock(&self.shared);
+        g.timeouts_next = n;
+        g.timeouts_after = d;
+    }
 }
 
 async fn handle(State(shared): State<Shared>, req: Request) -> Response {
@@ -166,7 +180,12 @@ async fn handle(State(shared): State<Shared>, req: Request) -> Response {
                 false,
             ))
         };
-        (result, g.errors_as_200, g.timeout_after_send)
+        let mut delay = g.timeout_after_send;
+        if result.is_ok() && g.timeouts_next > 0 {
+            g.timeouts_next -= 1;
+            delay = Some(g.timeouts_after);
+        }
+        (result, g.errors_as_200, delay)
     };
     match result {
         Ok(body) => {

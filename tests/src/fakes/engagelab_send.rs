@@ -37,6 +37,8 @@ pub struct SentSms {
     pub message_id: Option<String>,
     /// When it was accepted.
     pub at: Instant,
+    /// When its request arrived (before any latency the fake added).
+    pub received: Instant,
 }
 
 /// Everything the fake EngageLab knows and every switch a test can flip.
@@ -53,6 +55,9 @@ pub(crate) struct Inner {
     pub(crate) undeliverable: HashSet<String>,
     pub(crate) errors_as_200: bool,
     pub(crate) timeout_after_send: Option<Duration>,
+    /// The next this many accepted sends answer only after `timeouts_after`.
+    pub(crate) timeouts_next: usize,
+    pub(crate) timeouts_after: Duration,
     pub(crate) sent: Vec<SentSms>,
 }
 
@@ -217,6 +222,7 @@ pub(crate) fn send(g: &mut Inner, rec: &RecordedRequest) -> Result<Value, Failur
             plan_id: plan_id.clone(),
             message_id: message_id.clone(),
             at: now,
+            received: rec.at,
         });
     }
     let mut ok = json!({ "plan_id": plan_id, "total_count": to.len(), "accepted_count": to.len() });

@@ -306,7 +306,9 @@ async fn send_once(w: &Worker, o: Outgoing, ctx: &JobContext) -> Result<(), JobE
                 .await?
         }
     }
-    let now = Utc::now().timestamp_millis();
+    let now = send_state::redis_now_ms(&w.redis)
+        .await
+        .map_err(error::redis)?;
     let marker = SmsMarker::new(&w.redis, &o.booking, &o.kind, ctx.attempt, now);
     let recipient = Recipient {
         phone: to.as_str(),

@@ -5,6 +5,17 @@
 //! with `meetflow-admin dlq retry ID --resend` (never a bulk replay) to send again.
 
 use meetflow_shared::queue::QueueClient;
+use meetflow_shared::redis::Redis;
+
+/// Now by Redis `TIME` (unix ms): the time of a marker claim and of `possibly_sent`. An
+/// operator's `--resend` grant is stamped by Redis `TIME` too (`dlq_resend.lua`), and the handler
+/// honours it only when it is later than the claim it takes over; a claim stamped by a host clock
+/// running ahead would refuse every resend until that host's lead had passed.
+pub(crate) async fn redis_now_ms(redis: &Redis) -> redis::RedisResult<i64> {
+    let mut conn = redis.conn();
+    let (secs, micros): (i64, i64) = redis::cmd("TIME").query_async(&mut conn).await?;
+    Ok(secs * 1000 + micros / 1000)
+}
 
 /// Marks job `id` "possibly sent" from `now_ms` on.
 pub(crate) async fn mark_possibly_sent(
