@@ -27,4 +27,6 @@ mod workflows;
 mod zoom;
 mod zoom_daily_limit;
 mod zoom_minutes;
+mod zoom_recordings;
 mod zoom_report_wait;
+mod zoom_sweep;

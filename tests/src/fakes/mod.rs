@@ -23,6 +23,7 @@ mod engagelab_send;
 mod otlp_collector;
 mod request_log;
 mod zoom;
+mod zoom_history;
 mod zoom_participants;
 mod zoom_webinars;
 

@@ -23,6 +23,12 @@ pub(crate) struct Meetings {
     /// token -> (list the token belongs to, offset of the next page)
     pages: HashMap<String, (String, usize)>,
     pub(crate) reject_oversized: bool,
+    /// The account's users (`GET /users`).
+    pub(crate) users: Vec<Value>,
+    /// User id -> ended meeting and webinar instances (`GET /report/users/{id}/meetings`).
+    pub(crate) ended: HashMap<String, Vec<Value>>,
+    /// User id -> cloud recordings (`GET /users/{id}/recordings`).
+    pub(crate) recordings: HashMap<String, Vec<Value>>,
 }
 
 impl Default for Meetings {
@@ -33,6 +39,12 @@ impl Default for Meetings {
             registrants: HashMap::new(),
             pages: HashMap::new(),
             reject_oversized: true,
+            users: vec![super::zoom_history::user(
+                super::zoom_history::USER_ID,
+                "maya.chen@example.com",
+            )],
+            ended: HashMap::new(),
+            recordings: HashMap::new(),
         }
     }
 }

@@ -12,9 +12,11 @@
 //! `recording:<uuid>:<email hash>`. The passcode is never logged. No SMS carries the link: an
 //! SMS template would have to ask for it.
 
-use chrono::TimeDelta;
+use chrono::{TimeDelta, Utc};
 use meetflow_shared::jobs::brevo::{BrevoId, ContactSync, EventTrack};
 use meetflow_shared::jobs::zoom::RecordingReady;
+use meetflow_shared::providers::ProviderError;
+use meetflow_shared::providers::zoom_api::is_report_missing;
 use meetflow_shared::queue::{JobContext, JobError};
 use serde_json::{Map, Value};
 
@@ -49,28 +51,29 @@ pub(crate) async fn handle(
     let mut emails = bookers(w, &recording).await?;
     let (attended, missed) = match (&recording.meeting_id, recording.webinar) {
         (Some(id), true) => {
-            let registrants = wait
-                .read("webinar registrants", false, zoom.webinar_registrants(id))
-                .await?;
-            let rows = wait
-                .read(
-                    "past webinar participants",
-                    false,
-                    zoom.past_webinar_participants(&recording.uuid),
-                )
-                .await?;
+            let registrants = list(
+                &wait,
+                "webinar registrants",
+                zoom.webinar_registrants(id).await,
+            )
+            .await?;
+            let rows = list(
+                &wait,
+                "past webinar participants",
+                zoom.past_webinar_participants(&recording.uuid).await,
+            )
+            .await?;
             let s = split(&registrants, &rows);
             let missed: Vec<String> = s.missed.into_iter().map(|m| m.email).collect();
             (s.attended.into_iter().map(|a| a.email).collect(), missed)
         }
         _ => {
-            let rows = wait
-                .read(
-                    "past meeting participants",
-                    false,
-                    zoom.past_meeting_participants(&recording.uuid),
-                )
-                .await?;
+            let rows = list(
+                &wait,
+                "past meeting participants",
+                zoom.past_meeting_participants(&recording.uuid).await,
+            )
+            .await?;
             let people: Vec<String> = summarize(&rows).0.into_iter().map(|a| a.email).collect();
             (people, Vec::new())
         }
@@ -88,6 +91,26 @@ pub(crate) async fn handle(
     let mut out = FanOut::default();
     fan_out(w, &mut out, &recording, emails)?;
     out.enqueue(&w.client).await
+}
+
+/// A participant or registrant list: a missing report waits within
+/// `connectors.zoom.report_wait` after the end, and after it (or without an end time) counts as
+/// empty, so the bookers still get the recording.
+async fn list<T>(
+    wait: &ReportWait,
+    what: &str,
+    answer: Result<Vec<T>, ProviderError>,
+) -> Result<Vec<T>, JobError> {
+    match answer {
+        Err(e) if is_report_missing(&e) && wait.delay(Utc::now()).is_none() => {
+            tracing::info!(
+                what,
+                "Zoom report missing; the recording goes to the bookers only"
+            );
+            Ok(Vec::new())
+        }
+        answer => wait.read(what, false, std::future::ready(answer)).await,
+    }
 }
 
 /// The contacts who booked the recorded meeting through Calendly.
