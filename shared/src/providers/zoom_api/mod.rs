@@ -80,6 +80,57 @@ impl ZoomClient {
         }
     }
 
+    /// The client of `connectors.zoom` (`None` without all three credentials): the token shared
+    /// in `redis`, every call taking a slot of its category's limit shared by all processes
+    /// (`connectors.zoom.rate_limits`), waiting up to `slot_wait` for it.
+    pub fn from_settings(
+        zoom: &crate::config::ZoomSettings,
+        redis: &crate::redis::Redis,
+        timeout: std::time::Duration,
+        slot_wait: std::time::Duration,
+    ) -> Result<Option<Self>, ProviderError> {
+        let (Some(account_id), Some(client_id), Some(client_secret)) =
+            (&zoom.account_id, &zoom.client_id, &zoom.client_secret)
+        else {
+            return Ok(None);
+        };
+        let url = |key: &str, raw: &str| {
+            Url::parse(raw).map_err(|e| {
+                ProviderError::new(
+                    Provider::Zoom,
+                    "configure",
+                    ErrorClass::Config,
+                    format!("connectors.zoom.{key}: {e}"),
+                )
+            })
+        };
+        let credentials = ZoomCredentials {
+            account_id: account_id.clone(),
+            client_id: client_id.clone(),
+            client_secret: client_secret.clone(),
+        };
+        let auth = ZoomAuth::new(
+            url("oauth_base_url", &zoom.oauth_base_url)?,
+            &credentials,
+            redis,
+            timeout,
+        )?;
+        let limit = |name: &str, rate: crate::config::RateLimit| {
+            CallLimit::new(
+                super::rate_limit::RateLimiter::new(redis, name, rate.count, rate.per),
+                slot_wait,
+            )
+        };
+        let rates = zoom.rate_limits;
+        Ok(Some(
+            Self::new(url("api_base_url", &zoom.api_base_url)?, auth).with_limits(ZoomLimits {
+                light: limit("zoom_light", rates.light),
+                medium: limit("zoom_medium", rates.medium),
+                heavy: limit("zoom_heavy", rates.heavy),
+            }),
+        ))
+    }
+
     /// Every call (each page, each retry) first takes a slot of its category's shared limit.
     #[must_use]
     pub fn with_limits(mut self, limits: ZoomLimits) -> Self {
