@@ -151,6 +151,12 @@ impl Settings {
         }
         if let Some(every) = zoom.sweep_every {
             positive("connectors.zoom.sweep_every", every)?;
+            if zoom.sweep_window < every {
+                return Err(ConfigError::invalid(
+                    "connectors.zoom.sweep_window",
+                    "must be at least connectors.zoom.sweep_every (a sweep must reach the previous one)",
+                ));
+            }
         }
         positive("connectors.zoom.sweep_window", zoom.sweep_window)?;
         if zoom.sweep_window > MAX_SWEEP_WINDOW {

@@ -167,6 +167,10 @@ const COUNTERS: &[(&str, &str)] = &[
         "meetflow_zoom_participants_skipped_total",
         "Zoom participants not synced, by reason.",
     ),
+    (
+        "meetflow_zoom_sweep_healed_total",
+        "Zoom meetings, webinars and recordings whose webhook never came, handled by the catch-up sweep, by kind.",
+    ),
 ];
 
 /// Gauges: name, unit and HELP.
