@@ -59,45 +59,31 @@ pub(crate) fn recording(
     r
 }
 
-fn day(rec: &RecordedRequest, name: &str) -> Result<Option<NaiveDate>, Response> {
+/// A `YYYY-MM-DD` query parameter; `Err` holds Zoom's message (code 300).
+fn day(rec: &RecordedRequest, name: &str) -> Result<Option<NaiveDate>, String> {
     match rec.query_param(name) {
         None => Ok(None),
         Some(v) => NaiveDate::parse_from_str(&v, "%Y-%m-%d")
             .map(Some)
-            .map_err(|_| {
-                error(
-                    StatusCode::BAD_REQUEST,
-                    300,
-                    &format!("Invalid {name}: {v}"),
-                )
-            }),
+            .map_err(|_| format!("Invalid {name}: {v}")),
     }
 }
 
-/// `from`..`to` (both required when `required`), at most one month apart.
-fn range(rec: &RecordedRequest, required: bool) -> Result<(NaiveDate, NaiveDate), Response> {
+/// `from`..`to` (both required when `required`), at most one month apart; `Err` holds Zoom's
+/// message (code 300).
+fn range(rec: &RecordedRequest, required: bool) -> Result<(NaiveDate, NaiveDate), String> {
     let today = chrono::Utc::now().date_naive();
     let (from, to) = (day(rec, "from")?, day(rec, "to")?);
     let (from, to) = match (from, to) {
         (Some(f), Some(t)) => (f, t),
-        _ if required => {
-            return Err(error(
-                StatusCode::BAD_REQUEST,
-                300,
-                "from and to are required.",
-            ));
-        }
+        _ if required => return Err("from and to are required.".into()),
         (f, t) => (
             f.unwrap_or(today - chrono::Days::new(1)),
             t.unwrap_or(today),
         ),
     };
     if to < from || (to - from).num_days() > 31 {
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            300,
-            "The date range must be within one month.",
-        ));
+        return Err("The date range must be within one month.".into());
     }
     Ok((from, to))
 }
@@ -130,7 +116,7 @@ fn user_rows(m: &mut Meetings, raw: &str, rec: &RecordedRequest, recordings: boo
     }
     let range = match range(rec, !recordings) {
         Ok(r) => r,
-        Err(e) => return e,
+        Err(message) => return error(StatusCode::BAD_REQUEST, 300, &message),
     };
     let store = if recordings { &m.recordings } else { &m.ended };
     let rows: Vec<Value> = store
