@@ -4,10 +4,14 @@
 //! dropped `meeting.ended` is healed once however often the sweep runs, and one that arrived is
 //! not handled again.
 
+use std::time::Duration;
+
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use meetflow_scheduler::zoom_sweep::ZoomSweep;
 use meetflow_shared::events::Provider;
 use meetflow_shared::jobs::{SYNC, ZOOM};
+use meetflow_shared::providers::zoom_api::ZoomClient;
+use meetflow_shared::sync::zoom::ZoomSlice;
 use meetflow_tests::fakes::FakeZoom;
 
 use super::zoom::meeting_ended;
@@ -42,6 +46,25 @@ fn sweep(env: &Env) -> (ZoomSweep, i64) {
     (sweep, Utc::now().timestamp_millis() / every)
 }
 
+/// What a sweep of the last day would handle now: (handled already, still to handle).
+async fn pending(env: &Env) -> (u64, u64) {
+    let api = ZoomClient::from_settings(
+        &env.settings.connectors.zoom,
+        env.client.handle(),
+        Duration::from_secs(5),
+        Duration::from_secs(1),
+    )
+    .unwrap()
+    .unwrap();
+    let now = Utc::now();
+    let (counts, missed) = ZoomSlice::new(api, env.client.clone())
+        .missed(now - TimeDelta::days(1), now)
+        .await
+        .unwrap();
+    assert_eq!(counts.synced, missed.len() as u64);
+    (counts.unchanged, counts.synced)
+}
+
 fn gets(env: &Env, part: &str) -> usize {
     env.zoom
         .requests()
@@ -63,6 +86,7 @@ async fn a_dropped_meeting_ended_is_healed_by_the_sweep_once() {
     let env = env().await;
     seed_meeting(&env);
     let worker = env.start();
+    assert_eq!(pending(&env).await, (0, 1), "the meeting.ended never came");
     let (sweep, tick) = sweep(&env);
     assert!(sweep.run_tick(tick).await.unwrap().is_created());
     assert!(
@@ -74,13 +98,22 @@ async fn a_dropped_meeting_ended_is_healed_by_the_sweep_once() {
     assert!(sweep.run_tick(tick + 1).await.unwrap().is_created());
     env.settle().await;
 
-    assert_eq!(gets(&env, "/report/users/"), 2, "one report per sweep");
+    assert_eq!(
+        gets(&env, "/report/users/"),
+        3,
+        "one report per sweep (and one for the check before)"
+    );
     assert_eq!(gets(&env, "/participants"), 1, "one attendance read");
     assert_eq!(env.brevo.list_members(15).len(), 2);
     let j = env.brevo.contact(JORDAN_EMAIL).unwrap();
     assert_eq!(j.attributes["ATTENDANCE_STATUS"], "attended");
     assert_eq!(j.attributes["ATTENDANCE_MINUTES"], 27);
     assert_eq!(events_named(&env, "meeting_attended", JORDAN_EMAIL), 1);
+    assert_eq!(
+        pending(&env).await,
+        (1, 0),
+        "healed: nothing left to handle"
+    );
     assert!(env.dead(SYNC).await.is_empty());
     assert!(env.dead(ZOOM).await.is_empty());
     worker.stop().await;
@@ -95,11 +128,16 @@ async fn a_received_meeting_ended_is_not_handled_again_by_the_sweep() {
         .await;
     env.settle().await;
     assert_eq!(gets(&env, "/participants"), 1);
+    assert_eq!(pending(&env).await, (1, 0), "the webhook was handled");
     let (sweep, tick) = sweep(&env);
     sweep.run_tick(tick).await.unwrap();
     env.settle().await;
 
-    assert_eq!(gets(&env, "/report/users/"), 1, "the sweep listed it");
+    assert_eq!(
+        gets(&env, "/report/users/"),
+        2,
+        "the sweep listed it (after the check)"
+    );
     assert_eq!(gets(&env, "/participants"), 1, "and left it alone");
     assert_eq!(events_named(&env, "meeting_attended", JORDAN_EMAIL), 1);
     assert!(env.dead(SYNC).await.is_empty());
