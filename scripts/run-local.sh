@@ -4,10 +4,16 @@
 # - builds the four binaries (release);
 # - uses the Redis at $MEETFLOW__REDIS__URL (default redis://127.0.0.1:6379) if it answers PING,
 #   else starts a private one with AOF under ./.meetflow/redis on a free port;
-# - without BREVO_API_KEY / ENGAGELAB_DEV_KEY, starts `meetflow-admin sandbox` (records every
-#   provider call) and points brevo.base_url / engagelab.base_url at it; standing in for
-#   EngageLab, it also posts signed delivery callbacks to ingest's /webhooks/engagelab (a local
-#   ENGAGELAB_CALLBACK_SECRET; MEETFLOW_SANDBOX_FAIL_SHARE, default 0.2, of them delivered_failed);
+# - without BREVO_API_KEY / ENGAGELAB_DEV_KEY / CALENDLY_ACCESS_TOKEN / ZOOM_ACCOUNT_ID, starts
+#   `meetflow-admin sandbox` (records every provider call) and points brevo.base_url /
+#   engagelab.base_url / the Calendly API / the Zoom API and OAuth at it for each provider without
+#   credentials (local tokens); standing in for EngageLab, it also posts signed delivery
+#   callbacks to ingest's /webhooks/engagelab (a local ENGAGELAB_CALLBACK_SECRET;
+#   MEETFLOW_SANDBOX_FAIL_SHARE, default 0.2, of them delivered_failed) and the win-back and
+#   no-show apology SMS are on (due after 1m); standing in for Calendly, it has a webhook subscription to ingest (so a no-show marked through its API comes
+#   back as `invitee_no_show.created`) and the reconciliation runs every minute
+#   (MEETFLOW_SANDBOX_RECONCILE_EVERY); `send-test-webhook` uses it (MEETFLOW_SANDBOX_URL in
+#   ./.meetflow/env) for samples about the bookings it serves;
 # - without CALENDLY_WEBHOOK_SIGNING_KEY / ZOOM_WEBHOOK_SECRET, generates local ones (kept in
 #   ./.meetflow/secrets.env across runs);
 # - starts ingest, worker, scheduler and `meetflow-admin serve`, logs under ./.meetflow/logs;
@@ -167,13 +173,19 @@ ops_port() { local p; p="$(free_port "$next_port")"; next_port=$((p + 1)); echo 
 
 # ---------- provider sandbox ----------
 SANDBOX_PORT=""
-if [ -z "${BREVO_API_KEY:-}" ] || [ -z "${ENGAGELAB_DEV_KEY:-}" ]; then
+if [ -z "${BREVO_API_KEY:-}" ] || [ -z "${ENGAGELAB_DEV_KEY:-}" ] \
+   || [ -z "${CALENDLY_ACCESS_TOKEN:-}" ] || [ -z "${ZOOM_ACCOUNT_ID:-}" ]; then
   SANDBOX_PORT="$(free_port 8090)"
   SANDBOX_ARGS=(--listen "127.0.0.1:$SANDBOX_PORT")
   if [ -z "${ENGAGELAB_DEV_KEY:-}" ] && [ -n "${ENGAGELAB_CALLBACK_SECRET:-}" ]; then
     # Delivery callbacks for every SMS the sandbox accepts; MEETFLOW_SANDBOX_FAIL_SHARE of them failed.
     SANDBOX_ARGS+=(--callback-url "http://127.0.0.1:$INGEST_PORT/webhooks/engagelab"
                    --fail-share "${MEETFLOW_SANDBOX_FAIL_SHARE:-0.2}")
+  fi
+  if [ -z "${CALENDLY_ACCESS_TOKEN:-}" ]; then
+    # As a Calendly account set up for meetflow: a webhook subscription to ingest, signed with
+    # the local key (CALENDLY_WEBHOOK_SIGNING_KEY), so a no-show marked through its API comes back.
+    SANDBOX_ARGS+=(--calendly-webhook-url "http://127.0.0.1:$INGEST_PORT/webhooks/calendly")
   fi
   start sandbox "$BIN/meetflow-admin" sandbox "${SANDBOX_ARGS[@]}"
   wait_port sandbox "$SANDBOX_PORT"
@@ -182,8 +194,27 @@ if [ -z "${BREVO_API_KEY:-}" ] || [ -z "${ENGAGELAB_DEV_KEY:-}" ]; then
   fi
   if [ -z "${ENGAGELAB_DEV_KEY:-}" ]; then
     export MEETFLOW__ENGAGELAB__BASE_URL="http://127.0.0.1:$SANDBOX_PORT/v1"
+    # The sandbox takes any template: the win-back and the no-show apology are on, due a minute
+    # after the cancellation / the no-show, so a local run shows them.
+    export MEETFLOW__ENGAGELAB__TEMPLATES__WIN_BACK="${MEETFLOW__ENGAGELAB__TEMPLATES__WIN_BACK:-tpl_win_back}"
+    export MEETFLOW__ENGAGELAB__TEMPLATES__NO_SHOW="${MEETFLOW__ENGAGELAB__TEMPLATES__NO_SHOW:-tpl_no_show}"
+    export MEETFLOW__ENGAGEMENT__WIN_BACK_AFTER="${MEETFLOW__ENGAGEMENT__WIN_BACK_AFTER:-1m}"
+    export MEETFLOW__ENGAGEMENT__NO_SHOW_AFTER="${MEETFLOW__ENGAGEMENT__NO_SHOW_AFTER:-1m}"
   fi
-  say "provider sandbox on http://127.0.0.1:$SANDBOX_PORT (calls recorded in $LOGS/sandbox.log)"
+  if [ -z "${CALENDLY_ACCESS_TOKEN:-}" ]; then
+    # The sandbox's Calendly API: reconciliation, scheduling links (win-back, no-show), no-shows.
+    export CALENDLY_ACCESS_TOKEN="sandbox-calendly-token"
+    export MEETFLOW__CONNECTORS__CALENDLY__API_BASE_URL="http://127.0.0.1:$SANDBOX_PORT"
+    export MEETFLOW__CONNECTORS__CALENDLY__RECONCILE_EVERY="${MEETFLOW_SANDBOX_RECONCILE_EVERY:-1m}"
+  fi
+  if [ -z "${ZOOM_ACCOUNT_ID:-}" ]; then
+    # The sandbox's Zoom API: meeting attendance, webinar registrants and attendees.
+    export ZOOM_ACCOUNT_ID="sandbox-account" ZOOM_CLIENT_ID="sandbox-client" ZOOM_CLIENT_SECRET="sandbox-secret"
+    export MEETFLOW__CONNECTORS__ZOOM__API_BASE_URL="http://127.0.0.1:$SANDBOX_PORT/v2"
+    export MEETFLOW__CONNECTORS__ZOOM__OAUTH_BASE_URL="http://127.0.0.1:$SANDBOX_PORT"
+  fi
+  export MEETFLOW_SANDBOX_URL="http://127.0.0.1:$SANDBOX_PORT"
+  say "provider sandbox on $MEETFLOW_SANDBOX_URL (calls recorded in $LOGS/sandbox.log)"
 fi
 
 # ---------- the services ----------
@@ -206,7 +237,13 @@ ENV_FILE="$STATE/env"
   for v in MEETFLOW_CONFIG MEETFLOW__REDIS__URL MEETFLOW__INGEST__LISTEN MEETFLOW__ADMIN__LISTEN \
            CALENDLY_WEBHOOK_SIGNING_KEY ZOOM_WEBHOOK_SECRET MEETFLOW__CONNECTORS__CALENDLY__SIGNING_KEY \
            MEETFLOW__CONNECTORS__ZOOM__WEBHOOK_SECRET MEETFLOW__BREVO__BASE_URL MEETFLOW__ENGAGELAB__BASE_URL \
-           ENGAGELAB_CALLBACK_SECRET MEETFLOW__ENGAGELAB__CALLBACK_SECRET; do
+           ENGAGELAB_CALLBACK_SECRET MEETFLOW__ENGAGELAB__CALLBACK_SECRET \
+           CALENDLY_ACCESS_TOKEN MEETFLOW__CONNECTORS__CALENDLY__API_BASE_URL \
+           MEETFLOW__CONNECTORS__CALENDLY__RECONCILE_EVERY ZOOM_ACCOUNT_ID ZOOM_CLIENT_ID \
+           ZOOM_CLIENT_SECRET MEETFLOW__CONNECTORS__ZOOM__API_BASE_URL \
+           MEETFLOW__CONNECTORS__ZOOM__OAUTH_BASE_URL MEETFLOW_SANDBOX_URL \
+           MEETFLOW__ENGAGELAB__TEMPLATES__WIN_BACK MEETFLOW__ENGAGELAB__TEMPLATES__NO_SHOW \
+           MEETFLOW__ENGAGEMENT__WIN_BACK_AFTER MEETFLOW__ENGAGEMENT__NO_SHOW_AFTER; do
     if [ -n "${!v:-}" ]; then printf 'export %s=%q\n' "$v" "${!v}"; fi
   done
 } >"$ENV_FILE"
@@ -223,15 +260,17 @@ meetflow is running. Ctrl-C stops everything.
   redis         $REDIS_URL
 
 Send a signed test webhook (from another terminal):
-  source .meetflow/env && target/release/meetflow-admin send-test-webhook calendly invitee.created --url http://127.0.0.1:$INGEST_PORT/webhooks/calendly
+  source .meetflow/env && $BIN/meetflow-admin send-test-webhook calendly invitee.created
+  Calendly: invitee.created invitee.canceled reschedule invitee_no_show.created invitee_no_show.deleted routing_form_submission.created
+  Zoom:     meeting.ended meeting.participant_joined webinar.registration_created webinar.participant_joined webinar.ended recording.completed
 
 Then look at:
-  target/release/meetflow-admin queues        (with the same env)
-  target/release/meetflow-admin reminders list   (DELIVERY: delivered / delivered_failed from the callbacks)
+  $BIN/meetflow-admin queues        (with the same env)
+  $BIN/meetflow-admin reminders list   (DELIVERY: delivered / delivered_failed from the callbacks)
   $LOGS/worker.log
 EOF
 if [ -n "$SANDBOX_PORT" ]; then
-  echo "  $LOGS/sandbox.log   (every Brevo / EngageLab call the worker made)"
+  echo "  $LOGS/sandbox.log   (every Brevo / EngageLab / Calendly / Zoom call meetflow made)"
 fi
 echo
 

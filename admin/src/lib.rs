@@ -11,6 +11,7 @@ pub mod commands;
 pub mod dead;
 pub mod mask;
 pub mod overview;
+pub mod samples;
 pub mod sandbox;
 pub mod table;
 pub mod web;

@@ -15,5 +15,4 @@ pub mod send_test_webhook;
 pub mod serve;
 pub mod sms;
 pub mod sync;
-pub mod webhook_samples;
 pub mod zoom;

@@ -1,6 +1,7 @@
 //! `meetflow-admin sandbox [--listen ADDR] [--record PATH] [--callback-url URL
-//! --callback-secret S [--fail-share F]]`: fake Brevo and EngageLab endpoints that record each
-//! call and, with a callback URL, post EngageLab's delivery callbacks (see [`crate::sandbox`]). Runs until SIGINT/SIGTERM, then exits 0.
+//! --callback-secret S [--fail-share F]] [--calendly-webhook-url URL --calendly-signing-key K]`: fake Brevo, EngageLab, Calendly and Zoom endpoints
+//! that record each call and, with a callback URL, post EngageLab's delivery callbacks (see
+//! [`crate::sandbox`]). Runs until SIGINT/SIGTERM, then exits 0.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -45,6 +46,19 @@ pub struct SandboxCommand {
     /// Share of SMS reported `delivered_failed` instead of `delivered` (0 to 1).
     #[arg(long, default_value_t = 0.0, value_name = "SHARE", value_parser = share)]
     pub fail_share: f64,
+    /// Its Calendly API has a webhook subscription to this URL (ingest's
+    /// `http://HOST:PORT/webhooks/calendly`): a no-show marked or removed through it is posted
+    /// there as `invitee_no_show.created` / `.deleted`.
+    #[arg(long, value_name = "URL", requires = "calendly_signing_key")]
+    pub calendly_webhook_url: Option<String>,
+    /// The key those webhooks are signed with (`connectors.calendly.signing_key`).
+    #[arg(
+        long,
+        env = "CALENDLY_WEBHOOK_SIGNING_KEY",
+        hide_env_values = true,
+        value_name = "KEY"
+    )]
+    pub calendly_signing_key: Option<String>,
     /// Pause before each delivery callback, in milliseconds.
     #[arg(long, default_value_t = 500, value_name = "MS")]
     pub callback_delay_ms: u64,
@@ -81,11 +95,18 @@ impl SandboxCommand {
                 cb.fail_share * 100.0
             );
         }
-        let (addr, task) =
-            crate::sandbox::serve(self.listen, self.record.clone(), callbacks, shutdown.wait())
-                .await?;
+        let (addr, task) = crate::sandbox::serve(
+            self.listen,
+            self.record.clone(),
+            callbacks,
+            self.calendly_webhook_url
+                .clone()
+                .zip(self.calendly_signing_key.clone()),
+            shutdown.wait(),
+        )
+        .await?;
         eprintln!(
-            "meetflow sandbox on http://{addr}: brevo.base_url http://{addr}/v3, engagelab.base_url http://{addr}/v1; recording every call to {} and stdout",
+            "meetflow sandbox on http://{addr}: brevo.base_url http://{addr}/v3, engagelab.base_url http://{addr}/v1, connectors.calendly.api_base_url http://{addr}, connectors.zoom.api_base_url http://{addr}/v2 and oauth_base_url http://{addr}; send-test-webhook --sandbox http://{addr}; recording every call to {} and stdout",
             self.record.display()
         );
         task.await??;

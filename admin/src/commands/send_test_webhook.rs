@@ -2,6 +2,13 @@
 //! delivery with the configured key (Calendly `t=..,v1=..`, Zoom `v0=..` with its timestamp
 //! header) and posts it to the ingest, so an operator can prove a setup end to end. The default
 //! URL is `http://<ingest.listen>/webhooks/<provider>` (a wildcard address becomes loopback).
+//!
+//! Every event meetflow handles can be sent ([`crate::samples`]); `reschedule` sends Calendly's
+//! pair (`invitee.canceled` with `rescheduled: true`, then `invitee.created`). With
+//! `--sandbox URL` (`MEETFLOW_SANDBOX_URL`, written by `scripts/run-local.sh`), the samples come
+//! from `meetflow-admin sandbox`, which keeps the bookings they tell of and serves them from its
+//! Calendly and Zoom APIs: the event canceled is the booking made before, the Zoom meeting that
+//! ends is its meeting, and its participants include the invitee.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
@@ -12,8 +19,8 @@ use hmac::{Hmac, KeyInit, Mac};
 use secrecy::ExposeSecret;
 use sha2::Sha256;
 
-use super::webhook_samples::{self, CALENDLY_EVENTS, ZOOM_EVENTS};
 use crate::dead::shorten;
+use crate::samples::{self, CALENDLY_EVENTS, Scene, ZOOM_EVENTS};
 use crate::{Ctx, Out};
 
 /// Which provider to play.
@@ -30,13 +37,45 @@ pub enum WebhookProvider {
 pub struct SendTestWebhookCommand {
     /// The provider.
     pub provider: WebhookProvider,
-    /// The event, e.g. invitee.created, invitee.canceled, invitee_no_show.created (Calendly);
-    /// meeting.started, meeting.ended, meeting.participant_joined, meeting.participant_left,
-    /// endpoint.url_validation (Zoom).
+    /// The event: invitee.created, invitee.canceled, reschedule (the pair),
+    /// invitee_no_show.created, invitee_no_show.deleted, routing_form_submission.created
+    /// (Calendly); meeting.started, meeting.ended, meeting.participant_joined,
+    /// meeting.participant_left, webinar.ended, webinar.participant_joined,
+    /// webinar.registration_created, recording.completed, endpoint.url_validation (Zoom).
     pub event: String,
     /// Where to post (default: the ingest from the configuration).
     #[arg(long)]
     pub url: Option<String>,
+    /// A running `meetflow-admin sandbox` (`http://HOST:PORT`) that makes the sample, about the
+    /// bookings it serves from its Calendly and Zoom APIs.
+    #[arg(long, env = "MEETFLOW_SANDBOX_URL", value_name = "URL")]
+    pub sandbox: Option<String>,
+}
+
+/// The deliveries of `event` from the sandbox at `base` (`POST /sandbox/webhooks/P/E`).
+async fn from_sandbox(
+    http: &reqwest::Client,
+    base: &str,
+    provider: &str,
+    event: &str,
+) -> anyhow::Result<Option<Vec<serde_json::Value>>> {
+    let url = format!(
+        "{}/sandbox/webhooks/{provider}/{event}",
+        base.trim_end_matches('/')
+    );
+    let resp = http
+        .post(&url)
+        .send()
+        .await
+        .with_context(|| format!("POST {url} (the sandbox)"))?;
+    if resp.status() == reqwest::StatusCode::NOT_FOUND {
+        return Ok(None);
+    }
+    if !resp.status().is_success() {
+        bail!("the sandbox answered {}", resp.status());
+    }
+    let v: serde_json::Value = resp.json().await.context("the sandbox's sample")?;
+    Ok(v["deliveries"].as_array().cloned())
 }
 
 fn hmac_hex(key: &str, msg: &[u8]) -> String {
@@ -79,33 +118,57 @@ impl SendTestWebhookCommand {
         let settings = ctx.settings()?;
         let now = chrono::Utc::now();
         let ts = now.timestamp();
-        let (name, sample, known) = match self.provider {
-            WebhookProvider::Calendly => (
-                "calendly",
-                webhook_samples::calendly(&self.event, now),
-                CALENDLY_EVENTS,
-            ),
-            WebhookProvider::Zoom => ("zoom", webhook_samples::zoom(&self.event, now), ZOOM_EVENTS),
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .context("http client")?;
+        let (name, known) = match self.provider {
+            WebhookProvider::Calendly => ("calendly", CALENDLY_EVENTS),
+            WebhookProvider::Zoom => ("zoom", ZOOM_EVENTS),
         };
-        let Some(sample) = sample else {
+        let deliveries = match &self.sandbox {
+            Some(base) => from_sandbox(&http, base, name, &self.event).await?,
+            None => {
+                let scene = &mut Scene::default();
+                match self.provider {
+                    WebhookProvider::Calendly => {
+                        samples::calendly::calendly(&self.event, now, scene)
+                    }
+                    WebhookProvider::Zoom => samples::zoom::zoom(&self.event, now, scene),
+                }
+            }
+        };
+        let Some(deliveries) = deliveries else {
             bail!(
                 "unknown {name} event {:?}; try one of: {}",
                 self.event,
                 known.join(", ")
             );
         };
-        let body = serde_json::to_vec(&sample)?;
         let url = self
             .url
             .clone()
             .unwrap_or_else(|| default_url(settings.ingest.listen, name));
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .context("http client")?;
+        for sample in &deliveries {
+            self.post(&settings, &http, &url, sample, ts, out).await?;
+        }
+        Ok(())
+    }
+
+    /// Signs and posts one delivery.
+    async fn post(
+        &self,
+        settings: &meetflow_shared::config::Settings,
+        http: &reqwest::Client,
+        url: &str,
+        sample: &serde_json::Value,
+        ts: i64,
+        out: &mut Out,
+    ) -> anyhow::Result<()> {
+        let body = serde_json::to_vec(sample)?;
         let mut request = http
-            .post(&url)
+            .post(url)
             .header("content-type", "application/json")
             .header("user-agent", "meetflow-admin send-test-webhook");
         let mut secret = None;
@@ -146,11 +209,15 @@ impl SendTestWebhookCommand {
             .with_context(|| format!("POST {url}"))?;
         let status = resp.status();
         let text = resp.text().await.unwrap_or_default();
-        let subject = sample["payload"]["uri"]
-            .as_str()
-            .or_else(|| sample["payload"]["object"]["id"].as_str())
-            .unwrap_or("-");
-        writeln!(out, "POST {url} {} ({subject}) -> {status}", self.event)?;
+        let id = &sample["payload"]["object"]["id"];
+        let subject = match (sample["payload"]["uri"].as_str(), id.as_str()) {
+            (Some(uri), _) => uri.to_owned(),
+            (None, Some(id)) => id.to_owned(),
+            (None, None) if id.is_number() => id.to_string(),
+            (None, None) => "-".to_owned(),
+        };
+        let event = sample["event"].as_str().unwrap_or(&self.event);
+        writeln!(out, "POST {url} {event} ({subject}) -> {status}")?;
         if !status.is_success() {
             bail!("ingest answered {status}: {}", shorten(text.trim(), 200));
         }

@@ -15,6 +15,7 @@ mod redis_up;
 mod roles_and_audit;
 mod sandbox;
 mod sandbox_callbacks;
+mod sandbox_flows;
 mod sandbox_refusals;
 mod scale;
 mod setup;

@@ -2,8 +2,8 @@
 //! auth (401 with Calendly's `{title, message}`), `X-RateLimit-*` headers on every
 //! response and 429 over budget, scheduled events and invitees with cursor pagination,
 //! event types, scheduling links, webhook subscriptions (free-plan 403) and no-shows
-//! that emit signed webhooks. Endpoints are in `calendly_routes` and `calendly_hooks`;
-//! resource shapes in `calendly_data`.
+//! that emit signed webhooks. The endpoints and resource shapes are the sandbox's
+//! (`meetflow_admin::sandbox::calendly`), shared so both answer alike.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -14,10 +14,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::calendly_data::{API, DEFAULT_EVENT_TYPE_URI, EventSeed, InviteeSeed, event_type};
-use super::calendly_hooks::{CalendlyDelivery, Outgoing};
-use super::calendly_routes::{Store, cal_err};
 use super::common::{Faults, RecordedRequest, Server, Window, lock, record, set_header};
+use meetflow_admin::sandbox::calendly::data::{API, event_type};
+use meetflow_admin::sandbox::calendly::routes::{self, cal_err};
+use meetflow_admin::sandbox::calendly::{
+    CalendlyDelivery, EventSeed, InviteeSeed, Outgoing, Store,
+};
 
 /// The personal access token the fake accepts.
 const TOKEN: &str = "eyJraWQiOiJmYWtlLWNhbGVuZGx5In0.fake-calendly-pat.test";
@@ -44,12 +46,7 @@ impl FakeCalendlyApi {
     /// Start on 127.0.0.1 with a free port, with the fixtures' event type seeded and
     /// Calendly's paid-plan budget (500 requests per minute) enforced.
     pub async fn start() -> anyhow::Result<Self> {
-        let mut store = Store::default();
-        store.event_types.push(event_type(
-            DEFAULT_EVENT_TYPE_URI,
-            "Product Demo (30 min)",
-            "product-demo",
-        ));
+        let store = Store::seeded(String::new());
         let shared = Arc::new(Mutex::new(Inner {
             log: Vec::new(),
             faults: Faults::default(),
@@ -81,27 +78,13 @@ impl FakeCalendlyApi {
 
     /// Seed a scheduled event; returns its URI.
     pub fn add_event(&self, seed: EventSeed) -> String {
-        let e = seed.to_json();
-        let uri = e["uri"].as_str().unwrap_or_default().to_owned();
-        lock(&self.shared).store.events.push(e);
-        uri
+        lock(&self.shared).store.add_event(&seed)
     }
 
     /// Seed an invitee of `event` (URI or UUID); returns the invitee URI. Updates the
     /// event's `invitees_counter`.
     pub fn add_invitee(&self, event: &str, seed: InviteeSeed) -> String {
-        let uuid = event.rsplit('/').next().unwrap_or(event);
-        let inv = seed.to_json(uuid);
-        let uri = inv["uri"].as_str().unwrap_or_default().to_owned();
-        let mut g = lock(&self.shared);
-        let active = seed.status == "active";
-        if let Some(e) = g.store.events.iter_mut().find(|e| e["uri"] == inv["event"]) {
-            let c = &mut e["invitees_counter"];
-            c["total"] = json!(c["total"].as_i64().unwrap_or(0) + 1);
-            c["active"] = json!(c["active"].as_i64().unwrap_or(0) + i64::from(active));
-        }
-        g.store.invitees.push(inv);
-        uri
+        lock(&self.shared).store.add_invitee(event, &seed)
     }
 
     /// Seed an event type; returns its URI.
@@ -251,7 +234,7 @@ async fn handle(State(shared): State<Shared>, req: Request) -> Response {
         } else if let Some(pair) = g.store.route_hooks(&rec) {
             pair
         } else {
-            (super::calendly_routes::not_found(), vec![])
+            (routes::not_found(), vec![])
         };
         (resp, budget, out)
     };

@@ -8,51 +8,16 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use axum::Router;
-use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
-use bytes::Bytes;
 use serde_json::Value;
 
-/// One request as the fake received it, recorded before auth, faults or routing.
-#[derive(Debug, Clone)]
-pub struct RecordedRequest {
-    /// HTTP method, upper case (`POST`).
-    pub method: String,
-    /// Path exactly as sent, still percent-encoded (`/v3/contacts/a%40b.com`).
-    pub path: String,
-    /// Raw query string without `?`, if any.
-    pub query: Option<String>,
-    /// All request headers.
-    pub headers: HeaderMap,
-    /// Raw body bytes.
-    pub body: Bytes,
-    /// The body parsed as JSON, when it is JSON.
-    pub json: Option<Value>,
-    /// When the request arrived.
-    pub at: Instant,
-}
-
-impl RecordedRequest {
-    /// A header's value as text (`None` when absent or not visible ASCII).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    /// A query parameter, form-decoded.
-    pub fn query_param(&self, name: &str) -> Option<String> {
-        let q = self.query.as_deref()?;
-        url::form_urlencoded::parse(q.as_bytes())
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-    }
-
-    /// Path segments after splitting on `/`, still percent-encoded.
-    pub(crate) fn segments(&self) -> Vec<&str> {
-        self.path.split('/').filter(|s| !s.is_empty()).collect()
-    }
-}
+/// One request as the fake received it (shared with the sandbox, see
+/// `meetflow_admin::sandbox::http`).
+pub use meetflow_admin::sandbox::http::RecordedRequest;
+/// JSON and empty responses (shared with the sandbox).
+pub(crate) use meetflow_admin::sandbox::http::{empty, json};
 
 /// Lock a mutex, recovering from poisoning (a panicking test thread must not hide state).
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -145,24 +110,6 @@ impl Window {
     }
 }
 
-/// A JSON response.
-pub(crate) fn json(status: StatusCode, body: &Value) -> Response {
-    let mut r = Response::new(Body::from(body.to_string()));
-    *r.status_mut() = status;
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    r
-}
-
-/// A response with an empty body.
-pub(crate) fn empty(status: StatusCode) -> Response {
-    let mut r = Response::new(Body::empty());
-    *r.status_mut() = status;
-    r
-}
-
 /// Set a header from anything printable (numbers, strings).
 pub(crate) fn set_header(r: &mut Response, name: &'static str, value: impl ToString) {
     if let Ok(v) = HeaderValue::from_str(&value.to_string()) {
@@ -177,16 +124,13 @@ pub(crate) async fn record(provider: &str, req: Request) -> RecordedRequest {
     let body = axum::body::to_bytes(body, 16 * 1024 * 1024)
         .await
         .unwrap_or_default();
-    let json = serde_json::from_slice(&body).ok();
-    let rec = RecordedRequest {
-        method: parts.method.as_str().to_owned(),
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(str::to_owned),
-        headers: parts.headers,
+    let rec = RecordedRequest::new(
+        parts.method.as_str(),
+        parts.uri.path(),
+        parts.uri.query(),
+        parts.headers,
         body,
-        json,
-        at: Instant::now(),
-    };
+    );
     super::request_log::append(provider, &rec);
     rec
 }

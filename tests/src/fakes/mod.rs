@@ -13,9 +13,6 @@ mod brevo;
 mod brevo_contacts;
 mod brevo_store;
 mod calendly;
-mod calendly_data;
-mod calendly_hooks;
-mod calendly_routes;
 mod common;
 mod engagelab;
 mod engagelab_callbacks;
@@ -23,17 +20,15 @@ mod engagelab_send;
 mod otlp_collector;
 mod request_log;
 mod zoom;
-mod zoom_history;
-mod zoom_participants;
-mod zoom_webinars;
 
 pub use brevo::{BrevoContact, BrevoEvent, FakeBrevo};
 pub use calendly::FakeCalendlyApi;
-pub use calendly_data::{DEFAULT_EVENT_TYPE_URI, EventSeed, InviteeSeed, ORG_URI, USER_URI};
-pub use calendly_hooks::CalendlyDelivery;
 pub use common::RecordedRequest;
 pub use engagelab::{FakeEngageLab, SentSms};
 pub use engagelab_callbacks::{notification_callback, status_callback, status_callback_by_id};
+pub use meetflow_admin::sandbox::calendly::{
+    CalendlyDelivery, DEFAULT_EVENT_TYPE_URI, EventSeed, InviteeSeed, ORG_URI, USER_URI,
+};
 pub use otlp_collector::{CollectedSpan, FakeCollector};
 pub use request_log::{DELIBERATE_HEADER, REQUEST_LOG_ENV, probe_client};
 pub use zoom::FakeZoom;

@@ -2,7 +2,7 @@
 //! (`POST /oauth/token`), bearer-token checks (401 code 124), `GET /v2/users/me`,
 //! past-meeting and past-webinar participants and webinar registrants with opaque page
 //! tokens, the account's users, ended meetings and webinars (report) and cloud recordings
-//! (`zoom_history.rs`), the double-encoding rule and a per-second budget answering 429 with Zoom's
+//! (`admin/src/sandbox/zoom/history.rs`), the double-encoding rule and a per-second budget answering 429 with Zoom's
 //! message. One server serves both the OAuth host and the API host.
 
 use std::collections::HashMap;
@@ -19,8 +19,7 @@ use serde_json::{Value, json};
 use super::common::{
     Faults, RecordedRequest, Server, Window, json as json_resp, lock, record, set_header,
 };
-use super::zoom_participants::Meetings;
-use super::{zoom_history, zoom_webinars};
+use meetflow_admin::sandbox::zoom::{Meetings, history as zoom_history, webinars};
 
 const ACCOUNT_ID: &str = "Xq7bL2mRTy6nW0pK4sUe9A";
 const CLIENT_ID: &str = "fakeZoomClientId01";
@@ -128,12 +127,12 @@ impl FakeZoom {
     pub fn add_past_meeting_fixture(&self, uuid: &str) {
         lock(&self.shared)
             .meetings
-            .add(uuid, super::zoom_participants::fixture_rows());
+            .add(uuid, meetflow_admin::sandbox::zoom::fixture_rows());
     }
 
     /// A participant row shaped like Zoom's (`duration` computed from the times).
     pub fn participant(name: &str, email: &str, join_time: &str, leave_time: &str) -> Value {
-        super::zoom_participants::row(name, email, join_time, leave_time)
+        meetflow_admin::sandbox::zoom::row(name, email, join_time, leave_time)
     }
 
     /// Seed webinar `webinar_id` with its registrants (see [`FakeZoom::registrant`]).
@@ -154,7 +153,7 @@ impl FakeZoom {
 
     /// An approved webinar registrant shaped like Zoom's.
     pub fn registrant(first_name: &str, last_name: &str, email: &str) -> Value {
-        zoom_webinars::registrant(first_name, last_name, email)
+        meetflow_admin::sandbox::zoom::registrant(first_name, last_name, email)
     }
 
     /// The id of the account's (first) user, whose history [`Self::add_ended`] and
@@ -357,7 +356,7 @@ fn api(g: &mut Inner, rec: &RecordedRequest) -> Response {
             }),
         );
     }
-    zoom_webinars::route(&mut g.meetings, rec)
+    webinars::route(&mut g.meetings, rec)
         .or_else(|| zoom_history::route(&mut g.meetings, rec))
         .unwrap_or_else(|| zoom_error(StatusCode::NOT_FOUND, 404, "Not Found"))
 }

@@ -6,9 +6,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::calendly_data::{API, ORG_URI, USER_URI};
-use super::calendly_routes::{Store, cal_err, invalid, not_found};
-use super::common::{RecordedRequest, empty, json as json_resp};
+use super::data::{API, ORG_URI, USER_URI};
+use super::routes::{Store, cal_err, invalid, not_found};
+use crate::sandbox::http::{RecordedRequest, empty, json as json_resp};
 
 /// Events a subscription may ask for (GET /sample_webhook_data enum).
 const EVENTS: [&str; 14] = [
@@ -30,18 +30,24 @@ const EVENTS: [&str; 14] = [
 
 /// A subscription and the key its deliveries are signed with (none: unsigned).
 #[derive(Debug, Clone)]
-pub(crate) struct Subscription {
-    pub(crate) resource: Value,
-    pub(crate) signing_key: Option<String>,
+pub struct Subscription {
+    /// The API resource.
+    pub resource: Value,
+    /// The `signing_key` it was created with.
+    pub signing_key: Option<String>,
 }
 
 /// A webhook to send once the state lock is released.
 #[derive(Debug, Clone)]
-pub(crate) struct Outgoing {
-    pub(crate) url: String,
-    pub(crate) event: String,
-    pub(crate) body: Vec<u8>,
-    pub(crate) key: Option<String>,
+pub struct Outgoing {
+    /// The subscription's callback URL.
+    pub url: String,
+    /// Event name.
+    pub event: String,
+    /// Body bytes (compact JSON).
+    pub body: Vec<u8>,
+    /// Signing key of the subscription, if any.
+    pub key: Option<String>,
 }
 
 /// One delivery the fake made for a no-show change.
@@ -58,15 +64,15 @@ pub struct CalendlyDelivery {
 }
 
 /// Calendly's timestamp format with microseconds.
-pub(crate) fn now_micros() -> String {
+pub fn now_micros() -> String {
     chrono::Utc::now()
         .format("%Y-%m-%dT%H:%M:%S%.6fZ")
         .to_string()
 }
 
 impl Store {
-    /// `POST /webhook_subscriptions`.
-    fn subscribe(&mut self, body: &Value) -> Response {
+    /// `POST /webhook_subscriptions` with `body`.
+    pub fn subscribe(&mut self, body: &Value) -> Response {
         if self.free_plan {
             return cal_err(
                 StatusCode::FORBIDDEN,
@@ -225,10 +231,7 @@ impl Store {
     }
 
     /// Route subscription and no-show requests; `None` for other paths.
-    pub(crate) fn route_hooks(
-        &mut self,
-        rec: &RecordedRequest,
-    ) -> Option<(Response, Vec<Outgoing>)> {
+    pub fn route_hooks(&mut self, rec: &RecordedRequest) -> Option<(Response, Vec<Outgoing>)> {
         let body = rec.json.clone().unwrap_or(Value::Null);
         let find_sub = |s: &Store, uuid: &str| {
             let uri = format!("{API}/webhook_subscriptions/{uuid}");

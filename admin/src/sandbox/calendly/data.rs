@@ -7,8 +7,12 @@
 
 use serde_json::{Value, json};
 
+/// The `invitee.created` sample the resources are built from.
+const INVITEE_CREATED: &str =
+    include_str!("../../../../shared/src/events/testdata/invitee_created.json");
+
 /// Calendly's API host, used in resource URIs.
-pub(crate) const API: &str = "https://api.calendly.com";
+pub const API: &str = "https://api.calendly.com";
 /// The fake's current user (the host in the fixtures).
 pub const USER_URI: &str = "https://api.calendly.com/users/8f1c3c0e-2a6b-4d51-9a0e-3b7d6f2c9a41";
 /// The fake's organization.
@@ -20,13 +24,13 @@ pub const DEFAULT_EVENT_TYPE_URI: &str =
 
 /// The fixture invitee payload (with its embedded `scheduled_event`).
 fn fixture_payload() -> Value {
-    serde_json::from_str::<Value>(crate::fixtures::CALENDLY_INVITEE_CREATED)
+    serde_json::from_str::<Value>(INVITEE_CREATED)
         .ok()
         .and_then(|v| v.get("payload").cloned())
         .unwrap_or_else(|| json!({ "scheduled_event": {} }))
 }
 
-/// A scheduled event to seed with [`super::FakeCalendlyApi::add_event`].
+/// A scheduled event to seed with `FakeCalendlyApi::add_event` (tests) or [`super::Store::add_event`].
 #[derive(Debug, Clone)]
 pub struct EventSeed {
     /// Event UUID (default: random).
@@ -84,7 +88,7 @@ impl EventSeed {
     }
 
     /// The API resource.
-    pub(crate) fn to_json(&self) -> Value {
+    pub fn to_json(&self) -> Value {
         let mut e = fixture_payload()["scheduled_event"].clone();
         e["uri"] = json!(format!("{API}/scheduled_events/{}", self.uuid));
         e["name"] = json!(self.name);
@@ -104,7 +108,7 @@ impl EventSeed {
     }
 }
 
-/// An invitee to seed with [`super::FakeCalendlyApi::add_invitee`].
+/// An invitee to seed with `FakeCalendlyApi::add_invitee` (tests) or [`super::Store::add_invitee`].
 #[derive(Debug, Clone)]
 pub struct InviteeSeed {
     /// Invitee UUID (default: random).
@@ -172,7 +176,7 @@ impl InviteeSeed {
     }
 
     /// The API resource for an invitee of `event_uuid`.
-    pub(crate) fn to_json(&self, event_uuid: &str) -> Value {
+    pub fn to_json(&self, event_uuid: &str) -> Value {
         let mut i = fixture_payload();
         if let Some(o) = i.as_object_mut() {
             o.remove("scheduled_event");
@@ -216,7 +220,7 @@ impl InviteeSeed {
 }
 
 /// An event type resource.
-pub(crate) fn event_type(uri: &str, name: &str, slug: &str) -> Value {
+pub fn event_type(uri: &str, name: &str, slug: &str) -> Value {
     json!({
         "uri": uri, "name": name, "slug": slug, "active": true, "kind": "solo",
         "duration": 30, "type": "StandardEventType", "pooling_type": null, "color": "#0069ff",
@@ -228,7 +232,7 @@ pub(crate) fn event_type(uri: &str, name: &str, slug: &str) -> Value {
 }
 
 /// `GET /users/me`.
-pub(crate) fn current_user() -> Value {
+pub fn current_user() -> Value {
     json!({ "resource": {
         "uri": USER_URI, "name": "Maya Chen", "slug": "maya-chen", "email": "maya.chen@example.com",
         "scheduling_url": "https://calendly.com/maya-chen", "timezone": "America/Los_Angeles",

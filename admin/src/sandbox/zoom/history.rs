@@ -1,4 +1,4 @@
-//! The account's history for the fake Zoom, as the catch-up sweep lists it: `GET /v2/users`
+//! The account's history for the sandbox's and the test fakes' Zoom, as the catch-up sweep lists it: `GET /v2/users`
 //! (active users), `GET /v2/report/users/{userId}/meetings` (ended meetings and webinars, a
 //! report taking whole days `from`..`to`, both required, at most one month apart) and
 //! `GET /v2/users/{userId}/recordings` (cloud recordings by start day, at most one month), paged
@@ -11,27 +11,20 @@ use chrono::NaiveDate;
 use percent_encoding::percent_decode_str;
 use serde_json::{Value, json};
 
-use super::common::RecordedRequest;
-use super::zoom_participants::{Meetings, error, page};
+use super::participants::{Meetings, error, page};
+use crate::sandbox::http::RecordedRequest;
 
 /// The one user the fake's account has unless tests add more (the `users/me` user).
-pub(crate) const USER_ID: &str = "z8yBXHd5TQ2bX9ZmN4kR7w";
+pub const USER_ID: &str = "z8yBXHd5TQ2bX9ZmN4kR7w";
 
 /// A user row like Zoom's.
-pub(crate) fn user(id: &str, email: &str) -> Value {
+pub fn user(id: &str, email: &str) -> Value {
     json!({ "id": id, "email": email, "type": 2, "status": "active", "timezone": "UTC",
             "first_name": "Maya", "last_name": "Chen", "display_name": "Maya Chen" })
 }
 
 /// A row of `report/users/{userId}/meetings` (type 2 a meeting, 5 a webinar).
-pub(crate) fn report_row(
-    uuid: &str,
-    id: u64,
-    kind: i64,
-    topic: &str,
-    start: &str,
-    end: &str,
-) -> Value {
+pub fn report_row(uuid: &str, id: u64, kind: i64, topic: &str, start: &str, end: &str) -> Value {
     json!({ "uuid": uuid, "id": id, "host_id": USER_ID, "type": kind, "topic": topic,
             "user_name": "Maya Chen", "user_email": "maya.chen@example.com",
             "start_time": start, "end_time": end, "duration": 30, "total_minutes": 30,
@@ -39,7 +32,7 @@ pub(crate) fn report_row(
 }
 
 /// A row of `users/{userId}/recordings`.
-pub(crate) fn recording(
+pub fn recording(
     uuid: &str,
     id: u64,
     kind: i64,
@@ -137,7 +130,7 @@ fn user_rows(m: &mut Meetings, raw: &str, rec: &RecordedRequest, recordings: boo
 }
 
 /// Serves the history endpoints; `None` for other paths.
-pub(crate) fn route(m: &mut Meetings, rec: &RecordedRequest) -> Option<Response> {
+pub fn route(m: &mut Meetings, rec: &RecordedRequest) -> Option<Response> {
     if rec.method != "GET" {
         return None;
     }

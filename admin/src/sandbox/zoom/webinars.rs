@@ -8,8 +8,9 @@ use axum::response::Response;
 use percent_encoding::percent_decode_str;
 use serde_json::{Value, json};
 
-use super::common::RecordedRequest;
-use super::zoom_participants::{Meetings, decode_uuid, error, page, participants};
+use crate::sandbox::http::RecordedRequest;
+
+use super::participants::{Meetings, decode_uuid, error, page, participants};
 
 fn not_found(id: &str) -> Response {
     error(
@@ -20,7 +21,7 @@ fn not_found(id: &str) -> Response {
 }
 
 /// A registrant like Zoom's (`status` approved).
-pub(crate) fn registrant(first_name: &str, last_name: &str, email: &str) -> Value {
+pub fn registrant(first_name: &str, last_name: &str, email: &str) -> Value {
     json!({
         "id": uuid::Uuid::new_v4().simple().to_string(), "email": email,
         "first_name": first_name, "last_name": last_name, "status": "approved",
@@ -64,7 +65,7 @@ fn webinar_participants(m: &mut Meetings, raw: &str, rec: &RecordedRequest) -> R
 }
 
 /// Serves the list endpoints (past meetings, past webinars, registrants); `None` for other paths.
-pub(crate) fn route(m: &mut Meetings, rec: &RecordedRequest) -> Option<Response> {
+pub fn route(m: &mut Meetings, rec: &RecordedRequest) -> Option<Response> {
     if rec.method != "GET" {
         return None;
     }

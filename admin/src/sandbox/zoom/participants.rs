@@ -10,25 +10,26 @@ use axum::response::Response;
 use percent_encoding::percent_decode_str;
 use serde_json::{Value, json};
 
-use super::common::{RecordedRequest, json as json_resp};
+use crate::sandbox::http::{RecordedRequest, json as json_resp};
 
 /// Stored meetings and webinars, and issued page tokens.
 #[derive(Debug)]
-pub(crate) struct Meetings {
+pub struct Meetings {
     rows: HashMap<String, Vec<Value>>,
     /// Past webinar instance uuid -> participant rows.
-    pub(crate) webinar_rows: HashMap<String, Vec<Value>>,
+    pub webinar_rows: HashMap<String, Vec<Value>>,
     /// Webinar id -> registrants.
-    pub(crate) registrants: HashMap<String, Vec<Value>>,
+    pub registrants: HashMap<String, Vec<Value>>,
     /// token -> (list the token belongs to, offset of the next page)
     pages: HashMap<String, (String, usize)>,
-    pub(crate) reject_oversized: bool,
+    /// Answer 400 to `page_size` > 300 (else clamp it).
+    pub reject_oversized: bool,
     /// The account's users (`GET /users`).
-    pub(crate) users: Vec<Value>,
+    pub users: Vec<Value>,
     /// User id -> ended meeting and webinar instances (`GET /report/users/{id}/meetings`).
-    pub(crate) ended: HashMap<String, Vec<Value>>,
+    pub ended: HashMap<String, Vec<Value>>,
     /// User id -> cloud recordings (`GET /users/{id}/recordings`).
-    pub(crate) recordings: HashMap<String, Vec<Value>>,
+    pub recordings: HashMap<String, Vec<Value>>,
 }
 
 impl Default for Meetings {
@@ -39,8 +40,8 @@ impl Default for Meetings {
             registrants: HashMap::new(),
             pages: HashMap::new(),
             reject_oversized: true,
-            users: vec![super::zoom_history::user(
-                super::zoom_history::USER_ID,
+            users: vec![super::history::user(
+                super::history::USER_ID,
                 "maya.chen@example.com",
             )],
             ended: HashMap::new(),
@@ -50,13 +51,14 @@ impl Default for Meetings {
 }
 
 impl Meetings {
-    pub(crate) fn add(&mut self, uuid: &str, rows: Vec<Value>) {
+    /// Seed past meeting instance `uuid` with participant rows.
+    pub fn add(&mut self, uuid: &str, rows: Vec<Value>) {
         self.rows.insert(uuid.to_owned(), rows);
     }
 }
 
 /// A participant row like Zoom's; `duration` is leave - join in seconds.
-pub(crate) fn row(name: &str, email: &str, join: &str, leave: &str) -> Value {
+pub fn row(name: &str, email: &str, join: &str, leave: &str) -> Value {
     let secs = |t: &str| {
         chrono::DateTime::parse_from_rfc3339(t)
             .map(|d| d.timestamp())
@@ -75,7 +77,7 @@ pub(crate) fn row(name: &str, email: &str, join: &str, leave: &str) -> Value {
 
 /// The attendance of the sample meeting (the `zoom_meeting_ended.json` sample): the host for the
 /// whole meeting, and Jordan in two sessions (a drop-out and a rejoin), as Zoom lists them.
-pub(crate) fn fixture_rows() -> Vec<Value> {
+pub fn fixture_rows() -> Vec<Value> {
     let mut host = row(
         "Maya Chen",
         "maya.chen@example.com",
@@ -94,13 +96,14 @@ pub(crate) fn fixture_rows() -> Vec<Value> {
     ]
 }
 
-pub(crate) fn error(status: StatusCode, code: i64, message: &str) -> Response {
+/// Zoom's error body `{code, message}`.
+pub fn error(status: StatusCode, code: i64, message: &str) -> Response {
     json_resp(status, &json!({ "code": code, "message": message }))
 }
 
 /// Decode the `{meetingUUID}` path segment as Zoom does. `None` when a UUID that needs
 /// double encoding (leading `/` or `//` inside) arrived encoded once or not at all.
-pub(crate) fn decode_uuid(raw: &str) -> Option<String> {
+pub fn decode_uuid(raw: &str) -> Option<String> {
     if raw.contains('/') {
         return None; // a raw slash splits the path: Zoom routes it elsewhere
     }
@@ -118,7 +121,7 @@ pub(crate) fn decode_uuid(raw: &str) -> Option<String> {
 }
 
 /// `GET /v2/past_meetings/{raw}/participants`.
-pub(crate) fn participants(m: &mut Meetings, raw: &str, rec: &RecordedRequest) -> Response {
+pub fn participants(m: &mut Meetings, raw: &str, rec: &RecordedRequest) -> Response {
     let not_found = |id: &str| {
         error(
             StatusCode::NOT_FOUND,
@@ -139,7 +142,7 @@ pub(crate) fn participants(m: &mut Meetings, raw: &str, rec: &RecordedRequest) -
 /// One page of `rows` (the list named `list`, e.g. `meeting:<uuid>`) under `field`: `page_size`
 /// (default 30, at most 300) and an opaque `next_page_token` bound to that list, `""` on the last
 /// page.
-pub(crate) fn page(
+pub fn page(
     m: &mut Meetings,
     list: &str,
     rows: &[Value],

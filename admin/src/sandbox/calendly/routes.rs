@@ -10,31 +10,37 @@ use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use super::calendly_data::{API, ORG_URI, current_user};
-use super::calendly_hooks::Subscription;
-use super::common::{RecordedRequest, json as json_resp};
+use super::data::{API, ORG_URI, current_user};
+use super::hooks::Subscription;
+use crate::sandbox::http::{RecordedRequest, json as json_resp};
 
 /// Everything the fake Calendly knows.
 #[derive(Debug, Default)]
-pub(crate) struct Store {
+pub struct Store {
     /// The fake's own origin, for `pagination.next_page` links.
-    pub(crate) origin: String,
-    pub(crate) events: Vec<Value>,
-    pub(crate) invitees: Vec<Value>,
-    pub(crate) event_types: Vec<Value>,
-    pub(crate) subscriptions: Vec<Subscription>,
-    pub(crate) no_shows: Vec<Value>,
-    pub(crate) free_plan: bool,
+    pub origin: String,
+    /// Scheduled event resources.
+    pub events: Vec<Value>,
+    /// Invitee resources (each names its event in `event`).
+    pub invitees: Vec<Value>,
+    /// Event type resources.
+    pub event_types: Vec<Value>,
+    /// Webhook subscriptions.
+    pub subscriptions: Vec<Subscription>,
+    /// Invitee no-show resources.
+    pub no_shows: Vec<Value>,
+    /// Free plan: `POST /webhook_subscriptions` answers 403.
+    pub free_plan: bool,
     pages: HashMap<String, usize>,
 }
 
 /// Calendly's error body `{title, message[, details]}`.
-pub(crate) fn cal_err(status: StatusCode, title: &str, message: &str) -> Response {
+pub fn cal_err(status: StatusCode, title: &str, message: &str) -> Response {
     json_resp(status, &json!({ "title": title, "message": message }))
 }
 
 /// 400 "Invalid Argument" naming the parameter.
-pub(crate) fn invalid(param: &str, message: &str) -> Response {
+pub fn invalid(param: &str, message: &str) -> Response {
     json_resp(
         StatusCode::BAD_REQUEST,
         &json!({
@@ -46,7 +52,7 @@ pub(crate) fn invalid(param: &str, message: &str) -> Response {
 }
 
 /// 404 for an unknown resource.
-pub(crate) fn not_found() -> Response {
+pub fn not_found() -> Response {
     cal_err(
         StatusCode::NOT_FOUND,
         "Resource Not Found",
@@ -210,7 +216,7 @@ impl Store {
     }
 
     /// Route an authorised, in-budget request (webhook/no-show routes return `None`).
-    pub(crate) fn route(&mut self, rec: &RecordedRequest) -> Option<Response> {
+    pub fn route(&mut self, rec: &RecordedRequest) -> Option<Response> {
         let body = rec.json.clone().unwrap_or(Value::Null);
         let r = match (rec.method.as_str(), rec.segments().as_slice()) {
             ("GET", ["users", "me"]) => json_resp(StatusCode::OK, &current_user()),
