@@ -22,7 +22,17 @@ const PHONE_KEYS: &[&str] = &[
     "host_phone",
 ];
 
-/// A JSON payload with every e-mail and phone number masked; JSON nested as text (a webhook job's
+/// Keys whose string value is a secret shown as `***` (a Zoom recording's passcode, the
+/// meeting password and the download token of `recording.completed`).
+const SECRET_KEYS: &[&str] = &[
+    "passcode",
+    "recording_play_passcode",
+    "recording_passcode",
+    "password",
+    "download_token",
+];
+
+/// A JSON payload with every e-mail and phone number masked (and recording secrets); JSON nested as text (a webhook job's
 /// raw `body`) is masked inside and kept as text.
 pub fn json(value: &Value) -> Value {
     mask_value(value, false)
@@ -46,7 +56,11 @@ fn mask_value(value: &Value, phone_key: bool) -> Value {
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(k, v)| {
-                    let phoneish = PHONE_KEYS.contains(&k.to_ascii_lowercase().as_str());
+                    let key = k.to_ascii_lowercase();
+                    if SECRET_KEYS.contains(&key.as_str()) && v.is_string() {
+                        return (k.clone(), Value::String("***".into()));
+                    }
+                    let phoneish = PHONE_KEYS.contains(&key.as_str());
                     (k.clone(), mask_value(v, phoneish))
                 })
                 .collect(),
@@ -174,6 +188,17 @@ mod tests {
         assert!(!s.contains("555-0132"), "{s}");
         assert!(s.contains("j***@example.com"), "{s}");
         assert!(s.ends_with('.'), "{s}");
+    }
+
+    #[test]
+    fn recording_passcodes_and_download_tokens_are_hidden() {
+        let v = json!({ "event_properties": { "share_url": "https://zoom.us/rec/share/x",
+            "passcode": "7f$Kq2!p" }, "attributes": { "RECORDING_PASSCODE": "7f$Kq2!p" },
+            "download_token": "dl-secret" });
+        let masked = json(&v).to_string();
+        assert!(!masked.contains("7f$Kq2!p"), "{masked}");
+        assert!(!masked.contains("dl-secret"), "{masked}");
+        assert!(masked.contains("https://zoom.us/rec/share/x"), "{masked}");
     }
 
     #[test]

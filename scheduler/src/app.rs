@@ -14,6 +14,7 @@ use meetflow_shared::shutdown::Shutdown;
 use crate::periodic::run_periodic;
 use crate::promote::{DueLoop, DueLoopSettings};
 use crate::reconcile::Reconciler;
+use crate::zoom_sweep::ZoomSweep;
 
 /// The binary's name, in logs and on stderr.
 pub const NAME: &str = "meetflow-scheduler";
@@ -58,24 +59,75 @@ pub async fn serve(mut process: Process) -> Result<(), AppError> {
     let due_stop = stop.clone();
     process.spawn("due loop", async move { due.run(due_stop).await });
 
+    let periodic = Periodic {
+        redis: client.handle().clone(),
+        clock: bookings.clock().clone(),
+        stop,
+    };
     let calendly = &settings.connectors.calendly;
     if let Some(reconciler) = Reconciler::from_settings(calendly, bookings.clone())? {
         let reconciler = Arc::new(reconciler);
-        let (redis, clock, every) = (
-            client.handle().clone(),
-            bookings.clock().clone(),
+        periodic.spawn(
+            &mut process,
+            "calendly reconciliation",
+            "calendly_reconcile",
             calendly.reconcile_every,
-        );
-        process.spawn("calendly reconciliation", async move {
-            run_periodic(redis, clock, "calendly_reconcile", every, stop, |_| {
+            move |_| {
                 let r = Arc::clone(&reconciler);
                 async move { r.run_once().await.map(|_| ()) }
-            })
-            .await;
-            Ok::<(), std::convert::Infallible>(())
-        });
+            },
+        );
     } else {
         tracing::info!("calendly reconciliation off (no connectors.calendly.access_token)");
     }
+    if let Some(sweep) = ZoomSweep::from_settings(&settings.connectors.zoom, client.clone()) {
+        let sweep = Arc::new(sweep);
+        let every = sweep.every();
+        periodic.spawn(
+            &mut process,
+            "zoom sweep",
+            "zoom_sweep",
+            every,
+            move |tick| {
+                let s = Arc::clone(&sweep);
+                async move { s.run_tick(tick).await.map(|_| ()) }
+            },
+        );
+    } else {
+        tracing::info!(
+            "zoom catch-up sweep off (connectors.zoom.sweep_every null or no API credentials)"
+        );
+    }
     Ok(process.run(GRACE).await?)
+}
+
+/// What every periodic task of this process shares: the Redis of its tick locks, the clock and
+/// the stop signal.
+struct Periodic {
+    redis: meetflow_shared::redis::Redis,
+    clock: meetflow_shared::bookings::Clock,
+    stop: tokio_util::sync::CancellationToken,
+}
+
+impl Periodic {
+    /// Runs `task(tick)` once per tick of `every` across all replicas ([`run_periodic`], tick
+    /// lock `lock`) as the supervised loop `name` of `process`.
+    fn spawn<F, Fut, E>(
+        &self,
+        process: &mut Process,
+        name: &'static str,
+        lock: &'static str,
+        every: Duration,
+        task: F,
+    ) where
+        F: Fn(i64) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<(), E>> + Send + 'static,
+        E: std::fmt::Display + 'static,
+    {
+        let (redis, clock, stop) = (self.redis.clone(), self.clock.clone(), self.stop.clone());
+        process.spawn(name, async move {
+            run_periodic(redis, clock, lock, every, stop, task).await;
+            Ok::<(), std::convert::Infallible>(())
+        });
+    }
 }

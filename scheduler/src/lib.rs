@@ -1,6 +1,7 @@
 //! `meetflow-scheduler`: owns time. It enqueues each planned reminder and follow-up onto the SMS
-//! queue when it comes due ([`promote`]), and runs the periodic Calendly reconciliation once per
-//! tick across all replicas ([`periodic`], [`reconcile`]). The bookings and their reminders are
+//! queue when it comes due ([`promote`]), and runs the periodic Calendly reconciliation and the
+//! Zoom catch-up sweep once per tick across all replicas ([`periodic`], [`reconcile`],
+//! [`zoom_sweep`]). The bookings and their reminders are
 //! written by the worker through [`meetflow_shared::bookings`]; this crate only reads due ones.
 //!
 //! Replicas: run as many as availability needs. Claims are atomic and SMS job ids are the
@@ -12,6 +13,7 @@ pub mod periodic;
 pub mod promote;
 pub mod reconcile;
 pub mod synthetic;
+pub mod zoom_sweep;
 
 use std::time::Duration;
 

@@ -63,9 +63,9 @@ pub async fn run(
 }
 
 /// Which queues run: the refused ones are an error when named explicitly, else skipped. `sync`
-/// (the backfill) is skipped with a warning even when named: a deployment lists it beside
-/// `events` so backfills run once an access token is set, and without one there is nothing it
-/// could run (`meetflow-admin sync` needs the same token to enqueue anything).
+/// (the backfills and the Zoom sweep) is skipped with a warning even when named: a deployment
+/// lists it beside `events` so backfills run once an access token is set, and without a
+/// Calendly token or Zoom credentials there is nothing it could run.
 fn runnable(
     settings: &Settings,
     queues: &QueueSelection,
@@ -216,7 +216,7 @@ fn spawn_queue(
         }),
         SYNC => spawn_one(process, worker, queue, stop, move |job, ctx| {
             let w = w.clone();
-            async move { backfill::calendly::handle(&w, job, ctx).await }
+            async move { backfill::handle(&w, job, ctx).await }
         }),
         other => tracing::error!(queue = other, "no handler for this queue"),
     }

@@ -11,7 +11,7 @@ use meetflow_shared::providers::calendly_api::CalendlyClient;
 use meetflow_shared::providers::call_limit::CallLimit;
 use meetflow_shared::providers::engagelab::EngageLabClient;
 use meetflow_shared::providers::rate_limit::RateLimiter;
-use meetflow_shared::providers::zoom_api::{ZoomAuth, ZoomClient, ZoomCredentials, ZoomLimits};
+use meetflow_shared::providers::zoom_api::ZoomClient;
 use meetflow_shared::queue::{ErrorClass, JobError, LeaseGate, QueueClient};
 use meetflow_shared::redis::Redis;
 use secrecy::SecretString;
@@ -154,36 +154,15 @@ impl Worker {
         } else {
             None
         };
-        let z = &settings.connectors.zoom;
-        let zoom = match (&z.account_id, &z.client_id, &z.client_secret) {
-            (Some(account_id), Some(client_id), Some(client_secret))
-                if zoom_access(&settings).usable() =>
-            {
-                let credentials = ZoomCredentials {
-                    account_id: account_id.clone(),
-                    client_id: client_id.clone(),
-                    client_secret: client_secret.clone(),
-                };
-                let auth = ZoomAuth::new(
-                    url("connectors.zoom.oauth_base_url", &z.oauth_base_url)?,
-                    &credentials,
-                    &redis,
-                    timeout,
-                )?;
-                let rates = z.rate_limits;
-                let limit = |name: &str, rate: RateLimit| {
-                    CallLimit::new(limiter(&redis, name, rate), options.rate_limit_wait)
-                };
-                Some(
-                    ZoomClient::new(url("connectors.zoom.api_base_url", &z.api_base_url)?, auth)
-                        .with_limits(ZoomLimits {
-                            light: limit("zoom_light", rates.light),
-                            medium: limit("zoom_medium", rates.medium),
-                            heavy: limit("zoom_heavy", rates.heavy),
-                        }),
-                )
-            }
-            _ => None,
+        let zoom = if zoom_access(&settings).usable() {
+            ZoomClient::from_settings(
+                &settings.connectors.zoom,
+                &redis,
+                timeout,
+                options.rate_limit_wait,
+            )?
+        } else {
+            None
         };
         let cal = &settings.connectors.calendly;
         let calendly = match &cal.access_token {

@@ -160,7 +160,10 @@ pub(crate) fn refusal(queue: &str, s: &Settings) -> Option<String> {
         BREVO => brevo_access(s),
         SMS => engagelab_access(s),
         ZOOM => zoom_access(s),
-        SYNC => calendly_access(s),
+        SYNC => match (calendly_access(s), zoom_access(s)) {
+            (Access::Missing(c), Access::Missing(z)) => Access::Missing(format!("{c}; {z}")),
+            _ => Access::Credentials,
+        },
         EVENTS => Access::Credentials,
         other => Access::Missing(format!("unknown queue `{other}`")),
     };

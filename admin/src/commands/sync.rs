@@ -13,7 +13,13 @@
 //! today (UTC), so meetings booked before go-live and still ahead are included; dates are
 //! `YYYY-MM-DD` (midnight UTC) or RFC 3339.
 //!
-//! `sync zoom` (past meetings' and webinars' attendance) is not in this build.
+//! `meetflow-admin sync zoom --since DATE [--until DATE] [--dry-run] [--json]` is the Zoom
+//! catch-up sweep ([`meetflow_shared::sync::zoom`]) over a chosen range, as the same durable
+//! one-day slices on the `sync` queue with the same progress and summary: the workers list the
+//! meetings and webinars that ended in each slice (and the recordings of those that started in
+//! it) and handle the ones whose webhook meetflow never handled, as the webhook would have
+//! (attendance, webinar attended/missed lists, recordings). A second run finds them all handled
+//! and changes nothing. `--until` defaults to now; Zoom's reports reach six months back.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -24,8 +30,10 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use meetflow_shared::jobs::sync::SyncJob;
 use meetflow_shared::jobs::{JobSpec, SYNC};
+use meetflow_shared::providers::zoom_api::ZoomClient;
 use meetflow_shared::queue::{NewJob, QueueClient};
-use meetflow_shared::sync::calendly::{Change, SliceSync, SyncError, pacer};
+use meetflow_shared::sync::calendly::{SliceSync, SyncError, pacer};
+use meetflow_shared::sync::zoom::{Missed, ZoomSlice};
 use meetflow_shared::sync::{Counts, Run, Runs, slices};
 use serde_json::json;
 
@@ -35,6 +43,10 @@ use crate::{Ctx, Out};
 
 /// How often the progress is read.
 const POLL: Duration = Duration::from_millis(500);
+/// Timeout of each Zoom call of a dry run.
+const ZOOM_TIMEOUT: Duration = Duration::from_secs(20);
+/// Longest wait of a dry run's Zoom call for a slot of the shared limit.
+const ZOOM_SLOT_WAIT: Duration = Duration::from_secs(60);
 /// How far ahead the default `--until` reaches (from today's midnight UTC).
 const DEFAULT_AHEAD_DAYS: i64 = 60;
 
@@ -43,7 +55,7 @@ const DEFAULT_AHEAD_DAYS: i64 = 60;
 pub enum SyncCommand {
     /// Backfill Calendly's scheduled events and invitees in a range into Brevo, quietly.
     Calendly(SyncArgs),
-    /// Backfill past Zoom meetings and webinars (not in this build).
+    /// Catch up past Zoom meetings, webinars and recordings whose webhook meetflow never handled.
     Zoom(SyncArgs),
 }
 
@@ -53,7 +65,7 @@ pub struct SyncArgs {
     /// Meetings starting on or after this date (YYYY-MM-DD, UTC, or RFC 3339).
     #[arg(long, value_parser = parse_date)]
     pub since: DateTime<Utc>,
-    /// Meetings starting before this date (default: 60 days after today).
+    /// Meetings starting before this date (default: calendly 60 days after today; zoom now).
     #[arg(long, value_parser = parse_date)]
     pub until: Option<DateTime<Utc>>,
     /// Print what would change; enqueue and write nothing.
@@ -79,16 +91,17 @@ impl SyncCommand {
     pub async fn run(self, ctx: &Ctx, out: &mut Out) -> anyhow::Result<()> {
         match self {
             Self::Calendly(args) => args.calendly(ctx, out).await,
-            Self::Zoom(_) => bail!(
-                "sync zoom is not available in this build; Zoom attendance arrives through its webhooks"
-            ),
+            Self::Zoom(args) => args.zoom(ctx, out).await,
         }
     }
 }
 
 impl SyncArgs {
-    fn until(&self) -> DateTime<Utc> {
+    fn until(&self, source: &str) -> DateTime<Utc> {
         self.until.unwrap_or_else(|| {
+            if source == SyncJob::ZOOM {
+                return Utc::now();
+            }
             Utc::now()
                 .date_naive()
                 .and_time(chrono::NaiveTime::MIN)
@@ -97,8 +110,58 @@ impl SyncArgs {
         })
     }
 
+    async fn zoom(self, ctx: &Ctx, out: &mut Out) -> anyhow::Result<()> {
+        let until = self.until(SyncJob::ZOOM);
+        if until <= self.since {
+            bail!("--until ({until}) must be after --since ({})", self.since);
+        }
+        let backend = Backend::connect(ctx).await?;
+        let api = ZoomClient::from_settings(
+            &backend.settings.connectors.zoom,
+            backend.client.handle(),
+            ZOOM_TIMEOUT,
+            ZOOM_SLOT_WAIT,
+        )?
+        .context("connectors.zoom.account_id/client_id/client_secret are not set (ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET)")?;
+        let cuts = slices(self.since, until);
+        if self.dry_run {
+            let slice = ZoomSlice::new(api, backend.client.clone());
+            let bar = bar(cuts.len(), self.json, "listing (dry run)");
+            let (mut total, mut changes) = (Counts::default(), Vec::new());
+            for (from, to) in &cuts {
+                let (counts, missed) = slice.missed(*from, *to).await.context("dry run")?;
+                total.add(&counts);
+                changes.extend(missed.iter().map(Missed::change));
+                bar.inc(1);
+            }
+            bar.finish_and_clear();
+            let lines = changes
+                .iter()
+                .map(|c| {
+                    let at = c.at.map_or_else(|| "-".into(), |t| t.to_rfc3339());
+                    format!("would handle {} {} ({at})", c.kind, c.uuid)
+                })
+                .collect();
+            let changes = (serde_json::to_value(&changes)?, lines);
+            return self.report(out, SyncJob::ZOOM, None, cuts.len(), &total, Some(changes));
+        }
+        let job = |run: &str, (from, to): (DateTime<Utc>, DateTime<Utc>)| SyncJob {
+            v: SyncJob::VERSION,
+            source: SyncJob::ZOOM.into(),
+            run: run.to_owned(),
+            from,
+            until: to,
+            organization: String::new(),
+            user: String::new(),
+        };
+        let (run, total) = self
+            .enqueue_and_wait(&backend.client, SyncJob::ZOOM, until, &cuts, job)
+            .await?;
+        self.report(out, SyncJob::ZOOM, Some(&run), cuts.len(), &total, None)
+    }
+
     async fn calendly(self, ctx: &Ctx, out: &mut Out) -> anyhow::Result<()> {
-        let until = self.until();
+        let until = self.until(SyncJob::CALENDLY);
         if until <= self.since {
             bail!("--until ({until}) must be after --since ({})", self.since);
         }
@@ -140,9 +203,40 @@ impl SyncArgs {
                 bar.inc(1);
             }
             bar.finish_and_clear();
-            return self.report(out, None, cuts.len(), &total, Some(&changes));
+            let lines = changes
+                .iter()
+                .map(|c| {
+                    let start = c.start.map_or_else(|| "-".into(), |s| s.to_rfc3339());
+                    format!("would sync {} as {} (meeting {start})", c.booking, c.state)
+                })
+                .collect();
+            let changes = (serde_json::to_value(&changes)?, lines);
+            return self.report(
+                out,
+                SyncJob::CALENDLY,
+                None,
+                cuts.len(),
+                &total,
+                Some(changes),
+            );
         }
-        let runs = Runs::new(backend.client.clone(), SyncJob::CALENDLY);
+        let (run, total) = self
+            .enqueue_and_wait(&backend.client, SyncJob::CALENDLY, until, &cuts, job)
+            .await?;
+        self.report(out, SyncJob::CALENDLY, Some(&run), cuts.len(), &total, None)
+    }
+
+    /// Begins (or resumes) the run of `[since, until)` of `source`, enqueues the slices it has
+    /// not done (`job` builds each), shows progress until all are done and sums their counts.
+    async fn enqueue_and_wait(
+        &self,
+        client: &QueueClient,
+        source: &'static str,
+        until: DateTime<Utc>,
+        cuts: &[(DateTime<Utc>, DateTime<Utc>)],
+        job: impl Fn(&str, (DateTime<Utc>, DateTime<Utc>)) -> SyncJob,
+    ) -> anyhow::Result<(Run, Counts)> {
+        let runs = Runs::new(client.clone(), source);
         let run = runs.begin(self.since, until, cuts.len()).await?;
         let done = runs.results(&run.id).await?;
         let jobs = cuts
@@ -153,25 +247,26 @@ impl SyncArgs {
                 Ok(NewJob::json(&j)?.with_id(j.job_id(&())))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
-        backend.client.enqueue_many(SYNC, jobs).await?;
-        tracing::info!(target: "meetflow::audit", action = "sync calendly", run = %run.id, resumed = run.resumed, slices = cuts.len(), "backfill enqueued");
-        let done = self.wait(&backend.client, &runs, &run).await?;
+        client.enqueue_many(SYNC, jobs).await?;
+        tracing::info!(target: "meetflow::audit", action = %format!("sync {source}"), run = %run.id, resumed = run.resumed, slices = cuts.len(), "backfill enqueued");
+        let done = self.wait(client, source, &runs, &run).await?;
         let mut total = Counts::default();
         for counts in done.values() {
             total.add(counts);
         }
-        self.report(out, Some(&run), cuts.len(), &total, None)
+        Ok((run, total))
     }
 
     /// Shows progress until every slice of `run` is done (or one is dead).
     async fn wait(
         &self,
         client: &QueueClient,
+        source: &str,
         runs: &Runs,
         run: &Run,
     ) -> anyhow::Result<HashMap<i64, Counts>> {
         let bar = bar(run.slices, self.json, "backfilling");
-        let prefix = format!("sync:{}:{}:", SyncJob::CALENDLY, run.id);
+        let prefix = format!("sync:{source}:{}:", run.id);
         let mut polls = 0u64;
         loop {
             let done = runs.results(&run.id).await?;
@@ -196,48 +291,76 @@ impl SyncArgs {
         }
     }
 
+    /// The summary: text, or one JSON object with `--json`; a dry run's changes are given as
+    /// (JSON, text lines).
     fn report(
         &self,
         out: &mut Out,
+        source: &str,
         run: Option<&Run>,
         slices: usize,
         total: &Counts,
-        changes: Option<&[Change]>,
+        changes: Option<(serde_json::Value, Vec<String>)>,
     ) -> anyhow::Result<()> {
+        let zoom = source == SyncJob::ZOOM;
         if self.json {
             let mut summary = json!({
-                "source": SyncJob::CALENDLY,
+                "source": source,
                 "since": self.since,
-                "until": self.until(),
+                "until": self.until(source),
                 "dry_run": self.dry_run,
                 "slices": slices,
-                "events": total.events,
-                "invitees": total.invitees,
                 "synced": total.synced,
-                "active": total.active,
-                "canceled": total.canceled,
-                "no_show": total.no_show,
                 "unchanged": total.unchanged,
             });
+            let counts: &[(&str, u64)] = if zoom {
+                &[
+                    ("meetings", total.meetings),
+                    ("webinars", total.webinars),
+                    ("recordings", total.recordings),
+                ]
+            } else {
+                &[
+                    ("events", total.events),
+                    ("invitees", total.invitees),
+                    ("active", total.active),
+                    ("canceled", total.canceled),
+                    ("no_show", total.no_show),
+                ]
+            };
+            for (k, v) in counts {
+                summary[*k] = (*v).into();
+            }
             if let Some(run) = run {
                 summary["run"] = run.id.clone().into();
                 summary["resumed"] = run.resumed.into();
             }
-            if let Some(changes) = changes {
-                summary["changes"] = serde_json::to_value(changes)?;
+            if let Some((changes, _)) = changes {
+                summary["changes"] = changes;
             }
             writeln!(out, "{summary}")?;
             return Ok(());
         }
-        if let Some(changes) = changes {
-            for c in changes {
-                let start = c.start.map_or_else(|| "-".into(), |s| s.to_rfc3339());
-                writeln!(
-                    out,
-                    "would sync {} as {} (meeting {start})",
-                    c.booking, c.state
-                )?;
-            }
+        for line in changes.iter().flat_map(|(_, lines)| lines) {
+            writeln!(out, "{line}")?;
+        }
+        if zoom {
+            let verb = if self.dry_run {
+                "would handle"
+            } else {
+                "handled"
+            };
+            writeln!(
+                out,
+                "{} slices, {} meetings, {} webinars, {} recordings: {verb} {} whose webhook never came, {} already handled",
+                slices,
+                total.meetings,
+                total.webinars,
+                total.recordings,
+                total.synced,
+                total.unchanged
+            )?;
+            return Ok(());
         }
         let verb = if self.dry_run { "would sync" } else { "synced" };
         writeln!(

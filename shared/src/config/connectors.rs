@@ -7,7 +7,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use super::values::{RateLimit, duration, lenient_string, opt_string, secret};
+use super::values::{RateLimit, duration, lenient_string, opt_duration, opt_string, secret};
 
 /// `connectors:`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -275,6 +275,14 @@ pub struct ZoomSettings {
     /// final. `0s` = no wait.
     #[serde(with = "duration")]
     pub report_wait: Duration,
+    /// Period of the Zoom catch-up sweep (ended meetings and webinars, and recordings, whose
+    /// webhook never came, listed from the Zoom API); needs the API credentials. `null` = off.
+    #[serde(with = "opt_duration")]
+    pub sweep_every: Option<Duration>,
+    /// How far back each sweep looks, by end time (Zoom's reports take whole days: the days
+    /// this reaches into are listed, and instances ending before it are left out). At most 30d.
+    #[serde(with = "duration")]
+    pub sweep_window: Duration,
 }
 
 /// `connectors.zoom.rate_limits`: Zoom limits calls per second per account and endpoint
@@ -312,6 +320,8 @@ impl Default for ZoomSettings {
             lists: ZoomLists::default(),
             rate_limits: ZoomRateLimits::default(),
             report_wait: Duration::from_secs(6 * 3600),
+            sweep_every: Some(Duration::from_secs(3600)),
+            sweep_window: Duration::from_secs(24 * 3600),
         }
     }
 }

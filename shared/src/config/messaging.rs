@@ -235,6 +235,11 @@ pub struct BrevoEvents {
     /// `target_invalid`) [sms_failed], so an automation can fall back to e-mail.
     #[serde(deserialize_with = "lenient_string")]
     pub sms_failed: String,
+    /// A Zoom cloud recording is ready [recording_ready]: to bookers, Zoom-only participants
+    /// with an e-mail, and a webinar's attendees and absentees; it carries the share URL (and
+    /// the passcode when Zoom gives one).
+    #[serde(deserialize_with = "lenient_string")]
+    pub recording_ready: String,
 }
 
 impl Default for BrevoEvents {
@@ -248,6 +253,7 @@ impl Default for BrevoEvents {
             ended: "meeting_ended".into(),
             sms_delivered: "sms_delivered".into(),
             sms_failed: "sms_failed".into(),
+            recording_ready: "recording_ready".into(),
         }
     }
 }

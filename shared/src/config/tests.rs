@@ -291,6 +291,22 @@ fn bad_values_name_their_key() {
             "connectors: { zoom: { report_wait: later } }",
             "connectors.zoom.report_wait",
         ),
+        (
+            "connectors: { zoom: { sweep_every: 0s } }",
+            "connectors.zoom.sweep_every",
+        ),
+        (
+            "connectors: { zoom: { sweep_window: 31d } }",
+            "connectors.zoom.sweep_window",
+        ),
+        (
+            "connectors: { zoom: { sweep_every: 2h, sweep_window: 1h } }",
+            "connectors.zoom.sweep_window",
+        ),
+        (
+            "engagement: { brevo_events: { recording_ready: \"recording ready\" } }",
+            "engagement.brevo_events.recording_ready",
+        ),
     ];
     for (yaml, key) in cases {
         let err = load(yaml, &[]).unwrap_err();
@@ -424,6 +440,27 @@ fn secrets_never_appear_in_debug_or_redacted_output() {
     assert!(
         defaults.contains("token: (unset)"),
         "unset secrets are marked: {defaults}"
+    );
+}
+
+#[test]
+fn the_zoom_sweep_is_on_hourly_by_default_and_null_turns_it_off() {
+    let s = load("", &[]).unwrap();
+    assert_eq!(
+        s.connectors.zoom.sweep_every,
+        Some(Duration::from_secs(3600))
+    );
+    assert_eq!(
+        s.connectors.zoom.sweep_window,
+        Duration::from_secs(24 * 3600)
+    );
+    assert_eq!(s.engagement.brevo_events.recording_ready, "recording_ready");
+    let off = load("connectors: { zoom: { sweep_every: null } }", &[]).unwrap();
+    assert_eq!(off.connectors.zoom.sweep_every, None);
+    let again = load(&off.redacted_yaml(), &[]).unwrap();
+    assert_eq!(
+        again.connectors.zoom.sweep_every, None,
+        "null survives a round trip"
     );
 }
 

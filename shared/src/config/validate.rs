@@ -26,6 +26,8 @@ pub enum Role {
 
 type Check = Result<(), ConfigError>;
 
+/// Longest `connectors.zoom.sweep_window`.
+const MAX_SWEEP_WINDOW: Duration = Duration::from_secs(30 * 24 * 3600);
 /// Longest `connectors.zoom.report_wait`.
 const MAX_REPORT_WAIT: Duration = Duration::from_secs(7 * 24 * 3600);
 
@@ -147,6 +149,22 @@ impl Settings {
                 "must be at most 7d (Zoom keeps a report missing for minutes to hours)",
             ));
         }
+        if let Some(every) = zoom.sweep_every {
+            positive("connectors.zoom.sweep_every", every)?;
+            if zoom.sweep_window < every {
+                return Err(ConfigError::invalid(
+                    "connectors.zoom.sweep_window",
+                    "must be at least connectors.zoom.sweep_every (a sweep must reach the previous one)",
+                ));
+            }
+        }
+        positive("connectors.zoom.sweep_window", zoom.sweep_window)?;
+        if zoom.sweep_window > MAX_SWEEP_WINDOW {
+            return Err(ConfigError::invalid(
+                "connectors.zoom.sweep_window",
+                "must be at most 30d (Zoom's reports span one month at most)",
+            ));
+        }
         Ok(())
     }
 
@@ -247,6 +265,7 @@ impl Settings {
                 ("ended", Some(e.ended.as_str())),
                 ("sms_delivered", Some(e.sms_delivered.as_str())),
                 ("sms_failed", Some(e.sms_failed.as_str())),
+                ("recording_ready", Some(e.recording_ready.as_str())),
             ],
         )
     }

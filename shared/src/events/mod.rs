@@ -35,8 +35,8 @@ pub use calendly_invitee::{
 pub use error::EventError;
 pub use meeting_id::MeetingId;
 pub use zoom_objects::{
-    CustomQuestion, MeetingObject, Participant, ParticipantObject, Recording, RecordingFile,
-    Registrant, RegistrationObject,
+    CustomQuestion, MeetingObject, Participant, ParticipantObject, Passcode, Recording,
+    RecordingFile, Registrant, RegistrationObject, WEBINAR_TYPES, is_webinar_type,
 };
 
 /// The provider that sent a webhook delivery.

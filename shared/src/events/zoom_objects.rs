@@ -144,6 +144,27 @@ pub struct CustomQuestion {
     pub value: Option<String>,
 }
 
+/// Zoom meeting types that are webinars (5 webinar, 6 recurring without a fixed time, 9
+/// recurring with a fixed time).
+pub const WEBINAR_TYPES: [i64; 3] = [5, 6, 9];
+
+/// Whether a Zoom meeting `type` is a webinar's.
+#[must_use]
+pub fn is_webinar_type(kind: Option<i64>) -> bool {
+    kind.is_some_and(|k| WEBINAR_TYPES.contains(&k))
+}
+
+/// A recording passcode: serialized as it is (Brevo gets it), never printed by `Debug`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Passcode(pub String);
+
+impl std::fmt::Debug for Passcode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Passcode(***)")
+    }
+}
+
 /// Object of `recording.completed`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recording {
@@ -158,6 +179,9 @@ pub struct Recording {
     pub host_email: Option<String>,
     /// Meeting topic.
     pub topic: Option<String>,
+    /// Zoom meeting type (5, 6, 9: a webinar).
+    #[serde(default, rename = "type")]
+    pub kind: Option<i64>,
     /// Meeting start.
     #[serde(default, deserialize_with = "opt_time")]
     pub start_time: Option<DateTime<Utc>>,
@@ -165,6 +189,9 @@ pub struct Recording {
     pub duration: Option<i64>,
     /// Share link.
     pub share_url: Option<String>,
+    /// The passcode viewers of the share link type, when Zoom gives one (masked in `Debug`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_play_passcode: Option<Passcode>,
     /// Total bytes.
     pub total_size: Option<u64>,
     /// Number of files.

@@ -14,7 +14,7 @@ use super::spec::JobSpec;
 pub struct SyncJob {
     /// Payload version: [`SyncJob::VERSION`].
     pub v: u32,
-    /// Where the history comes from (`calendly`).
+    /// Where the history comes from (`calendly`, `zoom`).
     pub source: String,
     /// The run this slice belongs to (`<range>:<n>`), under which its results are kept.
     pub run: String,
@@ -32,8 +32,16 @@ pub struct SyncJob {
 impl SyncJob {
     /// The payload version this build writes and reads.
     pub const VERSION: u32 = 1;
-    /// The only source this build backfills.
+    /// Calendly's history (`meetflow-admin sync calendly`).
     pub const CALENDLY: &'static str = "calendly";
+    /// Zoom's history (`meetflow-admin sync zoom`, and the periodic catch-up sweep, whose run
+    /// is [`crate::sync::zoom::SWEEP_RUN`]); `organization` and `user` are empty.
+    pub const ZOOM: &'static str = "zoom";
+
+    /// Whether this is a slice of the periodic Zoom sweep (not a backfill run).
+    pub fn is_sweep(&self) -> bool {
+        self.source == Self::ZOOM && self.run == crate::sync::zoom::SWEEP_RUN
+    }
 }
 
 impl JobSpec for SyncJob {

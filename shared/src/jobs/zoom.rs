@@ -1,12 +1,15 @@
-//! [`ZoomJob`]: Zoom API work on the `zoom` queue: a finished meeting's or webinar's attendance.
-//! Job ids `zoom:ended:<meeting uuid>` and `zoom:webinar_ended:<webinar uuid>`: one look-up per
-//! instance, however often Zoom delivers the event. The attendance-based no-show check of a
-//! meeting instance (`engagement.no_show_detection`) is `zoom:no_show:<meeting uuid>`.
+//! [`ZoomJob`]: Zoom API work on the `zoom` queue: a finished meeting's or webinar's attendance,
+//! and who gets a finished recording. Job ids `zoom:ended:<meeting uuid>`,
+//! `zoom:webinar_ended:<webinar uuid>` and `zoom:recording:<uuid>`: one look-up per instance,
+//! however often Zoom delivers the event (or the catch-up sweep finds it). The
+//! attendance-based no-show check of a meeting instance (`engagement.no_show_detection`) is
+//! `zoom:no_show:<meeting uuid>`.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::spec::JobSpec;
+use crate::events::Passcode;
 
 /// One Zoom look-up (queue [`super::ZOOM`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,6 +39,7 @@ impl JobSpec for ZoomJob {
             ZoomOp::MeetingEnded(m) => m.job_id(),
             ZoomOp::WebinarEnded(w) => w.job_id(),
             ZoomOp::NoShowCheck(m) => m.no_show_job_id(),
+            ZoomOp::RecordingReady(r) => r.job_id(),
         }
     }
 
@@ -55,6 +59,44 @@ pub enum ZoomOp {
     /// `engagement.no_show_detection`, the grace after `meeting.ended`: read every participant
     /// and mark in Calendly the invitees booked on this instance who never joined.
     NoShowCheck(MeetingEnded),
+    /// `recording.completed`: read who attended (and, for a webinar, who registered) and give
+    /// each of them, and the meeting's bookers, the share URL.
+    RecordingReady(RecordingReady),
+}
+
+/// A cloud recording that is ready.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordingReady {
+    /// The recorded instance's UUID.
+    pub uuid: String,
+    /// The numeric meeting or webinar id, as text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meeting_id: Option<String>,
+    /// Whether the instance is a webinar's (Zoom `type` 5, 6 or 9).
+    #[serde(default)]
+    pub webinar: bool,
+    /// The topic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    /// When the instance started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<DateTime<Utc>>,
+    /// Its length in minutes (with the start: when it ended, for the report wait).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<i64>,
+    /// The share link.
+    pub share_url: String,
+    /// The passcode of the share link, when Zoom gives one (never in `Debug`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passcode: Option<Passcode>,
+}
+
+impl RecordingReady {
+    /// `zoom:recording:<uuid>`.
+    #[must_use]
+    pub fn job_id(&self) -> String {
+        format!("zoom:recording:{}", self.uuid)
+    }
 }
 
 /// A meeting instance that ended.

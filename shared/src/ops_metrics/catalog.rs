@@ -179,6 +179,10 @@ const COUNTERS: &[(&str, &str)] = &[
         "meetflow_no_show_detection_total",
         "Invitees of ended Zoom meetings checked for attendance-based no-shows, by outcome (marked, joined, already_marked, refused, no_participant_data).",
     ),
+    (
+        "meetflow_zoom_sweep_healed_total",
+        "Zoom meetings, webinars and recordings whose webhook never came, handled by the catch-up sweep, by kind.",
+    ),
 ];
 
 /// Gauges: name, unit and HELP.

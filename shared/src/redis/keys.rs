@@ -385,7 +385,10 @@ impl Keys {
     /// HASH: what the backfill (`meetflow-admin sync <source>`) last brought over, per booking
     /// (invitee UUID) -> `<state>|<run>` (state `active` | `canceled` | `no_show` plus the
     /// invitee's `updated_at`; the run that wrote it), so a second run enqueues nothing for an
-    /// unchanged booking. No TTL (one short field per booking). Owner: worker (sync queue).
+    /// unchanged booking. No TTL (one short field per booking). For `zoom`: `<kind>:<instance
+    /// uuid>` (kind `meeting` | `webinar` | `recording`) -> when its webhook (or the catch-up
+    /// sweep) was handled, epoch ms, so the sweep and `sync zoom` handle each instance once.
+    /// Owner: worker (sync queue; the events queue for zoom).
     pub fn sync_state(&self, source: &str) -> String {
         format!("{}sync:{source}:state", self.prefix)
     }

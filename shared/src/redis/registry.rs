@@ -434,8 +434,8 @@ pub const KEYS: &[KeySpec] = &[
         pattern: "{ns}:sync:<source>:state",
         kind: RedisType::Hash,
         expiry: Expiry::None,
-        owner: "worker (sync queue)",
-        doc: "per booking, the state the backfill last brought over: `<state>|<run>`",
+        owner: "worker (sync queue; events queue for zoom)",
+        doc: "calendly: per booking, the state the backfill last brought over: `<state>|<run>`; zoom: per `<kind>:<uuid>`, when its webhook or the catch-up was handled",
     },
     KeySpec {
         builder: "sync_run",

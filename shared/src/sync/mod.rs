@@ -13,6 +13,9 @@
 //! - Idempotent: the [`Ledger`] keeps, per booking, the state last brought over; a booking whose
 //!   state is unchanged (or that meetflow already holds in that state from its webhooks) is
 //!   skipped, so a second run enqueues nothing.
+//! - Zoom ([`zoom`], `meetflow-admin sync zoom` and the periodic sweep): the same slices and
+//!   runs; a slice lists the meetings and webinars that ended in it and their recordings, and
+//!   the worker handles those whose webhook meetflow never handled, as the webhook would have.
 //! - Resumable: a run is `<range>:<n>` ([`Runs`]); each done slice writes its counts under the
 //!   run, so the CLI shows progress, and run again on the same range it resumes the unfinished
 //!   run (slice job ids are per run and slice) instead of starting a new one.
@@ -20,6 +23,7 @@
 pub mod calendly;
 mod ledger;
 mod runs;
+pub mod zoom;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -57,8 +61,18 @@ pub struct Counts {
     pub canceled: u64,
     /// ...of which no-shows.
     pub no_show: u64,
-    /// Bookings meetflow already had in the state Calendly lists: nothing to do.
+    /// Bookings meetflow already had in the state Calendly lists (Zoom: instances whose
+    /// webhook meetflow handled): nothing to do.
     pub unchanged: u64,
+    /// Zoom: ended meetings listed.
+    #[serde(default)]
+    pub meetings: u64,
+    /// Zoom: ended webinars listed.
+    #[serde(default)]
+    pub webinars: u64,
+    /// Zoom: cloud recordings listed.
+    #[serde(default)]
+    pub recordings: u64,
 }
 
 impl Counts {
@@ -71,6 +85,9 @@ impl Counts {
         self.canceled += other.canceled;
         self.no_show += other.no_show;
         self.unchanged += other.unchanged;
+        self.meetings += other.meetings;
+        self.webinars += other.webinars;
+        self.recordings += other.recordings;
     }
 
     /// Counts one booking brought over in `state`.

@@ -1,7 +1,8 @@
 //! Fake Zoom (docs/providers.md §2.8 points 4-6): Server-to-Server OAuth
 //! (`POST /oauth/token`), bearer-token checks (401 code 124), `GET /v2/users/me`,
 //! past-meeting and past-webinar participants and webinar registrants with opaque page
-//! tokens, the double-encoding rule and a per-second budget answering 429 with Zoom's
+//! tokens, the account's users, ended meetings and webinars (report) and cloud recordings
+//! (`admin/src/sandbox/zoom/history.rs`), the double-encoding rule and a per-second budget answering 429 with Zoom's
 //! message. One server serves both the OAuth host and the API host.
 
 use std::collections::HashMap;
@@ -18,7 +19,7 @@ use serde_json::{Value, json};
 use super::common::{
     Faults, RecordedRequest, Server, Window, json as json_resp, lock, record, set_header,
 };
-use meetflow_admin::sandbox::zoom::{Meetings, webinars};
+use meetflow_admin::sandbox::zoom::{Meetings, history as zoom_history, webinars};
 
 const ACCOUNT_ID: &str = "Xq7bL2mRTy6nW0pK4sUe9A";
 const CLIENT_ID: &str = "fakeZoomClientId01";
@@ -153,6 +154,59 @@ impl FakeZoom {
     /// An approved webinar registrant shaped like Zoom's.
     pub fn registrant(first_name: &str, last_name: &str, email: &str) -> Value {
         meetflow_admin::sandbox::zoom::registrant(first_name, last_name, email)
+    }
+
+    /// The id of the account's (first) user, whose history [`Self::add_ended`] and
+    /// [`Self::add_recording`] seed.
+    pub fn user_id(&self) -> String {
+        zoom_history::USER_ID.to_owned()
+    }
+
+    /// Seed an ended meeting or webinar instance into the user's report (see
+    /// [`Self::report_row`]).
+    pub fn add_ended(&self, row: Value) {
+        lock(&self.shared)
+            .meetings
+            .ended
+            .entry(zoom_history::USER_ID.to_owned())
+            .or_default()
+            .push(row);
+    }
+
+    /// A row of `GET /report/users/{userId}/meetings` (`kind` 2 a meeting, 5 a webinar; times
+    /// RFC 3339).
+    pub fn report_row(
+        uuid: &str,
+        id: u64,
+        kind: i64,
+        topic: &str,
+        start: &str,
+        end: &str,
+    ) -> Value {
+        zoom_history::report_row(uuid, id, kind, topic, start, end)
+    }
+
+    /// Seed a cloud recording of the user (see [`Self::recording`]).
+    pub fn add_recording(&self, row: Value) {
+        lock(&self.shared)
+            .meetings
+            .recordings
+            .entry(zoom_history::USER_ID.to_owned())
+            .or_default()
+            .push(row);
+    }
+
+    /// A row of `GET /users/{userId}/recordings`.
+    pub fn recording(
+        uuid: &str,
+        id: u64,
+        kind: i64,
+        topic: &str,
+        start: &str,
+        share_url: &str,
+        passcode: Option<&str>,
+    ) -> Value {
+        zoom_history::recording(uuid, id, kind, topic, start, share_url, passcode)
     }
 
     /// Answer 400 (code 300) to `page_size` > 300 (default) or clamp it to 300.
@@ -303,6 +357,7 @@ fn api(g: &mut Inner, rec: &RecordedRequest) -> Response {
         );
     }
     webinars::route(&mut g.meetings, rec)
+        .or_else(|| zoom_history::route(&mut g.meetings, rec))
         .unwrap_or_else(|| zoom_error(StatusCode::NOT_FOUND, 404, "Not Found"))
 }
 

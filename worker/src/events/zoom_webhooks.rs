@@ -10,13 +10,19 @@
 //!   configured.
 //! - `webinar.participant_joined` / `webinar.registration_created`: the person is synced onto
 //!   `lists.webinar_attendees` / `lists.webinar_registrants` (`null` turns that off).
-//! - `recording.completed`: the share URL is written to the `RECORDING_URL` attribute of every
-//!   contact who booked that meeting through Calendly (a Brevo automation can send it).
+//! - `recording.completed`: a `zoom:recording:<uuid>` job gives the share URL to everyone who
+//!   should have it (see [`crate::zoom::recording`]).
+//!
+//! Each handled `meeting.ended`, `webinar.ended` and `recording.completed` is recorded in the
+//! catch-up ledger ([`Seen`]): the periodic sweep handles only instances missing from it.
 
-use meetflow_shared::events::{MeetingObject, ParticipantObject, Recording, RegistrationObject};
+use meetflow_shared::events::{
+    MeetingObject, ParticipantObject, Recording, RegistrationObject, is_webinar_type,
+};
 use meetflow_shared::jobs::brevo::{BrevoId, ContactSync, EventTrack};
-use meetflow_shared::jobs::zoom::{MeetingEnded, WebinarEnded, ZoomJob, ZoomOp};
+use meetflow_shared::jobs::zoom::{MeetingEnded, RecordingReady, WebinarEnded, ZoomJob, ZoomOp};
 use meetflow_shared::queue::JobError;
+use meetflow_shared::sync::zoom::{Kind, Seen};
 use serde_json::{Map, Value};
 
 use super::{contact, meeting_index};
@@ -25,10 +31,7 @@ use crate::context::Worker;
 use crate::error::bad_payload;
 use crate::fanout::{FanOut, email_tag};
 use crate::queues::zoom_access;
-use crate::zoom::no_show;
-
-/// The attribute receiving a recording's share URL.
-pub(crate) const RECORDING_URL_ATTRIBUTE: &str = "RECORDING_URL";
+use crate::zoom::{no_show, recording};
 
 fn non_empty(s: Option<&str>) -> Option<&str> {
     s.map(str::trim).filter(|s| !s.is_empty())
@@ -81,7 +84,8 @@ pub(crate) async fn meeting_ended(w: &Worker, m: &MeetingObject) -> Result<(), J
             )?;
         }
     }
-    out.enqueue(&w.client).await
+    out.enqueue(&w.client).await?;
+    handled(w, Kind::Meeting, uuid).await
 }
 
 /// `webinar.ended`.
@@ -92,7 +96,7 @@ pub(crate) async fn webinar_ended(w: &Worker, m: &MeetingObject) -> Result<(), J
     if !zoom_access(&w.settings).usable() {
         brevo_skipped("zoom:webinar.ended", "zoom_api_not_configured");
         tracing::warn!("webinar.ended: the Zoom API is not configured, attendance is not synced");
-        return Ok(());
+        return handled(w, Kind::Webinar, uuid).await;
     }
     let ended = WebinarEnded {
         webinar_uuid: uuid.to_owned(),
@@ -105,7 +109,8 @@ pub(crate) async fn webinar_ended(w: &Worker, m: &MeetingObject) -> Result<(), J
         v: ZoomJob::VERSION,
         op: ZoomOp::WebinarEnded(ended),
     })?;
-    out.enqueue(&w.client).await
+    out.enqueue(&w.client).await?;
+    handled(w, Kind::Webinar, uuid).await
 }
 
 /// A Zoom person's name as Brevo attributes (the Calendly field mapping's name attributes).
@@ -193,41 +198,53 @@ pub(crate) async fn webinar_registered(w: &Worker, r: &RegistrationObject) -> Re
     out.enqueue(&w.client).await
 }
 
-/// `recording.completed`.
+/// `recording.completed`: with the Zoom API, a `zoom:recording:<uuid>` job finds everyone who
+/// should get it ([`crate::zoom::recording`]); without it, the bookers of that meeting get it
+/// here.
 pub(crate) async fn recording_completed(w: &Worker, r: &Recording) -> Result<(), JobError> {
     const SOURCE: &str = "zoom:recording.completed";
     let (Some(url), Some(id)) = (non_empty(r.share_url.as_deref()), r.id.as_ref()) else {
         brevo_skipped(SOURCE, "no_share_url");
         return Ok(());
     };
-    let contacts = meeting_index::contacts(w, id.as_str()).await?;
-    if contacts.is_empty() {
-        brevo_skipped(SOURCE, "no_booking");
-        tracing::info!(meeting = %id, "recording of a meeting no Calendly booking points to");
-        return Ok(());
-    }
-    let instance = non_empty(r.uuid.as_deref())
+    let uuid = non_empty(r.uuid.as_deref())
         .unwrap_or(id.as_str())
         .to_owned();
+    let ready = RecordingReady {
+        uuid: uuid.clone(),
+        meeting_id: Some(id.to_string()),
+        webinar: is_webinar_type(r.kind),
+        topic: r.topic.clone(),
+        start_time: r.start_time,
+        duration: r.duration,
+        share_url: url.to_owned(),
+        passcode: r
+            .recording_play_passcode
+            .clone()
+            .filter(|p| !p.0.trim().is_empty()),
+    };
     let mut out = FanOut::default();
-    for email in contacts {
-        let mut attributes = Map::new();
-        attributes.insert(
-            RECORDING_URL_ATTRIBUTE.into(),
-            Value::String(url.to_owned()),
-        );
-        out.contact(
-            BrevoId::Recording {
-                instance: instance.clone(),
-                email: email.clone(),
-            },
-            ContactSync {
-                email,
-                attributes,
-                source: SOURCE.into(),
-                ..ContactSync::default()
-            },
-        )?;
+    if zoom_access(&w.settings).usable() {
+        out.zoom(&ZoomJob {
+            v: ZoomJob::VERSION,
+            op: ZoomOp::RecordingReady(ready),
+        })?;
+    } else {
+        let contacts = recording::bookers(w, &ready).await?;
+        if contacts.is_empty() {
+            brevo_skipped(SOURCE, "no_booking");
+            tracing::info!(meeting = %id, "recording of a meeting no Calendly booking points to");
+        }
+        recording::fan_out(w, &mut out, &ready, contacts)?;
     }
-    out.enqueue(&w.client).await
+    out.enqueue(&w.client).await?;
+    handled(w, Kind::Recording, &uuid).await
+}
+
+/// Records that the webhook about `uuid` was handled, so the catch-up sweep leaves it.
+async fn handled(w: &Worker, kind: Kind, uuid: &str) -> Result<(), JobError> {
+    Seen::new(w.client.clone())
+        .mark(kind, uuid)
+        .await
+        .map_err(crate::error::queue)
 }

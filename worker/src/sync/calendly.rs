@@ -13,12 +13,6 @@ use crate::error;
 
 /// Handles one `sync` job.
 pub(crate) async fn handle(w: &Worker, job: SyncJob, ctx: JobContext) -> Result<(), JobError> {
-    if job.source != SyncJob::CALENDLY {
-        return Err(error::bad_payload(format!(
-            "sync job {}: unknown source `{}`",
-            ctx.id, job.source
-        )));
-    }
     let Some(api) = &w.calendly else {
         return Err(JobError::permanent(
             ErrorClass::Config,

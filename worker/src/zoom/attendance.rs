@@ -193,6 +193,7 @@ pub(crate) async fn handle(w: &Worker, job: ZoomJob, ctx: JobContext) -> Result<
         ZoomOp::MeetingEnded(meeting) => meeting,
         ZoomOp::WebinarEnded(webinar) => return webinar::handle(w, webinar, ctx).await,
         ZoomOp::NoShowCheck(meeting) => return super::no_show::handle(w, meeting, ctx).await,
+        ZoomOp::RecordingReady(r) => return super::recording::handle(w, r, ctx).await,
     };
     let Some(list) = w.settings.connectors.zoom.lists.meeting_participants else {
         brevo_skipped("zoom:meeting.ended", "list_off");

@@ -1,13 +1,15 @@
 //! A Zoom API (docs/providers.md §2.6, §2.8), served by the sandbox and by the test fakes
 //! (`tests/src/fakes/zoom.rs` wraps [`Meetings`] with its own strict credentials, faults and
 //! limits): past meeting and past webinar participants and webinar registrants, paged with
-//! opaque tokens and the double-encoding rule ([`participants`], [`webinars`]).
+//! opaque tokens and the double-encoding rule ([`participants`], [`webinars`]); the account's
+//! users, ended-meeting reports and cloud recordings the catch-up sweep lists ([`history`]).
 //!
 //! The sandbox adds Server-to-Server OAuth at `POST /oauth/token` (any client credentials with
 //! `grant_type=account_credentials` and an `account_id`) and `GET /v2/users/me`; any bearer
 //! token it issued, or any other non-empty one, is accepted (a token cached in Redis from an
 //! earlier run keeps working).
 
+pub mod history;
 pub mod participants;
 pub mod webinars;
 
@@ -59,6 +61,7 @@ impl Meetings {
             );
         }
         webinars::route(self, rec)
+            .or_else(|| history::route(self, rec))
             .unwrap_or_else(|| participants::error(StatusCode::NOT_FOUND, 404, "Not Found"))
     }
 }

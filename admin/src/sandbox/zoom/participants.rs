@@ -24,6 +24,12 @@ pub struct Meetings {
     pages: HashMap<String, (String, usize)>,
     /// Answer 400 to `page_size` > 300 (else clamp it).
     pub reject_oversized: bool,
+    /// The account's users (`GET /users`).
+    pub users: Vec<Value>,
+    /// User id -> ended meeting and webinar instances (`GET /report/users/{id}/meetings`).
+    pub ended: HashMap<String, Vec<Value>>,
+    /// User id -> cloud recordings (`GET /users/{id}/recordings`).
+    pub recordings: HashMap<String, Vec<Value>>,
 }
 
 impl Default for Meetings {
@@ -34,6 +40,12 @@ impl Default for Meetings {
             registrants: HashMap::new(),
             pages: HashMap::new(),
             reject_oversized: true,
+            users: vec![super::history::user(
+                super::history::USER_ID,
+                "maya.chen@example.com",
+            )],
+            ended: HashMap::new(),
+            recordings: HashMap::new(),
         }
     }
 }

@@ -1,5 +1,8 @@
 //! Zoom REST API client: past meeting and webinar participants and webinar registrants (for
-//! attendance), and `users/me` (for `meetflow-admin zoom check`).
+//! attendance), `users/me` (for `meetflow-admin zoom check`), and for the catch-up sweep and
+//! `meetflow-admin sync zoom` ([`crate::sync::zoom`]): the account's users (`GET /users`), each
+//! user's ended meetings and webinars (`GET /report/users/{userId}/meetings`) and cloud
+//! recordings (`GET /users/{userId}/recordings`).
 //!
 //! Calls carry a bearer token from [`ZoomAuth`]; a 401 makes the client drop that token and retry
 //! once with a fresh one (a token can be revoked before its expiry). Lists are read to the last
@@ -11,6 +14,7 @@ mod auth;
 mod tests;
 mod types;
 
+use chrono::NaiveDate;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -23,6 +27,7 @@ use super::call_limit::CallLimit;
 use super::error::{Provider, ProviderError};
 use super::http::{self, Response};
 use crate::domain::ErrorClass;
+use crate::events::{MeetingObject, Recording};
 
 /// Largest page Zoom serves.
 const PAGE_SIZE: &str = "300";
@@ -75,6 +80,57 @@ impl ZoomClient {
         }
     }
 
+    /// The client of `connectors.zoom` (`None` without all three credentials): the token shared
+    /// in `redis`, every call taking a slot of its category's limit shared by all processes
+    /// (`connectors.zoom.rate_limits`), waiting up to `slot_wait` for it.
+    pub fn from_settings(
+        zoom: &crate::config::ZoomSettings,
+        redis: &crate::redis::Redis,
+        timeout: std::time::Duration,
+        slot_wait: std::time::Duration,
+    ) -> Result<Option<Self>, ProviderError> {
+        let (Some(account_id), Some(client_id), Some(client_secret)) =
+            (&zoom.account_id, &zoom.client_id, &zoom.client_secret)
+        else {
+            return Ok(None);
+        };
+        let url = |key: &str, raw: &str| {
+            Url::parse(raw).map_err(|e| {
+                ProviderError::new(
+                    Provider::Zoom,
+                    "configure",
+                    ErrorClass::Config,
+                    format!("connectors.zoom.{key}: {e}"),
+                )
+            })
+        };
+        let credentials = ZoomCredentials {
+            account_id: account_id.clone(),
+            client_id: client_id.clone(),
+            client_secret: client_secret.clone(),
+        };
+        let auth = ZoomAuth::new(
+            url("oauth_base_url", &zoom.oauth_base_url)?,
+            &credentials,
+            redis,
+            timeout,
+        )?;
+        let limit = |name: &str, rate: crate::config::RateLimit| {
+            CallLimit::new(
+                super::rate_limit::RateLimiter::new(redis, name, rate.count, rate.per),
+                slot_wait,
+            )
+        };
+        let rates = zoom.rate_limits;
+        Ok(Some(
+            Self::new(url("api_base_url", &zoom.api_base_url)?, auth).with_limits(ZoomLimits {
+                light: limit("zoom_light", rates.light),
+                medium: limit("zoom_medium", rates.medium),
+                heavy: limit("zoom_heavy", rates.heavy),
+            }),
+        ))
+    }
+
     /// Every call (each page, each retry) first takes a slot of its category's shared limit.
     #[must_use]
     pub fn with_limits(mut self, limits: ZoomLimits) -> Self {
@@ -124,14 +180,78 @@ impl ZoomClient {
         self.all_pages("webinar registrants", &path).await
     }
 
-    /// Reads a list endpoint (all are Medium) page after page (300 rows each) until
-    /// `next_page_token` is empty.
+    /// The account's active users (`GET /users?status=active`), all pages: whose meetings the
+    /// sweep lists.
+    pub async fn users(&self) -> Result<Vec<ZoomUser>, ProviderError> {
+        self.list(
+            "users",
+            ZoomCategory::Medium,
+            &["users"],
+            &[("status", "active")],
+        )
+        .await
+    }
+
+    /// The meetings and webinars `user_id` hosted that ended on the days `from` to `to`
+    /// (`GET /report/users/{userId}/meetings?type=past`, a Heavy report; Zoom takes whole days,
+    /// at most one month apart, within the last six months), all pages. Each row is an instance:
+    /// its `uuid`, numeric `id`, `type` (5, 6, 9: a webinar), `topic`, `start_time`, `end_time`.
+    pub async fn ended_meetings(
+        &self,
+        user_id: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<MeetingObject>, ProviderError> {
+        let (from, to) = (from.to_string(), to.to_string());
+        let query = [
+            ("type", "past"),
+            ("from", from.as_str()),
+            ("to", to.as_str()),
+        ];
+        let path = ["report", "users", user_id, "meetings"];
+        self.list("report meetings", ZoomCategory::Heavy, &path, &query)
+            .await
+    }
+
+    /// The cloud recordings of `user_id`'s meetings and webinars that started on the days `from`
+    /// to `to` (`GET /users/{userId}/recordings`, at most one month apart), all pages: the
+    /// instance `uuid`, `id`, `type`, `topic`, `share_url` and `recording_play_passcode`.
+    pub async fn recordings(
+        &self,
+        user_id: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<Recording>, ProviderError> {
+        let (from, to) = (from.to_string(), to.to_string());
+        let query = [("from", from.as_str()), ("to", to.as_str())];
+        let path = ["users", user_id, "recordings"];
+        self.list("recordings", ZoomCategory::Medium, &path, &query)
+            .await
+    }
+
+    /// Reads a Medium list endpoint page after page (300 rows each) until `next_page_token` is
+    /// empty.
     async fn all_pages<T: DeserializeOwned>(
         &self,
         op: &'static str,
         path: &[&str],
     ) -> Result<Vec<T>, ProviderError> {
-        let base = http::endpoint(&self.api_base_url, path);
+        self.list(op, ZoomCategory::Medium, path, &[]).await
+    }
+
+    /// Reads a list endpoint of `category` with `query` page after page (300 rows each) until
+    /// `next_page_token` is empty.
+    async fn list<T: DeserializeOwned>(
+        &self,
+        op: &'static str,
+        category: ZoomCategory,
+        path: &[&str],
+        query: &[(&str, &str)],
+    ) -> Result<Vec<T>, ProviderError> {
+        let mut base = http::endpoint(&self.api_base_url, path);
+        for (k, v) in query {
+            base.query_pairs_mut().append_pair(k, v);
+        }
         let mut all = Vec::new();
         let mut token = String::new();
         for _ in 0..MAX_PAGES {
@@ -140,7 +260,7 @@ impl ZoomClient {
             if !token.is_empty() {
                 url.query_pairs_mut().append_pair("next_page_token", &token);
             }
-            let page: Page<T> = self.get_json(op, ZoomCategory::Medium, url).await?;
+            let page: Page<T> = self.get_json(op, category, url).await?;
             all.extend(page.rows);
             match page.next_page_token.filter(|t| !t.is_empty()) {
                 Some(next) if next != token => token = next,

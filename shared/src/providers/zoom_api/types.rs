@@ -117,11 +117,17 @@ impl fmt::Debug for ZoomUser {
     }
 }
 
-/// One page of a Zoom list: the rows sit under `participants` or `registrants`; the last page has
-/// an empty (or no) `next_page_token`.
+/// One page of a Zoom list: the rows sit under `participants`, `registrants`, `users` or
+/// `meetings`; the last page has an empty (or no) `next_page_token`.
 #[derive(Deserialize)]
 pub(super) struct Page<T> {
-    #[serde(default = "Vec::new", alias = "participants", alias = "registrants")]
+    #[serde(
+        default = "Vec::new",
+        alias = "participants",
+        alias = "registrants",
+        alias = "users",
+        alias = "meetings"
+    )]
     pub(super) rows: Vec<T>,
     #[serde(default)]
     pub(super) next_page_token: Option<String>,
