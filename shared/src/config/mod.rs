@@ -44,7 +44,7 @@ pub use connectors::{
 };
 pub use error::ConfigError;
 pub use infra::{
-    ADMIN_TOKEN_NAME, AdminRole, AdminSettings, AdminToken, BackoffSpec, IngestSettings,
+    ADMIN_TOKEN_NAME, AdminRole, AdminSettings, AdminToken, BackoffSpec, IngestSettings, DeliveryLogSettings,
     OpsSettings, QueueSpec, QueuesSettings, RedisSettings, TelemetrySettings, redact_url,
 };
 pub use messaging::{
