@@ -9,6 +9,7 @@ pub mod audit;
 pub mod backend;
 pub mod commands;
 pub mod dead;
+pub mod deliveries;
 pub mod mask;
 pub mod overview;
 pub mod sandbox;
@@ -74,6 +75,9 @@ pub enum Command {
     /// Jobs by state (list), and run-now, cancel or move to the dead letters one waiting job.
     #[command(subcommand)]
     Jobs(commands::jobs::JobsCommand),
+    /// The delivery log: every accepted webhook delivery; list, show (masked), replay.
+    #[command(subcommand)]
+    Deliveries(commands::deliveries::DeliveriesCommand),
     /// The live worker processes: identity, host, queues, in flight, last heartbeat, version.
     Processes(commands::processes::ProcessesCommand),
     /// Backfill: bring Brevo up to date with Calendly's history, quietly (`sync calendly --since`).
@@ -113,6 +117,7 @@ pub async fn run(cli: Cli, out: &mut Out) -> anyhow::Result<()> {
         Command::Zoom(cmd) => cmd.run(&ctx, out).await,
         Command::Audit(cmd) => cmd.run(&ctx, out).await,
         Command::Jobs(cmd) => cmd.run(&ctx, out).await,
+        Command::Deliveries(cmd) => cmd.run(&ctx, out).await,
         Command::Processes(cmd) => cmd.run(&ctx, out).await,
         Command::Sync(cmd) => cmd.run(&ctx, out).await,
     }
