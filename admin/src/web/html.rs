@@ -68,6 +68,8 @@ pub enum Nav {
     Job,
     /// The audit trail.
     Audit,
+    /// The delivery log.
+    Deliveries,
 }
 
 /// The whole document around `body`.
@@ -97,13 +99,14 @@ pub fn layout(title: &str, nav: Nav, caller: &Caller, body: &str) -> Response {
 <meta name=\"csrf-token\" content=\"{csrf}\">\
 <title>{title} · meetflow admin</title><link rel=\"stylesheet\" href=\"/assets/app.css\">\
 <link rel=\"icon\" href=\"data:,\"></head><body class=\"role-{role_class}\">\
-<header><span class=\"brand\">meetflow admin</span><nav>{overview}{jobs}{reminders}{audit}</nav>{role}{session}</header>\
+<header><span class=\"brand\">meetflow admin</span><nav>{overview}{jobs}{reminders}{deliveries}{audit}</nav>{role}{session}</header>\
 <main>{body}</main><script src=\"/assets/app.js\"></script></body></html>",
         csrf = esc(caller.csrf()),
         title = esc(title),
         overview = link("/", "Queues &amp; dead letters", Nav::Overview),
         reminders = link("/reminders", "Reminders", Nav::Reminders),
         audit = link("/audit", "Audit", Nav::Audit),
+        deliveries = link("/deliveries", "Deliveries", Nav::Deliveries),
         role_class = who.role.as_str(),
         jobs = link("/jobs", "Jobs", Nav::Jobs),
     );
