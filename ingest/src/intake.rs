@@ -126,6 +126,11 @@ impl Intake {
         default_region: Option<String>,
     ) -> Self {
         let log = log.filter(DeliveryLogSettings::enabled);
+        if log.is_some() {
+            // The phone number metadata loads on first use (slow in a debug build): load it now
+            // rather than inside the first request's budget.
+            let _ = delivery_log::person_tag("+14155550132", None);
+        }
         let batcher = Batcher::spawn(queue.clone(), log.clone());
         Self {
             queue,

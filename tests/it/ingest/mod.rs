@@ -1,6 +1,7 @@
 //! ingest tests.
 
 mod accepted_metric;
+mod delivery_log;
 mod engagelab_callbacks;
 mod intake;
 mod process;
