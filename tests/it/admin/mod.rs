@@ -7,6 +7,7 @@ mod browser_roles;
 mod cli;
 mod cli_audit;
 mod cli_dlq_and_reminders;
+mod deliveries;
 mod dlq_filters;
 mod jobs_view;
 mod observability;
