@@ -86,6 +86,25 @@ async fn a_filtered_replay_reprocesses_exactly_the_window_and_texts_no_one_twice
         .collect();
     assert_eq!(in_window.len(), 2);
 
+    // Replays come long after the SMS jobs' own de-duplication window (the log keeps 14 days):
+    // drop the finished SMS jobs so the replay's SMS jobs really run and only the send-once
+    // markers stand between them and a second text.
+    let sms_jobs: Vec<String> = invitees
+        .iter()
+        .map(|(_, key)| format!("sms:confirmation:{}", key.as_str()))
+        .collect();
+    {
+        let mut conn = env.client.redis();
+        for id in &sms_jobs {
+            let gone: u64 = redis::cmd("DEL")
+                .arg(env.client.keys().job(id))
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+            assert_eq!(gone, 1, "{id} was the confirmation's job");
+        }
+    }
+
     let redis_url = env.settings.redis.url.clone();
     let ns = env.settings.redis.namespace.clone();
     let (since, until) = (t1.to_string(), t2.to_string());
@@ -125,11 +144,21 @@ async fn a_filtered_replay_reprocesses_exactly_the_window_and_texts_no_one_twice
     let mut window_uris = vec![invitees[1].0.clone(), invitees[2].0.clone()];
     window_uris.sort();
     assert_eq!(replayed_uris, window_uris);
+    for (i, id) in sms_jobs.iter().enumerate() {
+        let job = env.client.job(id).await.unwrap();
+        if i == 1 || i == 2 {
+            let job = job.expect("the replay planned the confirmation again");
+            assert_eq!(job.state, JobState::Done, "{id} ran");
+        } else {
+            assert!(job.is_none(), "{id}: outside the window, not replayed");
+        }
+    }
     assert_eq!(
         env.engagelab.sent_to(JORDAN_PHONE).len(),
         4,
         "the send-once markers hold: no SMS twice"
     );
+    assert!(env.dead("sms").await.is_empty());
 
     // Found by person from the CLI too (the phone in another format), masked by default.
     let list = ok(&run(admin_cli(
