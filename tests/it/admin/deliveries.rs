@@ -182,26 +182,31 @@ async fn a_filtered_replay_reprocesses_exactly_the_window_and_texts_no_one_twice
 async fn logged(a: &Admin) -> String {
     let body = json!({"event": "invitee.created", "payload": {
         "uri": format!("https://api.calendly.com/scheduled_events/e/invitees/{}", uuid::Uuid::new_v4()),
-        "email": "jordan.rivera@example.com", "text_reminder_number": "+1 415-555-0132"}})
-    .to_string();
+        "email": "jordan.rivera@example.com", "text_reminder_number": "+1 415-555-0132"}});
+    log_delivery(a, Provider::Calendly, "invitee.created", &body).await
+}
+
+/// Logs a delivery of `provider` with `event` and `body` the way ingest does (its job and its
+/// log entry in one script run); the entry id.
+pub(crate) async fn log_delivery(a: &Admin, provider: Provider, event: &str, body: &Value) -> String {
+    let body = body.to_string();
     let job = WebhookJob::new(
-        Provider::Calendly,
-        Some("invitee.created".into()),
+        provider,
+        Some(event.into()),
         chrono::Utc::now(),
-        "wh:calendly:test".into(),
+        format!("wh:{provider}:{}", uuid::Uuid::new_v4()),
         body.as_bytes(),
         true,
     );
-    let entry = LogEntry::new(
-        Provider::Calendly,
-        Some("invitee.created"),
-        persons(body.as_bytes(), None),
-    );
+    let entry = LogEntry::new(provider, Some(event), persons(body.as_bytes(), None));
     let id = entry.id().to_owned();
     a.client
         .enqueue_logged(
             EVENTS,
-            vec![(NewJob::json(&job).unwrap(), Some(entry))],
+            vec![(
+                NewJob::json(&job).unwrap().with_id(job.delivery_id.clone()),
+                Some(entry),
+            )],
             Duration::from_secs(3600),
         )
         .await

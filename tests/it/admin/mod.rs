@@ -2,6 +2,7 @@
 
 mod api;
 mod browser;
+mod browser_deliveries;
 mod browser_jobs;
 mod browser_roles;
 mod cli;
