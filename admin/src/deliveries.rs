@@ -37,9 +37,10 @@ impl FilterInput {
         let now = chrono::Utc::now();
         let provider = match given(self.provider.as_ref()) {
             None => None,
-            Some(p) => Some(parse_provider(p).ok_or_else(|| {
-                format!("provider {p:?}: use calendly, zoom or engagelab")
-            })?),
+            Some(p) => Some(
+                parse_provider(p)
+                    .ok_or_else(|| format!("provider {p:?}: use calendly, zoom or engagelab"))?,
+            ),
         };
         let person = match given(self.person.as_ref()) {
             None => None,

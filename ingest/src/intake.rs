@@ -210,14 +210,7 @@ impl Intake {
                     let retention = self.log.as_ref().map(|l| l.retention).unwrap_or_default();
                     let buried = self
                         .queue
-                        .bury_logged(
-                            EVENTS,
-                            job,
-                            log,
-                            retention,
-                            ErrorClass::BadPayload,
-                            &reason,
-                        )
+                        .bury_logged(EVENTS, job, log, retention, ErrorClass::BadPayload, &reason)
                         .await
                         .map_err(Arc::new);
                     if let Some(settings) = &self.log {

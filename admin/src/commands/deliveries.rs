@@ -183,7 +183,10 @@ async fn show(
         audit::record(&audit::of_backend(backend), record).await;
     }
     let Some(d) = found? else {
-        anyhow::bail!("no delivery with id {} (unknown, or trimmed from the log)", args.id);
+        anyhow::bail!(
+            "no delivery with id {} (unknown, or trimmed from the log)",
+            args.id
+        );
     };
     let d = deliveries::masked(d, args.reveal);
     if args.json {
@@ -193,7 +196,11 @@ async fn show(
     let r = &d.row;
     writeln!(out, "delivery {}", r.id)?;
     writeln!(out, "stored    {}", time(r.at_ms))?;
-    writeln!(out, "provider  {}  event {}  signed {}", r.provider, r.event, d.signed)?;
+    writeln!(
+        out,
+        "provider  {}  event {}  signed {}",
+        r.provider, r.event, d.signed
+    )?;
     writeln!(out, "job       {}  ({})", r.job, r.outcome)?;
     if r.replays > 0 {
         writeln!(

@@ -105,7 +105,11 @@ fn card(q: &PageQuery, page: &DeliveryPage, total: u64, bytes: u64, error: Optio
     let providers: String = ["", "calendly", "zoom", "engagelab"]
         .iter()
         .map(|p| {
-            let sel = if values[0].unwrap_or("") == *p { " selected" } else { "" };
+            let sel = if values[0].unwrap_or("") == *p {
+                " selected"
+            } else {
+                ""
+            };
             let label = if p.is_empty() { "all" } else { p };
             format!("<option value=\"{p}\"{sel}>{label}</option>")
         })
@@ -113,10 +117,20 @@ fn card(q: &PageQuery, page: &DeliveryPage, total: u64, bytes: u64, error: Optio
     let flash = q
         .done
         .as_deref()
-        .map(|d| format!("<div class=\"flash\" role=\"status\" id=\"deliveries-flash\">{}</div>", esc(d)))
+        .map(|d| {
+            format!(
+                "<div class=\"flash\" role=\"status\" id=\"deliveries-flash\">{}</div>",
+                esc(d)
+            )
+        })
         .unwrap_or_default();
     let error = error
-        .map(|e| format!("<div class=\"flash warn\" role=\"alert\" id=\"deliveries-error\">{}</div>", esc(e)))
+        .map(|e| {
+            format!(
+                "<div class=\"flash warn\" role=\"alert\" id=\"deliveries-error\">{}</div>",
+                esc(e)
+            )
+        })
         .unwrap_or_default();
     let rows: String = page.items.iter().map(row).collect();
     let table = if rows.is_empty() {
@@ -202,7 +216,10 @@ pub async fn delivery(
     let reveal = if !caller.may(AdminRole::Operate) {
         "phone numbers and e-mails masked".to_owned()
     } else if q.reveal {
-        format!("<a href=\"/deliveries/{}\">Mask personal data</a>", enc(&r.id))
+        format!(
+            "<a href=\"/deliveries/{}\">Mask personal data</a>",
+            enc(&r.id)
+        )
     } else {
         format!(
             "phone numbers and e-mails masked · <a id=\"reveal\" href=\"/deliveries/{}?reveal=true\" \

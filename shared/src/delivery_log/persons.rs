@@ -78,6 +78,7 @@ fn walk(value: &Value, phone_key: bool, region: Option<&str>, out: &mut Vec<Stri
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

@@ -445,7 +445,9 @@ pub const KEYS: &[KeySpec] = &[
         builder: "delivery",
         pattern: "{ns}:delivery:<id>",
         kind: RedisType::Hash,
-        expiry: Expiry::Computed("`ingest.delivery_log.retention` plus a day; deleted when trimmed"),
+        expiry: Expiry::Computed(
+            "`ingest.delivery_log.retention` plus a day; deleted when trimmed",
+        ),
         owner: "ingest; admin marks replays",
         doc: "one logged delivery: provider, event, at_ms, job, outcome, size, persons, payload (raw body), replays",
     },
@@ -461,7 +463,9 @@ pub const KEYS: &[KeySpec] = &[
         builder: "deliveries_person",
         pattern: "{ns}:deliveries:person:<person>",
         kind: RedisType::ZSet,
-        expiry: Expiry::Computed("`ingest.delivery_log.retention` after the last delivery naming them"),
+        expiry: Expiry::Computed(
+            "`ingest.delivery_log.retention` after the last delivery naming them",
+        ),
         owner: "ingest",
         doc: "the delivery log's index of one person (tag of the e-mail or E.164 phone), newest 500 kept",
     },

@@ -55,7 +55,11 @@ async fn an_operator_searches_reveals_and_replays_deliveries_from_the_page() {
         ],
     )
     .await;
-    assert_screenshots(&shots, "admin-deliveries", &["list", "revealed", "replayed"]);
+    assert_screenshots(
+        &shots,
+        "admin-deliveries",
+        &["list", "revealed", "replayed"],
+    );
 
     // One replay, then the 26 Calendly deliveries of the window.
     assert_eq!(ready(&a).await, before + 1 + 26);
@@ -65,9 +69,20 @@ async fn an_operator_searches_reveals_and_replays_deliveries_from_the_page() {
     let counts: Vec<(String, Option<u64>)> = entries
         .iter()
         .filter(|e| e["via"] == "page" && e["action"] != "GET /favicon.ico")
-        .map(|e| (e["action"].as_str().unwrap().to_owned(), e["count"].as_u64()))
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_owned(),
+                e["count"].as_u64(),
+            )
+        })
         .collect();
     assert!(counts.contains(&("reveal".into(), Some(1))), "{counts:?}");
-    assert!(counts.contains(&("replay_delivery".into(), Some(1))), "{counts:?}");
-    assert!(counts.contains(&("replay_delivery".into(), Some(26))), "{counts:?}");
+    assert!(
+        counts.contains(&("replay_delivery".into(), Some(1))),
+        "{counts:?}"
+    );
+    assert!(
+        counts.contains(&("replay_delivery".into(), Some(26))),
+        "{counts:?}"
+    );
 }

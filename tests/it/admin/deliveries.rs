@@ -112,8 +112,16 @@ async fn a_filtered_replay_reprocesses_exactly_the_window_and_texts_no_one_twice
         &redis_url,
         &ns,
         &[
-            "deliveries", "replay", "--all", "--provider", "calendly", "--since", &since,
-            "--until", &until, "--json",
+            "deliveries",
+            "replay",
+            "--all",
+            "--provider",
+            "calendly",
+            "--since",
+            &since,
+            "--until",
+            &until,
+            "--json",
         ],
     ))
     .await);
@@ -164,12 +172,23 @@ async fn a_filtered_replay_reprocesses_exactly_the_window_and_texts_no_one_twice
     let list = ok(&run(admin_cli(
         &redis_url,
         &ns,
-        &["deliveries", "list", "--person", "+1 (415) 555-0132", "--json"],
+        &[
+            "deliveries",
+            "list",
+            "--person",
+            "+1 (415) 555-0132",
+            "--json",
+        ],
     ))
     .await);
     let page: Value = serde_json::from_str(&list).unwrap();
     assert_eq!(page["items"].as_array().unwrap().len(), 4);
-    let shown = ok(&run(admin_cli(&redis_url, &ns, &["deliveries", "show", &in_window[0]])).await);
+    let shown = ok(&run(admin_cli(
+        &redis_url,
+        &ns,
+        &["deliveries", "show", &in_window[0]],
+    ))
+    .await);
     assert!(
         shown.contains("j***@example.com") && !shown.contains("jordan.rivera@example.com"),
         "{shown}"
@@ -188,7 +207,12 @@ async fn logged(a: &Admin) -> String {
 
 /// Logs a delivery of `provider` with `event` and `body` the way ingest does (its job and its
 /// log entry in one script run); the entry id.
-pub(crate) async fn log_delivery(a: &Admin, provider: Provider, event: &str, body: &Value) -> String {
+pub(crate) async fn log_delivery(
+    a: &Admin,
+    provider: Provider,
+    event: &str,
+    body: &Value,
+) -> String {
     let body = body.to_string();
     let job = WebhookJob::new(
         provider,
@@ -231,7 +255,12 @@ async fn a_read_token_sees_masked_deliveries_but_cannot_reveal_or_replay() {
     let config = config_file("");
     let s = a.serve_with(None, Some(&config.0)).await;
 
-    let r = api_get(&s, "/api/deliveries?person=JORDAN.RIVERA@example.com", Some(VIEWER)).await;
+    let r = api_get(
+        &s,
+        "/api/deliveries?person=JORDAN.RIVERA@example.com",
+        Some(VIEWER),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::OK);
     let page: Value = r.json().await.unwrap();
     assert_eq!(page["items"].as_array().unwrap().len(), 2);
@@ -240,18 +269,35 @@ async fn a_read_token_sees_masked_deliveries_but_cannot_reveal_or_replay() {
     let r = api_get(&s, &format!("/api/deliveries/{first}"), Some(VIEWER)).await;
     let d: Value = r.json().await.unwrap();
     let body = d["body"].as_str().unwrap();
-    assert!(body.contains("j***@example.com") && !body.contains("jordan.rivera@"), "{body}");
+    assert!(
+        body.contains("j***@example.com") && !body.contains("jordan.rivera@"),
+        "{body}"
+    );
     assert!(!body.contains("555-0132"), "{body}");
 
     let path = format!("/api/deliveries/{first}?reveal=true");
-    assert_eq!(api_get(&s, &path, Some(VIEWER)).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        api_get(&s, &path, Some(VIEWER)).await.status(),
+        StatusCode::FORBIDDEN
+    );
     let r = api_get(&s, &path, Some(ONCALL)).await;
     assert_eq!(r.status(), StatusCode::OK);
     let d: Value = r.json().await.unwrap();
-    assert!(d["body"].as_str().unwrap().contains("jordan.rivera@example.com"));
+    assert!(
+        d["body"]
+            .as_str()
+            .unwrap()
+            .contains("jordan.rivera@example.com")
+    );
 
     let before = ready(&a).await;
-    let r = api_post(&s, "/api/deliveries/replay", json!({"ids": [first]}), Some(VIEWER)).await;
+    let r = api_post(
+        &s,
+        "/api/deliveries/replay",
+        json!({"ids": [first]}),
+        Some(VIEWER),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(ready(&a).await, before, "a read token replays nothing");
 
@@ -264,11 +310,27 @@ async fn a_read_token_sees_masked_deliveries_but_cannot_reveal_or_replay() {
     )
     .await;
     assert!(r.status().is_client_error(), "{}", r.status());
-    let r = api_post(&s, "/api/deliveries/replay", json!({"all": true}), Some(ONCALL)).await;
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "a filtered replay needs a window");
+    let r = api_post(
+        &s,
+        "/api/deliveries/replay",
+        json!({"all": true}),
+        Some(ONCALL),
+    )
+    .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::BAD_REQUEST,
+        "a filtered replay needs a window"
+    );
     assert_eq!(ready(&a).await, before);
 
-    let r = api_post(&s, "/api/deliveries/replay", json!({"ids": [first]}), Some(ONCALL)).await;
+    let r = api_post(
+        &s,
+        "/api/deliveries/replay",
+        json!({"ids": [first]}),
+        Some(ONCALL),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::OK);
     let report: Value = r.json().await.unwrap();
     assert_eq!(report["replayed"].as_array().unwrap().len(), 1);
@@ -278,9 +340,9 @@ async fn a_read_token_sees_masked_deliveries_but_cannot_reveal_or_replay() {
     let audit: Value = r.json().await.unwrap();
     let entries = audit["entries"].as_array().unwrap();
     let find = |who: &str, action: &str, outcome: &str| {
-        entries.iter().any(|e| {
-            e["who"] == who && e["action"] == action && e["outcome"] == outcome
-        })
+        entries
+            .iter()
+            .any(|e| e["who"] == who && e["action"] == action && e["outcome"] == outcome)
     };
     assert!(find("viewer", "replay_delivery", "denied"), "{entries:?}");
     assert!(find("viewer", "reveal", "denied"), "{entries:?}");

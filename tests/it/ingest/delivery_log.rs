@@ -132,7 +132,10 @@ async fn every_delivery_is_logged_and_found_by_person_and_by_time_window() {
     let d = log.get(&everything[4].id).await.unwrap().unwrap();
     assert_eq!(d.body.as_bytes(), jordan.as_slice());
     assert!(d.signed);
-    assert_eq!(d.row.job, everything[3].job, "the duplicate names the same job");
+    assert_eq!(
+        d.row.job, everything[3].job,
+        "the duplicate names the same job"
+    );
     assert!(app.queue.job(&d.row.job).await.unwrap().is_some());
 }
 
@@ -164,7 +167,11 @@ async fn a_page_cursor_holds_while_deliveries_arrive() {
 
 async fn zcard(app: &TestIngest, key: &str) -> u64 {
     let mut conn = app.queue.redis();
-    redis::cmd("ZCARD").arg(key).query_async(&mut conn).await.unwrap()
+    redis::cmd("ZCARD")
+        .arg(key)
+        .query_async(&mut conn)
+        .await
+        .unwrap()
 }
 
 async fn delivery_hashes(app: &TestIngest) -> usize {
@@ -208,7 +215,11 @@ async fn the_log_is_trimmed_to_max_entries_oldest_first_with_its_indexes() {
         job_ids[4..].iter().rev().cloned().collect::<Vec<_>>(),
         "the newest three"
     );
-    assert_eq!(delivery_hashes(&app).await, 3, "trimmed entries are deleted");
+    assert_eq!(
+        delivery_hashes(&app).await,
+        3,
+        "trimmed entries are deleted"
+    );
     assert_eq!(zcard(&app, &k.deliveries_by("calendly")).await, 3);
     assert_eq!(
         zcard(&app, &k.deliveries_by("calendly:invitee.created")).await,
@@ -243,7 +254,10 @@ async fn the_log_is_trimmed_to_max_bytes_and_can_be_turned_off() {
         "trimmed to max_bytes"
     );
     let (count, bytes) = log.totals().await.unwrap();
-    assert!(count == 2 && bytes <= body_size * 2 + body_size / 2, "{count} {bytes}");
+    assert!(
+        count == 2 && bytes <= body_size * 2 + body_size / 2,
+        "{count} {bytes}"
+    );
 
     let off = spawn_ingest_with(
         meetflow_tests::redis::TestRedis::start().await.unwrap(),
