@@ -109,6 +109,7 @@ pub fn action_of(method: &Method, path: &str, query: Option<&str>) -> String {
     }
     let known = match (method.as_str(), path) {
         ("POST", "/api/dlq/retry") => Some("replay"),
+        ("POST", "/api/deliveries/replay") => Some("replay_delivery"),
         ("POST", "/api/dlq/delete") => Some("delete"),
         ("POST", "/api/sms/suppressed") => Some("suppress"),
         ("DELETE", "/api/sms/suppressed") => Some("unsuppress"),

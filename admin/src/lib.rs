@@ -9,6 +9,7 @@ pub mod audit;
 pub mod backend;
 pub mod commands;
 pub mod dead;
+pub mod deliveries;
 pub mod mask;
 pub mod overview;
 pub mod person;
@@ -79,6 +80,9 @@ pub enum Command {
     /// One person's bookings, deliveries, Brevo syncs, SMS and dead letters, by e-mail, phone
     /// or Calendly URI.
     Person(commands::person::PersonCommand),
+    /// The delivery log: every accepted webhook delivery; list, show (masked), replay.
+    #[command(subcommand)]
+    Deliveries(commands::deliveries::DeliveriesCommand),
     /// The live worker processes: identity, host, queues, in flight, last heartbeat, version.
     Processes(commands::processes::ProcessesCommand),
     /// No-shows meetflow marked in Calendly from Zoom attendance: list, undo.
@@ -122,6 +126,7 @@ pub async fn run(cli: Cli, out: &mut Out) -> anyhow::Result<()> {
         Command::Audit(cmd) => cmd.run(&ctx, out).await,
         Command::Jobs(cmd) => cmd.run(&ctx, out).await,
         Command::Person(cmd) => cmd.run(&ctx, out).await,
+        Command::Deliveries(cmd) => cmd.run(&ctx, out).await,
         Command::Processes(cmd) => cmd.run(&ctx, out).await,
         Command::Sync(cmd) => cmd.run(&ctx, out).await,
         Command::NoShows(cmd) => cmd.run(&ctx, out).await,

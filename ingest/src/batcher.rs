@@ -13,6 +13,8 @@
 
 use std::sync::Arc;
 
+use meetflow_shared::config::DeliveryLogSettings;
+use meetflow_shared::delivery_log::LogEntry;
 use meetflow_shared::jobs::EVENTS;
 use meetflow_shared::queue::{Enqueued, NewJob, QueueClient, QueueError};
 use tokio::sync::{Semaphore, mpsc, oneshot};
@@ -29,6 +31,7 @@ pub(crate) type Reply = Result<Enqueued, Arc<QueueError>>;
 
 struct Pending {
     job: NewJob,
+    log: Option<LogEntry>,
     reply: oneshot::Sender<Reply>,
 }
 
@@ -47,26 +50,32 @@ impl std::fmt::Debug for Pending {
 }
 
 impl Batcher {
-    /// Starts the task writing to the `events` queue through `queue` (needs a Tokio runtime).
-    pub(crate) fn spawn(queue: QueueClient) -> Self {
+    /// Starts the task writing to the `events` queue through `queue` (needs a Tokio runtime),
+    /// logging deliveries as `log` says (`None`: no delivery log).
+    pub(crate) fn spawn(queue: QueueClient, log: Option<DeliveryLogSettings>) -> Self {
         let (tx, rx) = mpsc::channel(BACKLOG);
-        tokio::spawn(run(queue, rx));
+        tokio::spawn(run(queue, log.map(Arc::new), rx));
         Self { tx }
     }
 
-    /// Enqueues `job` with the next batch and waits for Redis' answer about it.
-    pub(crate) async fn enqueue(&self, job: NewJob) -> Reply {
+    /// Enqueues `job` (with its delivery log entry) with the next batch and waits for Redis'
+    /// answer about it.
+    pub(crate) async fn enqueue(&self, job: NewJob, log: Option<LogEntry>) -> Reply {
         let (reply, answer) = oneshot::channel();
         let stopped = || Arc::new(QueueError::Protocol("the enqueue task has stopped".into()));
         self.tx
-            .send(Pending { job, reply })
+            .send(Pending { job, log, reply })
             .await
             .map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
     }
 }
 
-async fn run(queue: QueueClient, mut rx: mpsc::Receiver<Pending>) {
+async fn run(
+    queue: QueueClient,
+    log: Option<Arc<DeliveryLogSettings>>,
+    mut rx: mpsc::Receiver<Pending>,
+) {
     let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
@@ -75,20 +84,30 @@ async fn run(queue: QueueClient, mut rx: mpsc::Receiver<Pending>) {
         };
         let pending = std::mem::replace(&mut batch, Vec::with_capacity(MAX_BATCH));
         let queue = queue.clone();
+        let log = log.clone();
         tokio::spawn(async move {
-            write(&queue, pending).await;
+            write(&queue, log.as_deref(), pending).await;
             drop(permit);
         });
     }
 }
 
-async fn write(queue: &QueueClient, pending: Vec<Pending>) {
-    let (jobs, replies): (Vec<NewJob>, Vec<oneshot::Sender<Reply>>) =
-        pending.into_iter().map(|p| (p.job, p.reply)).unzip();
-    match queue.enqueue_many(EVENTS, jobs).await {
+/// Writes one batch, answers each request, then (off the requests' path) trims the delivery
+/// log back within its limits.
+async fn write(queue: &QueueClient, log: Option<&DeliveryLogSettings>, pending: Vec<Pending>) {
+    type Job = (NewJob, Option<LogEntry>);
+    let (jobs, replies): (Vec<Job>, Vec<oneshot::Sender<Reply>>) = pending
+        .into_iter()
+        .map(|p| ((p.job, p.log.filter(|_| log.is_some())), p.reply))
+        .unzip();
+    let retention = log.map(|l| l.retention).unwrap_or_default();
+    match queue.enqueue_logged(EVENTS, jobs, retention).await {
         Ok(results) if results.len() == replies.len() => {
             for (result, reply) in results.into_iter().zip(replies) {
                 let _ = reply.send(Ok(result));
+            }
+            if let Some(settings) = log {
+                trim(queue, settings).await;
             }
         }
         Ok(_) => {
@@ -105,5 +124,12 @@ async fn write(queue: &QueueClient, pending: Vec<Pending>) {
                 .into_iter()
                 .for_each(|r| drop(r.send(Err(error.clone()))));
         }
+    }
+}
+
+/// Trims the delivery log; a failure is logged and retried with the next batch.
+pub(crate) async fn trim(queue: &QueueClient, settings: &DeliveryLogSettings) {
+    if let Err(error) = queue.trim_delivery_log(settings).await {
+        tracing::warn!(%error, "could not trim the delivery log (retried after the next delivery)");
     }
 }

@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use meetflow_shared::config::Settings;
+use meetflow_shared::config::{DeliveryLogSettings, Settings};
 use secrecy::ExposeSecret;
 
 use crate::signature::{CalendlyVerifier, EngageLabVerifier, ZoomVerifier};
@@ -67,6 +67,10 @@ pub struct IngestConfig {
     pub dedupe: bool,
     /// `redis.wait_replicas`: a 200 only once this many replicas confirmed the job.
     pub wait_replicas: u32,
+    /// `ingest.delivery_log`: how long and how much of every delivery is kept for operators.
+    pub delivery_log: DeliveryLogSettings,
+    /// `sms.default_region`: reads national phone numbers for the delivery log's person index.
+    pub default_region: Option<String>,
 }
 
 impl IngestConfig {
@@ -109,6 +113,8 @@ impl IngestConfig {
             limits: Limits::default(),
             dedupe: true,
             wait_replicas: settings.redis.wait_replicas,
+            delivery_log: settings.ingest.delivery_log.clone(),
+            default_region: settings.sms.default_region.clone(),
         }
     }
 

@@ -10,6 +10,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use meetflow_shared::config::DeliveryLogSettings;
+use meetflow_shared::delivery_log::{self, LogEntry};
 use meetflow_shared::events::identity::Identity;
 use meetflow_shared::events::{EventError, Provider, calendly, zoom};
 use meetflow_shared::jobs::{EVENTS, WebhookJob};
@@ -107,19 +109,43 @@ pub struct Intake {
     queue: QueueClient,
     batcher: Batcher,
     dedupe: bool,
+    log: Option<DeliveryLogSettings>,
+    default_region: Option<String>,
 }
 
 impl Intake {
-    /// An intake writing through `queue`; `dedupe: false` gives every delivery a fresh job id.
+    /// An intake writing through `queue`; `dedupe: false` gives every delivery a fresh job id;
+    /// `log` keeps every delivery in the delivery log (`None` or a zero retention: off), its
+    /// people read with `default_region` (`sms.default_region`) for national phone numbers.
     /// Starts the batching task, so it must be called inside a Tokio runtime.
     #[must_use]
-    pub fn new(queue: QueueClient, dedupe: bool) -> Self {
-        let batcher = Batcher::spawn(queue.clone());
+    pub fn new(
+        queue: QueueClient,
+        dedupe: bool,
+        log: Option<DeliveryLogSettings>,
+        default_region: Option<String>,
+    ) -> Self {
+        let log = log.filter(DeliveryLogSettings::enabled);
+        if log.is_some() {
+            // The phone number metadata loads on first use (slow in a debug build): load it now
+            // rather than inside the first request's budget.
+            let _ = delivery_log::person_tag("+14155550132", None);
+        }
+        let batcher = Batcher::spawn(queue.clone(), log.clone());
         Self {
             queue,
             batcher,
             dedupe,
+            log,
+            default_region,
         }
+    }
+
+    /// The delivery log entry of a delivery (`None` when the log is off).
+    fn log_entry(&self, verified: &Verified, event: Option<&str>) -> Option<LogEntry> {
+        self.log.as_ref()?;
+        let persons = delivery_log::persons(verified.body(), self.default_region.as_deref());
+        Some(LogEntry::new(verified.provider(), event, persons))
     }
 
     /// The queue client (for readiness checks).
@@ -155,6 +181,7 @@ impl Intake {
             ),
         };
         let event_name = event.clone().unwrap_or_else(|| "-".to_owned());
+        let log = self.log_entry(verified, event.as_deref());
         let job = WebhookJob::new(
             provider,
             event,
@@ -180,14 +207,19 @@ impl Intake {
                 Some(e) => {
                     let reason = format!("{provider} delivery is not an event: {e}");
                     let job = new_job.with_id(id);
-                    (self
+                    let retention = self.log.as_ref().map(|l| l.retention).unwrap_or_default();
+                    let buried = self
                         .queue
-                        .bury(EVENTS, job, ErrorClass::BadPayload, &reason)
-                        .await)
-                        .map_err(Arc::new)
+                        .bury_logged(EVENTS, job, log, retention, ErrorClass::BadPayload, &reason)
+                        .await
+                        .map_err(Arc::new);
+                    if let Some(settings) = &self.log {
+                        crate::batcher::trim(&self.queue, settings).await;
+                    }
+                    buried
                 }
-                None if self.dedupe => self.batcher.enqueue(new_job.with_id(id)).await,
-                None => self.batcher.enqueue(new_job).await,
+                None if self.dedupe => self.batcher.enqueue(new_job.with_id(id), log).await,
+                None => self.batcher.enqueue(new_job, log).await,
             }
         };
         let answer = tokio::time::timeout_at(deadline.into(), write).await;

@@ -68,7 +68,12 @@ impl AppState {
         metrics::expect_webhooks(config);
         Self {
             inner: Arc::new(StateInner {
-                intake: Intake::new(queue, config.dedupe),
+                intake: Intake::new(
+                    queue,
+                    config.dedupe,
+                    Some(config.delivery_log.clone()),
+                    config.default_region.clone(),
+                ),
                 calendly: config.calendly.clone(),
                 zoom: config.zoom.clone(),
                 engagelab: config.engagelab.clone(),

@@ -35,6 +35,7 @@ pub mod audit;
 pub mod auto_no_show;
 pub mod bookings;
 pub mod config;
+pub mod delivery_log;
 pub mod domain;
 pub mod events;
 pub mod job_failures;

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod calendly;
 pub mod config;
+pub mod deliveries;
 pub mod dlq;
 pub mod dlq_bulk;
 pub mod jobs;

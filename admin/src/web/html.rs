@@ -70,6 +70,8 @@ pub enum Nav {
     Audit,
     /// One person's page.
     Person,
+    /// The delivery log.
+    Deliveries,
 }
 
 /// The whole document around `body`.
@@ -99,7 +101,7 @@ pub fn layout(title: &str, nav: Nav, caller: &Caller, body: &str) -> Response {
 <meta name=\"csrf-token\" content=\"{csrf}\">\
 <title>{title} · meetflow admin</title><link rel=\"stylesheet\" href=\"/assets/app.css\">\
 <link rel=\"icon\" href=\"data:,\"></head><body class=\"role-{role_class}\">\
-<header><span class=\"brand\">meetflow admin</span><nav>{overview}{jobs}{reminders}{person}{audit}</nav>{role}{session}</header>\
+<header><span class=\"brand\">meetflow admin</span><nav>{overview}{jobs}{reminders}{person}{deliveries}{audit}</nav>{role}{session}</header>\
 <main>{body}</main><script src=\"/assets/app.js\"></script></body></html>",
         csrf = esc(caller.csrf()),
         title = esc(title),
@@ -107,6 +109,7 @@ pub fn layout(title: &str, nav: Nav, caller: &Caller, body: &str) -> Response {
         reminders = link("/reminders", "Reminders", Nav::Reminders),
         person = link("/person", "Person", Nav::Person),
         audit = link("/audit", "Audit", Nav::Audit),
+        deliveries = link("/deliveries", "Deliveries", Nav::Deliveries),
         role_class = who.role.as_str(),
         jobs = link("/jobs", "Jobs", Nav::Jobs),
     );

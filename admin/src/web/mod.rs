@@ -9,15 +9,19 @@
 //!   dead letters, and the worker processes.
 //! - [`person_page`]: one page per person (`/person`, `/api/person`), by e-mail, phone or
 //!   Calendly URI ([`crate::person`]).
+//! - [`api_deliveries`] and [`deliveries_page`]: the delivery log: search, raw body (masked),
+//!   replay one or every match.
 //!
 //! The process also serves `/healthz`, `/readyz` and `/metrics` on `ops.listen` and exports the
 //! queue gauges (`meetflow_queue_*`) every 5 s, so one admin replica is enough for dashboards.
 
 pub mod api;
 pub mod api_audit;
+pub mod api_deliveries;
 pub mod api_jobs;
 pub mod api_pause;
 pub mod auth;
+pub mod deliveries_page;
 pub mod html;
 pub mod jobs_page;
 pub mod pages;
@@ -101,6 +105,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/jobs/{id}/cancel", post(api_jobs::cancel))
         .route("/api/jobs/{id}/dead", post(api_jobs::dead))
         .route("/api/processes", get(api_jobs::processes))
+        .route("/api/deliveries", get(api_deliveries::list))
+        .route("/api/deliveries/replay", post(api_deliveries::replay))
+        .route("/api/deliveries/{id}", get(api_deliveries::show))
         .route(
             "/api/sms/suppressed",
             get(api::sms_suppressed)
@@ -115,6 +122,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/reminders", get(pages::reminders))
         .route("/person", get(person_page::page))
         .route("/audit", get(api_audit::page))
+        .route("/deliveries", get(deliveries_page::deliveries))
+        .route("/deliveries/{id}", get(deliveries_page::delivery))
         .route_layer(middleware::from_fn_with_state(app.clone(), page_guard));
     Router::new()
         .merge(api)

@@ -33,6 +33,8 @@ async fn app() -> axum::Router {
         },
         dedupe: true,
         wait_replicas: 0,
+        delivery_log: Default::default(),
+        default_region: None,
     };
     let queue = QueueClient::connect(&config.redis_url, &config.namespace)
         .await

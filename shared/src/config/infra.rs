@@ -80,6 +80,9 @@ pub struct IngestSettings {
     pub listen: SocketAddr,
     /// Largest accepted webhook body; larger ones get 413.
     pub max_body_bytes: usize,
+    /// `ingest.delivery_log`: how long and how much of every accepted delivery is kept for
+    /// operators (`meetflow-admin deliveries`).
+    pub delivery_log: DeliveryLogSettings,
 }
 
 impl Default for IngestSettings {
@@ -87,7 +90,40 @@ impl Default for IngestSettings {
         Self {
             listen: SocketAddr::from(([0, 0, 0, 0], 8080)),
             max_body_bytes: 256 * 1024,
+            delivery_log: DeliveryLogSettings::default(),
         }
+    }
+}
+
+/// `ingest.delivery_log:`: the delivery log keeps every accepted webhook delivery (its raw body,
+/// provider, event, time and the people it names) for `retention`, and at most `max_entries`
+/// deliveries and `max_bytes` of bodies (the oldest go first). `retention: 0s` turns it off.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeliveryLogSettings {
+    /// How long a delivery is kept.
+    #[serde(with = "super::values::duration")]
+    pub retention: Duration,
+    /// Most deliveries kept.
+    pub max_entries: u64,
+    /// Most body bytes kept (the sum of the kept bodies' sizes).
+    pub max_bytes: u64,
+}
+
+impl Default for DeliveryLogSettings {
+    fn default() -> Self {
+        Self {
+            retention: Duration::from_secs(14 * 24 * 3600),
+            max_entries: 1_000_000,
+            max_bytes: 2 * 1024 * 1024 * 1024,
+        }
+    }
+}
+
+impl DeliveryLogSettings {
+    /// Whether deliveries are logged at all (`retention` above zero and both caps above zero).
+    pub fn enabled(&self) -> bool {
+        !self.retention.is_zero() && self.max_entries > 0 && self.max_bytes > 0
     }
 }
 

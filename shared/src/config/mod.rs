@@ -45,8 +45,9 @@ pub use connectors::{
 };
 pub use error::ConfigError;
 pub use infra::{
-    ADMIN_TOKEN_NAME, AdminRole, AdminSettings, AdminToken, BackoffSpec, IngestSettings,
-    OpsSettings, QueueSpec, QueuesSettings, RedisSettings, TelemetrySettings, redact_url,
+    ADMIN_TOKEN_NAME, AdminRole, AdminSettings, AdminToken, BackoffSpec, DeliveryLogSettings,
+    IngestSettings, OpsSettings, QueueSpec, QueuesSettings, RedisSettings, TelemetrySettings,
+    redact_url,
 };
 pub use messaging::{
     BrevoEvents, BrevoRateLimits, BrevoSettings, EngagelabSettings, EngagementSettings,

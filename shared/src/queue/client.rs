@@ -7,6 +7,7 @@ use super::job::{AttemptError, Enqueued, NewJob};
 use super::scripts;
 use super::settings::QueueSettings;
 use super::time::now_ms;
+use crate::delivery_log::LogEntry;
 use crate::redis::{Keys, Redis, RedisConn};
 
 /// A cheap-to-clone handle on the queue: the installation's [`Redis`] handle and the per-job
@@ -87,7 +88,8 @@ impl QueueClient {
         queue: &str,
         jobs: Vec<NewJob>,
     ) -> Result<Vec<Enqueued>, QueueError> {
-        self.store(queue, jobs, None).await
+        let jobs = jobs.into_iter().map(|j| (j, None)).collect();
+        self.store(queue, jobs, None, Duration::ZERO).await
     }
 
     /// Stores a job straight into the dead-letter store (e.g. a signed webhook body that does not
@@ -101,17 +103,25 @@ impl QueueClient {
     ) -> Result<Enqueued, QueueError> {
         let err = AttemptError::new(now_ms(), 0, class, reason);
         let mut out = self
-            .store(queue, vec![job], Some(serde_json::to_string(&err)?))
+            .store(
+                queue,
+                vec![(job, None)],
+                Some(serde_json::to_string(&err)?),
+                Duration::ZERO,
+            )
             .await?;
         out.pop()
             .ok_or_else(|| QueueError::Protocol("bury returned nothing".into()))
     }
 
-    async fn store(
+    /// Stores `jobs` (each with its delivery log entry, if any, kept for `log_retention`) in one
+    /// script run; `bury` (the error JSON) puts them straight into the dead-letter store.
+    pub(super) async fn store(
         &self,
         queue: &str,
-        jobs: Vec<NewJob>,
+        jobs: Vec<(NewJob, Option<LogEntry>)>,
         bury: Option<String>,
+        log_retention: Duration,
     ) -> Result<Vec<Enqueued>, QueueError> {
         if jobs.is_empty() {
             return Ok(Vec::new());
@@ -123,11 +133,14 @@ impl QueueClient {
             .key(k.wake(queue))
             .key(k.queues())
             .key(k.dead_all())
-            .key(k.dead(queue));
+            .key(k.dead(queue))
+            .key(k.deliveries())
+            .key(k.deliveries_stats());
         inv.arg(queue);
         inv.arg(if bury.is_some() { "dead" } else { "" });
         inv.arg(bury.as_deref().unwrap_or(""));
-        for job in &jobs {
+        inv.arg(crate::redis::millis(log_retention));
+        for (job, log) in &jobs {
             // Every key the script touches is declared: the job's hash, its error list when
             // burying, its group set when it has one.
             inv.key(k.job(&job.id));
@@ -143,6 +156,17 @@ impl QueueClient {
             inv.arg(job.group.as_deref().unwrap_or(""));
             inv.arg(job.max_attempts.map_or(String::new(), |n| n.to_string()));
             inv.arg(u64::try_from(job.retain.as_millis()).unwrap_or(u64::MAX));
+            match log {
+                Some(entry) => {
+                    for key in entry.keys(k) {
+                        inv.key(key);
+                    }
+                    inv.arg(entry.spec());
+                }
+                None => {
+                    inv.arg("");
+                }
+            }
         }
         let mut conn = self.redis.conn();
         // With `redis.wait_replicas`, the jobs count as stored (ingest answers 200) only once
@@ -158,7 +182,7 @@ impl QueueClient {
         Ok(jobs
             .into_iter()
             .zip(created)
-            .map(|(job, c)| {
+            .map(|((job, _), c)| {
                 if c == 1 {
                     Enqueued::Created { id: job.id }
                 } else {

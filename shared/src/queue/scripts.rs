@@ -27,6 +27,7 @@ script!(DLQ_DELETE, "dlq_delete.lua");
 script!(DLQ_RESEND, "dlq_resend.lua");
 script!(HEARTBEAT, "heartbeat.lua");
 script!(JOB_ACT, "job_act.lua");
+script!(DELIVERY_TRIM, "delivery_trim.lua");
 
 #[cfg(test)]
 mod tests {
@@ -59,6 +60,10 @@ mod tests {
             "dlq_resend.lua",
             "finds the dead letter's queue in its hash",
         ),
+        (
+            "delivery_trim.lua",
+            "takes the oldest ids from the delivery log ZSET and their indexes from each hash",
+        ),
     ];
 
     const SCRIPTS: &[(&str, &str)] = &[
@@ -76,6 +81,7 @@ mod tests {
         ("dlq_resend.lua", include_str!("lua/dlq_resend.lua")),
         ("heartbeat.lua", include_str!("lua/heartbeat.lua")),
         ("job_act.lua", include_str!("lua/job_act.lua")),
+        ("delivery_trim.lua", include_str!("lua/delivery_trim.lua")),
         ("common.lua", COMMON),
     ];
 

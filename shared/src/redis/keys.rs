@@ -421,6 +421,44 @@ impl Keys {
         format!("{}admin:audit", self.prefix)
     }
 
+    /// ZSET of the delivery log: entry id -> when ingest stored the delivery (ms, Redis `TIME`).
+    /// Written in the same script as the delivery's job (`enqueue`), trimmed oldest first by
+    /// age (`ingest.delivery_log.retention`), count (`max_entries`) and body bytes (`max_bytes`).
+    /// No TTL. Owner: ingest; read and replayed by admin (`deliveries`).
+    pub fn deliveries(&self) -> String {
+        format!("{}deliveries", self.prefix)
+    }
+
+    /// HASH of the delivery log's totals: `bytes` (the sum of the kept bodies' sizes). No TTL.
+    /// Owner: ingest.
+    pub fn deliveries_stats(&self) -> String {
+        format!("{}deliveries:stats", self.prefix)
+    }
+
+    /// HASH, one logged delivery (`id` = a ULID): `provider`, `event`, `at_ms`, `job` (the
+    /// delivery's job id), `outcome` (`created`, `duplicate`, `dead`), `size`, `persons`
+    /// (comma-separated person tags), `payload` (the webhook job JSON, with the raw body),
+    /// `replays`, `replayed_ms`. TTL `ingest.delivery_log.retention` plus a day; deleted when
+    /// trimmed. Owner: ingest; admin marks replays.
+    pub fn delivery(&self, id: &str) -> String {
+        format!("{}delivery:{id}", self.prefix)
+    }
+
+    /// ZSET, the delivery log's index of one provider (`scope` = `calendly`) or of one provider
+    /// and event (`scope` = `calendly:invitee.created`): entry id -> stored ms. Trimmed with the
+    /// log; TTL `ingest.delivery_log.retention`. Owner: ingest.
+    pub fn deliveries_by(&self, scope: &str) -> String {
+        format!("{}deliveries:by:{scope}", self.prefix)
+    }
+
+    /// ZSET, the delivery log's index of one person (`person` = [`crate::domain::email_tag`] of
+    /// the lower-case e-mail or of the E.164 phone): entry id -> stored ms, the newest
+    /// `delivery_log::PERSON_CAP` kept. TTL `ingest.delivery_log.retention` after the last
+    /// delivery naming them. Owner: ingest.
+    pub fn deliveries_person(&self, person: &str) -> String {
+        format!("{}deliveries:person:{person}", self.prefix)
+    }
+
     /// LIST of the test probe job (`tests/src/bin/queue_probe.rs`): one `<job id>|<pid>|<attempt>`
     /// per probe job started (`what` = `starts`) or finished (`finishes`). No TTL.
     /// Owner: tests only.

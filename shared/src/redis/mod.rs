@@ -111,6 +111,11 @@ mod tests {
             ("admin_session", k.admin_session("<session_digest>")),
             ("admin_audit", k.admin_audit()),
             ("probe", k.probe("<what>")),
+            ("deliveries", k.deliveries()),
+            ("deliveries_stats", k.deliveries_stats()),
+            ("delivery", k.delivery("<id>")),
+            ("deliveries_by", k.deliveries_by("<scope>")),
+            ("deliveries_person", k.deliveries_person("<person>")),
         ]
     }
 

@@ -2,12 +2,14 @@
 
 mod api;
 mod browser;
+mod browser_deliveries;
 mod browser_jobs;
 mod browser_person;
 mod browser_roles;
 mod cli;
 mod cli_audit;
 mod cli_dlq_and_reminders;
+mod deliveries;
 mod dlq_filters;
 mod jobs_view;
 mod observability;

@@ -2,6 +2,7 @@
 
 mod accepted_metric;
 mod engagelab_authorization;
+mod delivery_log;
 mod engagelab_callbacks;
 mod intake;
 mod process;

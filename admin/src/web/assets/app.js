@@ -209,7 +209,41 @@
     });
   }
 
+  // The delivery log: replay one delivery, or every one the filter on screen matches.
+  var DELIVERY_FILTERS = ["provider", "event", "person", "since", "until"];
+  function deliveryReplay(button) {
+    var body, what;
+    if (button.dataset.deliveryReplay === "all") {
+      body = { all: true };
+      DELIVERY_FILTERS.forEach(function (k) { if (button.dataset[k]) body[k] = button.dataset[k]; });
+      what = "every delivery matching the filter";
+    } else {
+      body = { ids: [button.dataset.id] };
+      what = "delivery " + button.dataset.id;
+    }
+    if (!confirm("Replay " + what + "?\nEach is processed again as a new job; an SMS already sent is not sent again.")) return;
+    button.disabled = true;
+    fetch("/api/deliveries/replay", {
+      method: "POST", credentials: "same-origin",
+      headers: { "content-type": "application/json", "x-csrf-token": csrf, accept: "application/json" },
+      body: JSON.stringify(body)
+    }).then(function (r) {
+      return r.json().then(function (j) { if (!r.ok) throw new Error(j.error || ("HTTP " + r.status)); return j; });
+    }).then(function (j) {
+      var t = new URL(button.dataset.redirect || window.location.href, window.location.href);
+      var n = j.replayed.length;
+      t.searchParams.set("done", "Replayed " + n + " deliver" + (n === 1 ? "y" : "ies") + (j.missing.length ? "; " + j.missing.length + " no longer in the log" : ""));
+      t.searchParams.delete("cursor");
+      window.location.assign(t.toString());
+    }).catch(function (e) {
+      button.disabled = false;
+      alert("Replay failed: " + e.message);
+    });
+  }
+
   document.addEventListener("click", function (ev) {
+    var d = ev.target.closest("button[data-delivery-replay]");
+    if (d) { ev.preventDefault(); deliveryReplay(d); return; }
     var j = ev.target.closest("button[data-job-action]");
     if (j) { ev.preventDefault(); jobAction(j); return; }
     var b = ev.target.closest("button[data-action]");
