@@ -3,3 +3,4 @@
 
 mod calendly;
 mod setup;
+mod worker_restart;
