@@ -21,15 +21,14 @@ use crate::support::worker::{eventually, options};
 const LEASE: &str = "2s";
 
 #[tokio::test]
-async fn slices_cut_off_by_a_stopped_worker_are_finished_by_the_next_worker_in_the_same_process()
- {
+async fn slices_cut_off_by_a_stopped_worker_are_finished_by_the_next_worker_in_the_same_process() {
     let mut b = backfill().await;
     b.env.yaml = b.env.yaml.replace(
         "sync: { concurrency: 2 }",
         &format!("sync: {{ concurrency: 2, lease: {LEASE} }}"),
     );
-    b.env.settings = meetflow_shared::config::Settings::from_yaml_str(&b.env.yaml, &|_| None)
-        .unwrap();
+    b.env.settings =
+        meetflow_shared::config::Settings::from_yaml_str(&b.env.yaml, &|_| None).unwrap();
     assert_eq!(b.env.settings.queue(SYNC).lease, Duration::from_secs(2));
     b.seed(days_ago(60), 12, 36);
     // Slow Calendly down so slices are in flight when the first worker stops.
