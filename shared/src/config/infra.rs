@@ -331,6 +331,13 @@ impl Default for QueuesSettings {
                 ..QueueSpec::default()
             },
         );
+        m.insert(
+            crate::jobs::SYNC.to_owned(),
+            QueueSpec {
+                concurrency: Some(super::SYNC_CONCURRENCY),
+                ..QueueSpec::default()
+            },
+        );
         Self(m)
     }
 }

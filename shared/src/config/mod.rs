@@ -94,6 +94,12 @@ pub struct Settings {
     pub telemetry: TelemetrySettings,
 }
 
+/// Built-in concurrency of the `sync` queue (backfill slices: more at once only share Calendly's
+/// one pace thinner).
+pub const SYNC_CONCURRENCY: usize = 2;
+/// Longest a backfill slice may run (a day of a busy calendar at Calendly's pace).
+pub const SYNC_JOB_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3600);
+
 impl Settings {
     /// Loads the process's configuration: the file at `path`, else at `$MEETFLOW_CONFIG`, else
     /// built-in defaults; then `${VAR}` substitution and `MEETFLOW__` overrides from the process
@@ -181,7 +187,13 @@ impl Settings {
     /// built-in defaults.
     pub fn queue(&self, name: &str) -> QueueSettings {
         let spec = self.queues.effective(name);
-        let base = QueueSettings::default();
+        let mut base = QueueSettings::default();
+        if name == crate::jobs::SYNC {
+            // A backfill slice lists a whole day through Calendly's one shared pace, and a busy
+            // day takes minutes (16 slices of 200 bookings at once overran the 5-minute timeout
+            // and started over, again and again); the built-in `queues.sync` runs two at a time.
+            base.job_timeout = SYNC_JOB_TIMEOUT;
+        }
         let backoff = spec.backoff.unwrap_or_default();
         QueueSettings {
             concurrency: spec.concurrency.unwrap_or(base.concurrency),

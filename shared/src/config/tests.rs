@@ -526,3 +526,18 @@ fn telemetry_otlp_endpoint_is_off_by_default_and_checked_when_set() {
     let err = load("telemetry: { otlp_endpoint: \"ftp://otel\" }\n", &[]).unwrap_err();
     assert_eq!(err.key(), Some("telemetry.otlp_endpoint"), "{err}");
 }
+
+#[test]
+fn backfill_slices_run_two_at_a_time_with_an_hour_each_unless_configured() {
+    // 16 slices of 200 bookings sharing Calendly's pace overran the 5-minute job timeout and
+    // started over without end (sync-bench 10000): the sync queue has its own built-ins.
+    let s = load("", &[]).unwrap();
+    let sync = s.queue(crate::jobs::SYNC);
+    assert_eq!(
+        (sync.concurrency, sync.job_timeout),
+        (2, Duration::from_secs(3600))
+    );
+    assert_eq!(s.queue("brevo").job_timeout, Duration::from_secs(300));
+    let set = load("queues: { sync: { concurrency: 4 } }\n", &[]).unwrap();
+    assert_eq!(set.queue(crate::jobs::SYNC).concurrency, 4);
+}

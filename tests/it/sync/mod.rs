@@ -3,4 +3,5 @@
 
 mod calendly;
 mod setup;
+mod worker_restart;
 mod zoom;

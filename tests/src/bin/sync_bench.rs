@@ -53,6 +53,9 @@ engagelab:
 engagement: {{ quiet_hours: null }}
 queues:
   default: {{ concurrency: 16, lease: 30s, max_attempts: 4 }}
+  # Two slices at a time: the slices in flight share the Calendly limit, and 16 slices of 200
+  # bookings each (202 requests) at ~30 requests a minute each overran the 5-minute job timeout.
+  sync: {{ concurrency: 2 }}
 "#,
         ctoken = cal.access_token(),
         curl = cal.base_url(),

@@ -54,6 +54,12 @@ where
     let rx = Arc::new(Mutex::new(rx));
     let stop = CancellationToken::new();
     let maintenance = CancellationToken::new();
+    // The maintenance loops are detached tasks: they stop with this future even when it is
+    // dropped (a supervisor aborts it once the grace period is over). Otherwise they would go on
+    // renewing the leases of the jobs cut off here for as long as the process lives, and no other
+    // runtime in this process (a worker started again, as in tests) would ever get them back.
+    let _maintenance = maintenance.clone().drop_guard();
+    let _fetching = stop.clone().drop_guard();
     maintain::spawn_all(&rt, &maintenance);
     let fetcher = tokio::spawn(fetch::fetch_loop(rt.clone(), tx, rx.clone(), stop.clone()));
     let backend = QueueBackend {
