@@ -272,6 +272,52 @@ pub struct ZoomSettings {
     /// final. `0s` = no wait.
     #[serde(with = "duration")]
     pub report_wait: Duration,
+    /// Zoom attendance fields -> Brevo attributes.
+    pub field_mapping: ZoomFieldMapping,
+}
+
+/// `connectors.zoom.field_mapping`: which Brevo attribute receives which Zoom attendance field
+/// (meetings and webinars); an attribute set to `null` or `""` is not written, an unknown key is
+/// refused at load with its key.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ZoomFieldMapping {
+    /// First join time (RFC 3339) [JOIN_TIME].
+    #[serde(with = "opt_string")]
+    pub join_time: Option<String>,
+    /// Minutes attended, all sessions summed and rounded up (0 for a registrant who missed)
+    /// [ATTENDANCE_MINUTES].
+    #[serde(with = "opt_string")]
+    pub duration: Option<String>,
+    /// The webinar's topic [none].
+    #[serde(with = "opt_string")]
+    pub webinar_title: Option<String>,
+    /// `attended` or `missed` [ATTENDANCE_STATUS].
+    #[serde(with = "opt_string")]
+    pub attendance_status: Option<String>,
+    /// The webinar registrant's tracking source (Zoom's `tracking_source.source_name`) [none].
+    #[serde(with = "opt_string")]
+    pub registration_source: Option<String>,
+}
+
+impl Default for ZoomFieldMapping {
+    fn default() -> Self {
+        Self {
+            join_time: Some("JOIN_TIME".into()),
+            duration: Some("ATTENDANCE_MINUTES".into()),
+            webinar_title: None,
+            attendance_status: Some("ATTENDANCE_STATUS".into()),
+            registration_source: None,
+        }
+    }
+}
+
+impl ZoomFieldMapping {
+    /// The attribute of a field, when written (`None` for `null` or `""`).
+    #[must_use]
+    pub fn attribute(field: &Option<String>) -> Option<&str> {
+        field.as_deref().map(str::trim).filter(|a| !a.is_empty())
+    }
 }
 
 /// `connectors.zoom.rate_limits`: Zoom limits calls per second per account and endpoint
@@ -309,6 +355,7 @@ impl Default for ZoomSettings {
             lists: ZoomLists::default(),
             rate_limits: ZoomRateLimits::default(),
             report_wait: Duration::from_secs(6 * 3600),
+            field_mapping: ZoomFieldMapping::default(),
         }
     }
 }

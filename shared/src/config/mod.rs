@@ -40,7 +40,7 @@ use serde::{Deserialize, Serialize};
 
 pub use connectors::{
     CalendlySettings, ConnectorsSettings, EventMapping, FieldMapping, ReconcileWindow,
-    StatusValues, TrackingMapping, ZoomLists, ZoomRateLimits, ZoomSettings,
+    StatusValues, TrackingMapping, ZoomFieldMapping, ZoomLists, ZoomRateLimits, ZoomSettings,
 };
 pub use error::ConfigError;
 pub use infra::{

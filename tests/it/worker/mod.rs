@@ -26,5 +26,6 @@ mod webinar;
 mod workflows;
 mod zoom;
 mod zoom_daily_limit;
+mod zoom_mapping;
 mod zoom_minutes;
 mod zoom_report_wait;

@@ -8,10 +8,13 @@
 //!   and absentees (the `zoom` queue, see [`crate::zoom::webinar`]), when the Zoom API is
 //!   configured.
 //! - `webinar.participant_joined` / `webinar.registration_created`: the person is synced onto
-//!   `lists.webinar_attendees` / `lists.webinar_registrants` (`null` turns that off).
+//!   `lists.webinar_attendees` / `lists.webinar_registrants` (`null` turns that off); a
+//!   registrant's contact also gets the webinar's topic where `connectors.zoom.field_mapping`
+//!   maps `webinar_title`.
 //! - `recording.completed`: the share URL is written to the `RECORDING_URL` attribute of every
 //!   contact who booked that meeting through Calendly (a Brevo automation can send it).
 
+use meetflow_shared::config::ZoomFieldMapping;
 use meetflow_shared::events::{MeetingObject, ParticipantObject, Recording, RegistrationObject};
 use meetflow_shared::jobs::brevo::{BrevoId, ContactSync, EventTrack};
 use meetflow_shared::jobs::zoom::{MeetingEnded, WebinarEnded, ZoomJob, ZoomOp};
@@ -176,18 +179,28 @@ pub(crate) async fn webinar_registered(w: &Worker, r: &RegistrationObject) -> Re
         },
         ContactSync {
             email: email.to_owned(),
-            attributes: name_attributes(
-                w,
-                r.registrant.first_name.as_deref(),
-                r.registrant.last_name.as_deref(),
-                None,
-            ),
+            attributes: registrant_attributes(w, r),
             list_ids: vec![list],
             source: SOURCE.into(),
             ..ContactSync::default()
         },
     )?;
     out.enqueue(&w.client).await
+}
+
+/// A registrant's name, and the webinar's topic under `connectors.zoom.field_mapping.webinar_title`.
+fn registrant_attributes(w: &Worker, r: &RegistrationObject) -> Map<String, Value> {
+    let mut attributes = name_attributes(
+        w,
+        r.registrant.first_name.as_deref(),
+        r.registrant.last_name.as_deref(),
+        None,
+    );
+    let title = ZoomFieldMapping::attribute(&w.settings.connectors.zoom.field_mapping.webinar_title);
+    if let (Some(attr), Some(topic)) = (title, non_empty(r.topic.as_deref())) {
+        attributes.insert(attr.to_owned(), Value::String(topic.to_owned()));
+    }
+    attributes
 }
 
 /// `recording.completed`.
