@@ -49,6 +49,8 @@ pub struct CalendlySettings {
     pub event_mapping: BTreeMap<String, EventMapping>,
     /// Invitee fields and Q&A questions -> Brevo attributes.
     pub field_mapping: FieldMapping,
+    /// Routing form submissions -> Brevo contacts and events.
+    pub routing_forms: super::RoutingFormSettings,
 }
 
 impl Default for CalendlySettings {
@@ -67,6 +69,7 @@ impl Default for CalendlySettings {
             },
             event_mapping: BTreeMap::new(),
             field_mapping: FieldMapping::default(),
+            routing_forms: super::RoutingFormSettings::default(),
         }
     }
 }

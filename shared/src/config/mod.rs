@@ -24,6 +24,7 @@ mod error;
 mod event_name_tests;
 mod infra;
 mod messaging;
+mod routing_forms;
 mod sms;
 pub mod source;
 #[cfg(test)]
@@ -51,6 +52,7 @@ pub use messaging::{
     BrevoEvents, BrevoRateLimits, BrevoSettings, EngagelabSettings, EngagementSettings,
     RemindersSettings, SmsTemplates,
 };
+pub use routing_forms::RoutingFormSettings;
 pub use sms::SmsSettings;
 pub use validate::{Role, is_brevo_event_name};
 pub use values::{QuietHours, RateLimit, parse_duration};

@@ -248,6 +248,13 @@ impl Settings {
                 ("sms_delivered", Some(e.sms_delivered.as_str())),
                 ("sms_failed", Some(e.sms_failed.as_str())),
             ],
+        )?;
+        event_names(
+            "connectors.calendly.routing_forms",
+            [(
+                "brevo_event",
+                Some(self.connectors.calendly.routing_forms.brevo_event.as_str()),
+            )],
         )
     }
 

@@ -17,6 +17,7 @@ mod provider_limits;
 mod real_bodies;
 mod reminder_lateness;
 mod reschedule;
+mod routing_forms;
 pub(crate) mod send_once;
 mod sms;
 mod sms_params;

@@ -10,6 +10,7 @@ pub(crate) mod invitee_created;
 pub(crate) mod invitee_no_show;
 pub(crate) mod meeting_index;
 pub(crate) mod phone;
+pub(crate) mod routing_form;
 pub(crate) mod sms_receipts;
 pub(crate) mod zoom_webhooks;
 

@@ -196,7 +196,8 @@ fn registrant_attributes(w: &Worker, r: &RegistrationObject) -> Map<String, Valu
         r.registrant.last_name.as_deref(),
         None,
     );
-    let title = ZoomFieldMapping::attribute(&w.settings.connectors.zoom.field_mapping.webinar_title);
+    let title =
+        ZoomFieldMapping::attribute(&w.settings.connectors.zoom.field_mapping.webinar_title);
     if let (Some(attr), Some(topic)) = (title, non_empty(r.topic.as_deref())) {
         attributes.insert(attr.to_owned(), Value::String(topic.to_owned()));
     }

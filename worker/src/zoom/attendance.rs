@@ -34,7 +34,6 @@ use crate::context::Worker;
 use crate::events::contact::name_attributes;
 use crate::fanout::{FanOut, email_tag};
 
-
 /// One person's attendance, summed over their sessions.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Attendance {
@@ -202,7 +201,10 @@ pub(crate) struct ZoomFields<'a> {
 
 /// `fields` under the attribute names of `connectors.zoom.field_mapping` (unmapped or absent
 /// fields are not written).
-pub(crate) fn zoom_attributes(zm: &ZoomFieldMapping, fields: &ZoomFields<'_>) -> Map<String, Value> {
+pub(crate) fn zoom_attributes(
+    zm: &ZoomFieldMapping,
+    fields: &ZoomFields<'_>,
+) -> Map<String, Value> {
     let mut out = Map::new();
     let text = |s: Option<&str>| {
         s.map(str::trim)
@@ -210,7 +212,10 @@ pub(crate) fn zoom_attributes(zm: &ZoomFieldMapping, fields: &ZoomFields<'_>) ->
             .map(|s| Value::String(s.to_owned()))
     };
     for (attr, value) in [
-        (&zm.attendance_status, Some(Value::String(fields.status.into()))),
+        (
+            &zm.attendance_status,
+            Some(Value::String(fields.status.into())),
+        ),
         (
             &zm.join_time,
             fields
