@@ -38,6 +38,7 @@ impl Bookings {
         let reminders = RemindersSettings {
             offsets: wf.offsets.clone(),
             follow_up_after_end: wf.follow_up_after_end,
+            follow_up_max_lateness: wf.follow_up_max_lateness,
             ..self.settings.clone()
         };
         let engagement = if self.flows_off {

@@ -139,6 +139,21 @@ pub struct EventMapping {
     /// Brevo event names of this type.
     #[serde(skip_serializing_if = "super::workflow::EventOverrides::is_empty")]
     pub brevo_events: super::workflow::EventOverrides,
+    /// Where this type's SMS number is looked for, in order (`sms.phone_sources`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_sources: Option<Vec<super::PhoneSource>>,
+    /// Region of national-format numbers of this type (`sms.default_region`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_region: Option<String>,
+    /// A follow-up due longer ago than this is dropped (`reminders.follow_up_max_lateness`).
+    #[serde(
+        with = "super::workflow::opt_duration_value",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub follow_up_max_lateness: Option<Duration>,
+    /// Win-back after a host's cancellation too (`engagement.win_back_after_host_cancellation`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub win_back_after_host_cancellation: Option<bool>,
 }
 
 /// `connectors.calendly.field_mapping`: which Brevo attribute receives which invitee field.

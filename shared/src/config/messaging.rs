@@ -183,6 +183,9 @@ pub struct EngagementSettings {
     pub quiet_hours: Option<QuietHours>,
     /// Brevo list for webinar registrants who did not attend; optional.
     pub webinar_missed_list: Option<u64>,
+    /// Also start the win-back after a host's cancellation [false]: by default only an
+    /// invitee's cancellation does (the host cancellation has its own SMS).
+    pub win_back_after_host_cancellation: bool,
 }
 
 impl Default for EngagementSettings {
@@ -193,6 +196,7 @@ impl Default for EngagementSettings {
             no_show_after: Duration::from_secs(2 * 3600),
             quiet_hours: "21:00-08:00".parse().ok(),
             webinar_missed_list: None,
+            win_back_after_host_cancellation: false,
         }
     }
 }

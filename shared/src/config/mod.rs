@@ -53,7 +53,7 @@ pub use messaging::{
     RemindersSettings, SmsTemplates,
 };
 pub use routing_forms::RoutingFormSettings;
-pub use sms::SmsSettings;
+pub use sms::{PhoneSource, SmsSettings};
 pub use validate::{Role, is_brevo_event_name};
 pub use values::{QuietHours, RateLimit, parse_duration};
 pub use workflow::{EventOverrides, TemplateOverrides, Workflow, name_words};

@@ -12,6 +12,7 @@ mod late_booking;
 mod marker_faults;
 mod pause;
 mod phone;
+mod phone_sources;
 mod process;
 mod provider_limits;
 mod real_bodies;
