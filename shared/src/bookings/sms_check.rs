@@ -71,14 +71,7 @@ impl Bookings {
             fields.push((f, v));
         }
         let booking = parse_booking(key, raw);
-        // The booking's event type workflow (its follow-up lateness), else the global one.
-        let rules = match &booking {
-            Some(b) => {
-                self.rules(b.event_type.as_deref(), b.event_name.as_deref())
-                    .0
-            }
-            None => self.settings.clone(),
-        };
+        let rules = self.rules_of(booking.as_ref());
         let (verdict, label) = match subject {
             SmsSubject::Reminder(r) => (
                 super::plan::judge(

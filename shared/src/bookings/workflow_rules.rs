@@ -48,4 +48,16 @@ impl Bookings {
         };
         (reminders, engagement)
     }
+
+    /// The reminder settings of `booking`'s event type workflow (its follow-up lateness), else
+    /// the store's own: what a due reminder is judged by.
+    pub(super) fn rules_of(&self, booking: Option<&super::Booking>) -> RemindersSettings {
+        match booking {
+            Some(b) if self.workflows.is_some() => {
+                self.rules(b.event_type.as_deref(), b.event_name.as_deref())
+                    .0
+            }
+            _ => self.settings.clone(),
+        }
+    }
 }

@@ -3,3 +3,4 @@
 mod engagement;
 mod reschedule;
 mod store;
+mod workflow_rules;
