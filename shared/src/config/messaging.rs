@@ -90,7 +90,26 @@ pub struct EngagelabSettings {
     /// The callback username set in EngageLab's console; when set, `X-CALLBACK-ID` must name it.
     #[serde(with = "opt_string")]
     pub callback_username: Option<String>,
+    /// Template id -> the parameters its text uses (optional): a parameter meetflow does not
+    /// send is refused at load; at send time a declared parameter without a value is counted
+    /// (`meetflow_sms_template_params_missing_total`) and logged.
+    pub template_params: std::collections::BTreeMap<String, Vec<String>>,
 }
+
+/// Every template parameter meetflow sends (each whenever it knows the value).
+pub const TEMPLATE_PARAMS: &[&str] = &[
+    "name",
+    "first_name",
+    "event",
+    "time",
+    "end_time",
+    "advance",
+    "cancel_url",
+    "reschedule_url",
+    "join_url",
+    "host",
+    "booking_url",
+];
 
 impl Default for EngagelabSettings {
     fn default() -> Self {
@@ -103,6 +122,7 @@ impl Default for EngagelabSettings {
             rate_limit: RateLimit::per_second(20),
             callback_secret: None,
             callback_username: None,
+            template_params: std::collections::BTreeMap::new(),
         }
     }
 }

@@ -50,7 +50,7 @@ pub use infra::{
 };
 pub use messaging::{
     BrevoEvents, BrevoRateLimits, BrevoSettings, EngagelabSettings, EngagementSettings,
-    RemindersSettings, SmsTemplates,
+    RemindersSettings, SmsTemplates, TEMPLATE_PARAMS,
 };
 pub use routing_forms::RoutingFormSettings;
 pub use sms::{PhoneSource, SmsSettings};

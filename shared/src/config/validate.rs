@@ -225,6 +225,20 @@ impl Settings {
         if let Some(region) = self.sms.region() {
             region_code("sms.default_region", region)?;
         }
+        for (template, params) in &self.engagelab.template_params {
+            if let Some(unknown) = params
+                .iter()
+                .find(|p| !super::messaging::TEMPLATE_PARAMS.contains(&p.as_str()))
+            {
+                return Err(ConfigError::invalid(
+                    format!("engagelab.template_params.{template}"),
+                    format!(
+                        "template parameter `{unknown}` is not one meetflow sends ({})",
+                        super::messaging::TEMPLATE_PARAMS.join(", ")
+                    ),
+                ));
+            }
+        }
         if let Some(raw) = &self.engagelab.host_phone {
             crate::domain::PhoneNumber::parse(raw, None).map_err(|e| {
                 ConfigError::invalid(

@@ -156,6 +156,10 @@ const COUNTERS: &[(&str, &str)] = &[
         "SMS not sent because the person is on the suppression list, by kind and reason (phone, email).",
     ),
     (
+        "meetflow_sms_template_params_missing_total",
+        "SMS whose template declares (engagelab.template_params) a parameter this message has no value for (its placeholder goes out literally), by kind and param.",
+    ),
+    (
         "meetflow_sms_total",
         "SMS send attempts, by kind and outcome (sent, suppressed, duplicate, failed, possibly_sent).",
     ),

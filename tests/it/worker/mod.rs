@@ -23,6 +23,7 @@ pub(crate) mod send_once;
 mod sms;
 mod sms_params;
 mod suppression;
+mod template_params;
 mod tracing_otlp;
 mod webinar;
 mod workflows;

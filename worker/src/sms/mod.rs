@@ -7,6 +7,7 @@ pub(crate) mod format;
 pub(crate) mod marker;
 pub(crate) mod send;
 pub(crate) mod send_state;
+pub(crate) mod template_params;
 
 /// Counts an SMS that is not sent, by kind and reason.
 pub(crate) fn sms_skipped(kind: &str, reason: &'static str) {
