@@ -113,9 +113,14 @@ impl Bookings {
             return Err(StaleReason::BookingUnknown);
         };
         let now = self.clock.now_ms();
-        if let Currentness::Stale(reason) =
-            plan::judge(&self.settings, Some(booking), *kind, due_ms, None, now)
-        {
+        if let Currentness::Stale(reason) = plan::judge(
+            &self.rules_of(Some(booking)),
+            Some(booking),
+            *kind,
+            due_ms,
+            None,
+            now,
+        ) {
             return Err(reason);
         }
         let (Some(start), Some(end)) = (booking.start, booking.end) else {

@@ -30,6 +30,8 @@ pub struct Engagement {
     pub no_show_after: Option<Duration>,
     /// The window that holds SMS that can wait; `None` = none.
     pub quiet_hours: Option<QuietHours>,
+    /// A host's cancellation starts the win-back too (by default only an invitee's does).
+    pub win_back_after_host_cancellation: bool,
 }
 
 impl Engagement {
@@ -53,6 +55,7 @@ impl Engagement {
             win_back_after: on(&t.win_back, e.win_back_after),
             no_show_after: on(&t.no_show, e.no_show_after),
             quiet_hours: wf.quiet_hours,
+            win_back_after_host_cancellation: wf.win_back_after_host_cancellation,
         }
     }
 }

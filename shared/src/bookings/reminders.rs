@@ -67,7 +67,7 @@ impl Bookings {
     pub async fn is_current(&self, job: &ReminderJob) -> Result<Currentness, BookingError> {
         let booking = self.get(&job.booking).await?;
         let verdict = plan::judge(
-            &self.settings,
+            &self.rules_of(booking.as_ref()),
             booking.as_ref(),
             job.kind,
             job.due_at.timestamp_millis(),

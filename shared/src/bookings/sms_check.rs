@@ -84,10 +84,11 @@ impl Bookings {
             fields.push((f, v));
         }
         let booking = parse_booking(key, raw);
+        let rules = self.rules_of(booking.as_ref());
         let (verdict, label) = match subject {
             SmsSubject::Reminder(r) => (
                 super::plan::judge(
-                    &self.settings,
+                    &rules,
                     booking.as_ref(),
                     r.kind,
                     r.due_at.timestamp_millis(),

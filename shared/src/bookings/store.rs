@@ -188,7 +188,10 @@ impl Bookings {
         let (_, engagement) = self.rules(who.event_type, who.event_name);
         let win_back_due = engagement
             .win_back_after
-            .filter(|_| !rescheduled && !who.canceled_by_host)
+            .filter(|_| {
+                !rescheduled
+                    && (!who.canceled_by_host || engagement.win_back_after_host_cancellation)
+            })
             .map(|after| {
                 self.hold(
                     now.saturating_add(plan::ms(after)),
@@ -413,7 +416,8 @@ pub struct Person<'a> {
     /// The invitee's IANA time zone (for quiet hours).
     pub timezone: Option<&'a str>,
     /// The host (not the invitee) cancelled: no invitee win-back ("you cancelled, book again"
-    /// would blame the person who was let down).
+    /// would blame the person who was let down) unless the workflow's
+    /// `win_back_after_host_cancellation` says so.
     pub canceled_by_host: bool,
     /// The booking's event type URI: the win-back follows its workflow.
     pub event_type: Option<&'a str>,

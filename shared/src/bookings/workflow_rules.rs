@@ -38,6 +38,7 @@ impl Bookings {
         let reminders = RemindersSettings {
             offsets: wf.offsets.clone(),
             follow_up_after_end: wf.follow_up_after_end,
+            follow_up_max_lateness: wf.follow_up_max_lateness,
             ..self.settings.clone()
         };
         let engagement = if self.flows_off {
@@ -46,5 +47,17 @@ impl Bookings {
             Engagement::for_workflow(settings, &wf)
         };
         (reminders, engagement)
+    }
+
+    /// The reminder settings of `booking`'s event type workflow (its follow-up lateness), else
+    /// the store's own: what a due reminder is judged by.
+    pub(super) fn rules_of(&self, booking: Option<&super::Booking>) -> RemindersSettings {
+        match booking {
+            Some(b) if self.workflows.is_some() => {
+                self.rules(b.event_type.as_deref(), b.event_name.as_deref())
+                    .0
+            }
+            _ => self.settings.clone(),
+        }
     }
 }

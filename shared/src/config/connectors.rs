@@ -49,6 +49,8 @@ pub struct CalendlySettings {
     pub event_mapping: BTreeMap<String, EventMapping>,
     /// Invitee fields and Q&A questions -> Brevo attributes.
     pub field_mapping: FieldMapping,
+    /// Routing form submissions -> Brevo contacts and events.
+    pub routing_forms: super::RoutingFormSettings,
 }
 
 impl Default for CalendlySettings {
@@ -67,6 +69,7 @@ impl Default for CalendlySettings {
             },
             event_mapping: BTreeMap::new(),
             field_mapping: FieldMapping::default(),
+            routing_forms: super::RoutingFormSettings::default(),
         }
     }
 }
@@ -139,6 +142,21 @@ pub struct EventMapping {
     /// The SMS consent question of this type (else `sms.consent`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sms_consent: Option<super::ConsentQuestion>,
+    /// Where this type's SMS number is looked for, in order (`sms.phone_sources`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_sources: Option<Vec<super::PhoneSource>>,
+    /// Region of national-format numbers of this type (`sms.default_region`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_region: Option<String>,
+    /// A follow-up due longer ago than this is dropped (`reminders.follow_up_max_lateness`).
+    #[serde(
+        with = "super::workflow::opt_duration_value",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub follow_up_max_lateness: Option<Duration>,
+    /// Win-back after a host's cancellation too (`engagement.win_back_after_host_cancellation`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub win_back_after_host_cancellation: Option<bool>,
 }
 
 /// `connectors.calendly.field_mapping`: which Brevo attribute receives which invitee field.
@@ -283,6 +301,52 @@ pub struct ZoomSettings {
     /// this reaches into are listed, and instances ending before it are left out). At most 30d.
     #[serde(with = "duration")]
     pub sweep_window: Duration,
+    /// Zoom attendance fields -> Brevo attributes.
+    pub field_mapping: ZoomFieldMapping,
+}
+
+/// `connectors.zoom.field_mapping`: which Brevo attribute receives which Zoom attendance field
+/// (meetings and webinars); an attribute set to `null` or `""` is not written, an unknown key is
+/// refused at load with its key.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ZoomFieldMapping {
+    /// First join time (RFC 3339) [JOIN_TIME].
+    #[serde(with = "opt_string")]
+    pub join_time: Option<String>,
+    /// Minutes attended, all sessions summed and rounded up (0 for a registrant who missed)
+    /// [ATTENDANCE_MINUTES].
+    #[serde(with = "opt_string")]
+    pub duration: Option<String>,
+    /// The webinar's topic [none].
+    #[serde(with = "opt_string")]
+    pub webinar_title: Option<String>,
+    /// `attended` or `missed` [ATTENDANCE_STATUS].
+    #[serde(with = "opt_string")]
+    pub attendance_status: Option<String>,
+    /// The webinar registrant's tracking source (Zoom's `tracking_source.source_name`) [none].
+    #[serde(with = "opt_string")]
+    pub registration_source: Option<String>,
+}
+
+impl Default for ZoomFieldMapping {
+    fn default() -> Self {
+        Self {
+            join_time: Some("JOIN_TIME".into()),
+            duration: Some("ATTENDANCE_MINUTES".into()),
+            webinar_title: None,
+            attendance_status: Some("ATTENDANCE_STATUS".into()),
+            registration_source: None,
+        }
+    }
+}
+
+impl ZoomFieldMapping {
+    /// The attribute of a field, when written (`None` for `null` or `""`).
+    #[must_use]
+    pub fn attribute(field: &Option<String>) -> Option<&str> {
+        field.as_deref().map(str::trim).filter(|a| !a.is_empty())
+    }
 }
 
 /// `connectors.zoom.rate_limits`: Zoom limits calls per second per account and endpoint
@@ -322,6 +386,7 @@ impl Default for ZoomSettings {
             report_wait: Duration::from_secs(6 * 3600),
             sweep_every: Some(Duration::from_secs(3600)),
             sweep_window: Duration::from_secs(24 * 3600),
+            field_mapping: ZoomFieldMapping::default(),
         }
     }
 }

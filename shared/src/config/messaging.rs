@@ -95,7 +95,26 @@ pub struct EngagelabSettings {
     /// its own or together with `X-CALLBACK-ID` (then both must pass).
     #[serde(with = "secret")]
     pub callback_authorization: Option<SecretString>,
+    /// Template id -> the parameters its text uses (optional): a parameter meetflow does not
+    /// send is refused at load; at send time a declared parameter without a value is counted
+    /// (`meetflow_sms_template_params_missing_total`) and logged.
+    pub template_params: std::collections::BTreeMap<String, Vec<String>>,
 }
+
+/// Every template parameter meetflow sends (each whenever it knows the value).
+pub const TEMPLATE_PARAMS: &[&str] = &[
+    "name",
+    "first_name",
+    "event",
+    "time",
+    "end_time",
+    "advance",
+    "cancel_url",
+    "reschedule_url",
+    "join_url",
+    "host",
+    "booking_url",
+];
 
 impl Default for EngagelabSettings {
     fn default() -> Self {
@@ -109,6 +128,7 @@ impl Default for EngagelabSettings {
             callback_secret: None,
             callback_username: None,
             callback_authorization: None,
+            template_params: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -191,6 +211,9 @@ pub struct EngagementSettings {
     pub webinar_missed_list: Option<u64>,
     /// Attendance-based no-shows; `null` (the default) = off.
     pub no_show_detection: Option<super::NoShowDetection>,
+    /// Also start the win-back after a host's cancellation [false]: by default only an
+    /// invitee's cancellation does (the host cancellation has its own SMS).
+    pub win_back_after_host_cancellation: bool,
 }
 
 impl Default for EngagementSettings {
@@ -202,6 +225,7 @@ impl Default for EngagementSettings {
             quiet_hours: "21:00-08:00".parse().ok(),
             webinar_missed_list: None,
             no_show_detection: None,
+            win_back_after_host_cancellation: false,
         }
     }
 }

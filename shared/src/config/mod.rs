@@ -25,6 +25,7 @@ mod event_name_tests;
 mod infra;
 mod messaging;
 mod no_show;
+mod routing_forms;
 mod sms;
 pub mod source;
 #[cfg(test)]
@@ -41,7 +42,7 @@ use serde::{Deserialize, Serialize};
 
 pub use connectors::{
     CalendlySettings, ConnectorsSettings, EventMapping, FieldMapping, ReconcileWindow,
-    StatusValues, TrackingMapping, ZoomLists, ZoomRateLimits, ZoomSettings,
+    StatusValues, TrackingMapping, ZoomFieldMapping, ZoomLists, ZoomRateLimits, ZoomSettings,
 };
 pub use error::ConfigError;
 pub use infra::{
@@ -51,10 +52,11 @@ pub use infra::{
 };
 pub use messaging::{
     BrevoEvents, BrevoRateLimits, BrevoSettings, EngagelabSettings, EngagementSettings,
-    RemindersSettings, SmsTemplates,
+    RemindersSettings, SmsTemplates, TEMPLATE_PARAMS,
 };
 pub use no_show::NoShowDetection;
-pub use sms::{ConsentQuestion, OptOutSettings, SmsSettings};
+pub use routing_forms::RoutingFormSettings;
+pub use sms::{ConsentQuestion, OptOutSettings, PhoneSource, SmsSettings};
 pub use validate::{Role, is_brevo_event_name};
 pub use values::{QuietHours, RateLimit, parse_duration};
 pub use workflow::{EventOverrides, TemplateOverrides, Workflow, name_words};

@@ -21,6 +21,26 @@ pub struct SmsSettings {
     pub opt_out: OptOutSettings,
     /// `sms.consent`: the Calendly consent question of event types whose mapping sets none.
     pub consent: Option<ConsentQuestion>,
+    /// `sms.phone_sources`: where the invitee's SMS number is looked for, in order; the first
+    /// usable number is used [text_reminder_number, questions]. A workflow's `phone_sources`
+    /// overrides it.
+    pub phone_sources: Vec<PhoneSource>,
+    /// `sms.phone_question`: the booking question whose answer is the number (matched like
+    /// `field_mapping.questions_and_answers`); `null` = the questions mapped to `SMS` there.
+    #[serde(with = "super::values::opt_string")]
+    pub phone_question: Option<String>,
+}
+
+/// One place an invitee's SMS number can come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhoneSource {
+    /// Calendly's `text_reminder_number` ("text me reminders").
+    TextReminderNumber,
+    /// A booking question's answer (`sms.phone_question`, else the questions mapped to `SMS`).
+    Questions,
+    /// The `SMS` attribute of the invitee's Brevo contact (one `GET /contacts/{email}`).
+    Brevo,
 }
 
 impl Default for SmsSettings {
@@ -30,6 +50,8 @@ impl Default for SmsSettings {
             locale: crate::locale::DEFAULT_LOCALE.to_owned(),
             opt_out: OptOutSettings::default(),
             consent: None,
+            phone_sources: vec![PhoneSource::TextReminderNumber, PhoneSource::Questions],
+            phone_question: None,
         }
     }
 }

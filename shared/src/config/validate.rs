@@ -64,6 +64,24 @@ fn pair(a_key: &str, a: &Option<SecretString>, b_key: &str, b: &Option<SecretStr
     }
 }
 
+/// A region of national-format numbers: a known region reads a valid national number of that
+/// country; an unknown code is refused here rather than making every number "invalid" at send
+/// time. `""` = none.
+fn region_code(key: &str, region: &str) -> Check {
+    if region.is_empty() {
+        return Ok(());
+    }
+    if let Err(crate::domain::PhoneError::UnknownRegion(_)) =
+        crate::domain::PhoneNumber::parse("0", Some(region))
+    {
+        return Err(ConfigError::invalid(
+            key,
+            format!("unknown region `{region}` (use an ISO 3166-1 alpha-2 code such as TH)"),
+        ));
+    }
+    Ok(())
+}
+
 /// A locale tag with locale data (see [`crate::locale::check`]).
 fn locale(key: &str, tag: &str) -> Check {
     crate::locale::check(tag)
@@ -199,6 +217,12 @@ impl Settings {
         if let Some(tag) = &m.locale {
             locale(&format!("{key}.locale"), tag)?;
         }
+        if let Some(region) = m.default_region.as_deref().map(str::trim) {
+            region_code(&format!("{key}.default_region"), region)?;
+        }
+        if let Some(d) = m.follow_up_max_lateness {
+            positive(&format!("{key}.follow_up_max_lateness"), d)?;
+        }
         let e = &m.brevo_events;
         event_names(
             &format!("{key}.brevo_events"),
@@ -217,15 +241,18 @@ impl Settings {
         url("brevo.base_url", &self.brevo.base_url, http)?;
         url("engagelab.base_url", &self.engagelab.base_url, http)?;
         if let Some(region) = self.sms.region() {
-            // A known region reads a valid national number of that country; an unknown code
-            // is refused here rather than making every number "invalid" at send time.
-            if let Err(crate::domain::PhoneError::UnknownRegion(_)) =
-                crate::domain::PhoneNumber::parse("0", Some(region))
+            region_code("sms.default_region", region)?;
+        }
+        for (template, params) in &self.engagelab.template_params {
+            if let Some(unknown) = params
+                .iter()
+                .find(|p| !super::messaging::TEMPLATE_PARAMS.contains(&p.as_str()))
             {
                 return Err(ConfigError::invalid(
-                    "sms.default_region",
+                    format!("engagelab.template_params.{template}"),
                     format!(
-                        "unknown region `{region}` (use an ISO 3166-1 alpha-2 code such as TH)"
+                        "template parameter `{unknown}` is not one meetflow sends ({})",
+                        super::messaging::TEMPLATE_PARAMS.join(", ")
                     ),
                 ));
             }
@@ -267,6 +294,13 @@ impl Settings {
                 ("sms_failed", Some(e.sms_failed.as_str())),
                 ("recording_ready", Some(e.recording_ready.as_str())),
             ],
+        )?;
+        event_names(
+            "connectors.calendly.routing_forms",
+            [(
+                "brevo_event",
+                Some(self.connectors.calendly.routing_forms.brevo_event.as_str()),
+            )],
         )
     }
 

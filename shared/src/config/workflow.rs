@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::PhoneSource;
 use super::Settings;
 use super::connectors::{CalendlySettings, EventMapping};
 use super::messaging::{BrevoEvents, SmsTemplates};
@@ -129,6 +130,15 @@ pub struct Workflow {
     /// The SMS consent question (`sms_consent`, else `sms.consent`); `None` = not asked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sms_consent: Option<super::ConsentQuestion>,
+    /// Where the SMS number is looked for, in order.
+    pub phone_sources: Vec<PhoneSource>,
+    /// Region of national-format numbers (`None`: only `+<country code>` numbers).
+    pub default_region: Option<String>,
+    /// A follow-up due longer ago than this is dropped.
+    #[serde(with = "super::values::duration")]
+    pub follow_up_max_lateness: Duration,
+    /// Whether a host's cancellation starts the win-back too.
+    pub win_back_after_host_cancellation: bool,
 }
 
 fn pick(over: Option<&String>, global: &str) -> String {
@@ -188,6 +198,10 @@ impl Settings {
             lists: Vec::new(),
             brevo_events: self.engagement.brevo_events.clone(),
             sms_consent: self.sms.consent.clone(),
+            phone_sources: self.sms.phone_sources.clone(),
+            default_region: self.sms.region().map(str::to_owned),
+            follow_up_max_lateness: self.reminders.follow_up_max_lateness,
+            win_back_after_host_cancellation: self.engagement.win_back_after_host_cancellation,
         }
     }
 
@@ -229,6 +243,16 @@ impl Settings {
                 ..ge.clone()
             },
             sms_consent: m.sms_consent.clone().or(g.sms_consent),
+            phone_sources: m.phone_sources.clone().unwrap_or(g.phone_sources),
+            default_region: match m.default_region.as_deref().map(str::trim) {
+                Some("") => None,
+                Some(r) => Some(r.to_owned()),
+                None => g.default_region,
+            },
+            follow_up_max_lateness: m.follow_up_max_lateness.unwrap_or(g.follow_up_max_lateness),
+            win_back_after_host_cancellation: m
+                .win_back_after_host_cancellation
+                .unwrap_or(g.win_back_after_host_cancellation),
         }
     }
 
@@ -281,6 +305,21 @@ impl Settings {
             .iter()
             .map(|(name, m)| self.mapped_workflow(name, m))
             .collect()
+    }
+}
+
+/// An optional duration that cannot be `null` (unset = the global value).
+pub(crate) mod opt_duration_value {
+    use super::*;
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Duration>, D::Error> {
+        super::super::values::duration::deserialize(d).map(Some)
+    }
+
+    pub(crate) fn serialize<S: Serializer>(v: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        super::super::values::duration::serialize(&v.unwrap_or_default(), s)
     }
 }
 

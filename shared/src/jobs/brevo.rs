@@ -95,6 +95,7 @@ impl JobSpec for BrevoJob {
                 uuid,
                 email,
             } => format!("brevo:zoom:{session}_{what}:{uuid}:{}", email_tag(email)),
+            BrevoId::RoutingForm { submission } => format!("brevo:routing_form:{submission}"),
             BrevoId::Event { subject } => {
                 let name = match &self.op {
                     BrevoOp::TrackEvent(e) => e.event_name.as_str(),
@@ -173,6 +174,11 @@ pub enum BrevoId {
         uuid: String,
         /// The contact's e-mail.
         email: String,
+    },
+    /// `brevo:routing_form:<submission>`: the contact sync of a routing form submission.
+    RoutingForm {
+        /// The submission's id (the last segment of its URI).
+        submission: String,
     },
     /// `brevo:event:<event name>:<subject>`: a custom event (its name is the payload's).
     Event {

@@ -164,6 +164,10 @@ const COUNTERS: &[(&str, &str)] = &[
         "Opt-outs added to the SMS suppression list by a source other than the operator, by source (brevo_attribute, brevo_list, brevo_blacklist, engagelab_opt_out, calendly_consent).",
     ),
     (
+        "meetflow_sms_template_params_missing_total",
+        "SMS whose template declares (engagelab.template_params) a parameter this message has no value for (its placeholder goes out literally), by kind and param.",
+    ),
+    (
         "meetflow_sms_total",
         "SMS send attempts, by kind and outcome (sent, suppressed, duplicate, failed, possibly_sent).",
     ),

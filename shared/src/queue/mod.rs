@@ -23,9 +23,9 @@ mod client;
 mod control;
 mod dead_letters;
 mod error;
-mod gate;
 #[cfg(test)]
 mod error_tests;
+mod gate;
 mod identity;
 mod inspect;
 mod job;

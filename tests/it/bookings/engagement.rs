@@ -73,6 +73,7 @@ fn flows() -> Engagement {
         win_back_after: Some(Duration::from_secs(24 * 3600)),
         no_show_after: Some(Duration::from_secs(2 * 3600)),
         quiet_hours: None,
+        win_back_after_host_cancellation: false,
     }
 }
 

@@ -4,3 +4,4 @@ mod engagement;
 mod reschedule;
 mod sms_check_clock;
 mod store;
+mod workflow_rules;

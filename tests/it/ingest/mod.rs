@@ -1,8 +1,8 @@
 //! ingest tests.
 
 mod accepted_metric;
-mod engagelab_authorization;
 mod delivery_log;
+mod engagelab_authorization;
 mod engagelab_callbacks;
 mod intake;
 mod process;

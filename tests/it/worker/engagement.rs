@@ -243,6 +243,30 @@ async fn a_host_cancellation_sends_its_own_sms_with_a_booking_link_and_no_win_ba
     worker.stop().await;
 }
 
+#[tokio::test]
+async fn a_host_cancellation_starts_the_win_back_when_its_event_type_says_so() {
+    let mut e = engaged().await;
+    let yaml = format!(
+        "connectors:\n  calendly:\n    event_mapping:\n      demo:\n        event_type_uri: \"{}\"\n        win_back_after_host_cancellation: true\n",
+        e.event_type
+    );
+    let s = meetflow_shared::config::Settings::from_yaml_str(&yaml, &|_| None).unwrap();
+    e.env.settings.connectors.calendly.event_mapping = s.connectors.calendly.event_mapping;
+    let worker = e.env.start();
+    let due = e.due_loop();
+    let (uri, _) = e.book().await;
+    let et = e.event_type.clone();
+    let by_host = canceled(&uri, in_two_days(), move |v| {
+        v["payload"]["scheduled_event"]["event_type"] = json!(et);
+        v["payload"]["cancellation"]["canceler_type"] = json!("host");
+    });
+    e.deliver(&by_host).await;
+    let sms = e.sent_once("tpl_win_back").await;
+    assert_single_use_link(&sms, &e.links_made(), &e.event_type);
+    due.stop().await;
+    worker.stop().await;
+}
+
 fn no_show_body(e: &Engaged, uri: &str, set: bool) -> String {
     e.body(fixtures::CALENDLY_INVITEE_NO_SHOW_CREATED, uri, |v| {
         if !set {

@@ -12,7 +12,7 @@
 use meetflow_shared::bookings::BookingStatus;
 use meetflow_shared::config::{FieldMapping, StatusValues, name_words as words};
 use meetflow_shared::domain::PhoneNumber;
-use meetflow_shared::events::{Invitee, QuestionAndAnswer};
+use meetflow_shared::events::{Invitee, QuestionAndAnswer, Tracking};
 use serde_json::{Map, Value};
 
 use super::phone::sms_attribute;
@@ -130,20 +130,13 @@ pub(crate) fn display_name(invitee: &Invitee) -> String {
     }
 }
 
-/// The Brevo attributes of an invitee (the status attribute set to `status`).
-pub(crate) fn attributes(
+/// Calendly's UTM tracking values under the attributes of `field_mapping.tracking`.
+pub(crate) fn tracking_attributes(
     fm: &FieldMapping,
-    invitee: &Invitee,
-    phone: Option<&PhoneNumber>,
-    status: BookingStatus,
+    tracking: Option<&Tracking>,
 ) -> Map<String, Value> {
     let mut out = Map::new();
-    let mut put = |attr: &Option<String>, value: Option<String>| {
-        if let (Some(attr), Some(value)) = (attr.as_deref().filter(|a| !a.is_empty()), value) {
-            out.insert(attr.to_owned(), Value::String(value));
-        }
-    };
-    let tracking = invitee.tracking.clone().unwrap_or_default();
+    let tracking = tracking.cloned().unwrap_or_default();
     let map = &fm.tracking;
     for (attr, value) in [
         (&map.utm_source, tracking.utm_source),
@@ -153,8 +146,27 @@ pub(crate) fn attributes(
         (&map.utm_term, tracking.utm_term),
         (&map.salesforce_uuid, tracking.salesforce_uuid),
     ] {
-        put(attr, value.filter(|v| !v.trim().is_empty()));
+        let value = value.filter(|v| !v.trim().is_empty());
+        if let (Some(attr), Some(value)) = (attr.as_deref().filter(|a| !a.is_empty()), value) {
+            out.insert(attr.to_owned(), Value::String(value));
+        }
     }
+    out
+}
+
+/// The Brevo attributes of an invitee (the status attribute set to `status`).
+pub(crate) fn attributes(
+    fm: &FieldMapping,
+    invitee: &Invitee,
+    phone: Option<&PhoneNumber>,
+    status: BookingStatus,
+) -> Map<String, Value> {
+    let mut out = tracking_attributes(fm, invitee.tracking.as_ref());
+    let mut put = |attr: &Option<String>, value: Option<String>| {
+        if let (Some(attr), Some(value)) = (attr.as_deref().filter(|a| !a.is_empty()), value) {
+            out.insert(attr.to_owned(), Value::String(value));
+        }
+    };
     put(
         &fm.text_reminder_number,
         phone.map(|p| p.as_str().to_owned()),

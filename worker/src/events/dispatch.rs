@@ -5,8 +5,7 @@
 //! quietly: recorded and synced, never announced; one the backfill built (`backfill`) brings a
 //! booking from the history over in its final state ([`super::backfill`]). A body that does not parse
 //! as the event it names is a permanent `bad_payload` failure: it stays in the dead letters for
-//! operators. Events meetflow does not act on (`routing_form_submission.created`,
-//! `meeting.participant_joined`, ...) are counted (`meetflow_events_total{outcome="unhandled"}`)
+//! operators. Events meetflow does not act on (`meeting.participant_joined`, `event_type.*`, ...) are counted (`meetflow_events_total{outcome="unhandled"}`)
 //! and finished, never an error.
 
 use meetflow_shared::events::Provider;
@@ -16,8 +15,8 @@ use meetflow_shared::jobs::WebhookJob;
 use meetflow_shared::queue::{JobContext, JobError};
 
 use super::{
-    backfill, invitee_canceled, invitee_created, invitee_no_show, person_trail, sms_receipts,
-    zoom_webhooks,
+    backfill, invitee_canceled, invitee_created, invitee_no_show, person_trail, routing_form,
+    sms_receipts, zoom_webhooks,
 };
 use crate::context::Worker;
 use crate::error::bad_payload;
@@ -82,7 +81,8 @@ async fn on_calendly(
         CalendlyEvent::InviteeNoShowDeleted(i) => {
             invitee_no_show::handle(w, i, false, delivery_id, job.is_adopted()).await?
         }
-        CalendlyEvent::RoutingFormSubmissionCreated(_) | CalendlyEvent::Other => return Ok(None),
+        CalendlyEvent::RoutingFormSubmissionCreated(s) => routing_form::handle(w, s).await?,
+        CalendlyEvent::Other => return Ok(None),
     }
     if let Some(invitee) = delivery.event.invitee() {
         person_trail::note(w, invitee, &delivery.name, job).await;

@@ -90,7 +90,7 @@ pub(crate) async fn handle(w: &Worker, invitee: &Invitee) -> Result<(), JobError
         return Ok(());
     }
     let mut out = FanOut::default();
-    let phone = phone::resolve(&cal.field_mapping, w.settings.sms.region(), invitee);
+    let phone = phone::resolve(w, &wf, invitee).await?;
     if let Some(email) = email {
         let sync = ContactSync {
             email: email.clone(),

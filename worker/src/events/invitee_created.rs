@@ -66,7 +66,8 @@ async fn run(
     let catch_up = history.is_none_or(|s| s == BookingStatus::Active);
     let cal = &w.settings.connectors.calendly;
     let key = BookingKey::from_invitee_uri(&invitee.uri);
-    let phone = phone::resolve(&cal.field_mapping, w.settings.sms.region(), invitee);
+    let wf = workflow_of(w, invitee);
+    let phone = phone::resolve(w, &wf, invitee).await?;
     let facts = BookingFacts::from_invitee(invitee, phone.number().map(|p| p.as_str().to_owned()));
     let change = match &facts {
         Some(f) => Some(
@@ -83,7 +84,6 @@ async fn run(
     };
     let mut out = FanOut::default();
     let event = invitee.scheduled_event.as_ref();
-    let wf = workflow_of(w, invitee);
     if let Some(email) = email(invitee) {
         if wf.name.is_none() {
             metrics::counter!("meetflow_calendly_unmapped_event_type_total").increment(1);

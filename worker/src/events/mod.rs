@@ -11,6 +11,7 @@ pub(crate) mod invitee_no_show;
 pub(crate) mod meeting_index;
 pub(crate) mod person_trail;
 pub(crate) mod phone;
+pub(crate) mod routing_form;
 pub(crate) mod sms_receipts;
 pub(crate) mod zoom_webhooks;
 

@@ -9,13 +9,16 @@
 //!   and absentees (the `zoom` queue, see [`crate::zoom::webinar`]), when the Zoom API is
 //!   configured.
 //! - `webinar.participant_joined` / `webinar.registration_created`: the person is synced onto
-//!   `lists.webinar_attendees` / `lists.webinar_registrants` (`null` turns that off).
+//!   `lists.webinar_attendees` / `lists.webinar_registrants` (`null` turns that off); a
+//!   registrant's contact also gets the webinar's topic where `connectors.zoom.field_mapping`
+//!   maps `webinar_title`.
 //! - `recording.completed`: a `zoom:recording:<uuid>` job gives the share URL to everyone who
 //!   should have it (see [`crate::zoom::recording`]).
 //!
 //! Each handled `meeting.ended`, `webinar.ended` and `recording.completed` is recorded in the
 //! catch-up ledger ([`Seen`]): the periodic sweep handles only instances missing from it.
 
+use meetflow_shared::config::ZoomFieldMapping;
 use meetflow_shared::events::{
     MeetingObject, ParticipantObject, Recording, RegistrationObject, is_webinar_type,
 };
@@ -184,18 +187,29 @@ pub(crate) async fn webinar_registered(w: &Worker, r: &RegistrationObject) -> Re
         },
         ContactSync {
             email: email.to_owned(),
-            attributes: name_attributes(
-                w,
-                r.registrant.first_name.as_deref(),
-                r.registrant.last_name.as_deref(),
-                None,
-            ),
+            attributes: registrant_attributes(w, r),
             list_ids: vec![list],
             source: SOURCE.into(),
             ..ContactSync::default()
         },
     )?;
     out.enqueue(&w.client).await
+}
+
+/// A registrant's name, and the webinar's topic under `connectors.zoom.field_mapping.webinar_title`.
+fn registrant_attributes(w: &Worker, r: &RegistrationObject) -> Map<String, Value> {
+    let mut attributes = name_attributes(
+        w,
+        r.registrant.first_name.as_deref(),
+        r.registrant.last_name.as_deref(),
+        None,
+    );
+    let title =
+        ZoomFieldMapping::attribute(&w.settings.connectors.zoom.field_mapping.webinar_title);
+    if let (Some(attr), Some(topic)) = (title, non_empty(r.topic.as_deref())) {
+        attributes.insert(attr.to_owned(), Value::String(topic.to_owned()));
+    }
+    attributes
 }
 
 /// `recording.completed`: with the Zoom API, a `zoom:recording:<uuid>` job finds everyone who

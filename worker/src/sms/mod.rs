@@ -8,6 +8,7 @@ pub(crate) mod marker;
 pub(crate) mod opt_out;
 pub(crate) mod send;
 pub(crate) mod send_state;
+pub(crate) mod template_params;
 
 /// Counts an SMS that is not sent, by kind and reason.
 pub(crate) fn sms_skipped(kind: &str, reason: &'static str) {

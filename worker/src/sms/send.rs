@@ -41,8 +41,8 @@ use super::booking_link::{self, BookingLink};
 use super::format::{self, MessageFacts};
 use super::marker::{Claim, Recipient, SmsMarker};
 use super::opt_out;
-use super::send_state;
 use super::sms_skipped;
+use super::{send_state, template_params};
 use crate::context::Worker;
 use crate::error;
 
@@ -113,7 +113,10 @@ pub(crate) async fn handle(w: &Worker, job: SmsQueueJob, ctx: JobContext) -> Res
         SmsQueueJob::Send(s) => event_sms(w, s).await?,
     };
     match outgoing {
-        Some(o) => send_once(w, o, &ctx).await,
+        Some(o) => {
+            template_params::check(&w.settings.engagelab, &o.kind, &o.template_id, &o.params);
+            send_once(w, o, &ctx).await
+        }
         None => Ok(()),
     }
 }

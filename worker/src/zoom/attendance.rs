@@ -4,9 +4,11 @@
 //! Zoom lists one row per join session, so one person who joined three times has three rows: the
 //! rows are grouped by e-mail (case-insensitive) and their durations summed. Each person with an
 //! e-mail gets a contact sync (`brevo:zoom:attended:<uuid>:<email hash>`) onto
-//! `connectors.zoom.lists.meeting_participants` with `ATTENDANCE_STATUS` = `attended`,
-//! `JOIN_TIME` (first join, RFC 3339) and `ATTENDANCE_MINUTES` (total, rounded up), plus the
-//! Brevo `attended` event. Rows without an e-mail (guests) are counted
+//! `connectors.zoom.lists.meeting_participants` with the attributes of
+//! `connectors.zoom.field_mapping`: `attendance_status` = `attended` [ATTENDANCE_STATUS],
+//! `join_time` (first join, RFC 3339) [JOIN_TIME], `duration` (total minutes, rounded up)
+//! [ATTENDANCE_MINUTES], and for webinars `webinar_title` and `registration_source` where mapped;
+//! plus the Brevo `attended` event. Rows without an e-mail (guests) are counted
 //! (`meetflow_zoom_participants_skipped_total{reason="no_email"}`) and skipped.
 //!
 //! Each person's minutes are also recorded per instance for the lead signal
@@ -17,7 +19,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use meetflow_shared::config::FieldMapping;
+use meetflow_shared::config::{FieldMapping, ZoomFieldMapping};
 use meetflow_shared::jobs::brevo::{AttendanceSync, BrevoId, ContactSync, EventTrack};
 use meetflow_shared::jobs::zoom::{ZoomJob, ZoomOp};
 use meetflow_shared::providers::zoom_api::Participant;
@@ -32,13 +34,6 @@ use crate::context::Worker;
 use crate::events::contact::name_attributes;
 use crate::fanout::{FanOut, email_tag};
 
-/// Attendance attributes written to Brevo.
-pub(crate) const ATTENDANCE_STATUS: &str = "ATTENDANCE_STATUS";
-/// First join time.
-pub(crate) const JOIN_TIME: &str = "JOIN_TIME";
-/// Total minutes attended.
-pub(crate) const ATTENDANCE_MINUTES: &str = "ATTENDANCE_MINUTES";
-
 /// One person's attendance, summed over their sessions.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Attendance {
@@ -47,6 +42,8 @@ pub(crate) struct Attendance {
     pub(crate) first_join: Option<DateTime<Utc>>,
     pub(crate) seconds: u64,
     pub(crate) sessions: usize,
+    /// The webinar registrant's tracking source, when they registered through one.
+    pub(crate) registration_source: Option<String>,
 }
 
 /// Groups sessions by e-mail; returns the people (by e-mail) and the rows without an e-mail.
@@ -66,6 +63,7 @@ pub(crate) fn summarize(rows: &[Participant]) -> (Vec<Attendance>, usize) {
                 first_join: None,
                 seconds: 0,
                 sessions: 0,
+                registration_source: None,
             });
         a.seconds += row.duration;
         a.sessions += 1;
@@ -88,6 +86,8 @@ pub(crate) struct Session<'a> {
     pub(crate) source: &'static str,
     /// `event_properties` every Brevo event about this instance carries (topic, webinar id).
     pub(crate) properties: Map<String, Value>,
+    /// The webinar's topic (`field_mapping.webinar_title`); `None` for meetings.
+    pub(crate) webinar_title: Option<String>,
 }
 
 impl Session<'_> {
@@ -130,6 +130,7 @@ pub(crate) async fn attendees(
     attendance_minutes::record(w, &field, &minutes).await?;
     let attended = &w.settings.engagement.brevo_events.attended;
     let fm = &w.settings.connectors.calendly.field_mapping;
+    let zm = &w.settings.connectors.zoom.field_mapping;
     for p in people {
         let tag = email_tag(&p.email);
         let mut properties = session.properties.clone();
@@ -148,7 +149,7 @@ pub(crate) async fn attendees(
             session.contact_id("attended", &p.email),
             AttendanceSync {
                 contact: ContactSync {
-                    attributes: attendance_attributes(&p, fm),
+                    attributes: attendance_attributes(&p, session, fm, zm),
                     email: p.email,
                     list_ids: list.into_iter().collect(),
                     source: session.source.into(),
@@ -161,22 +162,75 @@ pub(crate) async fn attendees(
     Ok(())
 }
 
-/// `ATTENDANCE_STATUS` = `attended`, `JOIN_TIME`, `ATTENDANCE_MINUTES` and the name.
-fn attendance_attributes(p: &Attendance, fm: &FieldMapping) -> Map<String, Value> {
-    let mut attributes = Map::new();
-    attributes.insert(ATTENDANCE_STATUS.into(), Value::String("attended".into()));
-    if let Some(t) = p.first_join {
-        attributes.insert(
-            JOIN_TIME.into(),
-            Value::String(t.to_rfc3339_opts(SecondsFormat::Secs, true)),
-        );
-    }
-    attributes.insert(
-        ATTENDANCE_MINUTES.into(),
-        Value::from(p.seconds.div_ceil(60)),
+/// The attendance attributes of `connectors.zoom.field_mapping` (status `attended`, first join,
+/// minutes, webinar title, registration source) and the name.
+fn attendance_attributes(
+    p: &Attendance,
+    session: &Session<'_>,
+    fm: &FieldMapping,
+    zm: &ZoomFieldMapping,
+) -> Map<String, Value> {
+    let mut attributes = zoom_attributes(
+        zm,
+        &ZoomFields {
+            status: "attended",
+            join_time: p.first_join,
+            minutes: p.seconds.div_ceil(60),
+            webinar_title: session.webinar_title.as_deref(),
+            registration_source: p.registration_source.as_deref(),
+        },
     );
     attributes.extend(name_attributes(fm, None, None, Some(&p.name)));
     attributes
+}
+
+/// The Zoom fields of one person in one meeting or webinar.
+#[derive(Debug)]
+pub(crate) struct ZoomFields<'a> {
+    /// `attended` or `missed`.
+    pub(crate) status: &'static str,
+    /// First join.
+    pub(crate) join_time: Option<DateTime<Utc>>,
+    /// Minutes attended.
+    pub(crate) minutes: u64,
+    /// The webinar's topic.
+    pub(crate) webinar_title: Option<&'a str>,
+    /// The registrant's tracking source.
+    pub(crate) registration_source: Option<&'a str>,
+}
+
+/// `fields` under the attribute names of `connectors.zoom.field_mapping` (unmapped or absent
+/// fields are not written).
+pub(crate) fn zoom_attributes(
+    zm: &ZoomFieldMapping,
+    fields: &ZoomFields<'_>,
+) -> Map<String, Value> {
+    let mut out = Map::new();
+    let text = |s: Option<&str>| {
+        s.map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| Value::String(s.to_owned()))
+    };
+    for (attr, value) in [
+        (
+            &zm.attendance_status,
+            Some(Value::String(fields.status.into())),
+        ),
+        (
+            &zm.join_time,
+            fields
+                .join_time
+                .map(|t| Value::String(t.to_rfc3339_opts(SecondsFormat::Secs, true))),
+        ),
+        (&zm.duration, Some(Value::from(fields.minutes))),
+        (&zm.webinar_title, text(fields.webinar_title)),
+        (&zm.registration_source, text(fields.registration_source)),
+    ] {
+        if let (Some(attr), Some(value)) = (ZoomFieldMapping::attribute(attr), value) {
+            out.insert(attr.to_owned(), value);
+        }
+    }
+    out
 }
 
 /// Counts the participant rows skipped for want of an e-mail.
@@ -223,6 +277,7 @@ pub(crate) async fn handle(w: &Worker, job: ZoomJob, ctx: JobContext) -> Result<
         uuid: &meeting.meeting_uuid,
         source: "zoom:meeting.ended",
         properties,
+        webinar_title: None,
     };
     let mut out = FanOut::default();
     attendees(w, &mut out, &session, people, Some(list)).await?;

@@ -7,7 +7,8 @@
 //!   `connectors.zoom.lists.webinar_attendees` (`null`: the attributes are still written, without
 //!   a list), their minutes recorded for `TOTAL_ATTENDANCE_MINUTES`, and the `attended` event.
 //! - Registrants who did not attend (matched by e-mail, case-insensitive) get a contact sync onto
-//!   `engagement.webinar_missed_list` with `ATTENDANCE_STATUS` = `missed` (`null`: no sync) and the
+//!   `engagement.webinar_missed_list` with `attendance_status` = `missed` and `duration` = 0
+//!   (`connectors.zoom.field_mapping`; `null` list: no sync) and the
 //!   Brevo `ended` event with `attended: false`, the topic and the webinar id, so a Brevo
 //!   automation can send them the recording.
 //!
@@ -26,8 +27,7 @@ use meetflow_shared::queue::{JobContext, JobError};
 use serde_json::{Map, Value};
 
 use super::attendance::{
-    ATTENDANCE_MINUTES, ATTENDANCE_STATUS, Attendance, Session, attendees, count_no_email,
-    summarize,
+    Attendance, Session, ZoomFields, attendees, count_no_email, summarize, zoom_attributes,
 };
 use super::report_wait::ReportWait;
 use crate::brevo::brevo_skipped;
@@ -42,6 +42,8 @@ const SOURCE: &str = "zoom:webinar.ended";
 pub(crate) struct Missed {
     pub(crate) email: String,
     pub(crate) name: String,
+    /// The registrant's tracking source.
+    pub(crate) registration_source: Option<String>,
 }
 
 /// Who attended and who missed a webinar.
@@ -73,11 +75,13 @@ pub(crate) fn split(registrants: &[WebinarRegistrant], rows: &[Participant]) -> 
             .or_insert_with(|| Missed {
                 email: email.to_owned(),
                 name: r.name(),
+                registration_source: r.registration_source().map(str::to_owned),
             });
     }
     for a in &mut attended {
         if let Some(r) = registered.remove(&a.email.to_lowercase()) {
             a.email = r.email;
+            a.registration_source = r.registration_source;
         }
     }
     Split {
@@ -139,6 +143,7 @@ pub(crate) async fn handle(
         uuid: &webinar.webinar_uuid,
         source: SOURCE,
         properties,
+        webinar_title: webinar.topic.clone(),
     };
     let list = w.settings.connectors.zoom.lists.webinar_attendees;
     if list.is_none() {
@@ -179,9 +184,16 @@ fn absentees(
             brevo_skipped(SOURCE, "missed_list_off");
             continue;
         };
-        let mut attributes = Map::new();
-        attributes.insert(ATTENDANCE_STATUS.into(), Value::String("missed".into()));
-        attributes.insert(ATTENDANCE_MINUTES.into(), Value::from(0));
+        let mut attributes = zoom_attributes(
+            &w.settings.connectors.zoom.field_mapping,
+            &ZoomFields {
+                status: "missed",
+                join_time: None,
+                minutes: 0,
+                webinar_title: session.webinar_title.as_deref(),
+                registration_source: m.registration_source.as_deref(),
+            },
+        );
         attributes.extend(name_attributes(fm, None, None, Some(&m.name)));
         out.contact(
             session.contact_id("missed", &m.email),
@@ -247,7 +259,8 @@ mod tests {
             s.missed,
             [Missed {
                 email: "tom@example.com".into(),
-                name: "Tom".into()
+                name: "Tom".into(),
+                registration_source: None,
             }]
         );
         assert_eq!((s.rows_without_email, s.registrants_without_email), (1, 1));

@@ -69,9 +69,28 @@ pub struct WebinarRegistrant {
     /// `approved`, `pending`, `denied`.
     #[serde(default)]
     pub status: Option<String>,
+    /// Where the registrant came from (the webinar's tracking source), when Zoom sent one.
+    #[serde(default)]
+    pub tracking_source: Option<TrackingSource>,
+}
+
+/// A webinar registrant's `tracking_source`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct TrackingSource {
+    /// The tracking source's name (e.g. `Newsletter`).
+    #[serde(default, deserialize_with = "non_empty")]
+    pub source_name: Option<String>,
 }
 
 impl WebinarRegistrant {
+    /// The tracking source's name, when Zoom sent one.
+    #[must_use]
+    pub fn registration_source(&self) -> Option<&str> {
+        self.tracking_source
+            .as_ref()
+            .and_then(|t| t.source_name.as_deref())
+    }
+
     /// First and last name joined by a space (empty when neither is known).
     #[must_use]
     pub fn name(&self) -> String {
