@@ -111,9 +111,9 @@ async fn chaos_run(size: Size, size_name: &str, redis: RedisSetup, wait_replicas
     let mut fleet = vec![
         Proc::new("ingest", "meetflow-ingest", &[], &logs),
         Proc::new(
-            "worker-events-zoom",
+            "worker-events-zoom-sync",
             "meetflow-worker",
-            &["--queues", "events,zoom"],
+            &["--queues", "events,zoom,sync"],
             &logs,
         ),
         Proc::new(

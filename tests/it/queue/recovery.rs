@@ -72,6 +72,15 @@ async fn a_job_held_by_a_killed_process_runs_elsewhere_within_the_lease() {
         .await
     );
     let took = killed_at.elapsed();
+    // The handler notes its finish before its acknowledgement reaches Redis: wait for that too
+    // before killing the rescuer.
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            f.client.job("long").await.unwrap().map(|j| j.state) == Some(JobState::Done)
+        })
+        .await,
+        "the rescuer acknowledged the job"
+    );
     rescuer.kill().unwrap();
     rescuer.wait().unwrap();
     let runs = list(&f.client, &starts).await;
