@@ -3,10 +3,9 @@
 use std::time::Duration;
 
 use super::error::{ErrorClass, QueueError};
-use super::job::{AttemptError, Enqueued, NewJob};
+use super::job::{Enqueued, NewJob};
 use super::scripts;
 use super::settings::QueueSettings;
-use super::time::now_ms;
 use crate::delivery_log::LogEntry;
 use crate::redis::{Keys, Redis, RedisConn};
 
@@ -101,17 +100,8 @@ impl QueueClient {
         class: ErrorClass,
         reason: &str,
     ) -> Result<Enqueued, QueueError> {
-        let err = AttemptError::new(now_ms(), 0, class, reason);
-        let mut out = self
-            .store(
-                queue,
-                vec![(job, None)],
-                Some(serde_json::to_string(&err)?),
-                Duration::ZERO,
-            )
-            .await?;
-        out.pop()
-            .ok_or_else(|| QueueError::Protocol("bury returned nothing".into()))
+        self.bury_logged(queue, job, None, Duration::ZERO, class, reason)
+            .await
     }
 
     /// Stores `jobs` (each with its delivery log entry, if any, kept for `log_retention`) in one

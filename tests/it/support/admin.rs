@@ -208,16 +208,23 @@ pub(crate) fn terminate(child: &mut Child) {
 
 /// Waits until `port` on loopback accepts connections.
 pub(crate) async fn wait_port(port: u16, child: &mut Child) {
+    if let Err(status) = port_opens(port, child).await {
+        panic!("process exited early: {status}");
+    }
+}
+
+/// Waits until `port` on loopback accepts connections, or the process exits (its status).
+async fn port_opens(port: u16, child: &mut Child) -> Result<(), std::process::ExitStatus> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if tokio::net::TcpStream::connect(("127.0.0.1", port))
             .await
             .is_ok()
         {
-            return;
+            return Ok(());
         }
         if let Ok(Some(status)) = child.try_wait() {
-            panic!("process exited early: {status}");
+            return Err(status);
         }
         assert!(Instant::now() < deadline, "port {port} never opened");
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -232,6 +239,24 @@ impl Admin {
 
     /// `meetflow-admin [--config FILE] serve` on a free loopback port with `token`.
     pub(crate) async fn serve_with(&self, token: Option<&str>, config: Option<&Path>) -> Served {
+        // A free port can be taken by a parallel test between our probe and the bind (the
+        // server then exits 1): try again on new ports.
+        for _ in 0..2 {
+            if let Ok(served) = self.try_serve(token, config).await {
+                return served;
+            }
+        }
+        match self.try_serve(token, config).await {
+            Ok(served) => served,
+            Err(status) => panic!("process exited early: {status}"),
+        }
+    }
+
+    async fn try_serve(
+        &self,
+        token: Option<&str>,
+        config: Option<&Path>,
+    ) -> Result<Served, std::process::ExitStatus> {
         let (port, ops) = (free_port(), free_port());
         let mut cmd = self.command();
         if let Some(path) = config {
@@ -247,12 +272,12 @@ impl Admin {
             cmd.env("MEETFLOW__ADMIN__TOKEN", t);
         }
         let mut child = cmd.spawn().unwrap();
-        wait_port(port, &mut child).await;
-        Served {
+        port_opens(port, &mut child).await?;
+        Ok(Served {
             child,
             base: format!("http://127.0.0.1:{port}"),
             ops,
-        }
+        })
     }
 }
 

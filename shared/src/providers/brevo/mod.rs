@@ -243,20 +243,9 @@ impl BrevoClient {
     /// The `SMS` attribute of the contact with this e-mail (`GET /contacts/{email}`), as Brevo
     /// stores it; `None` when the contact does not exist or has no number.
     pub async fn contact_sms(&self, email: &str) -> Result<Option<String>, BrevoError> {
-        const OP: &str = "get contact";
-        #[derive(Deserialize)]
-        struct Contact {
-            #[serde(default)]
-            attributes: Map<String, Value>,
-        }
-        let mut url = http::endpoint(&self.base_url, &["contacts", &http::encode_segment(email)]);
-        url.set_query(Some("identifierType=email_id"));
-        let resp = match self.send(OP, self.http.get(url)).await {
-            Ok(resp) => resp,
-            Err(BrevoError::ContactNotFound(_)) => return Ok(None),
-            Err(e) => return Err(e),
+        let Some(contact) = self.contact_sms_state(email).await? else {
+            return Ok(None);
         };
-        let contact: Contact = resp.json(Provider::Brevo, OP)?;
         Ok(contact.attributes.get(SMS_ATTRIBUTE).and_then(|v| match v {
             Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
             Value::Number(n) => Some(n.to_string()),
