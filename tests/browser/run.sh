@@ -19,8 +19,13 @@ if ! command -v node >/dev/null 2>&1; then
   echo "browser: installing nodejs" >&2
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
 fi
+# Browser tests run in parallel: one installs while the others wait for it.
+exec 9>.install.lock
+flock 9
 if [ ! -f node_modules/playwright-core/package.json ]; then
   echo "browser: installing playwright-core" >&2
   npm ci --no-audit --no-fund --silent
 fi
+flock -u 9
+exec 9>&-
 exec node "${1:-${BROWSER_SCRIPT:-admin.mjs}}"

@@ -10,10 +10,11 @@ use meetflow_shared::config::Settings;
 use crate::support::scheduler::{HOUR, MIN, facts, fixture, now_ms, rem, sms_ids};
 
 /// The fixture's event type ("Product Demo (30 min)") mapped with `extra` workflow keys; a
-/// win-back template so the flow is on.
+/// win-back template so the flow is on; no quiet hours, which would hold the follow-up at some
+/// hours of the day.
 fn settings(extra: &str) -> Settings {
     let yaml = format!(
-        "engagelab:\n  templates: {{ win_back: tpl_win_back }}\nconnectors:\n  calendly:\n    event_mapping:\n      product_demo_30_min:\n{extra}"
+        "engagelab:\n  templates: {{ win_back: tpl_win_back }}\nengagement:\n  quiet_hours: null\nconnectors:\n  calendly:\n    event_mapping:\n      product_demo_30_min:\n{extra}"
     );
     Settings::from_yaml_str(&yaml, &|_| None).unwrap()
 }
