@@ -93,7 +93,7 @@ async fn sigterm_finishes_the_sms_in_flight_and_exits_0() {
     let (dir, config) = config_file(&env.yaml);
     let mut child = spawn(&config, &[], &[]);
     let up = eventually(Duration::from_secs(30), || async {
-        child_consumers(&env).await == 4
+        child_consumers(&env).await >= 4
     })
     .await;
     assert!(up, "the worker did not start serving its queues");
