@@ -190,15 +190,7 @@ impl TestIngest {
         body: &[u8],
         callback_id: Option<String>,
     ) -> reqwest::Response {
-        let mut req = self
-            .http
-            .post(self.url("/webhooks/engagelab"))
-            .header("content-type", "application/json")
-            .body(body.to_vec());
-        if let Some(id) = callback_id {
-            req = req.header("X-CALLBACK-ID", id);
-        }
-        req.send().await.unwrap()
+        self.engagelab_with(body, callback_id, None).await
     }
 
     /// POSTs `body` to `/webhooks/engagelab` with these `X-CALLBACK-ID` and `Authorization`.
