@@ -38,6 +38,7 @@ pub mod config;
 pub mod delivery_log;
 pub mod domain;
 pub mod events;
+pub mod ids;
 pub mod job_failures;
 pub mod jobs;
 #[cfg(test)]

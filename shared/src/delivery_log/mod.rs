@@ -55,7 +55,7 @@ impl LogEntry {
     /// that is not an event) naming `persons` (tags from [`persons`]); a fresh ULID id.
     pub fn new(provider: Provider, event: Option<&str>, persons: Vec<String>) -> Self {
         Self {
-            id: ulid::Ulid::new().to_string(),
+            id: crate::ids::next_ulid(),
             provider,
             event: event_label(event),
             persons,

@@ -67,7 +67,7 @@ impl NewJob {
     /// A job carrying an already encoded payload.
     pub fn raw(payload: String) -> Self {
         Self {
-            id: ulid::Ulid::new().to_string(),
+            id: crate::ids::next_ulid(),
             payload,
             run_at: None,
             group: None,
