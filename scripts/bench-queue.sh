@@ -4,7 +4,7 @@
 #   process at concurrency 1, 10, 100; enqueue->start latency at 1,000 jobs/s for 30 s; lateness of
 #   20,000 delayed jobs due over 10 s; Redis bytes per waiting job; a backlog of 1,000,000 delayed
 #   jobs all due at once, drained by one worker; redis-benchmark on the same Redis.
-# Usage: scripts/bench-queue.sh            (RUNS=3; SKIP_PEERS=1 to skip BullMQ; PORT=6393)
+# Usage: scripts/bench-queue.sh            (RUNS=3; SKIP_PEERS=1 to skip BullMQ; PORT=6393; PROFILE=release)
 #   SCENARIOS="enqueue process latency delayed memory backlog" (the first four are passed to BullMQ's
 #   script too); BACKLOG=1000000; QUIET_PCT / MAX_FOREIGN: the peer script's busy-box guard (off: 1000).
 #   SCENARIOS=cluster (not in the default list): enqueue one by one and drain at concurrency 10
@@ -24,8 +24,10 @@ SCENARIOS=${SCENARIOS:-enqueue process latency delayed memory backlog}
 has() { [[ " $SCENARIOS " == *" $1 "* ]]; }
 OUT=${OUT:-/tmp/meetflow-bench}; mkdir -p "$OUT"; : > "$OUT/queue.jsonl"
 command -v redis-server >/dev/null || { apt-get update && apt-get install -y redis-server; }
-cargo build --release -q -p meetflow-tests --bin queue-bench
-B="$ROOT/target/release/queue-bench"
+PROFILE=${PROFILE:-release}  # PROFILE=debug: a debug build (quicker to build; slower figures, say so)
+if [ "$PROFILE" = release ]; then cargo build --release -q -p meetflow-tests --bin queue-bench
+else cargo build -q -p meetflow-tests --bin queue-bench; fi
+B="$ROOT/target/$PROFILE/queue-bench"
 . "$ROOT/scripts/bench/redis.sh"
 . "$ROOT/scripts/bench/cluster.sh"
 trap 'bench_redis_stop; bench_cluster_stop' EXIT
@@ -54,22 +56,21 @@ if has cluster; then
   CN=${CLUSTER_N:-20000}; : > "$OUT/cluster.jsonl"
   # crec TOPOLOGY CMD...: one record of the cluster table, labelled with its topology.
   crec() { local t=$1; shift; "$@" | grep '^{' | sed "s/^{/{\"topology\":\"$t\",/" | tee -a "$OUT/cluster.jsonl"; }
+  # One run = each topology in turn, so load that drifts during the session hits all three alike.
   for run in $(seq "$RUNS"); do
     fresh; crec single "$B" "$URL" enqueue single "$CN"
     fresh; "$B" "$URL" fill "$CN"; crec single "$B" "$URL" worker throughput 10 "$CN"
     fresh; "$B" "$URL" fill "$CN"; crec single "$B" "$URL" worker limited 10 "$CN"
-  done
-  for shards in 1 3; do
-    bench_cluster_start "$shards" "${CLUSTER_PORT:-6400}"
-    for run in $(seq "$RUNS"); do
-      bench_cluster_flush; crec "cluster$shards" "$B" "$BENCH_CLUSTER_URL" enqueue single "$CN"
+    for shards in 1 3; do
+      bench_cluster_start "$shards" "${CLUSTER_PORT:-6400}"
+      crec "cluster$shards" "$B" "$BENCH_CLUSTER_URL" enqueue single "$CN"
       bench_cluster_flush; "$B" "$BENCH_CLUSTER_URL" fill "$CN"
       crec "cluster$shards" "$B" "$BENCH_CLUSTER_URL" worker throughput 10 "$CN"
       bench_cluster_flush; "$B" "$BENCH_CLUSTER_URL" fill "$CN"
       crec "cluster$shards" "$B" "$BENCH_CLUSTER_URL" worker limited 10 "$CN"
+      echo "{\"topology\":\"cluster$shards\",\"keys_per_master\":\"$(bench_cluster_keys)\"}" | tee -a "$OUT/cluster.jsonl"
+      bench_cluster_stop
     done
-    echo "{\"topology\":\"cluster$shards\",\"keys_per_master\":\"$(bench_cluster_keys)\"}" | tee -a "$OUT/cluster.jsonl"
-    bench_cluster_stop
   done
 fi
 LPUSH=$(redis-benchmark -p "$PORT" -t lpush -n 200000 --csv | awk -F'"' '/LPUSH/ {print $4}')

@@ -12,23 +12,33 @@ ROWS = [("enqueue one by one (jobs/s)", "meetflow enqueue single"),
         ("same, one rate-limit slot per job (jobs/s)", "meetflow limited concurrency=10 ")]
 
 
-def med(topology, prefix):
-    vals = [r["jobs_per_s"] for r in recs
+def vals(topology, prefix):
+    return [r["jobs_per_s"] for r in recs
             if r.get("topology") == topology and r.get("case", "").startswith(prefix) and "jobs_per_s" in r]
-    return statistics.median(vals) if vals else None
 
 
-def fmt(x):
-    return "-" if x is None else f"{x:,.0f}"
+def med(topology, prefix):
+    v = vals(topology, prefix)
+    return statistics.median(v) if v else None
 
 
+def fmt(x, topology=None, prefix=None):
+    if x is None:
+        return "-"
+    v = vals(topology, prefix) if topology else []
+    spread = f" ({min(v):,.0f}-{max(v):,.0f})" if len(v) > 1 else ""
+    return f"{x:,.0f}{spread}"
+
+
+print("Median jobs/s (lowest-highest run).\n")
 print("| | " + " | ".join(t[1] for t in TOPOLOGIES) + " | 3 masters / 1 | Cluster 1 / one Redis |")
 print("|---|" + "---|" * (len(TOPOLOGIES) + 2))
 for label, prefix in ROWS:
     v = [med(t, prefix) for t, _ in TOPOLOGIES]
     r31 = f"{v[2] / v[1]:.2f}" if v[1] and v[2] else "-"
     r1s = f"{v[1] / v[0]:.2f}" if v[0] and v[1] else "-"
-    print(f"| {label} | " + " | ".join(fmt(x) for x in v) + f" | {r31} | {r1s} |")
+    print(f"| {label} | " + " | ".join(fmt(x, t, prefix) for x, (t, _) in zip(v, TOPOLOGIES))
+          + f" | {r31} | {r1s} |")
 for t, name in TOPOLOGIES[1:]:
     keys = [r["keys_per_master"] for r in recs if r.get("topology") == t and "keys_per_master" in r]
     if keys:
