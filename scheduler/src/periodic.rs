@@ -1,7 +1,7 @@
 //! Periodic tasks that run once per tick across all replicas.
 //!
 //! Time is cut into ticks of `every` (tick n covers `[n * every, (n + 1) * every)` since the
-//! epoch). At each tick every replica tries `SET {ns}:tick:<task>:<n> <identity> NX PX <2 * every>`;
+//! epoch). At each tick every replica tries `SET {ns:tick}:tick:<task>:<n> <identity> NX PX <2 * every>`;
 //! the one that succeeds runs the task, the others skip it. A replica that dies mid-run loses
 //! that tick; the next tick runs again (the tasks are idempotent catch-ups).
 

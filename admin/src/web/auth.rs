@@ -12,7 +12,7 @@
 //! - **Session cookie**, for the web page: the login form checks the token the same way and
 //!   sets `meetflow_admin=<random 256-bit id>; HttpOnly; SameSite=Strict; Path=/` (plus `Secure`
 //!   behind a TLS proxy that sends `X-Forwarded-Proto: https`). Redis keeps only the SHA-256 of
-//!   the id (`{ns}:admin:session:<hex>`, a STRING with the session's CSRF token and a
+//!   the id (`{ns:session}:admin:session:<hex>`, a STRING with the session's CSRF token and a
 //!   fingerprint of the token that logged in, TTL [`SESSION_TTL`]), so a Redis reader cannot
 //!   hijack a session, logging out deletes it, and changing or removing that token ends its
 //!   sessions (a changed role applies at once).

@@ -256,6 +256,7 @@ fn bad_values_name_their_key() {
         ("ingest: { listen: \"localhost:eighty\" }", "ingest.listen"),
         ("brevo: { base_url: not a url }", "brevo.base_url"),
         ("redis: { url: http://127.0.0.1:6379 }", "redis.url"),
+        ("redis: { namespace: \"tenant-a:rl\" }", "redis.namespace"),
         (
             "redis: { url: \"redis+sentinel://:pw@10.0.0.1:26379,10.0.0.2\" }",
             "redis.url",

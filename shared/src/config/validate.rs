@@ -130,6 +130,14 @@ impl Settings {
                 "must be non-empty, without spaces or braces",
             ));
         }
+        if let Some(tag) = crate::redis::Keys::family_tag_suffix(ns) {
+            return Err(ConfigError::invalid(
+                "redis.namespace",
+                format!(
+                    "must not end in `:{tag}` (the hash tag of a key family of a shorter namespace)"
+                ),
+            ));
+        }
         if self.ingest.max_body_bytes == 0 {
             return Err(ConfigError::invalid(
                 "ingest.max_body_bytes",

@@ -15,9 +15,16 @@ pub fn render_markdown() -> String {
          do not edit. Rewrite with `MEETFLOW_WRITE_DOCS=1 cargo test -p meetflow-shared redis_doc`. -->\n\n\
          Every key meetflow keeps in Redis, as built by `meetflow_shared::redis::Keys` (the only \
          code that builds key names; a test scans the sources for any other). `{ns}` is \
-         `redis.namespace`; the braces are a Redis Cluster hash tag, so every key of one \
-         installation lives in one slot and the multi-key Lua scripts stay legal. `<x>` is a \
-         part given to the builder. Expiry constants live in `meetflow_shared::redis`.\n\n\
+         `redis.namespace`; the braces are a Redis Cluster hash tag. Every key the scripts bind \
+         together (queues, jobs, dead letters, delivery log, bookings, SMS markers) carries \
+         `{ns}`, so they share one slot and the multi-key Lua scripts stay legal. A family that \
+         no script, transaction or pipeline binds to another key carries a tag of its own, \
+         `{ns:<tag>}` (`meetflow_shared::redis::Family`): `{ns:rl}` the rate limiters, \
+         `{ns:tick}` the tick locks, `{ns:zoom}` the Zoom token, `{ns:session}` the admin \
+         sessions, `{ns:proc}` the worker process registry, so a Cluster can place each on \
+         another shard (`docs/operations.md`, \"Managed Redis\", says which scripts bind \
+         which keys). `<x>` is a part given to the builder. Expiry constants live in \
+         `meetflow_shared::redis`.\n\n\
          Lua scripts are loaded through `meetflow_shared::redis::Script` (`EVALSHA`, loading the \
          script when Redis answers `NOSCRIPT`). The queue core's scripts are in \
          `shared/src/queue/lua/`, the bookings store's in `shared/src/bookings/lua/` (each behind \

@@ -1,9 +1,21 @@
 //! [`Keys`]: the typed builder of every Redis key name, and the expiry constants of the keys
 //! whose lifetime Rust sets.
 //!
-//! All keys start with `{<namespace>}:`. The braces are a Redis Cluster hash tag: every key of one
-//! installation hashes to the same slot, so multi-key Lua scripts stay legal if the deployment
-//! moves to Cluster, and `redis.namespace` alone separates installations sharing one Redis.
+//! Every key starts with a Redis Cluster hash tag naming the namespace (`redis.namespace`), so the
+//! namespace alone separates installations sharing one Redis:
+//!
+//! - `{<ns>}:` for everything the scripts bind together: the queues, the jobs, the dead letters,
+//!   the delivery log, the bookings store and the SMS markers. One tag is one slot, so the
+//!   multi-key Lua scripts that move a job between its queue's lists, the global dead-letter index
+//!   and the delivery log, or settle a reminder in its booking hash, stay legal on a Cluster.
+//! - `{<ns>:<tag>}:` for a [`Family`]: a set of keys that no script, transaction or pipeline
+//!   uses together with a key outside the family (the rate limiters `rl`, the periodic tasks'
+//!   tick locks `tick`, the Zoom token `zoom`, the admin web sessions `session`, the worker
+//!   process registry `proc`). Each has its own slot, so a Cluster can place it on another shard
+//!   than `{<ns>}`. The rest of the name is the same as it would be under `{<ns>}:`. A namespace
+//!   may not end in `:<tag>` ([`Keys::family_tag_suffix`], checked by the configuration), so each
+//!   tag belongs to one namespace: [`Keys::all_patterns`] lists one `SCAN MATCH` pattern per tag,
+//!   and together they cover the namespace and nothing else.
 //!
 //! Data flow of a job: `enqueue` writes the job hash and pushes its id onto the queue's `ready`
 //! LIST (or its `delayed` ZSET when it runs later). A worker's `lease` script pops ids from `ready`
@@ -67,6 +79,62 @@ pub fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
+/// A key family with a hash tag of its own, `{<ns>:<tag>}` (see the module docs): no script,
+/// transaction or pipeline touches one of its keys together with a key outside it, so a Redis
+/// Cluster may put it on any shard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// `rl`: the shared rate limiters ([`Keys::rate_limit`]) and the slots they hold for jobs
+    /// ([`Keys::rate_limit_held`]); the `gcra` script touches one limiter and its held slot, the
+    /// `gcra_run` script one limiter. Every provider call and every lease of a rate-limited
+    /// queue is one of these scripts: the hot path under backpressure.
+    RateLimit,
+    /// `tick`: the periodic tasks' tick locks ([`Keys::tick_lock`]), one `SET NX` each.
+    Tick,
+    /// `zoom`: the cached Zoom token ([`Keys::zoom_token`]), `SET` / `GET` / compare-and-delete.
+    ZoomToken,
+    /// `session`: the admin web sessions ([`Keys::admin_session`]), one command each.
+    AdminSession,
+    /// `proc`: the worker process registry ([`Keys::processes`], [`Keys::process`],
+    /// [`Keys::consumers`]): the `heartbeat` script writes the three, the process list reads the
+    /// index and the records, the queue metrics read a queue's consumers.
+    Processes,
+}
+
+impl Family {
+    /// Every family.
+    pub const ALL: [Self; 5] = [
+        Self::RateLimit,
+        Self::Tick,
+        Self::ZoomToken,
+        Self::AdminSession,
+        Self::Processes,
+    ];
+
+    /// The part after `<ns>:` in the family's hash tag.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Self::RateLimit => "rl",
+            Self::Tick => "tick",
+            Self::ZoomToken => "zoom",
+            Self::AdminSession => "session",
+            Self::Processes => "proc",
+        }
+    }
+}
+
+/// The part of `key` Redis Cluster hashes: between the first `{` and the first `}` after it when
+/// that is not empty, else the whole key.
+pub fn hash_tag(key: &str) -> &str {
+    if let Some(open) = key.find('{')
+        && let Some(len) = key[open + 1..].find('}')
+        && len > 0
+    {
+        return &key[open + 1..open + 1 + len];
+    }
+    key
+}
+
 /// Builds key names for one namespace. Cheap to clone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keys {
@@ -81,6 +149,17 @@ impl Keys {
             namespace: namespace.to_owned(),
             prefix: format!("{{{namespace}}}:"),
         }
+    }
+
+    /// The family tag `namespace` ends in (`:rl`, `:tick`, ...), if any: such a namespace's own
+    /// tag would be a family's tag of a shorter namespace (`a:rl` of `a`), so `redis.namespace`
+    /// refuses it and every tag names one (namespace, family) pair.
+    pub fn family_tag_suffix(namespace: &str) -> Option<&'static str> {
+        let last = namespace.rsplit(':').next()?;
+        Family::ALL
+            .iter()
+            .map(|f| f.tag())
+            .find(|t| *t == last && namespace.len() > t.len())
     }
 
     /// The namespace (`redis.namespace`).
@@ -100,9 +179,26 @@ impl Keys {
         &self.prefix
     }
 
-    /// A `SCAN MATCH` pattern for every key of the namespace (`{ns}:*`).
-    pub fn all_pattern(&self) -> String {
-        format!("{}*", self.prefix)
+    /// The prefix of the keys of `family`: `{<ns>:<tag>}:`.
+    pub fn family_prefix(&self, family: Family) -> String {
+        format!("{{{}:{}}}:", self.namespace, family.tag())
+    }
+
+    /// The `SCAN MATCH` patterns that together cover every key of the namespace: `{ns}:*`, then
+    /// `{ns:<tag>}:*` per [`Family`]. On a Cluster, scan every master with each.
+    pub fn all_patterns(&self) -> Vec<String> {
+        std::iter::once(self.prefix.clone())
+            .chain(Family::ALL.iter().map(|f| self.family_prefix(*f)))
+            .map(|p| format!("{p}*"))
+            .collect()
+    }
+
+    /// Whether `key` is one of this namespace's keys (under `{ns}:` or a family's tag).
+    pub fn owns(&self, key: &str) -> bool {
+        key.starts_with(&self.prefix)
+            || Family::ALL
+                .iter()
+                .any(|f| key.starts_with(&self.family_prefix(*f)))
     }
 
     /// HASH, one per job: queue, payload, state, attempts, max_attempts, created_ms, enq_ms,
@@ -187,8 +283,12 @@ impl Keys {
 
     /// ZSET process identity -> last heartbeat (ms) of running worker processes, per queue.
     /// Stale members are trimmed by their peers. Owner: queue core.
+    /// Tag `{ns:proc}` ([`Family::Processes`]).
     pub fn consumers(&self, queue: &str) -> String {
-        format!("{}q:{queue}:consumers", self.prefix)
+        format!(
+            "{}q:{queue}:consumers",
+            self.family_prefix(Family::Processes)
+        )
     }
 
     /// HASH, one per worker process (`identity` = [`crate::queue::process_identity`]): `host`,
@@ -196,43 +296,56 @@ impl Keys {
     /// and per queue it serves `queue:<name>` = its jobs in flight there. Written by every
     /// queue runtime's heartbeat; TTL [`PROCESS_TTL`], refreshed by each heartbeat.
     /// Owner: queue core (worker processes).
+    /// Tag `{ns:proc}` ([`Family::Processes`]).
     pub fn process(&self, identity: &str) -> String {
-        format!("{}process:{identity}", self.prefix)
+        format!(
+            "{}process:{identity}",
+            self.family_prefix(Family::Processes)
+        )
     }
 
     /// ZSET process identity -> last heartbeat (ms) of every worker process, all queues: the
     /// index of the process list (`meetflow-admin processes`). Members silent for
     /// [`PROCESS_TTL`] are trimmed by their peers' heartbeats. Owner: queue core.
+    /// Tag `{ns:proc}` ([`Family::Processes`]).
     pub fn processes(&self) -> String {
-        format!("{}processes", self.prefix)
+        format!("{}processes", self.family_prefix(Family::Processes))
     }
 
     /// STRING with a short TTL (two ticks): the lease of a periodic task's tick (`SET NX PX`), so
     /// one replica runs each tick. Owner: whoever runs the periodic task (the scheduler).
+    /// Tag `{ns:tick}` ([`Family::Tick`]).
     pub fn tick_lock(&self, task: &str, tick: i64) -> String {
-        format!("{}tick:{task}:{tick}", self.prefix)
+        format!("{}tick:{task}:{tick}", self.family_prefix(Family::Tick))
     }
 
     /// STRING: the Zoom Server-to-Server OAuth access token shared by all workers; TTL = the
     /// token's `expires_in` minus [`ZOOM_TOKEN_REFRESH_MARGIN`], so it is renewed before Zoom
     /// expires it. Deleted (only if still the same value) when Zoom answers 401.
     /// Owner: providers::zoom_api.
+    /// Tag `{ns:zoom}` ([`Family::ZoomToken`]).
     pub fn zoom_token(&self) -> String {
-        format!("{}zoom:token", self.prefix)
+        format!("{}zoom:token", self.family_prefix(Family::ZoomToken))
     }
 
     /// STRING: the GCRA "theoretical arrival time" (µs, Redis clock) of one provider's rate
     /// limiter shared by all worker replicas (`name`: `brevo` (contacts), `brevo_events`,
-    /// `engagelab`, `zoom_light`, `zoom_medium`, `zoom_heavy`, `calendly`); expires when idle. Owner: providers::rate_limit.
+    /// `engagelab`, `zoom_light`, `zoom_medium`, `zoom_heavy`, `calendly`); expires when idle.
+    /// Owner: providers::rate_limit.
+    /// Tag `{ns:rl}` ([`Family::RateLimit`]).
     pub fn rate_limit(&self, name: &str) -> String {
-        format!("{}ratelimit:{name}", self.prefix)
+        format!("{}ratelimit:{name}", self.family_prefix(Family::RateLimit))
     }
 
     /// STRING: the start (µs, Redis clock) of a slot of the rate limit `name` reserved for one
     /// job (`holder` = job id) that was delayed to it; taken when the job comes back, expires ten
     /// minutes after the slot. Owner: providers::rate_limit.
+    /// Tag `{ns:rl}` ([`Family::RateLimit`]), the limiter's own: one script touches both.
     pub fn rate_limit_held(&self, name: &str, holder: &str) -> String {
-        format!("{}ratelimit:{name}:held:{holder}", self.prefix)
+        format!(
+            "{}ratelimit:{name}:held:{holder}",
+            self.family_prefix(Family::RateLimit)
+        )
     }
 
     /// HASH, one per booking (`booking` = invitee UUID): `status` (active | canceled |
@@ -410,8 +523,12 @@ impl Keys {
     /// STRING: one admin web session (`session_digest` = hex SHA-256 of the cookie's session id,
     /// so a Redis reader cannot hijack it) holding `<csrf token>|<admin token fingerprint>`.
     /// TTL [`ADMIN_SESSION_TTL`]; deleted on logout. Owner: admin (web auth).
+    /// Tag `{ns:session}` ([`Family::AdminSession`]).
     pub fn admin_session(&self, session_digest: &str) -> String {
-        format!("{}admin:session:{session_digest}", self.prefix)
+        format!(
+            "{}admin:session:{session_digest}",
+            self.family_prefix(Family::AdminSession)
+        )
     }
 
     /// LIST of the admin audit trail, newest first: one JSON entry per admin action (who, what,

@@ -2,7 +2,9 @@
 //! the one Lua script loader.
 //!
 //! - [`Keys`] (`keys.rs`): the typed builder of every key name, and the expiry constants of the
-//!   keys whose lifetime Rust sets ([`SMS_MARKER_TTL`], [`BOOKING_RETENTION`], ...). No code
+//!   keys whose lifetime Rust sets ([`SMS_MARKER_TTL`], [`BOOKING_RETENTION`], ...). Keys the
+//!   scripts bind together share the hash tag `{ns}`; each independent [`Family`] (rate limiters,
+//!   tick locks, Zoom token, admin sessions, process registry) has its own. No code
 //!   outside this module builds a key name: a test scans the workspace's sources for key
 //!   building (`source_scan.rs`).
 //! - [`KEYS`] (`registry.rs`): the table of every key — pattern, Redis type, expiry, owner, one
@@ -44,8 +46,8 @@ pub use doc::render_markdown;
 pub use handle::{Redis, WAIT_TIMEOUT, WaitShortfall};
 pub use keys::{
     ADMIN_SESSION_TTL, ATTENDANCE_MINUTES_TTL, AUTO_NO_SHOW_TTL, BOOKING_LINK_TTL,
-    BOOKING_RETENTION, Keys, MEETING_CONTACTS_TTL, MINUTE_STATS_TTL, PERSON_INDEX_TTL, PROCESS_TTL,
-    SMS_MARKER_TTL, SYNC_RUN_TTL, ZOOM_TOKEN_REFRESH_MARGIN, millis,
+    BOOKING_RETENTION, Family, Keys, MEETING_CONTACTS_TTL, MINUTE_STATS_TTL, PERSON_INDEX_TTL,
+    PROCESS_TTL, SMS_MARKER_TTL, SYNC_RUN_TTL, ZOOM_TOKEN_REFRESH_MARGIN, hash_tag, millis,
 };
 pub use registry::{Expiry, KEYS, KeySpec, RedisType};
 pub use script::{COMPARE_AND_DELETE, Script, compare_and_delete};
@@ -139,20 +141,110 @@ mod tests {
         assert_eq!(built.len(), KEYS.len(), "a builder is listed twice");
     }
 
+    /// The builders whose keys live under a family's tag, with that family.
+    const FAMILY_KEYS: &[(&str, Family)] = &[
+        ("rate_limit", Family::RateLimit),
+        ("rate_limit_held", Family::RateLimit),
+        ("tick_lock", Family::Tick),
+        ("zoom_token", Family::ZoomToken),
+        ("admin_session", Family::AdminSession),
+        ("consumers", Family::Processes),
+        ("process", Family::Processes),
+        ("processes", Family::Processes),
+    ];
+
     #[test]
-    fn every_key_carries_the_namespace_hash_tag() {
+    fn every_key_carries_the_namespace_tag_or_its_family_tag() {
         let k = Keys::new("mf");
-        for (_, key) in built(&k) {
-            assert!(key.starts_with("{mf}:"), "{key}");
+        for (builder, key) in built(&k) {
+            let tag = match FAMILY_KEYS.iter().find(|(b, _)| *b == builder) {
+                Some((_, f)) => format!("mf:{}", f.tag()),
+                None => "mf".to_owned(),
+            };
+            assert!(key.starts_with(&format!("{{{tag}}}:")), "{key}");
+            assert_eq!(hash_tag(&key), tag, "{key}");
+            assert!(k.owns(&key), "{key}");
+            assert!(
+                k.all_patterns()
+                    .iter()
+                    .filter(|p| key.starts_with(p.trim_end_matches('*')))
+                    .count()
+                    == 1,
+                "{key}: one SCAN pattern of the namespace covers it"
+            );
+            assert!(!Keys::new("m").owns(&key) && !Keys::new("mf:x").owns(&key));
         }
         assert_eq!(k.ready("sms"), "{mf}:q:sms:ready");
+        assert_eq!(k.rate_limit("brevo"), "{mf:rl}:ratelimit:brevo");
         assert_eq!(k.booking("abc"), "{mf}:bk:abc");
         assert!(k.booking("abc").starts_with(&k.booking_prefix()));
-        assert_eq!(k.all_pattern(), "{mf}:*");
+        assert_eq!(
+            k.all_patterns(),
+            [
+                "{mf}:*",
+                "{mf:rl}:*",
+                "{mf:tick}:*",
+                "{mf:zoom}:*",
+                "{mf:session}:*",
+                "{mf:proc}:*"
+            ]
+        );
         assert_eq!(
             k.scratch("zoom-check", "1").zoom_token(),
-            "{mf:zoom-check:1}:zoom:token"
+            "{mf:zoom-check:1:zoom}:zoom:token"
         );
+    }
+
+    #[test]
+    fn a_namespace_ending_in_a_family_tag_is_named() {
+        assert_eq!(Keys::family_tag_suffix("mf:rl"), Some("rl"));
+        assert_eq!(Keys::family_tag_suffix("a:b:proc"), Some("proc"));
+        assert_eq!(Keys::family_tag_suffix("rl"), None);
+        assert_eq!(Keys::family_tag_suffix("mf-rl"), None);
+        assert_eq!(Keys::family_tag_suffix("mf:zoom-check:1"), None);
+    }
+
+    #[test]
+    fn hash_tags_follow_the_cluster_rule() {
+        assert_eq!(hash_tag("{mf}:job:1"), "mf");
+        assert_eq!(hash_tag("{mf:rl}:ratelimit:x"), "mf:rl");
+        assert_eq!(hash_tag("a{b}c{d}"), "b");
+        assert_eq!(hash_tag("{}x{y}"), "{}x{y}");
+        assert_eq!(hash_tag("no tag"), "no tag");
+        assert_eq!(hash_tag("{open"), "{open");
+    }
+
+    /// The keys each script (or transaction, or pipeline) of a moved family touches share one
+    /// tag: a Cluster refuses a script or pipeline over two slots (`CROSSSLOT`).
+    #[test]
+    fn what_one_script_touches_shares_one_tag() {
+        let k = Keys::new("mf");
+        let groups: [(&str, Vec<String>); 4] = [
+            (
+                "gcra",
+                vec![k.rate_limit("brevo"), k.rate_limit_held("brevo", "job1")],
+            ),
+            (
+                "heartbeat",
+                vec![k.consumers("sms"), k.processes(), k.process("host:1")],
+            ),
+            (
+                "the process list's pipeline",
+                vec![k.process("host:1"), k.process("host:2")],
+            ),
+            (
+                "the sms claim",
+                vec![
+                    k.sms_marker("b", "rem-24h"),
+                    k.booking("b"),
+                    k.sms_suppression(),
+                ],
+            ),
+        ];
+        for (what, keys) in groups {
+            let tags: std::collections::BTreeSet<&str> = keys.iter().map(|k| hash_tag(k)).collect();
+            assert_eq!(tags.len(), 1, "{what}: {keys:?}");
+        }
     }
 
     #[test]

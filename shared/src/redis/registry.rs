@@ -61,7 +61,8 @@ pub enum Expiry {
 pub struct KeySpec {
     /// The [`super::Keys`] method that builds it.
     pub builder: &'static str,
-    /// The name pattern: `{ns}` is the namespace, `<x>` a part given to the builder.
+    /// The name pattern: `{ns}` is the namespace's hash tag (`{ns:<tag>}` a family's, see
+    /// [`super::Family`]), `<x>` a part given to the builder.
     pub pattern: &'static str,
     /// Its Redis type.
     pub kind: RedisType,
@@ -187,7 +188,7 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         builder: "consumers",
-        pattern: "{ns}:q:<queue>:consumers",
+        pattern: "{ns:proc}:q:<queue>:consumers",
         kind: RedisType::ZSet,
         expiry: Expiry::Computed("stale members trimmed by their peers"),
         owner: "queue core (worker processes)",
@@ -195,7 +196,7 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         builder: "process",
-        pattern: "{ns}:process:<identity>",
+        pattern: "{ns:proc}:process:<identity>",
         kind: RedisType::Hash,
         expiry: Expiry::Fixed {
             name: "PROCESS_TTL",
@@ -207,7 +208,7 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         builder: "processes",
-        pattern: "{ns}:processes",
+        pattern: "{ns:proc}:processes",
         kind: RedisType::ZSet,
         expiry: Expiry::Computed("members silent for PROCESS_TTL trimmed by their peers"),
         owner: "queue core (worker processes)",
@@ -215,7 +216,7 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         builder: "tick_lock",
-        pattern: "{ns}:tick:<task>:<tick>",
+        pattern: "{ns:tick}:tick:<task>:<tick>",
         kind: RedisType::String,
         expiry: Expiry::Computed("two ticks of the task's period"),
         owner: "scheduler (periodic tasks)",
@@ -231,7 +232,7 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         builder: "zoom_token",
-        pattern: "{ns}:zoom:token",
+        pattern: "{ns:zoom}:zoom:token",
         kind: RedisType::String,
         expiry: Expiry::Fixed {
             name: "ZOOM_TOKEN_REFRESH_MARGIN",
@@ -243,7 +244,7 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         builder: "rate_limit",
-        pattern: "{ns}:ratelimit:<name>",
+        pattern: "{ns:rl}:ratelimit:<name>",
         kind: RedisType::String,
         expiry: Expiry::Computed("one second after the next free slot (expires when idle)"),
         owner: "worker (providers::rate_limit)",
@@ -251,7 +252,7 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         builder: "rate_limit_held",
-        pattern: "{ns}:ratelimit:<name>:held:<job>",
+        pattern: "{ns:rl}:ratelimit:<name>:held:<job>",
         kind: RedisType::String,
         expiry: Expiry::Computed("ten minutes after the reserved slot"),
         owner: "worker (providers::rate_limit)",
@@ -463,7 +464,7 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         builder: "admin_session",
-        pattern: "{ns}:admin:session:<session_digest>",
+        pattern: "{ns:session}:admin:session:<session_digest>",
         kind: RedisType::String,
         expiry: Expiry::Fixed {
             name: "ADMIN_SESSION_TTL",

@@ -26,7 +26,7 @@ use crate::redis::Redis;
 /// one of Calendly's minute windows as soon as latency jitters, and a 429 makes a slice start over.
 pub const PACE_PERCENT: u32 = 95;
 
-/// The limit every backfill request takes a slot of (`{ns}:ratelimit:calendly`, the bucket the
+/// The limit every backfill request takes a slot of (`{ns:rl}:ratelimit:calendly`, the bucket the
 /// worker's and the reconciliation's Calendly calls share), paced to [`PACE_PERCENT`] of
 /// `connectors.calendly.rate_limit`; a request waits up to [`SLOT_WAIT`] for its slot.
 pub fn pacer(redis: &Redis, rate: RateLimit) -> CallLimit {

@@ -4,18 +4,26 @@
 //! ```text
 //! queue-bench <redis-url> enqueue single|bulk N
 //! queue-bench <redis-url> fill N
-//! queue-bench <redis-url> worker throughput|latency|delayed CONCURRENCY COUNT
+//! queue-bench <redis-url> worker throughput|limited|latency|delayed CONCURRENCY COUNT
 //! queue-bench <redis-url> steady RATE SECONDS        (latency producer: stamps wall-clock ms)
 //! queue-bench <redis-url> delayed-producer N SPAN_MS (delays uniform in [0, SPAN_MS))
 //! queue-bench <redis-url> memory N BODY_BYTES         (Redis bytes per waiting job)
 //! queue-bench <redis-url> backlog N                  (N delayed jobs all due at once, drained)
 //! ```
+//!
+//! `worker limited` is `throughput` with one slot of a shared rate limit taken per job (the
+//! limiter's script, as a provider call takes one; the limit, 1,000,000/s, never makes a job
+//! wait): on a Redis Cluster the limiter's keys have a hash tag of their own, so that script runs
+//! on whichever master holds `{bench:rl}`, the queue's on the one holding `{bench}`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use meetflow_shared::queue::{JobContext, NewJob, QueueClient, QueueSettings, now_ms, run_queue};
+use meetflow_shared::providers::rate_limit::RateLimiter;
+use meetflow_shared::queue::{
+    JobContext, JobError, NewJob, QueueClient, QueueSettings, now_ms, run_queue,
+};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
@@ -118,10 +126,17 @@ async fn worker(
     let samples = Arc::new(Mutex::new(Vec::with_capacity(usize::try_from(count)?)));
     let done = Arc::new(tokio::sync::Notify::new());
     let target = usize::try_from(count)?;
+    let limiter = (mode == "limited")
+        .then(|| RateLimiter::new(client.handle(), "bench", 1_000_000, Duration::from_secs(1)));
     let (s, d, m, st) = (samples.clone(), done.clone(), mode.clone(), started.clone());
     let handler = move |p: Payload, _: JobContext| {
-        let (s, d, m, st) = (s.clone(), d.clone(), m.clone(), st.clone());
+        let (s, d, m, st, l) = (s.clone(), d.clone(), m.clone(), st.clone(), limiter.clone());
         async move {
+            if let Some(l) = l {
+                l.until_ready(Duration::from_secs(1)).await.map_err(|e| {
+                    JobError::retry(meetflow_shared::queue::ErrorClass::Transport, e.to_string())
+                })?;
+            }
             let now = now_ms();
             match m.as_str() {
                 "latency" => s.lock().await.push(((now - p.t) as f64, true)),
@@ -150,7 +165,7 @@ async fn worker(
     stop.notify_one();
     let _ = tokio::time::timeout(Duration::from_secs(10), run).await;
     let mut rec = serde_json::json!({ "case": format!("meetflow {mode} concurrency={concurrency} N={count}") });
-    if mode == "throughput" {
+    if mode == "throughput" || mode == "limited" {
         rec["jobs_per_s"] = serde_json::json!(count as f64 / secs);
         rec["secs"] = serde_json::json!(secs);
     } else {
