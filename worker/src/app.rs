@@ -143,6 +143,9 @@ async fn serve_queues(
         options.stats_every,
         stop.clone(),
     );
+    if names.contains(&SYNC) {
+        backfill::zoom::preregister(&settings);
+    }
     let grace = options.grace;
     let worker = Arc::new(Worker::new(settings, client, options)?);
     tracing::info!(queues = ?names, "serving queues");

@@ -27,6 +27,9 @@ use super::{
     ReminderState, plan,
 };
 
+/// The booking field set (to `1`) on a booking adopted at go-live.
+const ADOPTED: &str = "adopted";
+
 /// [`crate::redis::BOOKING_RETENTION`] in milliseconds.
 const RETENTION_MS: i64 = crate::redis::BOOKING_RETENTION.as_millis() as i64;
 
@@ -49,6 +52,37 @@ impl Bookings {
         &self,
         facts: &BookingFacts,
         booked_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<BookingChange, BookingError> {
+        self.record(facts, booked_at, false).await
+    }
+
+    /// [`Bookings::booked_since`] for a booking the reconciliation adopted quietly at go-live (it
+    /// was made before meetflow was there to confirm it). When this call records it, the booking
+    /// remembers it ([`Bookings::is_adopted`]), so Calendly's own `invitee.created` arriving
+    /// later does not confirm it either.
+    pub async fn adopted_since(
+        &self,
+        facts: &BookingFacts,
+        booked_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<BookingChange, BookingError> {
+        self.record(facts, booked_at, true).await
+    }
+
+    /// Whether the booking was recorded by [`Bookings::adopted_since`].
+    pub async fn is_adopted(&self, key: &BookingKey) -> Result<bool, BookingError> {
+        let flag: Option<String> = redis::cmd("HGET")
+            .arg(self.keys().booking(key.as_str()))
+            .arg(ADOPTED)
+            .query_async(&mut self.redis.conn())
+            .await?;
+        Ok(flag.as_deref() == Some("1"))
+    }
+
+    async fn record(
+        &self,
+        facts: &BookingFacts,
+        booked_at: Option<chrono::DateTime<chrono::Utc>>,
+        adopted: bool,
     ) -> Result<BookingChange, BookingError> {
         let key = BookingKey::from_invitee_uri(&facts.invitee_uri);
         let now = self.clock.now_ms();
@@ -84,7 +118,10 @@ impl Bookings {
             .old_invitee
             .as_deref()
             .map(BookingKey::from_invitee_uri);
-        let fields = booking_fields(facts, &key);
+        let mut fields = booking_fields(facts, &key);
+        if adopted {
+            fields.push((ADOPTED, "1".to_owned()));
+        }
 
         let person = person_tag(&facts.email);
         let mut inv = BOOKED.prepare_invoke();

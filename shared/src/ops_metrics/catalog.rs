@@ -187,6 +187,10 @@ const COUNTERS: &[(&str, &str)] = &[
         "meetflow_zoom_sweep_healed_total",
         "Zoom meetings, webinars and recordings whose webhook never came, handled by the catch-up sweep, by kind.",
     ),
+    (
+        "meetflow_zoom_sweep_runs_total",
+        "Attempts of the periodic Zoom catch-up sweep, by outcome (ok, error).",
+    ),
 ];
 
 /// Gauges: name, unit and HELP.

@@ -6,6 +6,9 @@
 //!   Brevo synced and reminders planned, no confirmation, host notice or Brevo `booked` event;
 //!   a booking made after go-live whose webhook was dropped is still healed with its
 //!   confirmation.
+//! - Calendly's own `invitee.created` arriving late (a retry, an ingest outage) changes nothing
+//!   for a booking adopted at go-live (still no confirmation), nor for one healed as new (still
+//!   one confirmation).
 //! - A no-show marked (and then removed) in Calendly whose webhook was lost is healed both ways.
 
 use std::time::Duration;
@@ -14,10 +17,11 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use meetflow_scheduler::baseline::Baseline;
 use meetflow_scheduler::reconcile::Reconciler;
 use meetflow_shared::bookings::{BookingKey, BookingStatus};
+use meetflow_shared::events::Provider;
 use meetflow_shared::providers::calendly_api::CalendlyClient;
 use meetflow_tests::fakes::{EventSeed, FakeCalendlyApi, InviteeSeed};
 
-use crate::support::worker::{Env, HOST_PHONE, JORDAN_PHONE, env};
+use crate::support::worker::{Env, HOST_PHONE, JORDAN_PHONE, created, env};
 
 fn iso(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
@@ -149,6 +153,69 @@ async fn go_live_adopts_existing_bookings_quietly_and_heals_a_later_missed_one()
         (0, 0),
         "{third:?}"
     );
+    worker.stop().await;
+}
+
+#[tokio::test]
+async fn a_late_webhook_neither_confirms_an_adopted_booking_nor_confirms_a_healed_one_twice() {
+    let env = with_host_phone().await;
+    let fake = FakeCalendlyApi::start().await.unwrap();
+    let start = Utc::now() + chrono::Duration::hours(48);
+    let adopted = seed(
+        &fake,
+        start,
+        InviteeSeed::new("early@example.com", "Early Booker")
+            .phone("+1 415-555-0132")
+            .created_at(&iso(Utc::now() - chrono::Duration::days(20))),
+    );
+    let reconciler = Reconciler::new(api(&fake), env.bookings());
+    let worker = env.start();
+    let first = reconciler.run_once().await.unwrap();
+    env.settle().await;
+    assert_eq!(first.adopted_created, 1, "{first:?}");
+
+    // Calendly's own delivery of that booking comes in after go-live (another delivery id).
+    env.deliver(Provider::Calendly, &created(&adopted, start))
+        .await;
+    env.settle().await;
+    assert_eq!(
+        env.engagelab.sent_count(),
+        0,
+        "the booking predates go-live: no confirmation, no host notice: {:?}",
+        env.engagelab.sent()
+    );
+    assert!(
+        env.brevo.events().is_empty(),
+        "no Brevo booked event: {:?}",
+        env.brevo.events()
+    );
+
+    // A booking made after go-live whose webhook was lost is healed as new, then its webhook
+    // comes after all: one confirmation, one host notice, one booked event.
+    let later = start + chrono::Duration::hours(1);
+    let healed = seed(
+        &fake,
+        later,
+        InviteeSeed::new("late@example.com", "Late Booker")
+            .phone("+1 415-555-0132")
+            .created_at(&iso(Utc::now())),
+    );
+    let second = reconciler.run_once().await.unwrap();
+    env.settle().await;
+    assert_eq!(second.healed_created, 1, "{second:?}");
+    env.deliver(Provider::Calendly, &created(&healed, later))
+        .await;
+    env.settle().await;
+    let mut templates: Vec<_> = env
+        .engagelab
+        .sent()
+        .into_iter()
+        .map(|s| s.template_id)
+        .collect();
+    templates.sort_unstable();
+    assert_eq!(templates, ["tpl_confirmation", "tpl_host_notify"]);
+    assert_eq!(env.brevo.events().len(), 1, "{:?}", env.brevo.events());
+    assert!(env.dead("events").await.is_empty());
     worker.stop().await;
 }
 

@@ -2,7 +2,9 @@
 //! `sync` job, the worker lists the account's ended meetings, webinars and recordings through the
 //! fake Zoom API and handles those whose webhook never came, with the webhook path's job ids: a
 //! dropped `meeting.ended` is healed once however often the sweep runs, and one that arrived is
-//! not handled again.
+//! not handled again. Each attempt of a sweep is counted by outcome
+//! (`meetflow_zoom_sweep_runs_total`), the handled instances by kind
+//! (`meetflow_zoom_sweep_healed_total`): the two series alerts.yaml watches.
 
 use std::time::Duration;
 
@@ -13,9 +15,10 @@ use meetflow_shared::jobs::{SYNC, ZOOM};
 use meetflow_shared::providers::zoom_api::ZoomClient;
 use meetflow_shared::sync::zoom::ZoomSlice;
 use meetflow_tests::fakes::FakeZoom;
+use serde_json::json;
 
 use super::zoom::meeting_ended;
-use crate::support::worker::{Env, JORDAN_EMAIL, env};
+use crate::support::worker::{Env, JORDAN_EMAIL, env, eventually, metric};
 
 const UUID: &str = "sw33pM9hQZT3yb6BZ1e3w==";
 const MEETING_ID: u64 = 85_746_065_432;
@@ -149,4 +152,65 @@ async fn the_sweep_is_off_with_sweep_every_null() {
     let mut env = env().await;
     env.settings.connectors.zoom.sweep_every = None;
     assert!(ZoomSweep::from_settings(&env.settings.connectors.zoom, env.client.clone()).is_none());
+}
+
+/// `meetflow_zoom_sweep_runs_total{outcome}` as this process counts it.
+fn runs(outcome: &str) -> f64 {
+    metric(&format!(
+        "meetflow_zoom_sweep_runs_total{{outcome=\"{outcome}\"}}"
+    ))
+}
+
+/// Whether this process exports `series` (at any value).
+fn exported(series: &str) -> bool {
+    let prefix = format!("{series} ");
+    meetflow_shared::ops::metrics_handle()
+        .render()
+        .lines()
+        .any(|l| l.starts_with(&prefix))
+}
+
+#[tokio::test]
+async fn a_failing_sweep_run_is_counted_as_an_error_and_a_good_one_as_ok() {
+    let env = env().await;
+    seed_meeting(&env);
+    // The check lists through the API first: the OAuth token is cached for the worker too, so
+    // the fault below hits the sweep's first listing, not the token request.
+    assert_eq!(pending(&env).await, (0, 1));
+    let worker = env.start();
+    let healed = "meetflow_zoom_sweep_healed_total{kind=\"meeting\"}";
+    let at_zero = eventually(Duration::from_secs(5), || async {
+        exported("meetflow_zoom_sweep_runs_total{outcome=\"error\"}")
+            && exported("meetflow_zoom_sweep_runs_total{outcome=\"ok\"}")
+            && exported(healed)
+    })
+    .await;
+    assert!(
+        at_zero,
+        "a worker that can sweep exports the counters at 0 before the first run (increase() \
+         cannot see a series' first sample)"
+    );
+    env.zoom.fail_next(
+        1,
+        400,
+        json!({ "code": 4711, "message": "Invalid access token, does not contain scopes:[report:read:list_meetings:admin]" }),
+    );
+    let (sweep, tick) = sweep(&env);
+    assert!(sweep.run_tick(tick).await.unwrap().is_created());
+    env.settle().await;
+    assert_eq!(
+        env.dead(SYNC).await.len(),
+        1,
+        "a missing scope is not retried"
+    );
+    assert_eq!((runs("error"), runs("ok")), (1.0, 0.0));
+    assert_eq!(metric(healed), 0.0, "the failed run healed nothing");
+
+    // The scope granted, the next tick heals the meeting.
+    assert!(sweep.run_tick(tick + 1).await.unwrap().is_created());
+    env.settle().await;
+    assert_eq!((runs("error"), runs("ok")), (1.0, 1.0));
+    assert_eq!(metric(healed), 1.0);
+    assert_eq!(pending(&env).await, (1, 0));
+    worker.stop().await;
 }

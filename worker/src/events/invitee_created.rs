@@ -8,6 +8,11 @@
 //! writes the cancelled status) but no SMS. With a consent question (`sms_consent` of the
 //! workflow, else `sms.consent`), the answer sets or lifts the invitee's `calendly_consent`
 //! suppression before anything is queued ([`crate::sms::opt_out::consent`]).
+//!
+//! A booking the reconciliation adopted at go-live (made before meetflow was there) is recorded
+//! quietly, and stays quiet when Calendly's own `invitee.created` for it arrives later. A booking
+//! healed as new whose webhook arrives later is not confirmed twice: the SMS and Brevo job ids
+//! are per booking.
 
 use chrono::Utc;
 use meetflow_shared::bookings::{BookingChange, BookingFacts, BookingKey, BookingStatus};
@@ -69,15 +74,29 @@ async fn run(
     let wf = workflow_of(w, invitee);
     let phone = phone::resolve(w, &wf, invitee).await?;
     let facts = BookingFacts::from_invitee(invitee, phone.number().map(|p| p.as_str().to_owned()));
+    // The reconciliation's go-live adoption is remembered on the booking; a backfill's is not (it
+    // may bring over a booking made a minute ago whose own webhook is still on its way).
+    let at_go_live = adopted && history.is_none();
     let change = match &facts {
-        Some(f) => Some(
-            w.bookings
-                .booked_since(f, invitee.created_at.filter(|_| catch_up))
-                .await
-                .map_err(error::bookings)?,
-        ),
+        Some(f) => {
+            let booked_at = invitee.created_at.filter(|_| catch_up);
+            let change = if at_go_live {
+                w.bookings.adopted_since(f, booked_at).await
+            } else {
+                w.bookings.booked_since(f, booked_at).await
+            };
+            Some(change.map_err(error::bookings)?)
+        }
         None => None,
     };
+    // Calendly's own delivery of a booking adopted at go-live, arriving late: still quiet.
+    let late_for_adopted = !adopted
+        && matches!(change, Some(BookingChange::Duplicate { .. }))
+        && w.bookings.is_adopted(&key).await.map_err(error::bookings)?;
+    if late_for_adopted {
+        tracing::info!(booking = %key, "late webhook of a booking adopted at go-live: nothing to confirm");
+    }
+    let adopted = adopted || late_for_adopted;
     let ended = match &change {
         Some(BookingChange::AlreadyEnded { status, .. }) => Some(*status),
         _ => None,

@@ -7,20 +7,60 @@
 //! `zoom:recording:<uuid>` and Brevo job ids, so an instance is counted once however often it
 //! is swept, and one whose webhook arrives late is not handled twice.
 //!
-//! Metrics: `meetflow_zoom_sweep_healed_total{kind}` (instances the sweep handled because their
-//! webhook never came; alerted on by nothing yet, graphed beside the reconciliation's).
+//! Metrics, of sweep slices only: `meetflow_zoom_sweep_healed_total{kind}` (instances handled
+//! because their webhook never came) and `meetflow_zoom_sweep_runs_total{outcome="ok"|"error"}`
+//! (one per attempt; a slice deferred by the shared rate limits was not tried and is not
+//! counted). Alerts `MeetflowZoomSweepKeepsHealing` and `MeetflowZoomSweepFailing` read them
+//! with `increase()`, which cannot see a series' first sample: a worker that can run the sweep
+//! registers them at 0 when it starts ([`preregister`]).
 
+use meetflow_shared::config::Settings;
 use meetflow_shared::jobs::sync::SyncJob;
 use meetflow_shared::queue::{JobContext, JobError};
 use meetflow_shared::sync::Runs;
-use meetflow_shared::sync::zoom::{Missed, SyncError, ZoomSlice};
+use meetflow_shared::sync::zoom::{Kind, Missed, SyncError, ZoomSlice};
 
 use crate::context::Worker;
 use crate::error;
 use crate::events::zoom_webhooks;
+use crate::queues::{self, Access};
 
-/// Handles one Zoom `sync` job.
+const HEALED: &str = "meetflow_zoom_sweep_healed_total";
+const RUNS: &str = "meetflow_zoom_sweep_runs_total";
+
+/// Registers the sweep's counters at 0 when `settings` turn the sweep on (the scheduler enqueues
+/// it only then), so that the first heal and the first failed run count in the alerts.
+pub(crate) fn preregister(settings: &Settings) {
+    if settings.connectors.zoom.sweep_every.is_none()
+        || queues::zoom_access(settings) != Access::Credentials
+    {
+        return;
+    }
+    for kind in [Kind::Meeting, Kind::Webinar, Kind::Recording] {
+        metrics::counter!(HEALED, "kind" => kind.as_str()).increment(0);
+    }
+    for outcome in ["ok", "error"] {
+        metrics::counter!(RUNS, "outcome" => outcome).increment(0);
+    }
+}
+
+/// Handles one Zoom `sync` job; a sweep's attempt is counted by outcome.
 pub(crate) async fn handle(w: &Worker, job: SyncJob, ctx: JobContext) -> Result<(), JobError> {
+    let sweep = job.is_sweep();
+    let result = catch_up(w, job, ctx).await;
+    let outcome = match &result {
+        Ok(()) => Some("ok"),
+        Err(JobError::Defer { .. }) => None,
+        Err(_) => Some("error"),
+    };
+    if let Some(outcome) = outcome.filter(|_| sweep) {
+        metrics::counter!(RUNS, "outcome" => outcome).increment(1);
+    }
+    result
+}
+
+/// Lists the slice and handles what it missed.
+async fn catch_up(w: &Worker, job: SyncJob, ctx: JobContext) -> Result<(), JobError> {
     let slice = ZoomSlice::new(w.zoom()?.clone(), w.client.clone());
     let (counts, missed) = slice
         .missed(job.from, job.until)
@@ -38,7 +78,7 @@ pub(crate) async fn handle(w: &Worker, job: SyncJob, ctx: JobContext) -> Result<
         if job.is_sweep() {
             let kind = m.kind().as_str();
             tracing::warn!(kind, "zoom webhook never handled; caught up from the API");
-            metrics::counter!("meetflow_zoom_sweep_healed_total", "kind" => kind).increment(1);
+            metrics::counter!(HEALED, "kind" => kind).increment(1);
         }
     }
     if !job.is_sweep() {
