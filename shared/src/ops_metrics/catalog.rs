@@ -72,6 +72,10 @@ const COUNTERS: &[(&str, &str)] = &[
         "Jobs moved to the dead letters, by queue and error class.",
     ),
     (
+        "meetflow_jobs_deferred_total",
+        "Jobs delayed to a rate-limit slot reserved for them (backpressure: no attempt spent), by queue and class.",
+    ),
+    (
         "meetflow_jobs_failed_total",
         "Failed job attempts, by queue and error class.",
     ),
@@ -84,10 +88,6 @@ const COUNTERS: &[(&str, &str)] = &[
         "Jobs finished successfully, by queue.",
     ),
     (
-        "meetflow_jobs_deferred_total",
-        "Jobs delayed to a rate-limit slot reserved for them (backpressure: no attempt spent), by queue and class.",
-    ),
-    (
         "meetflow_jobs_retried_total",
         "Failed job attempts scheduled for a retry, by queue and error class.",
     ),
@@ -98,6 +98,10 @@ const COUNTERS: &[(&str, &str)] = &[
     (
         "meetflow_leases_lost_total",
         "Job leases this process lost before finishing, by queue.",
+    ),
+    (
+        "meetflow_no_show_detection_total",
+        "Invitees of ended Zoom meetings checked for attendance-based no-shows, by outcome (marked, joined, already_marked, refused, no_participant_data).",
     ),
     (
         "meetflow_ops_selftest_total",
@@ -120,6 +124,18 @@ const COUNTERS: &[(&str, &str)] = &[
         "Job outcomes refused because the job was no longer this worker's, by queue and outcome.",
     ),
     (
+        "meetflow_reconcile_adopted_total",
+        "Bookings and no-shows from before go-live the reconciliation adopted quietly, by kind.",
+    ),
+    (
+        "meetflow_reconcile_healed_total",
+        "Lost Calendly webhooks the reconciliation rebuilt, by kind.",
+    ),
+    (
+        "meetflow_reconcile_runs_total",
+        "Calendly reconciliation runs, by outcome (ok, error).",
+    ),
+    (
         "meetflow_reminders_canceled_total",
         "Planned reminders cancelled, by cause.",
     ),
@@ -140,14 +156,6 @@ const COUNTERS: &[(&str, &str)] = &[
         "Reminders planned, by kind.",
     ),
     (
-        "meetflow_sms_skipped_total",
-        "SMS not sent, by kind and reason.",
-    ),
-    (
-        "meetflow_sms_stale_total",
-        "SMS not sent because the booking changed, by kind and reason.",
-    ),
-    (
         "meetflow_sms_delivery_rows_total",
         "EngageLab delivery callback rows, by outcome (applied, unchanged, unmatched, ignored_status, notification, unreadable).",
     ),
@@ -156,12 +164,20 @@ const COUNTERS: &[(&str, &str)] = &[
         "SMS delivery states reported by EngageLab callbacks, by status (sent, delivered, sent_failed, delivered_failed, target_invalid), kind and country; each SMS counted once per status.",
     ),
     (
-        "meetflow_sms_suppressed_total",
-        "SMS not sent because the person is on the suppression list, by kind and reason (phone, email: an operator's entry; else the entry's source: brevo_attribute, brevo_list, brevo_blacklist, engagelab_opt_out, calendly_consent).",
-    ),
-    (
         "meetflow_sms_opt_outs_total",
         "Opt-outs added to the SMS suppression list by a source other than the operator, by source (brevo_attribute, brevo_list, brevo_blacklist, engagelab_opt_out, calendly_consent).",
+    ),
+    (
+        "meetflow_sms_skipped_total",
+        "SMS not sent, by kind and reason.",
+    ),
+    (
+        "meetflow_sms_stale_total",
+        "SMS not sent because the booking changed, by kind and reason.",
+    ),
+    (
+        "meetflow_sms_suppressed_total",
+        "SMS not sent because the person is on the suppression list, by kind and reason (phone, email: an operator's entry; else the entry's source: brevo_attribute, brevo_list, brevo_blacklist, engagelab_opt_out, calendly_consent).",
     ),
     (
         "meetflow_sms_template_params_missing_total",
@@ -176,12 +192,12 @@ const COUNTERS: &[(&str, &str)] = &[
         "Pending SMS withdrawn after a cancel or reschedule, by kind.",
     ),
     (
-        "meetflow_zoom_participants_skipped_total",
-        "Zoom participants not synced, by reason.",
+        "meetflow_sync_bookings_total",
+        "Bookings the backfill (meetflow-admin sync) brought over, by source, state and outcome (enqueued or duplicate).",
     ),
     (
-        "meetflow_no_show_detection_total",
-        "Invitees of ended Zoom meetings checked for attendance-based no-shows, by outcome (marked, joined, already_marked, refused, no_participant_data).",
+        "meetflow_zoom_participants_skipped_total",
+        "Zoom participants not synced, by reason.",
     ),
     (
         "meetflow_zoom_sweep_healed_total",
@@ -236,26 +252,6 @@ const GAUGES: &[(&str, Option<Unit>, &str)] = &[
         "meetflow_redis_memory_max_bytes",
         Some(Unit::Bytes),
         "Redis maxmemory (0 = no limit).",
-    ),
-    (
-        "meetflow_sync_bookings_total",
-        None,
-        "Bookings the backfill (meetflow-admin sync) brought over, by source, state and outcome (enqueued or duplicate).",
-    ),
-    (
-        "meetflow_reconcile_adopted_total",
-        None,
-        "Bookings and no-shows from before go-live the reconciliation adopted quietly, by kind.",
-    ),
-    (
-        "meetflow_reconcile_healed_total",
-        None,
-        "Lost Calendly webhooks the reconciliation rebuilt, by kind.",
-    ),
-    (
-        "meetflow_reconcile_runs_total",
-        None,
-        "Calendly reconciliation runs, by outcome (ok, error).",
     ),
     (
         "meetflow_redis_check",
