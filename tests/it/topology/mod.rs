@@ -1,9 +1,12 @@
 //! The queue, bookings and end-to-end paths on a real Redis Cluster (3 masters) and a Sentinel
 //! set-up (master + replica + 3 Sentinels), through the `redis+cluster://` and
-//! `redis+sentinel://` forms of `redis.url`; and a Sentinel failover with `redis.wait_replicas`.
+//! `redis+sentinel://` forms of `redis.url`; Sentinel and Cluster failovers with
+//! `redis.wait_replicas: 1`, and the loss window without it.
 
 mod bookings;
 mod checks;
 mod end_to_end;
 mod failover;
+mod loss_window;
 mod queue;
+mod webhooks;
