@@ -167,6 +167,30 @@ impl TestCluster {
         Ok(new)
     }
 
+    /// SIGKILLs the master serving `key`'s slot and waits until every other node says
+    /// `cluster_state:fail` (without a replica to promote, the slot has no master). Returns the
+    /// killed master's port.
+    pub async fn kill_master_of(&mut self, key: &str) -> anyhow::Result<u16> {
+        let alive = self.live_port()?;
+        let slot: u16 = command(alive, &["CLUSTER", "KEYSLOT", key]).await?;
+        let old = slot_master(alive, slot).await?;
+        kill9_port(&mut self.nodes, old)?;
+        let deadline = Instant::now() + FORM_TIMEOUT;
+        for n in self.nodes.iter().filter(|n| n.pid().is_some()) {
+            while !info(n.port(), &["CLUSTER", "INFO"])
+                .await
+                .unwrap_or_default()
+                .contains("cluster_state:fail")
+            {
+                if Instant::now() > deadline {
+                    bail!("cluster node {} still says its state is ok", n.port());
+                }
+                tokio::time::sleep(POLL).await;
+            }
+        }
+        Ok(old)
+    }
+
     /// The port of a node that is running.
     fn live_port(&self) -> anyhow::Result<u16> {
         self.nodes

@@ -4,7 +4,9 @@
 //! afterwards; the ones in between are answered 503 (which the provider re-sends), never a 200
 //! that the failover lost.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use meetflow_shared::queue::QueueClient;
 
 use meetflow_tests::topology::{TestCluster, TestSentinel};
 
@@ -35,6 +37,29 @@ async fn a_cluster_failover_loses_no_acknowledged_webhook_with_wait_replicas_1()
             .unwrap();
     })
     .await;
+}
+
+/// A slot whose master died without a replica: the other nodes answer CLUSTERDOWN. A command
+/// fails within the response timeout and the caller's own retry takes over; before, the cluster
+/// client retried CLUSTERDOWN in a backoff growing to minutes (ingest's batches waited on it and
+/// the Cluster chaos run stored no webhook after its failover).
+#[tokio::test]
+async fn a_command_to_a_cluster_slot_without_master_fails_within_the_response_timeout() {
+    meetflow_shared::telemetry::init_for_tests();
+    let mut cluster = TestCluster::start().await.unwrap();
+    let client = QueueClient::connect(&cluster.url(), NS).await.unwrap();
+    assert!(client.job("none").await.unwrap().is_none());
+    cluster.kill_master_of(&format!("{{{NS}}}")).await.unwrap();
+    let began = Instant::now();
+    let out = tokio::time::timeout(Duration::from_secs(20), client.job("none")).await;
+    println!(
+        "a command to a slot without master answered in {:.1} s",
+        began.elapsed().as_secs_f64()
+    );
+    assert!(
+        out.is_ok_and(|r| r.is_err()),
+        "still waiting after 20 s, or answered without a master"
+    );
 }
 
 /// POSTs webhooks to an ingest on `url` with `wait_replicas: 1`, runs `fail_over` after 30 were
