@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The chaos run v2 (tests/it/chaos/run.rs) with its figures printed:
 #
-#   scripts/chaos.sh                       # short size (240 bookings + a storm of 60, ~85 s; what CI runs)
-#                                          # and the Sentinel run (short size, ~90 s)
-#   scripts/chaos.sh long                  # long size (3,000 bookings + a storm of 200, 5-7 min) and the Sentinel run
+#   scripts/chaos.sh                       # short size (240 bookings + a storm of 60, ~85 s; what CI runs),
+#                                          # the Sentinel run and the Cluster run (short size, ~90 s each)
+#   scripts/chaos.sh long                  # long size (3,000 bookings + a storm of 200, 5-7 min), then the
+#                                          # Sentinel and Cluster runs (short size)
 #   MEETFLOW_CHAOS_SEED=123 scripts/chaos.sh   # replay one plan (the seed is printed)
 #
 # It builds meetflow-ingest, -worker, -scheduler and -admin (debug), then starts them as separate
@@ -17,7 +18,9 @@
 # 429 bursts and slow answers; EngageLab times out after accepting about 1.5% of messages and
 # refuses its key for about a second a few times. A random worker or scheduler is killed -9 every
 # 2-4 s and restarted, and Redis is killed -9 and restarted once (the Sentinel run: master + replica
-# + 3 Sentinels, redis.wait_replicas: 1, the master killed -9 and the replica promoted). An operator
+# + 3 Sentinels, redis.wait_replicas: 1, the master killed -9 and the replica promoted; the Cluster
+# run: 3 masters with a replica each, redis.wait_replicas: 1, the master serving the namespace's
+# slot - every key of the run - killed -9 and its replica promoted by CLUSTER FAILOVER FORCE). An operator
 # works the dead letters with the real meetflow-admin (tests/it/chaos/operator.rs): filtered bulk
 # replays after each outage, one filtered bulk delete, and for each "possibly sent" SMS a delete
 # (EngageLab has it) or a `dlq retry ID --resend` (it has not).

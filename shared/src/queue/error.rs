@@ -118,18 +118,27 @@ impl JobError {
 }
 
 /// Server errors that go away by themselves: Redis loading its dataset after a restart, a
-/// failover or a cluster resharding under way.
+/// failover or a cluster resharding under way. `MOVED`/`ASK` reach us only where the Cluster
+/// client does not follow them itself (a `MULTI`/`EXEC` sent to a slot's old owner after a
+/// failover): the client refreshes its slot map, and the next attempt goes to the new owner.
 fn passing(kind: redis::ServerErrorKind) -> bool {
     use redis::ServerErrorKind as K;
     matches!(
         kind,
-        K::BusyLoading | K::TryAgain | K::MasterDown | K::ReadOnly | K::ClusterDown
+        K::BusyLoading
+            | K::TryAgain
+            | K::MasterDown
+            | K::ReadOnly
+            | K::ClusterDown
+            | K::Moved
+            | K::Ask
     )
 }
 
 /// A `MULTI`/`EXEC` aborted (`EXECABORT`) because each queued command was refused with a
 /// passing error: a transaction sent while Redis still loads its dataset after a restart reports
-/// "Transaction aborted: [(0, BusyLoading), ...]", which is as transient as a plain `LOADING`.
+/// "Transaction aborted: [(0, BusyLoading), ...]", which is as transient as a plain `LOADING`;
+/// one sent to a Cluster node that no longer serves the slot, "[(0, Moved), ...]".
 fn aborted_by_passing_errors(e: &redis::RedisError) -> bool {
     if e.kind() != redis::ErrorKind::Server(redis::ServerErrorKind::ExecAbort) {
         return false;

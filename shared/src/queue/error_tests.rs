@@ -1,8 +1,10 @@
 //! [`QueueError::is_retryable`] against what Redis answers while it loads its dataset after a
-//! restart, from a minimal RESP server that answers like a loading Redis: every command queued in
-//! a `MULTI` gets `-LOADING`, and `EXEC` gets `-EXECABORT`. The client reports that as an aborted
-//! transaction, which must be retryable like a plain `LOADING` (before, it was an `internal`
-//! dead letter: a booking event lost to a Redis restart in the long chaos run).
+//! restart, or while a Cluster's slot moves to a promoted replica, from a minimal RESP server:
+//! every command queued in a `MULTI` gets the error (`-LOADING`, `-MOVED`), and `EXEC` gets
+//! `-EXECABORT`. The client reports that as an aborted transaction, which must be retryable like
+//! the plain error (before, each was an `internal` dead letter: a booking event lost to a Redis
+//! restart in the long chaos run, and two to a Cluster failover in the Cluster chaos run, whose
+//! `MULTI`/`EXEC` the cluster client sent to the slot's old owner).
 #![allow(clippy::unwrap_used)]
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -28,8 +30,9 @@ async fn command<R: tokio::io::AsyncBufRead + Unpin>(r: &mut R) -> Option<Vec<St
     Some(args)
 }
 
-/// A server that answers like Redis loading its dataset, inside transactions; `+OK` otherwise.
-async fn loading_server() -> std::net::SocketAddr {
+/// A server that answers `error` (a RESP error line) to `GET` and to every command inside a
+/// transaction; `+OK` otherwise.
+async fn failing_server(error: &'static [u8]) -> std::net::SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
@@ -49,9 +52,7 @@ async fn loading_server() -> std::net::SocketAddr {
                             in_multi = false;
                             b"-EXECABORT Transaction discarded because of previous errors.\r\n"
                         }
-                        (_, true) | ("GET", false) => {
-                            b"-LOADING Redis is loading the dataset in memory\r\n"
-                        }
+                        (_, true) | ("GET", false) => error,
                         _ => b"+OK\r\n",
                     };
                     if write.write_all(reply).await.is_err() {
@@ -66,7 +67,17 @@ async fn loading_server() -> std::net::SocketAddr {
 
 #[tokio::test]
 async fn a_transaction_aborted_while_redis_loads_is_retryable() {
-    let addr = loading_server().await;
+    aborted_transaction_is_retryable(b"-LOADING Redis is loading the dataset in memory\r\n").await;
+}
+
+#[tokio::test]
+async fn a_transaction_aborted_because_the_slot_moved_is_retryable() {
+    aborted_transaction_is_retryable(b"-MOVED 4772 127.0.0.1:34923\r\n").await;
+}
+
+/// `error` alone, and a transaction aborted by it, are retryable.
+async fn aborted_transaction_is_retryable(error: &'static [u8]) {
+    let addr = failing_server(error).await;
     let client = redis::Client::open(format!("redis://{addr}")).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
 
@@ -75,7 +86,10 @@ async fn a_transaction_aborted_while_redis_loads_is_retryable() {
         .query_async::<Option<String>>(&mut conn)
         .await
         .unwrap_err();
-    assert!(QueueError::Redis(plain).is_retryable(), "a plain LOADING");
+    assert!(
+        QueueError::Redis(plain.clone()).is_retryable(),
+        "a plain error: {plain}"
+    );
 
     let aborted = redis::pipe()
         .atomic()
@@ -93,6 +107,6 @@ async fn a_transaction_aborted_while_redis_loads_is_retryable() {
     );
     assert!(
         QueueError::Redis(aborted.clone()).is_retryable(),
-        "a transaction aborted by LOADING: {aborted}"
+        "a transaction aborted by it: {aborted}"
     );
 }

@@ -82,7 +82,17 @@ impl RedisConn {
                 password,
                 tls,
             } => {
-                let mut builder = ClusterClient::builder(seeds.iter().map(node_url));
+                // The response timeout bounds each request as a whole, retries included (the
+                // builder's overall timeout; `ClusterConfig`'s alone leaves it unbounded), and the
+                // retries wait 50-500 ms: with the crate's defaults a request answered
+                // CLUSTERDOWN during a failover slept in a backoff growing to minutes, and ingest,
+                // whose batches waited on it, took no webhook for the rest of the chaos run.
+                let mut builder = ClusterClient::builder(seeds.iter().map(node_url))
+                    .connection_timeout(timeouts.connect)
+                    .response_timeout(timeouts.response)
+                    .overall_response_timeout(Some(timeouts.response))
+                    .min_retry_wait(50)
+                    .max_retry_wait(500);
                 if let Some(u) = username {
                     builder = builder.username(u);
                 }

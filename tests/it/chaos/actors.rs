@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use meetflow_tests::fakes::{FakeBrevo, FakeEngageLab};
 use meetflow_tests::redis::TestRedis;
 use meetflow_tests::signing::calendly_signature;
-use meetflow_tests::topology::TestSentinel;
+use meetflow_tests::topology::{TestCluster, TestSentinel};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
@@ -20,7 +20,7 @@ use serde_json::json;
 use crate::chaos::bodies::Delivery;
 use crate::chaos::check::Figures;
 use crate::chaos::operator::Outages;
-use crate::chaos::procs::{CALENDLY_KEY, Config, Proc};
+use crate::chaos::procs::{CALENDLY_KEY, Config, NS, Proc};
 
 /// Counters shared by the actors.
 #[derive(Debug, Default)]
@@ -136,11 +136,14 @@ pub(crate) async fn deliver(http: reqwest::Client, url: String, d: Delivery, c: 
     }
 }
 
-/// The Redis of a run: one persistent server (killed -9 and restarted mid-run), or a master,
-/// a replica and three Sentinels (the master killed -9 and a replica promoted mid-run).
+/// The Redis of a run: one persistent server (killed -9 and restarted mid-run), a master,
+/// a replica and three Sentinels (the master killed -9 and a replica promoted mid-run), or a
+/// Cluster of three masters with a replica each (the master serving the namespace's slot killed
+/// -9 and its replica promoted mid-run).
 pub(crate) enum RedisSetup {
     Single(TestRedis),
     Sentinel(TestSentinel),
+    Cluster(TestCluster),
 }
 
 impl RedisSetup {
@@ -148,6 +151,7 @@ impl RedisSetup {
         match self {
             Self::Single(r) => r.url(),
             Self::Sentinel(s) => s.url(),
+            Self::Cluster(c) => c.url(),
         }
     }
 
@@ -161,8 +165,20 @@ impl RedisSetup {
                 eprintln!("chaos: redis killed -9 and restarted");
             }
             Self::Sentinel(s) => {
+                let began = Instant::now();
                 let port = s.fail_over().await.unwrap();
-                eprintln!("chaos: sentinel master killed -9; replica on port {port} promoted");
+                eprintln!(
+                    "chaos: sentinel master killed -9; replica on port {port} promoted, a new replica in sync {:.1} s after the kill",
+                    began.elapsed().as_secs_f64()
+                );
+            }
+            Self::Cluster(c) => {
+                let began = Instant::now();
+                let port = c.fail_over_slot_of(&format!("{{{NS}}}")).await.unwrap();
+                eprintln!(
+                    "chaos: cluster master of the namespace's slot killed -9; replica on port {port} promoted, a new replica in sync {:.1} s after the kill",
+                    began.elapsed().as_secs_f64()
+                );
             }
         }
     }

@@ -361,9 +361,11 @@ pub(crate) async fn check_stale(
     (problems, judged)
 }
 
-/// Reminders the SMS workers dropped because they came too late (`superseded`: the next reminder
-/// was due already; `meeting_started`), read from their logs, with the real time of each drop
-/// (a log's timestamps less its process's clock lead, `ahead`: file name prefix -> seconds).
+/// Reminders dropped because they came too late (`superseded`: the next reminder was due
+/// already; `meeting_started`), by the SMS workers at send time or by the schedulers at claim
+/// time (a claim that came late takes both reminders at once and drops the earlier one), read
+/// from their logs, with the real time of each drop (a log's timestamps less its process's clock
+/// lead, `ahead`: file name prefix -> seconds).
 pub(crate) fn late_drops(
     dir: &std::path::Path,
     ahead: &[(&str, i64)],
@@ -371,7 +373,7 @@ pub(crate) fn late_drops(
     let mut out = BTreeMap::new();
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if !name.starts_with("worker-sms") {
+        if !name.starts_with("worker-sms") && !name.starts_with("scheduler") {
             continue;
         }
         let lead_ms = ahead
@@ -379,7 +381,10 @@ pub(crate) fn late_drops(
             .find(|(p, _)| name.starts_with(p))
             .map_or(0, |(_, s)| s * 1000);
         let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-        for line in text.lines().filter(|l| l.contains("no longer")) {
+        let drops = text
+            .lines()
+            .filter(|l| l.contains("no longer") || l.contains("\"reminder dropped\""));
+        for line in drops {
             let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
                 continue;
             };
@@ -387,7 +392,10 @@ pub(crate) fn late_drops(
             if !matches!(reason, "superseded" | "meeting_started") {
                 continue;
             }
-            let id = v["reminder"].as_str().or(v["job.id"].as_str());
+            let id = v["reminder"]
+                .as_str()
+                .or(v["reminder.id"].as_str())
+                .or(v["job.id"].as_str());
             let (Some(sms), Some(at)) = (
                 id.and_then(sms_of),
                 v["timestamp"]
@@ -472,4 +480,35 @@ pub(crate) async fn recorded_too_late(
         }
     }
     out
+}
+
+#[test]
+fn late_drops_reads_the_workers_and_the_schedulers_drops() {
+    let dir = std::env::temp_dir().join(format!("meetflow-late-drops-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("scheduler-2.log"),
+        r#"{"timestamp":"2026-12-06T06:09:52.042Z","level":"INFO","message":"reminder dropped","reminder.id":"rem:b1:16s","reason":"superseded"}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("worker-sms-2.log"),
+        r#"{"timestamp":"2026-12-06T06:10:32.898Z","level":"INFO","message":"reminder no longer applies: not sent","reminder":"rem:b2:8s","reason":"meeting_started"}"#,
+    )
+    .unwrap();
+    let drops = late_drops(&dir, &[("worker-sms-2", 30)]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    let at = |t: &str| {
+        chrono::DateTime::parse_from_rfc3339(t)
+            .unwrap()
+            .timestamp_millis()
+    };
+    assert_eq!(
+        drops.get(&("b1".to_owned(), "rem-16s".to_owned())),
+        Some(&(at("2026-12-06T06:09:52.042Z"), "superseded".to_owned()))
+    );
+    assert_eq!(
+        drops.get(&("b2".to_owned(), "rem-8s".to_owned())),
+        Some(&(at("2026-12-06T06:10:02.898Z"), "meeting_started".to_owned()))
+    );
 }

@@ -7,8 +7,10 @@
 //! and a storm of bookings cancelled or moved while their confirmations wait behind the SMS rate
 //! limit. Meanwhile a worker or scheduler is killed -9 every few seconds and restarted; Redis is
 //! killed -9 and restarted once (one persistent server, AOF), or, in the Sentinel run, the master
-//! is killed -9 and a replica promoted (`redis.wait_replicas: 1`); and an operator works the
-//! dead letters with `meetflow-admin` ([`crate::chaos::operator`]).
+//! is killed -9 and a replica promoted (`redis.wait_replicas: 1`), or, in the Cluster run (three
+//! masters with a replica each, `redis.wait_replicas: 1`), the master serving the namespace's
+//! slot is killed -9 and its replica promoted; and an operator works the dead letters with
+//! `meetflow-admin` ([`crate::chaos::operator`]).
 //!
 //! At the end, from the fakes' records and Redis: every contact synced with its final status;
 //! no SMS twice; none for a cancelled or moved booking (reminders of a cancelled or moved time
@@ -34,7 +36,7 @@ use meetflow_shared::events::{calendly, identity::Identity};
 use meetflow_shared::queue::QueueClient;
 use meetflow_tests::fakes::{FakeBrevo, FakeEngageLab, FakeZoom};
 use meetflow_tests::redis::{TestRedis, TestRedisOptions};
-use meetflow_tests::topology::TestSentinel;
+use meetflow_tests::topology::{TestCluster, TestSentinel};
 
 use crate::chaos::actors::{Counters, RedisSetup, deliver, faults, killer, outages};
 use crate::chaos::bodies::{deliveries, poison};
@@ -76,6 +78,22 @@ async fn chaos_run_on_sentinel_survives_a_failover_with_wait_replicas_1() {
         Size::short(),
         "short (sentinel)",
         RedisSetup::Sentinel(sentinel),
+        1,
+    )
+    .await;
+}
+
+/// The same run (short size) on a Redis Cluster of three masters with a replica each and
+/// `redis.wait_replicas: 1`. Every key of the run is in the namespace's slot, so the blow that
+/// matters is to its shard: the master serving that slot is killed -9 mid-run and its replica
+/// promoted (`CLUSTER FAILOVER FORCE`); a fresh replica joins the new master.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn chaos_run_on_cluster_survives_the_namespace_masters_failover_with_wait_replicas_1() {
+    let cluster = TestCluster::start_with_replicas().await.unwrap();
+    chaos_run(
+        Size::short(),
+        "short (cluster)",
+        RedisSetup::Cluster(cluster),
         1,
     )
     .await;
