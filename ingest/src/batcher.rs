@@ -7,11 +7,16 @@
 //! a round trip and two syscalls per job on both sides. Up to `MAX_IN_FLIGHT` batches are written at
 //! a time (pipelined on the one connection); while they all wait, the next batch keeps filling.
 //!
+//! The same task keeps the delivery log within `ingest.delivery_log`: after each written batch,
+//! and every [`TRIM_EVERY`] (at once on start) so that entries past the retention go, and the
+//! log's metrics are there, while no delivery arrives.
+//!
 //! The guarantee does not change: a request is answered 200 only after Redis confirmed its job. If
 //! the request gives up first (its budget ran out), the job may still land a moment later; that is
 //! a stored delivery answered 503, which the provider re-sends and de-duplication absorbs.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use meetflow_shared::config::DeliveryLogSettings;
 use meetflow_shared::delivery_log::LogEntry;
@@ -25,6 +30,8 @@ const MAX_BATCH: usize = 64;
 const MAX_IN_FLIGHT: usize = 4;
 /// Jobs waiting for a batch; senders wait (within their budget) when it is full.
 const BACKLOG: usize = 4096;
+/// How often the delivery log is trimmed (and its metrics refreshed) without traffic.
+pub(crate) const TRIM_EVERY: Duration = Duration::from_secs(15);
 
 /// The answer for one job.
 pub(crate) type Reply = Result<Enqueued, Arc<QueueError>>;
@@ -78,7 +85,26 @@ async fn run(
 ) {
     let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+    // The first tick is at once: the log's metrics are there from the start.
+    let mut tick = tokio::time::interval(TRIM_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    if log.is_some() {
+        crate::metrics::expect_log_trims();
+    }
+    loop {
+        let received = tokio::select! {
+            n = rx.recv_many(&mut batch, MAX_BATCH) => n,
+            _ = tick.tick(), if log.is_some() => {
+                if let Some(settings) = log.clone() {
+                    let queue = queue.clone();
+                    tokio::spawn(async move { trim(&queue, &settings).await });
+                }
+                continue;
+            }
+        };
+        if received == 0 {
+            return; // every handle dropped
+        }
         let Ok(permit) = permits.clone().acquire_owned().await else {
             return; // never closed
         };
@@ -127,9 +153,13 @@ async fn write(queue: &QueueClient, log: Option<&DeliveryLogSettings>, pending: 
     }
 }
 
-/// Trims the delivery log; a failure is logged and retried with the next batch.
+/// Trims the delivery log and records what it did in the metrics; a failure is logged and
+/// retried with the next batch.
 pub(crate) async fn trim(queue: &QueueClient, settings: &DeliveryLogSettings) {
-    if let Err(error) = queue.trim_delivery_log(settings).await {
-        tracing::warn!(%error, "could not trim the delivery log (retried after the next delivery)");
+    match queue.trim_delivery_log(settings).await {
+        Ok(report) => crate::metrics::delivery_log_trimmed(&report),
+        Err(error) => {
+            tracing::warn!(%error, "could not trim the delivery log (retried after the next delivery)");
+        }
     }
 }

@@ -11,6 +11,10 @@
 //! - `meetflow_ingest_webhooks_accepted_total{provider}`: verified deliveries stored (created or
 //!   a known redelivery); registered at 0 for every provider ingest has a secret for, so the
 //!   `MeetflowWebhooksSilent` alert sees a provider that never delivers after a restart.
+//! - `meetflow_delivery_log_entries{provider}` and `meetflow_delivery_log_bytes`: what the
+//!   delivery log holds, set from every trim (after each written batch, and every
+//!   [`crate::batcher::TRIM_EVERY`] without traffic); `meetflow_delivery_log_trimmed_total{reason}`:
+//!   entries the trim removed, by `age`, `count` or `bytes` (registered at 0 while the log is on).
 
 use std::time::Instant;
 
@@ -18,10 +22,12 @@ use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
 use meetflow_shared::events::Provider;
+use meetflow_shared::queue::TrimReport;
 
 use crate::config::IngestConfig;
 
 const ACCEPTED: &str = "meetflow_ingest_webhooks_accepted_total";
+const LOG_TRIMMED: &str = "meetflow_delivery_log_trimmed_total";
 
 /// Registers the accepted-webhook counter at 0 for each provider `config` can verify.
 pub(crate) fn expect_webhooks(config: &IngestConfig) {
@@ -80,4 +86,27 @@ pub(crate) fn enqueue_latency(provider: Provider, outcome: &'static str, started
     metrics::histogram!("meetflow_ingest_enqueue_seconds",
         "provider" => provider.as_str(), "outcome" => outcome)
     .record(started.elapsed().as_secs_f64());
+}
+
+/// Registers the delivery log's trimmed counter at 0 for every reason (the log is on).
+pub(crate) fn expect_log_trims() {
+    for reason in ["age", "count", "bytes"] {
+        metrics::counter!(LOG_TRIMMED, "reason" => reason).increment(0);
+    }
+}
+
+/// Records one trim of the delivery log: what it removed, and what the log holds now.
+pub(crate) fn delivery_log_trimmed(report: &TrimReport) {
+    for (reason, n) in [
+        ("age", report.aged),
+        ("count", report.over_count),
+        ("bytes", report.over_bytes),
+    ] {
+        metrics::counter!(LOG_TRIMMED, "reason" => reason).increment(n);
+    }
+    for (provider, n) in &report.by_provider {
+        metrics::gauge!("meetflow_delivery_log_entries", "provider" => provider.as_str())
+            .set(*n as f64);
+    }
+    metrics::gauge!("meetflow_delivery_log_bytes").set(report.bytes as f64);
 }

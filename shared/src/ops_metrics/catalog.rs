@@ -36,6 +36,10 @@ const COUNTERS: &[(&str, &str)] = &[
         "Dead letters dropped because the queue's dead-letter store was full, by queue.",
     ),
     (
+        "meetflow_delivery_log_trimmed_total",
+        "Delivery log entries removed by ingest's trim, by reason (age: past ingest.delivery_log.retention; count: over max_entries; bytes: over max_bytes).",
+    ),
+    (
         "meetflow_engagelab_notifications_total",
         "EngageLab account notifications received on the delivery callback, by event (insufficient_balance, other).",
     ),
@@ -215,6 +219,16 @@ const GAUGES: &[(&str, Option<Unit>, &str)] = &[
         "meetflow_calendly_webhook_subscriptions",
         None,
         "Calendly webhook subscriptions, by state (active, disabled).",
+    ),
+    (
+        "meetflow_delivery_log_bytes",
+        Some(Unit::Bytes),
+        "Body bytes the delivery log keeps (the sum of the kept payloads), as of ingest's last trim.",
+    ),
+    (
+        "meetflow_delivery_log_entries",
+        None,
+        "Deliveries the delivery log keeps, by provider, as of ingest's last trim.",
     ),
     (
         "meetflow_queue_consumers",

@@ -51,7 +51,7 @@ pub use gate::LeaseGate;
 pub use identity::process_identity;
 pub use inspect::QueueStats;
 pub use job::{AttemptError, DEFAULT_RETAIN, Enqueued, JobRecord, JobState, NewJob};
-pub use logged::TRIM_BUDGET;
+pub use logged::{TRIM_BUDGET, TrimReport};
 pub use metrics::spawn_stats_exporter;
 pub use pause::{PauseError, PauseScope};
 pub use processes::ProcessInfo;

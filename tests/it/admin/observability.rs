@@ -17,6 +17,7 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use crate::support::admin::{Admin, repo_root};
+use crate::support::scrape;
 
 /// Every `meetflow_*` identifier in `text`.
 fn metric_names(text: &str) -> BTreeSet<String> {
@@ -241,17 +242,6 @@ fn the_alert_rules_cover_what_operators_must_hear_about() {
             && no_worker.contains("meetflow_queue_ready) > 0"),
         "{no_worker}"
     );
-}
-
-async fn scrape(url: &str) -> String {
-    meetflow_tests::http::http_client()
-        .get(url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
 }
 
 async fn scrape_until(url: &str, wanted: &[&str]) -> String {

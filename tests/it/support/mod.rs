@@ -7,3 +7,15 @@ pub(crate) mod queue;
 pub(crate) mod scheduler;
 pub(crate) mod security;
 pub(crate) mod worker;
+
+/// The text of a `/metrics` endpoint (`url`: the whole URL).
+pub(crate) async fn scrape(url: &str) -> String {
+    meetflow_tests::http::http_client()
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}

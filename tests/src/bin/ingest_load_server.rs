@@ -1,7 +1,8 @@
 //! `ingest-load-server`: `meetflow-ingest` with redelivery de-duplication turned off, for the
-//! webhook load benchmark only (`scripts/bench-ingest.sh`). The harness sends the same signed
-//! delivery every time and counts one job per 200; here every request becomes a job with a fresh
-//! id, so the Redis work per request is that of a new delivery.
+//! webhook load benchmarks only (`scripts/bench-ingest.sh`; `scripts/bench-delivery-log.sh`,
+//! which also turns the delivery log off with `MEETFLOW__INGEST__DELIVERY_LOG__RETENTION=0s`).
+//! The harness sends the same signed delivery every time and counts one job per 200; here every
+//! request becomes a job with a fresh id, so the Redis work per request is that of a new delivery.
 //!
 //! The production binary has no way to do this (no flag, no configuration key): this server is
 //! built from the same library and shared start-up, in the tests crate, and is never shipped.

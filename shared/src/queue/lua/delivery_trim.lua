@@ -3,13 +3,14 @@
 -- index entries (their keys are built from the prefix and the entry's own fields, so they stay
 -- in the declared keys' hash slot). Does at most `budget` entries per call.
 -- KEYS: 1 delivery log ZSET, 2 delivery log stats HASH
--- ARGV: 1 prefix, 2 retention ms, 3 max_entries, 4 max_bytes, 5 budget
--- Returns how many entries it removed.
+-- ARGV: 1 prefix, 2 retention ms, 3 max_entries, 4 max_bytes, 5 budget, 6... provider names
+-- Returns what it removed and what the log holds after it: {removed by age, by count, by bytes,
+-- entries kept, bytes kept, then the entries of each provider of ARGV 6... (its index's size)}.
 local prefix = ARGV[1]
 local cutoff = now_ms() - tonumber(ARGV[2])
 local max_entries, max_bytes, budget = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local removed = 0
-while removed < budget do
+local aged, over_count, over_bytes = 0, 0, 0
+while aged + over_count + over_bytes < budget do
   local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
   if #first == 0 then
     redis.call('HSET', KEYS[2], 'bytes', 0)
@@ -17,7 +18,15 @@ while removed < budget do
   end
   local count = redis.call('ZCARD', KEYS[1])
   local bytes = tonumber(redis.call('HGET', KEYS[2], 'bytes') or '0')
-  if tonumber(first[2]) >= cutoff and count <= max_entries and bytes <= max_bytes then break end
+  if tonumber(first[2]) < cutoff then
+    aged = aged + 1
+  elseif count > max_entries then
+    over_count = over_count + 1
+  elseif bytes > max_bytes then
+    over_bytes = over_bytes + 1
+  else
+    break
+  end
   local id = first[1]
   local hk = prefix .. 'delivery:' .. id
   local f = redis.call('HMGET', hk, 'provider', 'event', 'persons', 'size')
@@ -31,6 +40,10 @@ while removed < budget do
     redis.call('HINCRBY', KEYS[2], 'bytes', -tonumber(f[4] or '0'))
     redis.call('DEL', hk)
   end
-  removed = removed + 1
 end
-return removed
+local out = { aged, over_count, over_bytes, redis.call('ZCARD', KEYS[1]),
+  tonumber(redis.call('HGET', KEYS[2], 'bytes') or '0') }
+for i = 6, #ARGV do
+  out[#out + 1] = redis.call('ZCARD', prefix .. 'deliveries:by:' .. ARGV[i])
+end
+return out
