@@ -95,6 +95,20 @@ return {'changed', cur, acc, kind, country}",
     )
 });
 
+/// Records an accepted send: `status` `accepted` unless a callback already wrote one, the fields
+/// (ARGV from 3 on: field, value pairs), the TTL (ARGV[1] ms) on the record (KEYS[1]) and, when
+/// KEYS[2] is given, the message index (KEYS[2] = ARGV[2]). One script rather than a
+/// MULTI/EXEC transaction: the same atomic write with one command fewer, on every accepted SMS.
+static ACCEPT: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"redis.call('HSETNX', KEYS[1], 'status', 'accepted')
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+if KEYS[2] then redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[1]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1",
+    )
+});
+
 /// What one reported status did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transition {
@@ -163,24 +177,16 @@ impl Deliveries {
             ("accepted_ms", now.as_str()),
         ];
         fields.extend(message_id.map(|id| ("message_id", id)));
-        let mut pipe = redis::pipe();
-        pipe.atomic()
-            .hset_nx(&key, "status", "accepted")
-            .ignore()
-            .hset_multiple(&key, &fields)
-            .ignore();
+        let mut inv = ACCEPT.prepare_invoke();
+        inv.key(&key).arg(ttl).arg(format!("{booking}|{kind}"));
         if let Some(id) = message_id {
-            pipe.cmd("SET")
-                .arg(keys.sms_message(id))
-                .arg(format!("{booking}|{kind}"))
-                .arg("PX")
-                .arg(ttl)
-                .ignore();
+            inv.key(keys.sms_message(id));
         }
-        pipe.pexpire(&key, i64::try_from(ttl).unwrap_or(i64::MAX))
-            .ignore();
+        for (field, value) in &fields {
+            inv.arg(*field).arg(*value);
+        }
         let mut conn = self.redis.conn();
-        pipe.query_async::<()>(&mut conn).await
+        inv.invoke_async::<()>(&mut conn).await
     }
 
     /// The (booking, kind) of the SMS EngageLab calls `message_id`, if this installation sent it.

@@ -12,9 +12,11 @@
 //! * [`http`]: reqwest clients with the rustls crypto provider installed.
 //! * [`webhook`]: sign and POST Calendly/Zoom deliveries to the service under test.
 //! * [`log_capture`]: the process's log lines as JSON, for tests of what is logged.
+//! * [`drain`]: the figures the drain benchmarks read (process and Redis CPU, Redis commands).
 //! * [`promtool`]: `promtool check metrics` over a `/metrics` text (skips without promtool).
 
 pub mod binaries;
+pub mod drain;
 pub mod fakes;
 pub mod fixtures;
 pub mod http;

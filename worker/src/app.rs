@@ -12,6 +12,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use meetflow_shared::config::Settings;
+use meetflow_shared::domain::PhoneNumber;
 use meetflow_shared::jobs::{BREVO, EVENTS, QueuePayload, SMS, SYNC, ZOOM};
 use meetflow_shared::process::{Process, ProcessError};
 use meetflow_shared::queue::{JobContext, JobError, run_queue, spawn_stats_exporter};
@@ -189,6 +190,12 @@ fn spawn_one<T, H, Fut>(
         }
     };
     process.spawn(format!("queue {queue}"), async move {
+        if queue == SMS {
+            // The SMS queue's lease gate reserves EngageLab slots as it leases: the numbering
+            // metadata is loaded first, so the first jobs do not miss their slots loading it.
+            // Only this queue waits for it.
+            let _ = tokio::task::spawn_blocking(PhoneNumber::warm_up).await;
+        }
         run_queue(client, queue, settings, handler, signal).await
     });
 }

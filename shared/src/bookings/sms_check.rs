@@ -47,6 +47,10 @@ pub struct SendGuard {
     pub key: String,
     /// (field, value seen).
     pub fields: Vec<(String, String)>,
+    /// Redis `TIME` when the fields were read (unix ms; the real Redis clock even when a test
+    /// simulates "now" for the verdict): the time of a claim made on this guard, so the send
+    /// step needs no clock read of its own.
+    pub read_ms: i64,
 }
 
 impl Bookings {
@@ -70,10 +74,8 @@ impl Bookings {
             .cmd("TIME")
             .query_async(&mut conn)
             .await?;
-        let now_ms = self
-            .clock
-            .script_now_ms()
-            .unwrap_or(secs * 1000 + micros / 1000);
+        let read_ms = secs * 1000 + micros / 1000;
+        let now_ms = self.clock.script_now_ms().unwrap_or(read_ms);
         let mut fields: Vec<(String, String)> = GUARDED
             .iter()
             .map(|f| ((*f).to_owned(), raw.get(*f).cloned().unwrap_or_default()))
@@ -110,7 +112,14 @@ impl Bookings {
             metrics::counter!("meetflow_sms_stale_total", "kind" => label, "reason" => reason.as_str())
                 .increment(1);
         }
-        Ok((verdict, SendGuard { key: hash, fields }))
+        Ok((
+            verdict,
+            SendGuard {
+                key: hash,
+                fields,
+                read_ms,
+            },
+        ))
     }
 }
 

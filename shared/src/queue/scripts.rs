@@ -93,13 +93,14 @@ mod tests {
     }
 
     /// Whether `expr` names a declared key: `KEYS[...]`, or a variable only ever assigned from
-    /// `KEYS[...]`, or the `wake` parameter of the common helper (called with declared keys).
+    /// `KEYS[...]`, or the key parameter of a common helper (`wake`, `batch_key`: each call of
+    /// the helper is checked instead).
     fn declared(expr: &str, body: &str) -> bool {
         let expr = expr.trim();
         if expr.starts_with("KEYS[") {
             return true;
         }
-        if expr == "wake" {
+        if expr == "wake" || expr == "batch_key" {
             return true;
         }
         if !expr.chars().all(|c| c.is_alphanumeric() || c == '_') {
@@ -143,6 +144,15 @@ mod tests {
                 }
                 if !declared(key, body) {
                     out.push(format!("line {}: {cmd} on undeclared key `{key}`", n + 1));
+                }
+            }
+            for call in line.split("call_batched(").skip(1) {
+                let key = call.split(',').nth(1).unwrap_or("").trim();
+                if !line.contains("local function") && !declared(key, body) {
+                    out.push(format!(
+                        "line {}: call_batched on undeclared key `{key}`",
+                        n + 1
+                    ));
                 }
             }
             for arg in line.split("wake_up(").skip(1) {
@@ -198,5 +208,7 @@ mod tests {
         );
         assert!(!problems("redis.call('ZADD', ARGV[6], 1, id)").is_empty());
         assert!(problems("local jk = KEYS[3]\nredis.call('HGET', jk, 'x')").is_empty());
+        assert!(!problems("call_batched('ZREM', ARGV[2], ids)").is_empty());
+        assert!(problems("call_batched('ZREM', KEYS[1], ids)").is_empty());
     }
 }

@@ -20,6 +20,15 @@ use crate::support::worker::{Env, created, env, eventually, in_two_days, new_inv
 /// Jobs in the backlog, and the EngageLab limit they drain under.
 const JOBS: usize = 60;
 const PER_SECOND: u32 = 20;
+/// Most Redis commands per job the drain may cost (issue 16: under 30).
+const PER_JOB_MAX: f64 = 30.0;
+/// Commands a worker sends once when it starts, whatever the backlog: loading its scripts, the
+/// start-up checks of Redis, the first heartbeat and queue statistics.
+const START: u64 = 150;
+/// Most commands a second the SMS queue's idle loops send whatever the backlog: promotion every
+/// 100 ms (two with nothing delayed), lease recovery every second (three), the heartbeat every
+/// 5 s (seven), with room for the odd extra wake.
+const IDLE_PER_SECOND: f64 = 25.0;
 
 /// Runs a worker in this process on `queues` until `stop` is triggered.
 fn run(env: &Env, queues: &[&str], stop: &Shutdown) -> JoinHandle<Result<(), WorkerError>> {
@@ -110,6 +119,7 @@ async fn a_rate_limited_backlog_drains_at_the_limit_without_bouncing() {
     let mut ours = 1_u64;
 
     // Act: drain, watching every job's error history while it waits.
+    let started = Instant::now();
     let shutdown = Shutdown::new();
     let worker = run(&env, &[SMS], &shutdown);
     let mut most_errors = 0_usize;
@@ -148,6 +158,7 @@ async fn a_rate_limited_backlog_drains_at_the_limit_without_bouncing() {
         "every job is acknowledged"
     );
     let (after, per_command) = commands(&mut conn).await;
+    let elapsed = started.elapsed();
     stop(shutdown, worker).await;
 
     // Assert: once each, attempt 1, no error entry, enq_ms kept, few commands per job.
@@ -174,14 +185,27 @@ async fn a_rate_limited_backlog_drains_at_the_limit_without_bouncing() {
         .map(|(name, n)| (name, n - per_command_before.get(name).copied().unwrap_or(0)))
         .filter(|(_, n)| *n > 0)
         .collect();
-    let per_job = spent as f64 / JOBS as f64;
+    // The worker's start and its idle loops cost the same whatever the backlog, so their share
+    // of a short drain depends on how long the window lasted (a loaded machine starts the worker
+    // more slowly): START, and at most IDLE_PER_SECOND a second, come off before the per-job
+    // figure.
+    let fixed = START + (IDLE_PER_SECOND * elapsed.as_secs_f64()).ceil() as u64;
+    let per_job = spent.saturating_sub(fixed) as f64 / JOBS as f64;
+    eprintln!(
+        "{per_job:.1} Redis commands per job ({spent} in {:.1} s, less {fixed} for the start and idle loops)",
+        elapsed.as_secs_f64()
+    );
     // All commands, a script's inner calls included. The SMS queue's lease gate leases only what
     // the limit serves within a second and reserves those slots as it leases, so no job goes
-    // through the queue twice: about 35 per job here, the worker's start and its idle loops
-    // included (82 before the gate, when every job was leased, deferred, promoted and leased
-    // again; bouncing once a second cost about ten times that: scripts/bench-backpressure.sh).
+    // through the queue twice, and each pass costs about 24 commands: the lease (one read and
+    // one write of the job hash, its share of one ZADD), the booking check and claim (HGETALL
+    // and TIME, then one script: the booking fields, one HMGET of the suppression list, the
+    // marker), `possibly_sent`, the delivery record (one script), the marker's `sent`, and the
+    // ack (one script: TIME, the check, the writes of the job hash and the minute's count).
+    // 82 before the gate, when every job was leased, deferred, promoted and leased again;
+    // bouncing once a second cost about ten times that (scripts/bench-backpressure.sh).
     assert!(
-        per_job < 45.0,
-        "{per_job:.1} Redis commands per job ({spent} in all; per command, scripts' inner calls included: {window:?})"
+        per_job < PER_JOB_MAX,
+        "{per_job:.1} Redis commands per job ({spent} in all, {fixed} allowed for the start and idle loops; per command, scripts' inner calls included: {window:?})"
     );
 }

@@ -41,6 +41,7 @@ static PREFIXES: LazyLock<String> = LazyLock::new(|| {
 /// covering this SMS (an entry of scope `marketing` covers it only when ARGV[4] is `1`), under
 /// the operator's field or any source's (ARGV[6]: the source prefixes, comma-separated). ARGV:
 /// token, ttl ms, phone field, marketing, check e-mail, prefixes, then (field, value) pairs.
+/// The number's and the e-mail's fields are read in one `HMGET` (every SMS pays this step).
 static CLAIM: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
         r"local fields = {'email'}
@@ -51,28 +52,26 @@ for i = 7, #ARGV, 2 do
 end
 local prefixes = {''}
 for p in string.gmatch(ARGV[6], '[^,]+') do prefixes[#prefixes + 1] = p end
-local function barred(field)
-  local names = {}
-  for i, p in ipairs(prefixes) do names[i] = p .. field end
-  local found = redis.call('HMGET', KEYS[3], unpack(names))
-  for i, p in ipairs(prefixes) do
-    local v = found[i]
-    if v and (string.match(v, '^[^:]*') ~= 'marketing' or ARGV[4] == '1') then
-      return string.sub(p, 1, -2)
-    end
-  end
-  return false
-end
-if ARGV[3] ~= '' then
-  local by = barred(ARGV[3])
-  if by then return {'suppressed', 'phone', by} end
-end
+local targets = {}
+if ARGV[3] ~= '' then targets[#targets + 1] = {'phone', ARGV[3]} end
 local email = ARGV[5] == '1' and now[1]
 if email then
   email = string.lower(string.match(email, '^%s*(.-)%s*$'))
-  if email ~= '' then
-    local by = barred('email:' .. email)
-    if by then return {'suppressed', 'email', by} end
+  if email ~= '' then targets[#targets + 1] = {'email', 'email:' .. email} end
+end
+if #targets > 0 then
+  local names = {}
+  for _, t in ipairs(targets) do
+    for _, p in ipairs(prefixes) do names[#names + 1] = p .. t[2] end
+  end
+  local found = redis.call('HMGET', KEYS[3], unpack(names))
+  for ti, t in ipairs(targets) do
+    for pi, p in ipairs(prefixes) do
+      local v = found[(ti - 1) * #prefixes + pi]
+      if v and (string.match(v, '^[^:]*') ~= 'marketing' or ARGV[4] == '1') then
+        return {'suppressed', t[1], string.sub(p, 1, -2)}
+      end
+    end
   end
 end
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {'acquired'} end

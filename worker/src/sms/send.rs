@@ -309,18 +309,14 @@ async fn send_once(w: &Worker, o: Outgoing, ctx: &JobContext) -> Result<(), JobE
                 .await?
         }
     }
-    let now = send_state::redis_now_ms(&w.redis)
-        .await
-        .map_err(error::redis)?;
-    let marker = SmsMarker::new(&w.redis, &o.booking, &o.kind, ctx.attempt, now);
     let recipient = Recipient {
         phone: to.as_str(),
         marketing: o.subject.is_marketing(),
         booking_email: o.subject.to_invitee(),
     };
-    if !claim(w, &o, &marker, recipient, ctx).await? {
+    let Some((marker, now)) = claim(w, &o, recipient, ctx).await? else {
         return Ok(());
-    }
+    };
     if let Err(e) = send_state::mark_possibly_sent(&w.client, &ctx.id, now).await {
         marker.release().await.map_err(error::redis)?;
         return Err(error::redis(e));
@@ -353,9 +349,8 @@ async fn send_once(w: &Worker, o: Outgoing, ctx: &JobContext) -> Result<(), JobE
                 // Sent: never fail the job now (a retry would dead-letter as "possibly sent").
                 tracing::warn!(job.id = %ctx.id, error = %e, "SMS sent but its marker could not be updated");
             }
-            if let Err(e) = send_state::clear(&w.client, &ctx.id).await {
-                tracing::debug!(job.id = %ctx.id, error = %e, "could not clear possibly_sent of a sent SMS");
-            }
+            // `possibly_sent` is cleared by the job's acknowledgement (ack.lua), which writes
+            // the job hash anyway: no command of its own here.
             tracing::info!(job.id = %ctx.id, booking = %o.booking, kind = %o.kind, to = %redact::phone(to.as_str()), outcome = label, "SMS handled");
             Ok(())
         }
@@ -395,15 +390,15 @@ async fn record_accepted(
 }
 
 /// Checks the booking and claims the marker in one step (again while the booking changes under
-/// the check). `Ok(true)`: the send is ours; `Ok(false)`: finished without sending (stale, or
-/// already sent); an error: retry, or dead-letter as possibly sent.
+/// the check). `Ok(Some((marker, at)))`: the send is ours, claimed at `at` (Redis `TIME` read
+/// with the booking, unix ms); `Ok(None)`: finished without sending (stale, or already sent);
+/// an error: retry, or dead-letter as possibly sent.
 async fn claim(
     w: &Worker,
     o: &Outgoing,
-    marker: &SmsMarker,
     to: Recipient<'_>,
     ctx: &JobContext,
-) -> Result<bool, JobError> {
+) -> Result<Option<(SmsMarker, i64)>, JobError> {
     for _ in 0..CHECK_ROUNDS {
         let (verdict, guard) = w
             .bookings
@@ -413,20 +408,22 @@ async fn claim(
         if let Currentness::Stale(reason) = verdict {
             counted(&o.kind, "stale");
             tracing::info!(job.id = %ctx.id, booking = %o.booking, kind = %o.kind, reason = reason.as_str(), "SMS no longer true of the booking: not sent");
-            return Ok(false);
+            return Ok(None);
         }
+        let now = guard.read_ms;
+        let marker = SmsMarker::new(&w.redis, &o.booking, &o.kind, ctx.attempt, now);
         match marker.claim(&guard, to).await.map_err(error::redis)? {
-            Claim::Acquired => return Ok(true),
+            Claim::Acquired => return Ok(Some((marker, now))),
             Claim::Changed => continue,
             Claim::Suppressed(reason) => {
                 suppressed(&o.kind, reason);
                 tracing::info!(job.id = %ctx.id, booking = %o.booking, kind = %o.kind, reason, "recipient on the SMS suppression list: not sent");
-                return Ok(false);
+                return Ok(None);
             }
             Claim::Done(outcome) => {
                 counted(&o.kind, "duplicate");
                 tracing::info!(job.id = %ctx.id, booking = %o.booking, kind = %o.kind, %outcome, "SMS already handled: not sent again");
-                return Ok(false);
+                return Ok(None);
             }
             Claim::InFlight { since_ms } => {
                 let grant = send_state::resend_ms(&w.client, &ctx.id)
@@ -435,7 +432,7 @@ async fn claim(
                 if grant.is_some_and(|r| r > since_ms) {
                     tracing::warn!(job.id = %ctx.id, booking = %o.booking, kind = %o.kind, "replayed with --resend by an operator after a possible send: sending");
                     marker.take_over().await.map_err(error::redis)?;
-                    return Ok(true);
+                    return Ok(Some((marker, now)));
                 }
                 send_state::mark_possibly_sent(&w.client, &ctx.id, since_ms)
                     .await

@@ -1,21 +1,17 @@
 //! What the dead letters know of an SMS's send: the job hash field `possibly_sent` (unix ms),
-//! set from the moment the marker is claimed until the handler knows the outcome, so a job that
+//! set from the moment the marker is claimed until the handler knows the outcome (a refusal
+//! clears it here; a send clears it with the job's acknowledgement, `ack.lua`), so a job that
 //! dies mid-send (ambiguous provider answer, lost lease, crashed process) is a "possibly sent"
 //! dead letter, which bulk replays skip; and `resend_ms`, the grant an operator gives one job
 //! with `meetflow-admin dlq retry ID --resend` (never a bulk replay) to send again.
+//!
+//! The time of a marker claim and of `possibly_sent` is Redis `TIME`, read together with the
+//! booking by the last check ([`meetflow_shared::bookings::SendGuard::read_ms`]). An operator's
+//! `--resend` grant is stamped by Redis `TIME` too (`dlq_resend.lua`), and the handler honours it
+//! only when it is later than the claim it takes over; a claim stamped by a host clock running
+//! ahead would refuse every resend until that host's lead had passed.
 
 use meetflow_shared::queue::QueueClient;
-use meetflow_shared::redis::Redis;
-
-/// Now by Redis `TIME` (unix ms): the time of a marker claim and of `possibly_sent`. An
-/// operator's `--resend` grant is stamped by Redis `TIME` too (`dlq_resend.lua`), and the handler
-/// honours it only when it is later than the claim it takes over; a claim stamped by a host clock
-/// running ahead would refuse every resend until that host's lead had passed.
-pub(crate) async fn redis_now_ms(redis: &Redis) -> redis::RedisResult<i64> {
-    let mut conn = redis.conn();
-    let (secs, micros): (i64, i64) = redis::cmd("TIME").query_async(&mut conn).await?;
-    Ok(secs * 1000 + micros / 1000)
-}
 
 /// Marks job `id` "possibly sent" from `now_ms` on.
 pub(crate) async fn mark_possibly_sent(
@@ -32,8 +28,8 @@ pub(crate) async fn mark_possibly_sent(
         .await
 }
 
-/// Job `id` certainly did not send (refused, stale) or certainly did (accepted): not "possibly
-/// sent" any more. Only on a job still stored (a finished job's hash may be gone).
+/// Job `id` certainly did not send (refused): not "possibly sent" any more. Only on a job still
+/// stored (a finished job's hash may be gone).
 pub(crate) async fn clear(client: &QueueClient, id: &str) -> redis::RedisResult<()> {
     let mut conn = client.redis();
     redis::cmd("HDEL")

@@ -14,15 +14,19 @@ for i = 1, #ARGV, 3 do
     redis.call('ZREM', KEYS[1], id)
     if group ~= '' then redis.call('SREM', KEYS[i + 4], id) end
     local retain = tonumber(f[3]) or 86400000
-    redis.call('HDEL', jk, 'payload', 'owner')
+    -- A finished job is not "possibly sent" (SMS jobs set `possibly_sent` while a send's outcome
+    -- is unknown): cleared here, in the write the ack makes anyway.
+    redis.call('HDEL', jk, 'payload', 'owner', 'possibly_sent')
     redis.call('HSET', jk, 'state', 'done', 'done_ms', now)
     redis.call('DEL', KEYS[i + 3])
     if retain > 0 then redis.call('PEXPIRE', jk, retain) else redis.call('DEL', jk) end
     done = done + 1
   end
 end
-if done > 0 then
-  redis.call('HINCRBY', KEYS[2], 'processed', done)
+-- The minute's counter hash gets its TTL from whichever script creates it (each writer sets it
+-- in the same atomic step as its first increment), so a later ack of the minute need not set it
+-- again: only the first count of `processed` in the minute does.
+if done > 0 and redis.call('HINCRBY', KEYS[2], 'processed', done) == done then
   redis.call('EXPIRE', KEYS[2], 7200)
 end
 return done
