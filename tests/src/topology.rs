@@ -349,12 +349,34 @@ impl TestSentinel {
             .context("the Sentinels name an unknown master")
     }
 
-    /// Makes the replicas lag: SIGSTOPs every replica, then closes the master's replication
-    /// links (`CLIENT KILL TYPE replica`), so writes the master acknowledges from now on reach no
-    /// replica (what it sent before is in the replicas' socket buffers and is applied once they
-    /// run again). A stopped replica cannot reconnect; [`Self::fail_over`] lets it run again.
+    /// Makes the replicas lag: first waits until every replica has applied all the master
+    /// executed before this call (a write of its own, then `WAIT`: on a loaded machine a replica
+    /// can trail by more than 100 ms, and writes acknowledged before the cut were lost with it),
+    /// then SIGSTOPs every replica and closes the master's replication links (`CLIENT KILL TYPE
+    /// replica`), so writes the master acknowledges from now on reach no replica. A stopped
+    /// replica cannot reconnect; [`Self::fail_over`] lets it run again.
     pub async fn cut_replication(&self) -> anyhow::Result<()> {
         let master = self.master().await?.port();
+        let replicas = self
+            .nodes
+            .iter()
+            .filter(|n| n.port() != master && n.pid().is_some())
+            .count();
+        let client = redis::Client::open(format!("redis://127.0.0.1:{master}"))?;
+        let mut c = client.get_multiplexed_async_connection().await?;
+        let () = redis::cmd("SET")
+            .arg("topology:replication-barrier")
+            .arg(1)
+            .query_async(&mut c)
+            .await?;
+        let confirmed: usize = redis::cmd("WAIT")
+            .arg(replicas)
+            .arg(10_000)
+            .query_async(&mut c)
+            .await?;
+        if confirmed < replicas {
+            bail!("{confirmed} of {replicas} replicas caught up with master {master} within 10 s");
+        }
         for n in self
             .nodes
             .iter()

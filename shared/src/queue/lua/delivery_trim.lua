@@ -13,7 +13,9 @@ local aged, over_count, over_bytes = 0, 0, 0
 while aged + over_count + over_bytes < budget do
   local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
   if #first == 0 then
-    redis.call('HSET', KEYS[2], 'bytes', 0)
+    -- An empty log holds no bytes; deleting the counter (not setting it to 0) leaves a Redis
+    -- that never logged anything without a key, however often ingest trims it.
+    redis.call('DEL', KEYS[2])
     break
   end
   local count = redis.call('ZCARD', KEYS[1])
