@@ -363,7 +363,12 @@ impl TestSentinel {
             .filter(|n| n.port() != master && n.pid().is_some())
             .count();
         let client = redis::Client::open(format!("redis://127.0.0.1:{master}"))?;
-        let mut c = client.get_multiplexed_async_connection().await?;
+        // `WAIT` may block up to its own 10 s: longer than the client's default response timeout.
+        let config =
+            redis::AsyncConnectionConfig::new().set_response_timeout(Some(Duration::from_secs(15)));
+        let mut c = client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await?;
         let () = redis::cmd("SET")
             .arg("topology:replication-barrier")
             .arg(1)
