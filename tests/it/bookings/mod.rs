@@ -1,5 +1,6 @@
 //! bookings tests.
 
+mod change_clock;
 mod engagement;
 mod reschedule;
 mod sms_check_clock;

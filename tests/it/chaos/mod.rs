@@ -7,3 +7,4 @@ mod operator;
 mod plan;
 mod procs;
 mod run;
+mod stale;

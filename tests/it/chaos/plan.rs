@@ -232,7 +232,7 @@ pub(crate) fn final_status(b: &Booking) -> &'static str {
 /// `(booking, kind) -> (min, max)` SMS for `b`. Under chaos the cancellation or move of a
 /// booking can be processed late (a killed events worker, Redis down), after its confirmation or
 /// even a reminder legitimately went out, so those of a booking that ends cancelled or moved are
-/// 0 or 1 here; [`crate::chaos::check::check_stale`] then holds each one that went out to the time
+/// 0 or 1 here; [`crate::chaos::stale::check_stale`] then holds each one that went out to the time
 /// the store recorded the change. Everything else is exact.
 pub(crate) fn expected_sms(b: &Booking) -> Vec<(String, &'static str, u32, u32)> {
     let k = b.key.to_string();

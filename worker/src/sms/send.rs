@@ -351,7 +351,9 @@ async fn send_once(w: &Worker, o: Outgoing, ctx: &JobContext) -> Result<(), JobE
             }
             // `possibly_sent` is cleared by the job's acknowledgement (ack.lua), which writes
             // the job hash anyway: no command of its own here.
-            tracing::info!(job.id = %ctx.id, booking = %o.booking, kind = %o.kind, to = %redact::phone(to.as_str()), outcome = label, "SMS handled");
+            // `claimed_ms`: when the last check found the SMS still true of the booking (Redis
+            // `TIME`, the clock a cancel or reschedule is recorded by).
+            tracing::info!(job.id = %ctx.id, booking = %o.booking, kind = %o.kind, to = %redact::phone(to.as_str()), outcome = label, claimed_ms = now, "SMS handled");
             Ok(())
         }
         Err(e) if e.ambiguous => {

@@ -1,7 +1,8 @@
 -- Record a booking (invitee.created) and plan its reminders, once.
 -- KEYS: 1 booking HASH, 2 due ZSET, 3 claimed ZSET, 4 person SET (bookings of this e-mail),
 --       [5 old booking HASH of a reschedule]
--- ARGV: 1 booking key, 2 now_ms, 3 expire_at_ms, 4 tomb_expire_at_ms, 5 old booking key ('' = none),
+-- ARGV: 1 booking key, 2 now_ms ('' = Redis TIME; a test's simulated clock otherwise),
+--       3 expire_at_ms, 4 tomb_expire_at_ms, 5 old booking key ('' = none),
 --       6 this booking's key (stored on the old booking as its `new_key`), 7 '1' = track the person
 --       (KEYS[4]), 8 booking key prefix, 9 n = number of field/value pairs,
 --       then n pairs, then (kind, due_ms) pairs of the reminders to plan.
@@ -11,7 +12,7 @@
 -- '|' marker: '|', n_canceled, enqueued ids...
 -- A recorded booking joins its person's set; the pending win-back of any other booking of the
 -- person is called off: they booked again. Members whose hash expired leave the set.
-local booking, now = ARGV[1], tonumber(ARGV[2])
+local booking, now = ARGV[1], now_or_time(ARGV[2])
 local expire_at, tomb_expire_at = tonumber(ARGV[3]), tonumber(ARGV[4])
 local old_booking, link = ARGV[5], ARGV[6]
 local track_person, prefix = ARGV[7] == '1', ARGV[8]

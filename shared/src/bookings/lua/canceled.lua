@@ -1,6 +1,7 @@
 -- Cancel a booking (invitee.canceled): every pending reminder and follow-up goes.
 -- KEYS: 1 booking HASH, 2 due ZSET, 3 claimed ZSET, 4 person SET (bookings of this e-mail)
--- ARGV: 1 booking key, 2 now_ms, 3 tomb_expire_at_ms (TTL of a tombstone for an unseen booking),
+-- ARGV: 1 booking key, 2 now_ms ('' = Redis TIME; a test's simulated clock otherwise),
+--       3 tomb_expire_at_ms (TTL of a tombstone for an unseen booking),
 --       4 new status ('canceled' | 'rescheduled'), 5 key of the new booking ('' = none),
 --       6 invitee URI, packed (recorded on a tombstone), 7 due_ms of the win-back SMS ('' = flow
 --       off), 8 expire_at_ms of the booking when a win-back is planned, 9 booking key prefix
@@ -11,7 +12,7 @@ local existed = redis.call('EXISTS', KEYS[1]) == 1
 if not existed then
   redis.call('HSET', KEYS[1], 'invitee_uri', ARGV[6])
 end
-local now = tonumber(ARGV[2])
+local now = now_or_time(ARGV[2])
 local out = cancel_booking(KEYS[1], ARGV[1], ARGV[4], now, tonumber(ARGV[3]), KEYS[2], KEYS[3], ARGV[5])
 
 local function has_another_booking_ahead()

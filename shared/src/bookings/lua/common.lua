@@ -17,6 +17,17 @@ local function parse_rec(v)
   return state, due
 end
 
+-- The time a change is recorded at (the booking's `updated_at`, the "still ahead" comparisons):
+-- `arg`, a test's simulated clock, when given; otherwise Redis `TIME` in unix ms, so a host whose
+-- clock runs ahead or behind records nothing out of order with the claims the SMS handler makes
+-- by the same clock.
+local function now_or_time(arg)
+  local n = tonumber(arg)
+  if n then return n end
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
 -- Call off one reminder of a booking (a rebooking calls off the win-back, an unmarked no-show
 -- the apology): a planned one leaves due/claimed, an enqueued one is marked too so the SMS
 -- handler's last check drops it. Returns the id when it was already enqueued (its queue job

@@ -2,12 +2,13 @@
 -- With ARGV[6] (due_ms of the apology SMS, '' = flow off), a mark also plans the apology (once,
 -- and only for a booking with a phone number), an unmark calls it off.
 -- KEYS: 1 booking HASH, 2 due ZSET, 3 claimed ZSET
--- ARGV: 1 booking key, 2 now_ms, 3 set, 4 tomb_expire_at_ms (TTL of a placeholder), 5 invitee URI,
+-- ARGV: 1 booking key, 2 now_ms ('' = Redis TIME; a test's simulated clock otherwise), 3 set,
+--       4 tomb_expire_at_ms (TTL of a placeholder), 5 invitee URI,
 --       packed, 6 apology due_ms or '', 7 expire_at_ms of the booking when an apology is planned
 -- Returns {outcome, follow_up_changed (0|1), apology}; outcome: 'set' | 'cleared' |
 -- 'placeholder' | 'unchanged:<status>' | 'unknown'; apology: 'planned' | 'called_off' | the id of
 -- an apology already on the SMS queue that was called off | ''.
-local booking, now, set = ARGV[1], tonumber(ARGV[2]), ARGV[3] == '1'
+local booking, now, set = ARGV[1], now_or_time(ARGV[2]), ARGV[3] == '1'
 local bk = KEYS[1]
 local cur = redis.call('HGET', bk, 'status')
 local fu_field = 'r:followup'
