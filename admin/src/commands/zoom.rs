@@ -6,7 +6,10 @@
 //! then prints the webhook URL to configure in the app and the events to enable. The token is
 //! cached under a key of its own and deleted afterwards, so a token the workers already hold can
 //! neither hide bad credentials nor be disturbed. Zoom's refusal is reported with its reason
-//! (`Invalid client_id or client_secret`, `Account does not exist`, ...) on one line.
+//! (`Invalid client_id or client_secret`, `Account does not exist`, ...) on one line. While the
+//! catch-up sweep is on (`connectors.zoom.sweep_every`), it also makes each of the sweep's calls
+//! once for today and fails, naming Zoom's reason, when one is refused: a missing scope would
+//! otherwise only show as a failing sweep an hour later.
 
 use std::time::Duration;
 
@@ -38,8 +41,9 @@ pub const ZOOM_EVENTS: [&str; 7] = [
 /// `meetflow-admin zoom ...`.
 #[derive(Debug, Subcommand)]
 pub enum ZoomCommand {
-    /// Check the Server-to-Server OAuth credentials (token + GET /users/me); print the webhook
-    /// URL and the events to enable in the Zoom app.
+    /// Check the Server-to-Server OAuth credentials (token + GET /users/me) and, while the
+    /// catch-up sweep is on, the scopes of its calls; print the webhook URL and the events to
+    /// enable in the Zoom app.
     Check(CheckArgs),
 }
 
@@ -93,7 +97,12 @@ async fn check(ctx: &Ctx, args: CheckArgs, out: &mut Out) -> anyhow::Result<()> 
         .with_keys(redis.keys().scratch("zoom-check", &check_id));
     let auth = ZoomAuth::new(oauth, &credentials, &redis, CALL_TIMEOUT).map_err(explain)?;
     let token = auth.token().await.map_err(explain)?;
-    let me = ZoomClient::new(api, auth.clone()).users_me().await;
+    let client = ZoomClient::new(api, auth.clone());
+    let me = client.users_me().await;
+    let sweep = match (&me, z.sweep_every) {
+        (Ok(me), Some(_)) => Some(sweep_refusals(&client, &me.id).await),
+        _ => None,
+    };
     // Best effort: the key would expire on its own a minute before the token does.
     let _ = auth.invalidate(&token).await;
     let me = me.map_err(explain)?;
@@ -149,27 +158,79 @@ async fn check(ctx: &Ctx, args: CheckArgs, out: &mut Out) -> anyhow::Result<()> 
         out,
         "  Secret Token -> connectors.zoom.webhook_secret (ZOOM_WEBHOOK_SECRET): {secret}"
     )?;
+    match sweep {
+        None => writeln!(
+            out,
+            "\nThe catch-up sweep is off (connectors.zoom.sweep_every): its calls were not checked"
+        )?,
+        Some(refusals) if refusals.is_empty() => writeln!(
+            out,
+            "\nOK: Zoom accepted the catch-up sweep's calls (GET /users, the past meetings report, cloud recordings)"
+        )?,
+        Some(refusals) => bail!(
+            "the catch-up sweep (connectors.zoom.sweep_every) would fail: {}; add the scopes Zoom names in the app (Marketplace > your app > Scopes), or turn the sweep off (connectors.zoom.sweep_every: null)",
+            refusals.join("; ")
+        ),
+    }
     Ok(())
 }
 
-/// A Zoom failure as one line with Zoom's own reason.
-fn explain(e: ProviderError) -> anyhow::Error {
+/// Makes each call of the catch-up sweep once, for today, as the acting user `user_id`, and
+/// returns a line per refusal with Zoom's reason (a missing scope is code 4711 and names the
+/// scope; a plan without reports is code 200). A sweep that cannot make these calls fails every
+/// tick, so the check says so at setup.
+async fn sweep_refusals(client: &ZoomClient, user_id: &str) -> Vec<String> {
+    let today = chrono::Utc::now().date_naive();
+    let mut refusals = Vec::new();
+    let mut note = |call: &str, result: Result<(), ProviderError>| {
+        if let Err(e) = result {
+            refusals.push(format!("{call}: {}", one_line(&e)));
+        }
+    };
+    note("GET /users", client.users().await.map(drop));
+    let report = client.ended_meetings(user_id, today, today).await;
+    note("GET /report/users/{id}/meetings", report.map(drop));
+    let recordings = client.recordings(user_id, today, today).await;
+    note("GET /users/{id}/recordings", recordings.map(drop));
+    refusals
+}
+
+/// Zoom's reason with its status and code, on one line.
+fn one_line(e: &ProviderError) -> String {
+    match e.status {
+        Some(_) => format!("{} ({})", reason(e), status_and_code(e)),
+        None => format!("no answer: {}", e.message),
+    }
+}
+
+/// `HTTP 400, 4711`: the status and Zoom's code, as far as known.
+fn status_and_code(e: &ProviderError) -> String {
     let status = e.status.map_or_else(String::new, |s| format!("HTTP {s}"));
     let code = e
         .code
         .as_deref()
         .map_or_else(String::new, |c| format!(", {c}"));
-    let why = if e.message.is_empty() {
+    format!("{status}{code}")
+}
+
+/// Zoom's message, or that it gave none.
+fn reason(e: &ProviderError) -> String {
+    if e.message.is_empty() {
         "no reason given".to_owned()
     } else {
         e.message.clone()
-    };
+    }
+}
+
+/// A Zoom failure as one line with Zoom's own reason.
+fn explain(e: ProviderError) -> anyhow::Error {
+    let (why, detail) = (reason(&e), status_and_code(&e));
     match (e.operation, e.status) {
         ("fetch access token", Some(_)) => anyhow!(
-            "Zoom rejected the Server-to-Server credentials: {why} ({status}{code}); check connectors.zoom.account_id, client_id and client_secret, and that the app is activated"
+            "Zoom rejected the Server-to-Server credentials: {why} ({detail}); check connectors.zoom.account_id, client_id and client_secret, and that the app is activated"
         ),
         ("users me", Some(400 | 401 | 403)) => anyhow!(
-            "Zoom issued a token but refused GET /users/me: {why} ({status}{code}); the app may lack a user read scope (user:read:user:admin)"
+            "Zoom issued a token but refused GET /users/me: {why} ({detail}); the app may lack a user read scope (user:read:user:admin)"
         ),
         _ => anyhow!(e),
     }

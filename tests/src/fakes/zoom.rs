@@ -42,6 +42,8 @@ struct Inner {
     daily_limit_until: Option<chrono::DateTime<chrono::Utc>>,
     /// How many more participant-list calls answer 404 code 3001 (the report is not ready).
     report_pending: usize,
+    /// (path prefix, scope): calls under the prefix answer Zoom's missing-scope 400 (code 4711).
+    missing_scopes: Vec<(String, String)>,
     meetings: Meetings,
 }
 
@@ -66,6 +68,7 @@ impl FakeZoom {
             window: None,
             daily_limit_until: None,
             report_pending: 0,
+            missing_scopes: Vec::new(),
             meetings: Meetings::default(),
         }));
         let router = Router::new().fallback(handle).with_state(shared.clone());
@@ -245,6 +248,14 @@ impl FakeZoom {
         lock(&self.shared).report_pending = n;
     }
 
+    /// The app lacks `scope`: every API call whose path starts with `path_prefix` (`/v2/report/`)
+    /// answers `400 {"code":4711}` naming it, as Zoom does for a token without that scope.
+    pub fn without_scope(&self, path_prefix: &str, scope: &str) {
+        lock(&self.shared)
+            .missing_scopes
+            .push((path_prefix.to_owned(), scope.to_owned()));
+    }
+
     /// Answer the next `n` requests with `status` and JSON `body` (after recording them).
     pub fn fail_next(&self, n: usize, status: u16, body: Value) {
         lock(&self.shared).faults.fail_next(n, status, body);
@@ -309,6 +320,14 @@ fn api(g: &mut Inner, rec: &RecordedRequest) -> Response {
         .is_some_and(|exp| *exp > now);
     if !valid {
         return zoom_error(StatusCode::UNAUTHORIZED, 124, "Invalid access token.");
+    }
+    if let Some((_, scope)) = g
+        .missing_scopes
+        .iter()
+        .find(|(prefix, _)| rec.path.starts_with(prefix.as_str()))
+    {
+        let message = format!("Invalid access token, does not contain scopes:[{scope}]");
+        return zoom_error(StatusCode::BAD_REQUEST, 4711, &message);
     }
     if let Some(until) = g.daily_limit_until.filter(|u| *u > chrono::Utc::now()) {
         let mut r = zoom_error(

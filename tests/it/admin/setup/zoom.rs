@@ -29,6 +29,17 @@ fn zoom(admin: &Admin, fake: &FakeZoom, account: &str, client: &str, secret: &st
     cmd
 }
 
+/// [`zoom`] with the fake's own credentials.
+fn zoom_ok(admin: &Admin, fake: &FakeZoom) -> Command {
+    zoom(
+        admin,
+        fake,
+        &fake.account_id(),
+        &fake.client_id(),
+        &fake.client_secret(),
+    )
+}
+
 async fn redis_keys(admin: &Admin) -> Vec<String> {
     let mut conn = admin.redis.conn().await.unwrap();
     redis::cmd("KEYS")
@@ -42,13 +53,7 @@ async fn redis_keys(admin: &Admin) -> Vec<String> {
 async fn admin_setup_zoom_check_gets_a_token_and_prints_the_webhook_setup() {
     let admin = Admin::start().await;
     let fake = FakeZoom::start().await.unwrap();
-    let mut cmd = zoom(
-        &admin,
-        &fake,
-        &fake.account_id(),
-        &fake.client_id(),
-        &fake.client_secret(),
-    );
+    let mut cmd = zoom_ok(&admin, &fake);
     cmd.args([
         "zoom",
         "check",
@@ -97,13 +102,7 @@ async fn admin_setup_zoom_check_gets_a_token_and_prints_the_webhook_setup() {
     );
 
     // Without --url the URL comes from ingest.listen.
-    let mut cmd = zoom(
-        &admin,
-        &fake,
-        &fake.account_id(),
-        &fake.client_id(),
-        &fake.client_secret(),
-    );
+    let mut cmd = zoom_ok(&admin, &fake);
     cmd.env("MEETFLOW__INGEST__LISTEN", "0.0.0.0:8181")
         .env("MEETFLOW__CONNECTORS__ZOOM__WEBHOOK_SECRET", "s3cr3t-token")
         .args(["zoom", "check"]);
@@ -164,25 +163,13 @@ async fn admin_setup_zoom_check_reports_bad_credentials_even_with_a_cached_token
     assert_eq!(fake.token_requests(), 1);
 
     // Good credentials: a token of its own, and the workers' token is left as it was.
-    let mut cmd = zoom(
-        &admin,
-        &fake,
-        &fake.account_id(),
-        &fake.client_id(),
-        &fake.client_secret(),
-    );
+    let mut cmd = zoom_ok(&admin, &fake);
     cmd.args(["zoom", "check"]);
     assert!(ok(&run(cmd).await).starts_with("OK:"));
     assert_eq!(fake.token_requests(), 2);
     assert_eq!(redis_keys(&admin).await, vec![Keys::new(NS).zoom_token()]);
 
-    let mut cmd = zoom(
-        &admin,
-        &fake,
-        &fake.account_id(),
-        &fake.client_id(),
-        &fake.client_secret(),
-    );
+    let mut cmd = zoom_ok(&admin, &fake);
     cmd.env_remove("MEETFLOW__CONNECTORS__ZOOM__CLIENT_SECRET")
         .args(["zoom", "check"]);
     let err = failed(&run(cmd).await);
@@ -190,4 +177,56 @@ async fn admin_setup_zoom_check_reports_bad_credentials_even_with_a_cached_token
         err.contains("connectors.zoom.client_secret is not set"),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn admin_setup_zoom_check_names_a_scope_the_catch_up_sweep_lacks() {
+    let admin = Admin::start().await;
+    let fake = FakeZoom::start().await.unwrap();
+    let check = |sweep_every: Option<&str>| {
+        let mut cmd = zoom_ok(&admin, &fake);
+        if let Some(every) = sweep_every {
+            cmd.env("MEETFLOW__CONNECTORS__ZOOM__SWEEP_EVERY", every);
+        }
+        cmd.args(["zoom", "check"]);
+        cmd
+    };
+    // Every scope granted: the sweep's three calls are made and accepted.
+    let stdout = ok(&run(check(None)).await);
+    assert!(
+        stdout.contains("OK: Zoom accepted the catch-up sweep's calls"),
+        "{stdout}"
+    );
+    let paths: Vec<String> = fake.requests().into_iter().map(|r| r.path).collect();
+    assert!(paths.iter().any(|p| p == "/v2/users"), "{paths:?}");
+    assert!(
+        paths.iter().any(|p| p.starts_with("/v2/report/users/")),
+        "{paths:?}"
+    );
+    assert!(
+        paths
+            .iter()
+            .any(|p| p.starts_with("/v2/users/") && p.ends_with("/recordings")),
+        "{paths:?}"
+    );
+
+    // The app lacks the report scope: the check fails on one line naming it, after the setup
+    // it could print.
+    fake.without_scope("/v2/report/", "report:read:list_meetings:admin");
+    let err = failed(&run(check(None)).await);
+    assert!(
+        err.contains("catch-up sweep")
+            && err.contains("GET /report/users/{id}/meetings")
+            && err.contains("report:read:list_meetings:admin")
+            && err.contains("4711"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("GET /users:") && !err.contains("recordings:"),
+        "only the refused call is named: {err}"
+    );
+
+    // With the sweep off its scopes do not matter.
+    let stdout = ok(&run(check(Some("null"))).await);
+    assert!(stdout.contains("The catch-up sweep is off"), "{stdout}");
 }
