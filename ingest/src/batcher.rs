@@ -153,13 +153,13 @@ async fn write(queue: &QueueClient, log: Option<&DeliveryLogSettings>, pending: 
     }
 }
 
-/// Trims the delivery log and records what it did in the metrics; a failure is logged and
-/// retried with the next batch.
+/// Trims the delivery log and records what it did in the metrics; a failure is logged, and the
+/// batcher's next tick ([`TRIM_EVERY`]) tries again.
 pub(crate) async fn trim(queue: &QueueClient, settings: &DeliveryLogSettings) {
     match queue.trim_delivery_log(settings).await {
         Ok(report) => crate::metrics::delivery_log_trimmed(&report),
         Err(error) => {
-            tracing::warn!(%error, "could not trim the delivery log (retried after the next delivery)");
+            tracing::warn!(%error, every_s = TRIM_EVERY.as_secs(), "could not trim the delivery log (tried again at the next trim)");
         }
     }
 }
