@@ -14,6 +14,12 @@
 //! The guarantee does not change: a request is answered 200 only after Redis confirmed its job. If
 //! the request gives up first (its budget ran out), the job may still land a moment later; that is
 //! a stored delivery answered 503, which the provider re-sends and de-duplication absorbs.
+//!
+//! A job whose request has already given up by the time its batch is written is left out: it was
+//! answered 503 and will be delivered again. Without that, after a Redis stall every new request
+//! queued behind the abandoned ones: while providers kept re-sending, ingest wrote only deliveries
+//! nobody waited for and answered every new one 503 (two minutes after a Redis restart in the
+//! long chaos run, until the senders gave up).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -124,8 +130,12 @@ async fn write(queue: &QueueClient, log: Option<&DeliveryLogSettings>, pending: 
     type Job = (NewJob, Option<LogEntry>);
     let (jobs, replies): (Vec<Job>, Vec<oneshot::Sender<Reply>>) = pending
         .into_iter()
+        .filter(|p| !p.reply.is_closed())
         .map(|p| ((p.job, p.log.filter(|_| log.is_some())), p.reply))
         .unzip();
+    if jobs.is_empty() {
+        return; // every request of the batch gave up
+    }
     let retention = log.map(|l| l.retention).unwrap_or_default();
     match queue.enqueue_logged(EVENTS, jobs, retention).await {
         Ok(results) if results.len() == replies.len() => {

@@ -110,13 +110,17 @@ pub(crate) async fn check_stale(
             continue;
         }
         if !changed_at.contains_key(key) {
-            let at: Option<i64> = redis::cmd("HGET")
+            let (status, at): (Option<String>, Option<i64>) = redis::cmd("HMGET")
                 .arg(client.keys().booking(key))
+                .arg("status")
                 .arg("updated_at")
                 .query_async(&mut conn)
                 .await
-                .unwrap_or(None);
-            changed_at.insert(key.to_owned(), at);
+                .unwrap_or((None, None));
+            // A booking the store never saw cancelled or moved (its delivery was not stored:
+            // a failure of its own) has no change to hold its SMS to.
+            let changed = matches!(status.as_deref(), Some("canceled" | "rescheduled"));
+            changed_at.insert(key.to_owned(), at.filter(|_| changed));
         }
         let Some(Some(changed)) = changed_at.get(key).copied() else {
             continue;

@@ -148,3 +148,54 @@ async fn shutdown_lets_a_request_in_flight_finish_and_stops_accepting() {
     assert_eq!(app.ready_ids().await.len(), 2);
     app.shutdown().await;
 }
+
+/// A distinct `invitee.created` delivery (its own invitee, hence its own job id).
+fn created(i: usize) -> Vec<u8> {
+    let invitee = "9cbca8f8-c422-48fb-8fd7-60a8d1bc5c6e";
+    CALENDLY_INVITEE_CREATED
+        .replace(invitee, &format!("{}-{i:06}", &invitee[..23]))
+        .into_bytes()
+}
+
+#[tokio::test]
+async fn deliveries_whose_requests_gave_up_are_not_written_after_a_stall() {
+    let app = spawn_ingest_with(TestRedis::start().await.unwrap(), "", |c| {
+        c.limits.request_budget = Duration::from_millis(300);
+    })
+    .await;
+    assert_eq!(app.calendly_signed(&created(0)).await.status(), 200);
+    app.redis.pause().unwrap();
+    // Four deliveries 20 ms apart: each goes out alone and holds one of the four batch slots
+    // while Redis is stalled. Then a wave of 300 queues behind them.
+    let first: Vec<Vec<u8>> = (1..=4).map(created).collect();
+    let app = &app;
+    let firsts = futures::future::join_all(first.iter().enumerate().map(|(i, b)| async move {
+        tokio::time::sleep(Duration::from_millis(20 * i as u64)).await;
+        app.calendly_signed(b).await.status()
+    }));
+    let n = 300;
+    let wave: Vec<Vec<u8>> = (5..5 + n).map(created).collect();
+    let waves = async {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        futures::future::join_all(wave.iter().map(|b| app.calendly_signed(b))).await
+    };
+    let (firsts, waves) = tokio::join!(firsts, waves);
+    let refused = firsts.iter().filter(|s| s.as_u16() == 503).count()
+        + waves.iter().filter(|r| r.status() == 503).count();
+    app.redis.resume().unwrap();
+    assert_eq!(
+        refused,
+        n + 4,
+        "a stalled Redis: every request 503 within its budget"
+    );
+    // A new delivery is stored now, not after the abandoned ones.
+    assert_eq!(app.calendly_signed(&created(n + 5)).await.status(), 200);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let written = app.ready_ids().await.len() - 2;
+    // Only the batches already on their way to Redis when it stalled land.
+    assert!(
+        written <= 4 + 64,
+        "{written} of {} deliveries answered 503 were written anyway",
+        n + 4
+    );
+}
