@@ -91,9 +91,19 @@ fn inc(c: &AtomicU64) {
     c.fetch_add(1, Ordering::Relaxed);
 }
 
-/// Sends one delivery until it is stored (200), as Calendly retries any non-2xx.
+/// How long a delivery is re-sent before the sender gives up (Calendly: 24 hours, compressed).
+const GIVE_UP_AFTER: Duration = Duration::from_secs(180);
+/// The first wait after a failed delivery; it doubles up to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_millis(300);
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+/// Sends one delivery until it is stored (200), as Calendly does: any non-2xx is re-sent with
+/// exponential back-off (jittered, on a compressed clock) for [`GIVE_UP_AFTER`]. A sender that
+/// instead re-sent every 300 ms and gave up after a minute turned a 30 s Redis restart in the
+/// long run into a storm of thousands of requests a second that no ingest could serve.
 pub(crate) async fn deliver(http: reqwest::Client, url: String, d: Delivery, c: Arc<Counters>) {
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + GIVE_UP_AFTER;
+    let mut backoff = FIRST_BACKOFF;
     loop {
         inc(&c.posts);
         let sig = calendly_signature(CALENDLY_KEY, chrono::Utc::now().timestamp(), &d.body);
@@ -130,7 +140,9 @@ pub(crate) async fn deliver(http: reqwest::Client, url: String, d: Delivery, c: 
             }
             _ => {
                 inc(&c.redelivered_after_failure);
-                tokio::time::sleep(Duration::from_millis(300)).await;
+                let jitter = 0.5 + rand::random::<f64>();
+                tokio::time::sleep(backoff.mul_f64(jitter)).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
             }
         }
     }

@@ -10,9 +10,10 @@
 //! first. Those are counted with the longest claim-to-arrival lag, which is what the earlier
 //! arrival-time check (1 s of grace) reported as unexplained outliers.
 //!
-//! An SMS with no claim line is judged by the "possibly sent" accounting when it was ever marked
-//! so; otherwise its process died between marking it sent and logging (a kill -9 in a window of
-//! microseconds), and it is listed as unjudged, with its arrival time, not failed.
+//! An SMS with no claim line (its worker was killed -9 after the call and before the log line;
+//! the next attempt then finds it stale or already sent) is judged by its arrival when that came
+//! before the change, by the "possibly sent" accounting when it was ever marked so, and is
+//! otherwise listed as unjudged in `after-cancel.txt` with its arrival time, and counted.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -30,7 +31,7 @@ const ABOUT_THE_CHANGE: [&str; 3] = ["cancellation", "host_cancellation", "rem-w
 pub(crate) struct StaleReport {
     /// Failures: SMS claimed at or after the change.
     pub problems: Vec<String>,
-    /// SMS judged by their claim time.
+    /// SMS judged by their claim time (or by an arrival before the change).
     pub judged: usize,
     /// Of those, claimed before the change but arrived at EngageLab after it.
     pub arrived_after: usize,
@@ -141,6 +142,8 @@ pub(crate) async fn check_stale(
                     report.max_lag_ms = report.max_lag_ms.max(received - claimed);
                 }
             }
+            // It reached EngageLab before the change, so it was claimed before it too.
+            None if received < changed => report.judged += 1,
             None if ever.contains(&sms) => report.possibly_sent += 1,
             None => report.unjudged.push(format!(
                 "booking {key} ({:?}): {kind} has no claim line; it reached EngageLab at {received}, {} ms after the change",
