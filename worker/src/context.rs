@@ -1,6 +1,7 @@
 //! What every handler shares: the settings, the Redis handle, the queue client, the bookings store
 //! and one client per provider with its rate limiter (shared across replicas through Redis).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use meetflow_shared::bookings::{Bookings, Engagement};
@@ -105,14 +106,26 @@ fn secret(v: &Option<SecretString>) -> SecretString {
 impl Worker {
     /// The lease gate of `queue`: SMS jobs each make one EngageLab call, so the SMS queue leases
     /// only what EngageLab's shared limit serves within `rate_limit_wait` and reserves those
-    /// slots as it leases ([`LeaseGate`]). Other queues' jobs make several calls on several
-    /// budgets (or none) and ask the limiter per call.
+    /// slots as it leases ([`LeaseGate`]). A `brevo` job's first call spends one of two budgets
+    /// (`/contacts` or `/events`, by its kind: [`crate::brevo::sync::budget`]), so that queue's
+    /// gate keeps a run per budget. Other queues' jobs make several calls on several budgets (or
+    /// none) and ask the limiter per call.
     pub(crate) fn lease_gate(&self, queue: &str) -> Option<LeaseGate> {
+        let window = self.options.rate_limit_wait;
         match queue {
             meetflow_shared::jobs::SMS => self
                 .engagelab
                 .as_ref()
-                .map(|e| LeaseGate::new(e.limiter.clone(), self.options.rate_limit_wait)),
+                .map(|e| LeaseGate::new(e.limiter.clone(), window)),
+            meetflow_shared::jobs::BREVO => {
+                use crate::brevo::sync::{CONTACTS_BUDGET, EVENTS_BUDGET, budget};
+                const { assert!(CONTACTS_BUDGET == 0 && EVENTS_BUDGET == 1) };
+                let budgets = vec![
+                    self.brevo.as_ref()?.limiter.clone(),
+                    self.brevo_events.clone()?,
+                ];
+                Some(LeaseGate::per_budget(budgets, window, Arc::new(budget)))
+            }
             _ => None,
         }
     }

@@ -58,18 +58,30 @@ return {1, wait, tat}
 
 static GCRA: Script = Script::new("gcra", SCRIPT);
 
-/// KEYS[1] = limiter key; ARGV[1] = interval (µs), ARGV[2] = how many slots. Reserves that many
-/// consecutive slots from the next free one, however far away, and returns the wait until the
-/// first (µs, Redis clock). Used by a queue's lease gate ([`crate::queue::LeaseGate`]), which
-/// only leases as many jobs as slots fit in its window, so the run is never far away.
+/// KEYS[1] = limiter key; ARGV[1] = interval (µs), ARGV[2] = how many slots, ARGV[3] (optional)
+/// = horizon (µs). Reserves that many consecutive slots from the next free one, however far away,
+/// or with a horizon only those that start within it from now, and returns {the wait until the
+/// first (µs, Redis clock), how many were reserved}. Used by a queue's lease gate
+/// ([`crate::queue::LeaseGate`]), which only leases as many jobs as slots fit in its window, so
+/// the run is never far away.
 const RUN_SCRIPT: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
-local next_tat = tat + tonumber(ARGV[1]) * tonumber(ARGV[2])
-redis.call('SET', KEYS[1], string.format('%.0f', next_tat), 'PX', math.floor((next_tat - now) / 1000) + 1000)
-return tat - now
+local interval = tonumber(ARGV[1])
+local n = tonumber(ARGV[2])
+if ARGV[3] then
+  local fit = 0
+  local last = now + tonumber(ARGV[3])
+  if tat <= last then fit = math.floor((last - tat) / interval) + 1 end
+  if fit < n then n = fit end
+end
+if n > 0 then
+  local next_tat = tat + interval * n
+  redis.call('SET', KEYS[1], string.format('%.0f', next_tat), 'PX', math.floor((next_tat - now) / 1000) + 1000)
+end
+return {tat - now, n}
 ";
 
 static GCRA_RUN: Script = Script::new("gcra_run", RUN_SCRIPT);
@@ -218,14 +230,50 @@ impl RateLimiter {
     /// a maximum wait: the caller sizes `n` to what it can use soon (see
     /// [`crate::queue::LeaseGate`]).
     pub async fn reserve_run(&self, n: u32) -> Result<Duration, RateLimitError> {
+        Ok(self.reserve_run_within(n, None).await?.0)
+    }
+
+    /// Like [`Self::reserve_run`], but with a `horizon` only the slots that start within it from
+    /// now are reserved (possibly none): returns the wait until the first and how many were
+    /// reserved (all `n` without a horizon).
+    pub async fn reserve_run_within(
+        &self,
+        n: u32,
+        horizon: Option<Duration>,
+    ) -> Result<(Duration, u32), RateLimitError> {
         let mut conn = self.conn.clone();
-        let wait_us: i64 = GCRA_RUN
-            .key(&self.key)
-            .arg(self.interval_us)
-            .arg(n.max(1))
-            .invoke_async(&mut conn)
-            .await?;
-        Ok(Duration::from_micros(u64::try_from(wait_us).unwrap_or(0)))
+        let mut inv = GCRA_RUN.key(&self.key);
+        inv.arg(self.interval_us).arg(n.max(1));
+        if let Some(h) = horizon {
+            inv.arg(u64::try_from(h.as_micros()).unwrap_or(u64::MAX));
+        }
+        let (wait_us, granted): (i64, i64) = inv.invoke_async(&mut conn).await?;
+        Ok((
+            Duration::from_micros(u64::try_from(wait_us).unwrap_or(0)),
+            u32::try_from(granted).unwrap_or(0),
+        ))
+    }
+
+    /// Waits for a slot of this limit for the job `holder`: the slot a queue's lease gate
+    /// reserved for it (`reserved`, [`crate::queue::JobContext::slot`]) when the job reaches its
+    /// call on time, else one of its own ([`Self::until_ready_for`]). A job more than one
+    /// interval late for its reserved slot (a slow start) takes a new one: calling late on an old
+    /// slot would crowd the next run's slots.
+    pub async fn until_reserved_or_ready_for(
+        &self,
+        reserved: Option<tokio::time::Instant>,
+        holder: &str,
+        max_wait: Duration,
+    ) -> Result<(), RateLimitError> {
+        let on_time =
+            |at: &tokio::time::Instant| tokio::time::Instant::now() <= *at + self.interval();
+        match reserved.filter(on_time) {
+            Some(at) => {
+                tokio::time::sleep_until(at).await;
+                Ok(())
+            }
+            None => self.until_ready_for(holder, max_wait).await,
+        }
     }
 
     async fn slot(&self, holder: Option<&str>, max_wait: Duration) -> Result<Slot, RateLimitError> {

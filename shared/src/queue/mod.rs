@@ -47,7 +47,7 @@ pub use client::QueueClient;
 pub use control::{ActOutcome, JobAction, OPERATOR_CLASS};
 pub use dead_letters::DeadLetters;
 pub use error::{ErrorClass, JobError, QueueError};
-pub use gate::LeaseGate;
+pub use gate::{Classify, LeaseGate};
 pub use identity::process_identity;
 pub use inspect::QueueStats;
 pub use job::{AttemptError, DEFAULT_RETAIN, Enqueued, JobRecord, JobState, NewJob};

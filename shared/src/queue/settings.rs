@@ -31,8 +31,9 @@ pub struct QueueSettings {
     /// milliseconds, to show that a host clock running ahead or behind moves no lease, reap or
     /// promotion. Only host-side figures (pick-up latency, attempt error timestamps) use it.
     pub clock_offset_ms: i64,
-    /// Paces leases by a shared provider limit ([`LeaseGate`]): set by the worker for a queue
-    /// whose jobs each make one limited call (SMS), never read from configuration.
+    /// Paces leases by shared provider limits ([`LeaseGate`]): set by the worker for a queue
+    /// whose jobs each start with one limited call (`sms` on EngageLab's limit, `brevo` on one of
+    /// Brevo's two budgets), never read from configuration.
     pub gate: Option<LeaseGate>,
 }
 

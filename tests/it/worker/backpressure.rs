@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use meetflow_shared::config::Settings;
 use meetflow_shared::events::Provider;
 use meetflow_shared::jobs::{ALL_QUEUES, SMS};
+use meetflow_shared::queue::Keys;
 use meetflow_shared::redis::RedisConn;
 use meetflow_shared::shutdown::Shutdown;
 use meetflow_worker::{QueueSelection, WorkerError};
@@ -21,17 +22,22 @@ use crate::support::worker::{Env, created, env, eventually, in_two_days, new_inv
 const JOBS: usize = 60;
 const PER_SECOND: u32 = 20;
 /// Most Redis commands per job the drain may cost (issue 16: under 30).
-const PER_JOB_MAX: f64 = 30.0;
+pub(super) const PER_JOB_MAX: f64 = 30.0;
 /// Commands a worker sends once when it starts, whatever the backlog: loading its scripts, the
 /// start-up checks of Redis, the first heartbeat and queue statistics.
 const START: u64 = 150;
 /// Most commands a second the SMS queue's idle loops send whatever the backlog: promotion every
 /// 100 ms (two with nothing delayed), lease recovery every second (three), the heartbeat every
-/// 5 s (seven), with room for the odd extra wake.
+/// 5 s (seven), with room for the odd extra wake. A provider queue's loops are the same whatever
+/// its provider.
 const IDLE_PER_SECOND: f64 = 25.0;
 
 /// Runs a worker in this process on `queues` until `stop` is triggered.
-fn run(env: &Env, queues: &[&str], stop: &Shutdown) -> JoinHandle<Result<(), WorkerError>> {
+pub(super) fn run(
+    env: &Env,
+    queues: &[&str],
+    stop: &Shutdown,
+) -> JoinHandle<Result<(), WorkerError>> {
     let (settings, stop) = (env.settings.clone(), stop.clone());
     let selection = QueueSelection::parse(queues).unwrap();
     tokio::spawn(
@@ -39,7 +45,7 @@ fn run(env: &Env, queues: &[&str], stop: &Shutdown) -> JoinHandle<Result<(), Wor
     )
 }
 
-async fn stop(stop: Shutdown, handle: JoinHandle<Result<(), WorkerError>>) {
+pub(super) async fn stop(stop: Shutdown, handle: JoinHandle<Result<(), WorkerError>>) {
     stop.trigger();
     tokio::time::timeout(Duration::from_secs(15), handle)
         .await
@@ -70,6 +76,87 @@ async fn commands(conn: &mut RedisConn) -> (u64, HashMap<String, u64>) {
         })
         .collect();
     (total, per_command)
+}
+
+/// The Redis commands of a measured drain: from [`Self::start`] to [`Self::per_job`], less the
+/// test's own (counted in `ours` by the test as it sends them) and the worker's start and idle
+/// loops.
+pub(super) struct Measured {
+    before: u64,
+    per_command_before: HashMap<String, u64>,
+    started: Instant,
+    /// The test's own commands in the window (its polls and the INFO that ends it).
+    pub(super) ours: u64,
+}
+
+impl Measured {
+    pub(super) async fn start(conn: &mut RedisConn) -> Self {
+        let (before, per_command_before) = commands(conn).await;
+        Self {
+            before,
+            per_command_before,
+            started: Instant::now(),
+            ours: 1,
+        }
+    }
+
+    /// Redis commands per job of the drain of `jobs` jobs, and a message naming the figures.
+    pub(super) async fn per_job(&self, conn: &mut RedisConn, jobs: usize) -> (f64, String) {
+        let (after, per_command) = commands(conn).await;
+        let elapsed = self.started.elapsed();
+        let spent = after - self.before - self.ours;
+        let window: HashMap<&String, u64> = per_command
+            .iter()
+            .map(|(name, n)| {
+                let before = self.per_command_before.get(name).copied().unwrap_or(0);
+                (name, n - before)
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        // The worker's start and its idle loops cost the same whatever the backlog, so their
+        // share of a short drain depends on how long the window lasted (a loaded machine starts
+        // the worker more slowly): START, and at most IDLE_PER_SECOND a second, come off before
+        // the per-job figure.
+        let fixed = START + (IDLE_PER_SECOND * elapsed.as_secs_f64()).ceil() as u64;
+        let per_job = spent.saturating_sub(fixed) as f64 / jobs as f64;
+        eprintln!(
+            "{per_job:.1} Redis commands per job ({spent} in {:.1} s, less {fixed} for the start and idle loops)",
+            elapsed.as_secs_f64()
+        );
+        let message = format!(
+            "{per_job:.1} Redis commands per job ({spent} in all, {fixed} allowed for the start and idle loops; per command, scripts' inner calls included: {window:?})"
+        );
+        (per_job, message)
+    }
+
+    /// Whether every job of `ids` is acknowledged within `within` (the polls count as the
+    /// test's own commands).
+    pub(super) async fn all_done(
+        &mut self,
+        conn: &RedisConn,
+        keys: &Keys,
+        ids: &[String],
+        within: Duration,
+    ) -> bool {
+        eventually(within, || {
+            let (mut conn, keys) = (conn.clone(), keys.clone());
+            self.ours += ids.len() as u64;
+            async move {
+                let mut pipe = redis::pipe();
+                for id in ids {
+                    pipe.cmd("HGET").arg(keys.job(id)).arg("state");
+                }
+                let states: Vec<Option<String>> = pipe.query_async(&mut conn).await.unwrap();
+                states.iter().all(|s| s.as_deref() == Some("done"))
+            }
+        })
+        .await
+    }
+
+    /// How long since [`Self::start`].
+    pub(super) fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
 }
 
 #[tokio::test]
@@ -114,12 +201,9 @@ async fn a_rate_limited_backlog_drains_at_the_limit_without_bouncing() {
     .await;
     assert!(queued, "every booking queued its confirmation SMS");
     stop(shutdown, handle).await;
-    let (before, per_command_before) = commands(&mut conn).await;
-    // The test's own commands in the measured window (its polls and the INFO) are not the queue's.
-    let mut ours = 1_u64;
+    let mut measured = Measured::start(&mut conn).await;
 
     // Act: drain, watching every job's error history while it waits.
-    let started = Instant::now();
     let shutdown = Shutdown::new();
     let worker = run(&env, &[SMS], &shutdown);
     let mut most_errors = 0_usize;
@@ -130,7 +214,7 @@ async fn a_rate_limited_backlog_drains_at_the_limit_without_bouncing() {
         for id in &ids {
             pipe.cmd("LLEN").arg(keys.job_errors(id));
         }
-        ours += ids.len() as u64;
+        measured.ours += ids.len() as u64;
         let lens: Vec<usize> = pipe.query_async(&mut conn).await.unwrap();
         most_errors = most_errors.max(lens.into_iter().max().unwrap_or(0));
         drained = env.engagelab.sent_count() >= JOBS;
@@ -142,23 +226,12 @@ async fn a_rate_limited_backlog_drains_at_the_limit_without_bouncing() {
         env.engagelab.sent_count()
     );
     assert!(
-        eventually(Duration::from_secs(5), || {
-            let (mut conn, keys, ids) = (conn.clone(), keys.clone(), &ids);
-            ours += ids.len() as u64;
-            async move {
-                let mut pipe = redis::pipe();
-                for id in ids {
-                    pipe.cmd("HGET").arg(keys.job(id)).arg("state");
-                }
-                let states: Vec<Option<String>> = pipe.query_async(&mut conn).await.unwrap();
-                states.iter().all(|s| s.as_deref() == Some("done"))
-            }
-        })
-        .await,
+        measured
+            .all_done(&conn, &keys, &ids, Duration::from_secs(5))
+            .await,
         "every job is acknowledged"
     );
-    let (after, per_command) = commands(&mut conn).await;
-    let elapsed = started.elapsed();
+    let (per_job, message) = measured.per_job(&mut conn, JOBS).await;
     stop(shutdown, worker).await;
 
     // Assert: once each, attempt 1, no error entry, enq_ms kept, few commands per job.
@@ -179,22 +252,6 @@ async fn a_rate_limited_backlog_drains_at_the_limit_without_bouncing() {
         assert_eq!(attempts, 1, "{id} finished at attempt 1");
         assert_eq!(enq, created, "{id} keeps its enqueue time");
     }
-    let spent = after - before - ours;
-    let window: HashMap<&String, u64> = per_command
-        .iter()
-        .map(|(name, n)| (name, n - per_command_before.get(name).copied().unwrap_or(0)))
-        .filter(|(_, n)| *n > 0)
-        .collect();
-    // The worker's start and its idle loops cost the same whatever the backlog, so their share
-    // of a short drain depends on how long the window lasted (a loaded machine starts the worker
-    // more slowly): START, and at most IDLE_PER_SECOND a second, come off before the per-job
-    // figure.
-    let fixed = START + (IDLE_PER_SECOND * elapsed.as_secs_f64()).ceil() as u64;
-    let per_job = spent.saturating_sub(fixed) as f64 / JOBS as f64;
-    eprintln!(
-        "{per_job:.1} Redis commands per job ({spent} in {:.1} s, less {fixed} for the start and idle loops)",
-        elapsed.as_secs_f64()
-    );
     // All commands, a script's inner calls included. The SMS queue's lease gate leases only what
     // the limit serves within a second and reserves those slots as it leases, so no job goes
     // through the queue twice, and each pass costs about 24 commands: the lease (one read and
@@ -204,8 +261,5 @@ async fn a_rate_limited_backlog_drains_at_the_limit_without_bouncing() {
     // ack (one script: TIME, the check, the writes of the job hash and the minute's count).
     // 82 before the gate, when every job was leased, deferred, promoted and leased again;
     // bouncing once a second cost about ten times that (scripts/bench-backpressure.sh).
-    assert!(
-        per_job < PER_JOB_MAX,
-        "{per_job:.1} Redis commands per job ({spent} in all, {fixed} allowed for the start and idle loops; per command, scripts' inner calls included: {window:?})"
-    );
+    assert!(per_job < PER_JOB_MAX, "{message}");
 }

@@ -1,6 +1,7 @@
 //! worker tests.
 
 mod backpressure;
+mod backpressure_brevo;
 mod brevo;
 mod brevo_budgets;
 mod calendly;

@@ -2,8 +2,11 @@
 //!
 //! Every call first takes a slot of a Brevo rate limit shared by all replicas: contact calls of
 //! `brevo.rate_limits.contacts`, events of `brevo.rate_limits.events` (each `brevo.rate_limit`
-//! unless set), so a contact backlog never holds events back; a slot further away than a second gives the job back without spending an
-//! attempt. Brevo's own 429 waits for `x-sib-ratelimit-reset`, also without spending an attempt;
+//! unless set), so a contact backlog never holds events back. The queue's lease gate reserves
+//! each job's first slot on the budget its kind spends ([`budget`]) as it leases the job
+//! ([`JobContext::slot`]); further calls (a write again, a contact without its refused phone)
+//! ask the limiter, and a slot further away than a second delays the job to a slot reserved for
+//! it without spending an attempt. Brevo's own 429 waits for `x-sib-ratelimit-reset`, also without spending an attempt;
 //! 401 (bad key, unknown IP) is a permanent `config` failure; 5xx retries with back-off.
 //!
 //! A sync about a booking writes the booking's current status, and writes again when the status
@@ -21,11 +24,28 @@ use meetflow_shared::providers::brevo::{BrevoClient, BrevoError, BrevoEvent, Con
 use meetflow_shared::providers::rate_limit::RateLimiter;
 use meetflow_shared::queue::{JobContext, JobError};
 use serde_json::Value;
+use tokio::time::Instant;
 
 use super::attendance_minutes;
 use crate::context::{Limited, Worker};
 use crate::error;
 use crate::events::contact::status_text;
+
+/// Index of Brevo's `/contacts` budget among the `brevo` queue's lease gate budgets.
+pub(crate) const CONTACTS_BUDGET: usize = 0;
+/// Index of Brevo's `POST /events` budget among them.
+pub(crate) const EVENTS_BUDGET: usize = 1;
+
+/// The budget a `brevo` job's first Brevo call spends, for the queue's lease gate: contact and
+/// attendance syncs [`CONTACTS_BUDGET`], events [`EVENTS_BUDGET`]; none for a payload that does
+/// not decode (its handler fails it before any call).
+pub(crate) fn budget(payload: &str) -> Option<usize> {
+    let job: BrevoJob = serde_json::from_str(payload).ok()?;
+    Some(match job.op {
+        BrevoOp::UpsertContact(_) | BrevoOp::SyncAttendance(_) => CONTACTS_BUDGET,
+        BrevoOp::TrackEvent(_) => EVENTS_BUDGET,
+    })
+}
 
 /// Handles one `brevo` job.
 pub(crate) async fn handle(w: &Worker, job: BrevoJob, ctx: JobContext) -> Result<(), JobError> {
@@ -39,16 +59,27 @@ pub(crate) async fn handle(w: &Worker, job: BrevoJob, ctx: JobContext) -> Result
     }
 }
 
-/// A slot of Brevo's shared `/contacts` limit for the job `ctx`; a slot further than
+/// A slot of Brevo's shared `/contacts` limit for the job `ctx`: `reserved` (the lease gate's,
+/// for the job's first call) when on time, else a new one; a slot further than
 /// `rate_limit_wait` away is reserved for the job, which is delayed to it ([`JobError::Defer`]).
-async fn slot(w: &Worker, brevo: &Limited<BrevoClient>, ctx: &JobContext) -> Result<(), JobError> {
-    slot_of(w, &brevo.limiter, ctx).await
+async fn slot(
+    w: &Worker,
+    brevo: &Limited<BrevoClient>,
+    ctx: &JobContext,
+    reserved: Option<Instant>,
+) -> Result<(), JobError> {
+    slot_of(w, &brevo.limiter, ctx, reserved).await
 }
 
 /// A slot of `limiter` for the job `ctx` (see [`slot`]).
-async fn slot_of(w: &Worker, limiter: &RateLimiter, ctx: &JobContext) -> Result<(), JobError> {
+async fn slot_of(
+    w: &Worker,
+    limiter: &RateLimiter,
+    ctx: &JobContext,
+    reserved: Option<Instant>,
+) -> Result<(), JobError> {
     limiter
-        .until_ready_for(&ctx.id, w.options.rate_limit_wait)
+        .until_reserved_or_ready_for(reserved, &ctx.id, w.options.rate_limit_wait)
         .await
         .map_err(JobError::from)
 }
@@ -104,13 +135,15 @@ async fn upsert(
     ctx: &JobContext,
 ) -> Result<(), JobError> {
     let mut state = current(w, sync, total_attr).await?;
+    // The gate's slot serves the first write only.
+    let mut reserved = ctx.slot;
     for _ in 0..MAX_REWRITES {
         if state.status == Some(BookingStatus::Rescheduled) {
             super::brevo_skipped("booking", "rescheduled");
             tracing::info!(job.id = %ctx.id, "booking was rescheduled: its new booking syncs the contact");
             return Ok(());
         }
-        write(w, brevo, sync, state, total_attr, ctx).await?;
+        write(w, brevo, sync, state, total_attr, ctx, reserved.take()).await?;
         let now = current(w, sync, total_attr).await?;
         if now == state {
             return Ok(());
@@ -128,6 +161,7 @@ async fn write(
     state: Current,
     total_attr: Option<&str>,
     ctx: &JobContext,
+    reserved: Option<Instant>,
 ) -> Result<(), JobError> {
     let mut attributes = sync.attributes.clone();
     if let (Some(status), Some(attr)) = (state.status, &sync.status_attribute) {
@@ -148,7 +182,7 @@ async fn write(
         attributes,
         list_ids: sync.list_ids.clone(),
     };
-    slot(w, brevo, ctx).await?;
+    slot(w, brevo, ctx, reserved).await?;
     match brevo.client.upsert_contact(&contact).await {
         Ok(_) => Ok(()),
         Err(BrevoError::PhoneRejected { reason, error }) if contact.has_sms() => {
@@ -161,7 +195,7 @@ async fn write(
                 brevo = %error,
                 "Brevo refused the phone number: contact synced without SMS"
             );
-            slot(w, brevo, ctx).await?;
+            slot(w, brevo, ctx, None).await?;
             brevo
                 .client
                 .upsert_contact(&contact.without_sms())
@@ -186,7 +220,8 @@ async fn track(
         contact_properties: serde_json::Map::new(),
         date: event.date,
     };
-    slot_of(w, w.brevo_events.as_ref().unwrap_or(&brevo.limiter), ctx).await?;
+    let events = w.brevo_events.as_ref().unwrap_or(&brevo.limiter);
+    slot_of(w, events, ctx, ctx.slot).await?;
     brevo
         .client
         .track_event(&event)

@@ -294,21 +294,11 @@ async fn send_once(w: &Worker, o: Outgoing, ctx: &JobContext) -> Result<(), JobE
     if o.subject.to_invitee() {
         opt_out::read_brevo(w, &o.booking, o.subject.is_marketing(), &ctx.id).await?;
     }
-    // The slot the lease gate reserved when it leased this job, else one of our own. A job that
-    // reaches its call more than one interval after its slot (a slow start) takes a new slot:
-    // sending late on an old one would crowd the next run's slots.
-    let on_time = |at: &tokio::time::Instant| {
-        tokio::time::Instant::now() <= *at + engagelab.limiter.interval()
-    };
-    match ctx.slot.filter(on_time) {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => {
-            engagelab
-                .limiter
-                .until_ready_for(&ctx.id, w.options.rate_limit_wait)
-                .await?
-        }
-    }
+    // The slot the lease gate reserved when it leased this job, else one of our own.
+    engagelab
+        .limiter
+        .until_reserved_or_ready_for(ctx.slot, &ctx.id, w.options.rate_limit_wait)
+        .await?;
     let recipient = Recipient {
         phone: to.as_str(),
         marketing: o.subject.is_marketing(),

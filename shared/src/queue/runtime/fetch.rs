@@ -32,8 +32,13 @@ pub(crate) async fn fetch_loop(
 ) {
     let mut blocking = None;
     let mut pause = Duration::from_millis(50);
-    // With a lease gate: not before this instant (the end of the reserved run, less the window).
-    let mut gate_opens: Option<Instant> = None;
+    // With a lease gate: the runs of provider slots reserved so far.
+    let mut runs = rt
+        .settings
+        .gate
+        .as_ref()
+        .map(LeaseGate::runs)
+        .unwrap_or_default();
     loop {
         let first = tokio::select! {
             p = rt.slots.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
@@ -47,15 +52,17 @@ pub(crate) async fn fetch_loop(
             }
         }
         if let Some(gate) = &rt.settings.gate {
-            if let Some(at) = gate_opens.filter(|at| *at > Instant::now()) {
-                drop(permits);
-                tokio::select! {
-                    () = tokio::time::sleep_until(at) => {},
-                    () = stop.cancelled() => break,
+            match gate.admits(&runs, Instant::now()) {
+                Ok(n) => permits.truncate(n),
+                Err(opens) => {
+                    drop(permits);
+                    tokio::select! {
+                        () = tokio::time::sleep_until(opens) => {},
+                        () = stop.cancelled() => break,
+                    }
+                    continue;
                 }
-                continue;
             }
-            permits.truncate(gate.batch());
         }
         match rt.lease(permits.len()).await {
             Ok(jobs) if jobs.is_empty() => {
@@ -80,7 +87,7 @@ pub(crate) async fn fetch_loop(
                 rt.health.ok();
                 pause = Duration::from_millis(50);
                 if let Some(gate) = &rt.settings.gate {
-                    gate_opens = reserve_slots(&rt.queue, gate, &mut jobs).await;
+                    gate.reserve(&rt.queue, &mut runs, &mut jobs).await;
                 }
                 for (job, permit) in jobs.into_iter().zip(permits) {
                     rt.hold(&job, permit);
@@ -108,27 +115,6 @@ pub(crate) async fn fetch_loop(
         }
     }
     release_unstarted(&rt, &rx).await;
-}
-
-/// Reserves one provider slot per leased job in one run and hands each job its slot; returns
-/// when the gate opens again (the run's end, less the window). If the reservation fails the jobs
-/// go without slots (their handlers ask the limiter themselves) and the gate stays open.
-async fn reserve_slots(queue: &str, gate: &LeaseGate, jobs: &mut [LeasedJob]) -> Option<Instant> {
-    match gate.reserve(jobs.len()).await {
-        Ok(wait) => {
-            let first = Instant::now() + wait;
-            let mut at = first;
-            for job in jobs.iter_mut() {
-                job.slot = Some(at);
-                at += gate.interval();
-            }
-            at.checked_sub(gate.window())
-        }
-        Err(e) => {
-            tracing::warn!(queue, error = %e, "could not reserve provider slots; jobs ask the limiter themselves");
-            None
-        }
-    }
 }
 
 fn pickup_seconds(now_ms: i64, enq_ms: i64) -> f64 {

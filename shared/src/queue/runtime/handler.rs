@@ -34,8 +34,9 @@ pub struct JobContext {
     /// Attempts allowed.
     pub max_attempts: u32,
     /// When the provider slot the queue's lease gate reserved for this job starts
-    /// ([`crate::queue::LeaseGate`]); `None` when the queue has no gate (or the reservation
-    /// failed): the handler then asks the limiter itself.
+    /// ([`crate::queue::LeaseGate`]), on the budget of the job's first limited call; `None` when
+    /// the queue has no gate, the reservation failed or the budget had no slot near enough: the
+    /// handler then asks the limiter itself.
     pub slot: Option<tokio::time::Instant>,
 }
 
