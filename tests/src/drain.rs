@@ -242,6 +242,26 @@ impl Drain {
     }
 }
 
+/// A private config for one benchmark run, in a directory of its own (`<tmp>/<ns>`; remove it
+/// when done): Redis at `url` under namespace `ns`, the ops listener on a free port, and
+/// `providers`, the YAML of the provider sections the workers call. Returns (directory, file).
+pub fn bench_config(
+    url: &str,
+    ns: &str,
+    providers: &str,
+) -> anyhow::Result<(std::path::PathBuf, std::path::PathBuf)> {
+    let dir = std::env::temp_dir().join(ns);
+    std::fs::create_dir_all(&dir)?;
+    let config = dir.join("meetflow.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "redis: {{ url: \"{url}\", namespace: {ns} }}\nops: {{ listen: \"127.0.0.1:0\" }}\n{providers}"
+        ),
+    )?;
+    Ok((dir, config))
+}
+
 /// Merges the fields of `extra` into `base` (both JSON objects).
 pub fn merged(mut base: serde_json::Value, extra: serde_json::Value) -> serde_json::Value {
     if let (Some(b), serde_json::Value::Object(e)) = (base.as_object_mut(), extra) {

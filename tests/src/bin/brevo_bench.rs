@@ -22,7 +22,7 @@ use meetflow_shared::jobs::BREVO;
 use meetflow_shared::jobs::JobSpec;
 use meetflow_shared::jobs::brevo::{BrevoId, BrevoJob, ContactSync, EventTrack};
 use meetflow_shared::queue::{NewJob, QueueClient};
-use meetflow_tests::drain::{Drain, merged, min_drain_s};
+use meetflow_tests::drain::{Drain, bench_config, merged, min_drain_s};
 use meetflow_tests::fakes::FakeBrevo;
 use serde_json::{Map, json};
 
@@ -103,18 +103,12 @@ async fn main() -> anyhow::Result<()> {
     let ns = format!("brevobench{}", rand::random::<u32>());
     let client = QueueClient::connect(url, &ns).await?;
     enqueue_jobs(&client, bookings).await?;
-    let dir = std::env::temp_dir().join(&ns);
-    std::fs::create_dir_all(&dir)?;
-    let config = dir.join("meetflow.yaml");
-    std::fs::write(
-        &config,
-        format!(
-            "redis: {{ url: \"{url}\", namespace: {ns} }}\nops: {{ listen: \"127.0.0.1:0\" }}\n\
-             brevo: {{ api_key: \"{}\", base_url: \"{}\" }}\n",
-            fake.api_key(),
-            fake.base_url()
-        ),
-    )?;
+    let brevo = format!(
+        "brevo: {{ api_key: \"{}\", base_url: \"{}\" }}\n",
+        fake.api_key(),
+        fake.base_url()
+    );
+    let (dir, config) = bench_config(url, &ns, &brevo)?;
     // Contacts are upserted by e-mail, events appended: counts (distinct e-mails at the end).
     let synced = || (fake.contacts().len(), fake.events().len());
     let drain = Drain::start(url, bin, &config, BREVO, 1).await?;

@@ -24,7 +24,7 @@ use meetflow_shared::config::RemindersSettings;
 use meetflow_shared::jobs::SMS;
 use meetflow_shared::jobs::sms::{SmsJob, SmsKind};
 use meetflow_shared::queue::{NewJob, QueueClient};
-use meetflow_tests::drain::{Drain, merged, min_drain_s};
+use meetflow_tests::drain::{Drain, bench_config, merged, min_drain_s};
 use meetflow_tests::fakes::FakeEngageLab;
 use serde_json::json;
 
@@ -91,20 +91,14 @@ async fn main() -> anyhow::Result<()> {
     let ns = format!("smsbench{}", rand::random::<u32>());
     let client = QueueClient::connect(url, &ns).await?;
     enqueue_jobs(&client, jobs).await?;
-    let dir = std::env::temp_dir().join(&ns);
-    std::fs::create_dir_all(&dir)?;
-    let config = dir.join("meetflow.yaml");
-    std::fs::write(
-        &config,
-        format!(
-            "redis: {{ url: \"{url}\", namespace: {ns} }}\nops: {{ listen: \"127.0.0.1:0\" }}\n\
-             engagelab: {{ dev_key: \"{}\", dev_secret: \"{}\", base_url: \"{}\", rate_limit: {rate}/s, \
-             templates: {{ confirmation: tpl_confirmation }} }}\n",
-            fake.dev_key(),
-            fake.dev_secret(),
-            fake.base_url()
-        ),
-    )?;
+    let engagelab = format!(
+        "engagelab: {{ dev_key: \"{}\", dev_secret: \"{}\", base_url: \"{}\", rate_limit: {rate}/s, \
+         templates: {{ confirmation: tpl_confirmation }} }}\n",
+        fake.dev_key(),
+        fake.dev_secret(),
+        fake.base_url()
+    );
+    let (dir, config) = bench_config(url, &ns, &engagelab)?;
     let drain = Drain::start(url, bin, &config, "sms", processes).await?;
     drain
         .wait(
