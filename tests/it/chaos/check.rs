@@ -301,40 +301,53 @@ pub(crate) fn late_drops(
     ahead: &[(&str, i64)],
 ) -> BTreeMap<(String, String), (i64, String)> {
     let mut out = BTreeMap::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if !name.starts_with("worker-sms") && !name.starts_with("scheduler") {
-            continue;
-        }
+    let drops = json_lines(dir, &["worker-sms", "scheduler"], |l| {
+        l.contains("no longer") || l.contains("\"reminder dropped\"")
+    });
+    for (name, v) in drops {
         let lead_ms = ahead
             .iter()
             .find(|(p, _)| name.starts_with(p))
             .map_or(0, |(_, s)| s * 1000);
-        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-        let drops = text
-            .lines()
-            .filter(|l| l.contains("no longer") || l.contains("\"reminder dropped\""));
-        for line in drops {
-            let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
-                continue;
-            };
-            let reason = v["reason"].as_str().unwrap_or_default();
-            if !matches!(reason, "superseded" | "meeting_started") {
-                continue;
-            }
-            let id = v["reminder"]
+        let reason = v["reason"].as_str().unwrap_or_default();
+        if !matches!(reason, "superseded" | "meeting_started") {
+            continue;
+        }
+        let id = v["reminder"]
+            .as_str()
+            .or(v["reminder.id"].as_str())
+            .or(v["job.id"].as_str());
+        let (Some(sms), Some(at)) = (
+            id.and_then(sms_of),
+            v["timestamp"]
                 .as_str()
-                .or(v["reminder.id"].as_str())
-                .or(v["job.id"].as_str());
-            let (Some(sms), Some(at)) = (
-                id.and_then(sms_of),
-                v["timestamp"]
-                    .as_str()
-                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()),
-            ) else {
-                continue;
-            };
-            out.insert(sms, (at.timestamp_millis() - lead_ms, reason.to_owned()));
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()),
+        ) else {
+            continue;
+        };
+        out.insert(sms, (at.timestamp_millis() - lead_ms, reason.to_owned()));
+    }
+    out
+}
+
+/// The JSON log lines of the processes whose log file name starts with one of `prefixes`, among
+/// those `keep` accepts (a cheap text test before parsing), each with its file name.
+pub(crate) fn json_lines(
+    dir: &std::path::Path,
+    prefixes: &[&str],
+    keep: impl Fn(&str) -> bool,
+) -> Vec<(String, serde_json::Value)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !prefixes.iter().any(|p| name.starts_with(p)) {
+            continue;
+        }
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        for line in text.lines().filter(|l| keep(l)) {
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(line) {
+                out.push((name.clone(), v));
+            }
         }
     }
     out

@@ -21,6 +21,7 @@ use std::path::Path;
 use meetflow_shared::queue::QueueClient;
 use meetflow_tests::fakes::FakeEngageLab;
 
+use crate::chaos::check::json_lines;
 use crate::chaos::plan::{Booking, Scenario};
 
 /// SMS kinds that are about the change itself and are sent after it.
@@ -48,33 +49,20 @@ pub(crate) struct StaleReport {
 /// `worker-sms*` logs in `dir`.
 pub(crate) fn claims(dir: &Path) -> BTreeMap<(String, String), Vec<i64>> {
     let mut out: BTreeMap<(String, String), Vec<i64>> = BTreeMap::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        if !entry
-            .file_name()
-            .to_string_lossy()
-            .starts_with("worker-sms")
-        {
+    for (_, v) in json_lines(dir, &["worker-sms"], |l| l.contains("\"SMS handled\"")) {
+        if v["outcome"].as_str() != Some("sent") {
             continue;
         }
-        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-        for line in text.lines().filter(|l| l.contains("\"SMS handled\"")) {
-            let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
-                continue;
-            };
-            if v["outcome"].as_str() != Some("sent") {
-                continue;
-            }
-            let (Some(booking), Some(kind), Some(at)) = (
-                v["booking"].as_str(),
-                v["kind"].as_str(),
-                v["claimed_ms"].as_i64(),
-            ) else {
-                continue;
-            };
-            out.entry((booking.to_owned(), kind.to_owned()))
-                .or_default()
-                .push(at);
-        }
+        let (Some(booking), Some(kind), Some(at)) = (
+            v["booking"].as_str(),
+            v["kind"].as_str(),
+            v["claimed_ms"].as_i64(),
+        ) else {
+            continue;
+        };
+        out.entry((booking.to_owned(), kind.to_owned()))
+            .or_default()
+            .push(at);
     }
     out
 }
