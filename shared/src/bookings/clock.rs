@@ -57,6 +57,13 @@ impl Clock {
     pub fn script_now_ms(&self) -> Option<i64> {
         self.simulated.then(|| self.now_ms())
     }
+
+    /// [`Self::script_now_ms`] as a script's time argument: `""` (the script reads Redis
+    /// `TIME`) unless a test simulates "now".
+    pub fn script_arg(&self) -> String {
+        self.script_now_ms()
+            .map_or_else(String::new, |t| t.to_string())
+    }
 }
 
 impl Default for Clock {

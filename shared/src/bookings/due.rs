@@ -68,12 +68,12 @@ impl Bookings {
         held: &[String],
     ) -> Result<Vec<ClaimedReminder>, BookingError> {
         // "" = by Redis TIME: a scheduler's host clock never decides what is due.
-        let now = self.clock.script_now_ms().map(|t| t.to_string());
+        let now = self.clock.script_arg();
         let mut inv = CLAIM_DUE.prepare_invoke();
         inv.key(self.keys().reminders_due())
             .key(self.keys().reminders_claimed())
             .arg(self.keys().booking_prefix())
-            .arg(now.unwrap_or_default())
+            .arg(now)
             .arg(limit)
             .arg(plan::ms(lease));
         for id in held {

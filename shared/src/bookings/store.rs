@@ -136,7 +136,7 @@ impl Bookings {
             inv.key(self.keys().booking(old.as_str()));
         }
         inv.arg(key.as_str())
-            .arg(self.recorded_at())
+            .arg(self.clock.script_arg())
             .arg(last_useful.saturating_add(RETENTION_MS))
             .arg(now.saturating_add(RETENTION_MS))
             .arg(old.as_ref().map_or("", BookingKey::as_str))
@@ -251,7 +251,7 @@ impl Bookings {
                     .person_bookings(person.as_deref().unwrap_or("-")),
             )
             .arg(key.as_str())
-            .arg(self.recorded_at())
+            .arg(self.clock.script_arg())
             .arg(now.saturating_add(RETENTION_MS))
             .arg(status.as_str())
             .arg(
@@ -327,7 +327,7 @@ impl Bookings {
             .key(self.keys().reminders_due())
             .key(self.keys().reminders_claimed())
             .arg(key.as_str())
-            .arg(self.recorded_at())
+            .arg(self.clock.script_arg())
             .arg(if set { "1" } else { "0" })
             .arg(now.saturating_add(RETENTION_MS))
             .arg(pack_invitee_uri(invitee_uri, &key))
@@ -437,15 +437,6 @@ impl Bookings {
 }
 
 impl Bookings {
-    /// The time argument of a script that records a change (`updated_at`, and what is still
-    /// ahead of a cancellation): `""` (the script reads Redis `TIME`, the clock the SMS
-    /// handler's claims use) unless a test simulates "now".
-    fn recorded_at(&self) -> String {
-        self.clock
-            .script_now_ms()
-            .map_or_else(String::new, |t| t.to_string())
-    }
-
     /// `due_ms`, moved past quiet hours in `timezone` (the default zone when unknown).
     fn hold(&self, due_ms: i64, timezone: Option<&str>, engagement: &Engagement) -> i64 {
         let tz = super::zone_or(timezone, self.settings.default_timezone);
