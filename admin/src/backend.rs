@@ -4,6 +4,7 @@
 use anyhow::Context as _;
 use meetflow_shared::bookings::Bookings;
 use meetflow_shared::config::{Settings, redact_url};
+use meetflow_shared::process::layout;
 use meetflow_shared::queue::QueueClient;
 
 use crate::Ctx;
@@ -19,9 +20,14 @@ pub struct Backend {
 
 impl Backend {
     /// Loads the settings and connects; fails when Redis does not answer PING.
+    /// Refuses, like the other binaries, a namespace holding keys of an earlier key layout
+    /// (`meetflow-admin migrate` moves them).
     pub async fn connect(ctx: &Ctx) -> anyhow::Result<Self> {
         let settings = ctx.settings()?;
         let client = Self::client(&settings).await?;
+        if let Some(refusal) = layout::check(client.handle()).await?.refusal() {
+            anyhow::bail!(refusal);
+        }
         Ok(Self { settings, client })
     }
 

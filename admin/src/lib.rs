@@ -88,6 +88,9 @@ pub enum Command {
     /// No-shows meetflow marked in Calendly from Zoom attendance: list, undo.
     #[command(subcommand)]
     NoShows(commands::no_shows::NoShowsCommand),
+    /// Move the keys an earlier meetflow wrote (key layout 1) to this version's layout; run
+    /// with every meetflow process stopped.
+    Migrate(commands::migrate::MigrateCommand),
     /// Backfill: bring Brevo up to date with Calendly's history, quietly (`sync calendly --since`).
     #[command(subcommand)]
     Sync(commands::sync::SyncCommand),
@@ -130,6 +133,7 @@ pub async fn run(cli: Cli, out: &mut Out) -> anyhow::Result<()> {
         Command::Processes(cmd) => cmd.run(&ctx, out).await,
         Command::Sync(cmd) => cmd.run(&ctx, out).await,
         Command::NoShows(cmd) => cmd.run(&ctx, out).await,
+        Command::Migrate(cmd) => cmd.run(&ctx, out).await,
     }
 }
 

@@ -7,6 +7,7 @@ pub mod deliveries;
 pub mod dlq;
 pub mod dlq_bulk;
 pub mod jobs;
+pub mod migrate;
 pub mod no_shows;
 pub mod person;
 pub mod processes;

@@ -15,6 +15,7 @@
 //! 0 (unless a loop failed while stopping).
 
 pub mod exit;
+pub mod layout;
 pub mod redis_checks;
 pub mod start;
 pub mod supervise;

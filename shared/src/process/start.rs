@@ -10,6 +10,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use tokio_util::sync::CancellationToken;
 
+use super::layout::{self, Layout};
 use super::redis_checks::{self, RedisFacts};
 use super::supervise::{LoopFailure, Supervisor};
 use crate::config::{ConfigError, Role, Settings};
@@ -34,7 +35,7 @@ pub enum ProcessError {
     #[error(transparent)]
     Ops(#[from] OpsError),
     /// The Redis given is unfit: too old, or an evicting `maxmemory-policy` (see
-    /// [`super::redis_checks`]).
+    /// [`super::redis_checks`]), or it holds keys of an earlier layout ([`super::layout`]).
     #[error("{0}")]
     RedisRefused(String),
     /// A long-running loop failed, panicked or ended early.
@@ -107,8 +108,8 @@ impl Process {
         let allow_eviction = settings.redis.allow_eviction;
         // Redis answering now: check before anything runs. Down at start: check when it answers
         // (a supervised loop, so a refusal then stops the process too).
-        match tokio::time::timeout(CHECK_TIMEOUT, redis_checks::read_facts(&redis)).await {
-            Ok(Ok(facts)) => apply_checks(&facts, allow_eviction, &checked)
+        match tokio::time::timeout(CHECK_TIMEOUT, read_checks(&redis)).await {
+            Ok(Ok((facts, layout))) => apply_checks(&facts, &layout, allow_eviction, &checked)
                 .map_err(ProcessError::RedisRefused)?,
             _ => {
                 let (client, checked, stop) = (redis.clone(), checked.clone(), stop.clone());
@@ -213,13 +214,36 @@ impl Process {
 /// How long the start-up checks wait for Redis before deferring to a background loop.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Logs and exports the checks of `facts`; `Err` is the one-line refusal.
+/// What the start-up checks read: the Redis facts, then (a fit Redis only) the key layout,
+/// recorded when the namespace is new ([`layout::check`]).
+async fn read_checks(client: &QueueClient) -> Result<(RedisFacts, Layout), redis::RedisError> {
+    let facts = redis_checks::read_facts(client).await?;
+    let fit = redis_checks::judge(&facts, true).refusal.is_none();
+    let layout = if fit {
+        layout::check(client.handle()).await?
+    } else {
+        Layout::Current
+    };
+    Ok((facts, layout))
+}
+
+/// Logs and exports the checks of `facts` and `layout`; `Err` is the one-line refusal.
 fn apply_checks(
     facts: &RedisFacts,
+    layout: &Layout,
     allow_eviction: bool,
     checked: &AtomicBool,
 ) -> Result<(), String> {
-    let verdict = redis_checks::judge(facts, allow_eviction);
+    let mut verdict = redis_checks::judge(facts, allow_eviction);
+    let layout_refusal = layout.refusal();
+    metrics::gauge!("meetflow_redis_check", "check" => "layout").set(if layout_refusal.is_none() {
+        1.0
+    } else {
+        0.0
+    });
+    if verdict.refusal.is_none() {
+        verdict.refusal = layout_refusal;
+    }
     redis_checks::export(facts, &verdict);
     for warning in &verdict.warnings {
         tracing::warn!("{warning}");
@@ -240,8 +264,8 @@ async fn check_when_up(
     stop: CancellationToken,
 ) -> Result<(), String> {
     loop {
-        if let Ok(facts) = redis_checks::read_facts(&client).await {
-            apply_checks(&facts, allow_eviction, &checked)?;
+        if let Ok((facts, layout)) = read_checks(&client).await {
+            apply_checks(&facts, &layout, allow_eviction, &checked)?;
             stop.cancelled().await;
             return Ok(());
         }

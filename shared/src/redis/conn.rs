@@ -21,7 +21,9 @@ use std::time::Duration;
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::{ClusterClient, ClusterConfig};
 use redis::cluster_async::ClusterConnection;
-use redis::cluster_routing::{MultipleNodeRoutingInfo, ResponsePolicy, RoutingInfo};
+use redis::cluster_routing::{
+    MultipleNodeRoutingInfo, ResponsePolicy, Route, RoutingInfo, SingleNodeRoutingInfo, SlotAddr,
+};
 use redis::sentinel::{SentinelClient, SentinelNodeConnectionInfo, SentinelServerType};
 use redis::{Cmd, FromRedisValue, Pipeline, RedisFuture, RedisResult, Value};
 
@@ -177,6 +179,29 @@ impl RedisConn {
                 (node, v)
             })
             .collect())
+    }
+}
+
+impl RedisConn {
+    /// Sends `cmd` to the master holding `key`'s slot: on a Cluster the primary that owns it
+    /// (for a keyless command like `SCAN` that must see that node's keys), otherwise the one
+    /// Redis.
+    ///
+    /// # Errors
+    /// The command's error, or no connection.
+    pub async fn on_master_of<T: FromRedisValue>(
+        &mut self,
+        key: &str,
+        cmd: &Cmd,
+    ) -> RedisResult<T> {
+        let Self::Cluster(c) = self else {
+            return cmd.query_async(self).await;
+        };
+        let routing = RoutingInfo::SingleNode(SingleNodeRoutingInfo::SpecificNode(
+            Route::with_key(key, SlotAddr::Master),
+        ));
+        let reply = c.get().await?.route_command(cmd.clone(), routing).await?;
+        redis::from_redis_value(reply).map_err(Into::into)
     }
 }
 

@@ -4,18 +4,23 @@
 //! Every key starts with a Redis Cluster hash tag naming the namespace (`redis.namespace`), so the
 //! namespace alone separates installations sharing one Redis:
 //!
-//! - `{<ns>}:` for everything the scripts bind together: the queues, the jobs, the dead letters,
-//!   the delivery log, the bookings store and the SMS markers. One tag is one slot, so the
-//!   multi-key Lua scripts that move a job between its queue's lists, the global dead-letter index
-//!   and the delivery log, or settle a reminder in its booking hash, stay legal on a Cluster.
+//! - `{<ns>}:` for everything the queue scripts bind together: the queues, the jobs, the dead
+//!   letters, the delivery log. One tag is one slot, so the multi-key Lua scripts that move a job
+//!   between its queue's lists, the global dead-letter index and the delivery log stay legal on a
+//!   Cluster.
 //! - `{<ns>:<tag>}:` for a [`Family`]: a set of keys that no script, transaction or pipeline
-//!   uses together with a key outside the family (the rate limiters `rl`, the periodic tasks'
-//!   tick locks `tick`, the Zoom token `zoom`, the admin web sessions `session`, the worker
-//!   process registry `proc`). Each has its own slot, so a Cluster can place it on another shard
-//!   than `{<ns>}`. The rest of the name is the same as it would be under `{<ns>}:`. A namespace
+//!   uses together with a key outside the family (the bookings store `bookings`, the rate
+//!   limiters `rl`, the periodic tasks' tick locks `tick`, the Zoom token `zoom`, the admin web
+//!   sessions `session`, the worker process registry `proc`). Each has its own slot, so a Cluster
+//!   can place it on another shard than `{<ns>}`. The rest of the name is the same as it would
+//!   be under `{<ns>}:`. A namespace
 //!   may not end in `:<tag>` ([`Keys::family_tag_suffix`], checked by the configuration), so each
 //!   tag belongs to one namespace: [`Keys::all_patterns`] lists one `SCAN MATCH` pattern per tag,
 //!   and together they cover the namespace and nothing else.
+//!
+//! The layout is versioned ([`LAYOUT_VERSION`], recorded in [`Keys::layout`]). Layout 1 kept the
+//! bookings family under `{<ns>}:`; [`Keys::from_v1`] names where such a key lives now, and
+//! `meetflow-admin migrate` moves them (see `process::layout`).
 //!
 //! Data flow of a job: `enqueue` writes the job hash and pushes its id onto the queue's `ready`
 //! LIST (or its `delayed` ZSET when it runs later). A worker's `lease` script pops ids from `ready`
@@ -74,6 +79,27 @@ pub const PERSON_INDEX_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 /// `EXPIRE 7200`).
 pub const MINUTE_STATS_TTL: Duration = Duration::from_secs(2 * 3600);
 
+/// The key layout this version writes: 2 = the bookings family under its own tag
+/// `{<ns>:bookings}` (layout 1 kept it under `{<ns>}`). Recorded in [`Keys::layout`].
+pub const LAYOUT_VERSION: u32 = 2;
+
+/// The names (after `{<ns>}:`) layout 1 gave the keys now in [`Family::Bookings`]: a name ending
+/// in `:` is a prefix, any other is one key. Each keeps its name after the tag.
+const V1_BOOKINGS: [&str; 12] = [
+    "bk:",
+    "reminders:due",
+    "reminders:claimed",
+    "person:",
+    "person_phone:",
+    "event_bookings:",
+    "trail:",
+    "link:",
+    "sms:",
+    "sms_suppressed",
+    "sms_delivery:",
+    "sms_message:",
+];
+
 /// A duration in whole milliseconds for `PX` / `PEXPIRE` (saturating).
 pub fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
@@ -99,16 +125,25 @@ pub enum Family {
     /// [`Keys::consumers`]): the `heartbeat` script writes the three, the process list reads the
     /// index and the records, the queue metrics read a queue's consumers.
     Processes,
+    /// `bookings`: the bookings store and what hangs off a booking — the booking hashes,
+    /// `reminders:due` / `reminders:claimed`, the person sets and person-page indexes, the
+    /// booking links, the SMS markers, deliveries and message index, and the suppression list.
+    /// The bookings scripts bind a booking hash to the reminder sets and the person set, the SMS
+    /// claim binds a marker to its booking hash and the suppression list; none of them touches a
+    /// queue key (the scheduler enqueues a claimed reminder's job in a separate, idempotent
+    /// step). Since layout 2 ([`LAYOUT_VERSION`]); layout 1 kept these under `{ns}`.
+    Bookings,
 }
 
 impl Family {
     /// Every family.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::RateLimit,
         Self::Tick,
         Self::ZoomToken,
         Self::AdminSession,
         Self::Processes,
+        Self::Bookings,
     ];
 
     /// The part after `<ns>:` in the family's hash tag.
@@ -119,6 +154,7 @@ impl Family {
             Self::ZoomToken => "zoom",
             Self::AdminSession => "session",
             Self::Processes => "proc",
+            Self::Bookings => "bookings",
         }
     }
 }
@@ -199,6 +235,61 @@ impl Keys {
             || Family::ALL
                 .iter()
                 .any(|f| key.starts_with(&self.family_prefix(*f)))
+    }
+
+    /// STRING: the key layout of the namespace's data ([`LAYOUT_VERSION`]), set once by the first
+    /// process that finds no key of an earlier layout, or by `meetflow-admin migrate` when it
+    /// has moved them. No TTL. Owner: every binary's start-up check (`process::layout`).
+    pub fn layout(&self) -> String {
+        format!("{}layout", self.prefix)
+    }
+
+    /// The `SCAN MATCH` pattern of the keys an earlier layout may have left: `{ns}:*` (the names
+    /// are told apart by [`Self::from_v1`]).
+    pub fn v1_pattern(&self) -> String {
+        let mut out = String::with_capacity(self.prefix.len() + 2);
+        for c in self.prefix.chars() {
+            if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push('*');
+        out
+    }
+
+    /// The layout-1 keys whose name is fixed (no part per booking): one `EXISTS` tells whether an
+    /// older meetflow wrote to this namespace after it was migrated. All in the `{ns}` slot.
+    pub fn v1_fixed(&self) -> Vec<String> {
+        V1_BOOKINGS
+            .iter()
+            .filter(|n| !n.ends_with(':'))
+            .map(|n| format!("{}{n}", self.prefix))
+            .collect()
+    }
+
+    /// Where a key of layout 1 lives now: `{ns}:bk:x` -> `{ns:bookings}:bk:x`; `None` for a key
+    /// whose name did not change (or that is not this namespace's).
+    pub fn from_v1(&self, key: &str) -> Option<String> {
+        let rest = key.strip_prefix(&self.prefix)?;
+        V1_BOOKINGS
+            .iter()
+            .any(|n| {
+                if n.ends_with(':') {
+                    rest.starts_with(n) && rest.len() > n.len()
+                } else {
+                    rest == *n
+                }
+            })
+            .then(|| format!("{}{rest}", self.family_prefix(Family::Bookings)))
+    }
+
+    /// The layout-1 name of a key of [`Family::Bookings`] (the inverse of [`Self::from_v1`]):
+    /// what an installation of an earlier version holds, for the migration's tests.
+    pub fn to_v1(&self, key: &str) -> Option<String> {
+        let rest = key.strip_prefix(&self.family_prefix(Family::Bookings))?;
+        let v1 = format!("{}{rest}", self.prefix);
+        (self.from_v1(&v1).as_deref() == Some(key)).then_some(v1)
     }
 
     /// HASH, one per job: queue, payload, state, attempts, max_attempts, created_ms, enq_ms,
@@ -357,33 +448,38 @@ impl Keys {
     /// reminder `r:<kind>` = `<state>:<due_ms>`. A canceled booking stays as a tombstone.
     /// TTL: [`BOOKING_RETENTION`] after its last reminder's useful life ([`BOOKING_RETENTION`]
     /// for a tombstone of a booking never seen booked). Owner: bookings.
+    /// Tag `{ns:bookings}` ([`Family::Bookings`]).
     pub fn booking(&self, booking: &str) -> String {
-        format!("{}bk:{booking}", self.prefix)
+        format!("{}bk:{booking}", self.family_prefix(Family::Bookings))
     }
 
     /// The prefix of [`Self::booking`] keys (`{ns}:bk:`), for the bookings scripts. Owner: bookings.
+    /// Tag `{ns:bookings}` ([`Family::Bookings`]).
     pub fn booking_prefix(&self) -> String {
-        format!("{}bk:", self.prefix)
+        format!("{}bk:", self.family_prefix(Family::Bookings))
     }
 
     /// ZSET reminder id (`rem:<booking>:<kind>`) -> due time (ms) of every planned reminder and
     /// follow-up. No TTL. Owner: bookings (written by the worker, drained by the scheduler).
+    /// Tag `{ns:bookings}` ([`Family::Bookings`]).
     pub fn reminders_due(&self) -> String {
-        format!("{}reminders:due", self.prefix)
+        format!("{}reminders:due", self.family_prefix(Family::Bookings))
     }
 
     /// ZSET reminder id -> claim lease expiry (ms) of reminders a scheduler replica is enqueueing;
     /// an expired claim (the replica died) is claimed again. No TTL. Owner: scheduler.
+    /// Tag `{ns:bookings}` ([`Family::Bookings`]).
     pub fn reminders_claimed(&self) -> String {
-        format!("{}reminders:claimed", self.prefix)
+        format!("{}reminders:claimed", self.family_prefix(Family::Bookings))
     }
 
     /// SET of the booking keys of one person (`person` = [`crate::domain::email_tag`] of the
     /// e-mail), so a new booking can call off the win-back SMS of a cancelled one and a
     /// cancellation plans none while another booking is still ahead. Members leave when their
     /// booking hash has expired. TTL: the longest of its bookings'. Owner: bookings.
+    /// Tag `{ns:bookings}` ([`Family::Bookings`]).
     pub fn person_bookings(&self, person: &str) -> String {
-        format!("{}person:{person}", self.prefix)
+        format!("{}person:{person}", self.family_prefix(Family::Bookings))
     }
 
     /// ZSET booking key -> last write (ms) of the bookings of one phone number (`phone_tag` =
@@ -391,8 +487,12 @@ impl Keys {
     /// in a key name): `meetflow-admin person PHONE` finds the person by it. At most
     /// [`crate::person_index::CAP`] members (oldest trimmed); TTL [`PERSON_INDEX_TTL`],
     /// refreshed on every write. Owner: worker (events handler); read by admin (person).
+    /// Tag `{ns:bookings}` ([`Family::Bookings`]).
     pub fn person_phone(&self, phone_tag: &str) -> String {
-        format!("{}person_phone:{phone_tag}", self.prefix)
+        format!(
+            "{}person_phone:{phone_tag}",
+            self.family_prefix(Family::Bookings)
+        )
     }
 
     /// ZSET booking key -> last write (ms) of the bookings (invitees) of one Calendly scheduled
@@ -400,8 +500,12 @@ impl Keys {
     /// finds them by the event's URI. At most [`crate::person_index::CAP`] members; TTL
     /// [`PERSON_INDEX_TTL`], refreshed on every write. Owner: worker (events handler); read by
     /// admin (person).
+    /// Tag `{ns:bookings}` ([`Family::Bookings`]).
     pub fn event_bookings(&self, event: &str) -> String {
-        format!("{}event_bookings:{event}", self.prefix)
+        format!(
+            "{}event_bookings:{event}",
+            self.family_prefix(Family::Bookings)
+        )
     }
 
     /// LIST of what happened to one booking, newest first: one JSON entry per Calendly delivery
@@ -410,15 +514,17 @@ impl Keys {
     /// deliveries of the person page. At most [`crate::person_index::CAP`] entries (`LTRIM`);
     /// TTL [`PERSON_INDEX_TTL`], refreshed on every write. Owner: worker (events handler);
     /// read by admin (person).
+    /// Tag `{ns:bookings}` ([`Family::Bookings`]).
     pub fn booking_trail(&self, booking: &str) -> String {
-        format!("{}trail:{booking}", self.prefix)
+        format!("{}trail:{booking}", self.family_prefix(Family::Bookings))
     }
 
     /// STRING: the single-use Calendly booking URL made for one engagement SMS (`id` = reminder
     /// id), kept so a retried send reuses it instead of making another. TTL [`BOOKING_LINK_TTL`].
     /// Owner: worker.
+    /// Tag `{ns:bookings}` ([`Family::Bookings`]).
     pub fn booking_link(&self, id: &str) -> String {
-        format!("{}link:{id}", self.prefix)
+        format!("{}link:{id}", self.family_prefix(Family::Bookings))
     }
 
     /// STRING: the at-most-once marker of one SMS (`booking` = booking key, `kind` =
@@ -427,16 +533,21 @@ impl Keys {
     /// when the call definitely did not send. A `sending:` value found by a later attempt means
     /// "possibly sent": the job goes to the dead letters instead of sending again.
     /// TTL [`SMS_MARKER_TTL`]. Owner: worker (SMS handler).
+    /// Tag `{ns:bookings}` ([`Family::Bookings`]).
     pub fn sms_marker(&self, booking: &str, kind: &str) -> String {
-        format!("{}sms:{booking}:{kind}", self.prefix)
+        format!(
+            "{}sms:{booking}:{kind}",
+            self.family_prefix(Family::Bookings)
+        )
     }
 
     /// HASH, the SMS suppression list: field `phone:<e164>` or `email:<lower-case address>` ->
     /// `<scope>:<added unix ms>` (scope `all` or `marketing`). No expiry: an entry stays until an
     /// operator removes it. Owner: admin (`sms suppress` / `unsuppress`); read by the worker's
     /// SMS claim.
+    /// Tag `{ns:bookings}` ([`Family::Bookings`]).
     pub fn sms_suppression(&self) -> String {
-        format!("{}sms_suppressed", self.prefix)
+        format!("{}sms_suppressed", self.family_prefix(Family::Bookings))
     }
 
     /// HASH, the delivery state of one SMS (as EngageLab's callbacks report it): `status`
@@ -444,14 +555,22 @@ impl Keys {
     /// `target_invalid`), `message_id`, `kind`, `country`, `accepted_ms`, `updated_ms`,
     /// `error_code`. TTL [`SMS_MARKER_TTL`] after the last write. Owner: worker (SMS handler and
     /// delivery callbacks); read by admin (`reminders list`).
+    /// Tag `{ns:bookings}` ([`Family::Bookings`]).
     pub fn sms_delivery(&self, booking: &str, kind: &str) -> String {
-        format!("{}sms_delivery:{booking}:{kind}", self.prefix)
+        format!(
+            "{}sms_delivery:{booking}:{kind}",
+            self.family_prefix(Family::Bookings)
+        )
     }
 
     /// STRING, EngageLab's message id -> `<booking>|<kind>` of the SMS it names, so a delivery
     /// callback finds its SMS. TTL [`SMS_MARKER_TTL`]. Owner: worker (SMS handler).
+    /// Tag `{ns:bookings}` ([`Family::Bookings`]).
     pub fn sms_message(&self, message_id: &str) -> String {
-        format!("{}sms_message:{message_id}", self.prefix)
+        format!(
+            "{}sms_message:{message_id}",
+            self.family_prefix(Family::Bookings)
+        )
     }
 
     /// SET of the e-mail addresses booked (through Calendly's Zoom location) on one Zoom meeting

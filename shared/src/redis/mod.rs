@@ -46,8 +46,9 @@ pub use doc::render_markdown;
 pub use handle::{Redis, WAIT_TIMEOUT, WaitShortfall};
 pub use keys::{
     ADMIN_SESSION_TTL, ATTENDANCE_MINUTES_TTL, AUTO_NO_SHOW_TTL, BOOKING_LINK_TTL,
-    BOOKING_RETENTION, Family, Keys, MEETING_CONTACTS_TTL, MINUTE_STATS_TTL, PERSON_INDEX_TTL,
-    PROCESS_TTL, SMS_MARKER_TTL, SYNC_RUN_TTL, ZOOM_TOKEN_REFRESH_MARGIN, hash_tag, millis,
+    BOOKING_RETENTION, Family, Keys, LAYOUT_VERSION, MEETING_CONTACTS_TTL, MINUTE_STATS_TTL,
+    PERSON_INDEX_TTL, PROCESS_TTL, SMS_MARKER_TTL, SYNC_RUN_TTL, ZOOM_TOKEN_REFRESH_MARGIN,
+    hash_tag, millis,
 };
 pub use registry::{Expiry, KEYS, KeySpec, RedisType};
 pub use script::{COMPARE_AND_DELETE, Script, compare_and_delete};
@@ -84,6 +85,7 @@ mod tests {
                 "tick_lock",
                 k.tick_lock("<task>", 0).replace(":0", ":<tick>"),
             ),
+            ("layout", k.layout()),
             ("reconcile_baseline", k.reconcile_baseline()),
             ("zoom_token", k.zoom_token()),
             ("rate_limit", k.rate_limit("<name>")),
@@ -151,6 +153,18 @@ mod tests {
         ("consumers", Family::Processes),
         ("process", Family::Processes),
         ("processes", Family::Processes),
+        ("booking", Family::Bookings),
+        ("reminders_due", Family::Bookings),
+        ("reminders_claimed", Family::Bookings),
+        ("person_bookings", Family::Bookings),
+        ("booking_link", Family::Bookings),
+        ("person_phone", Family::Bookings),
+        ("event_bookings", Family::Bookings),
+        ("booking_trail", Family::Bookings),
+        ("sms_marker", Family::Bookings),
+        ("sms_suppression", Family::Bookings),
+        ("sms_delivery", Family::Bookings),
+        ("sms_message", Family::Bookings),
     ];
 
     #[test]
@@ -176,7 +190,7 @@ mod tests {
         }
         assert_eq!(k.ready("sms"), "{mf}:q:sms:ready");
         assert_eq!(k.rate_limit("brevo"), "{mf:rl}:ratelimit:brevo");
-        assert_eq!(k.booking("abc"), "{mf}:bk:abc");
+        assert_eq!(k.booking("abc"), "{mf:bookings}:bk:abc");
         assert!(k.booking("abc").starts_with(&k.booking_prefix()));
         assert_eq!(
             k.all_patterns(),
@@ -186,7 +200,8 @@ mod tests {
                 "{mf:tick}:*",
                 "{mf:zoom}:*",
                 "{mf:session}:*",
-                "{mf:proc}:*"
+                "{mf:proc}:*",
+                "{mf:bookings}:*"
             ]
         );
         assert_eq!(
@@ -219,7 +234,7 @@ mod tests {
     #[test]
     fn what_one_script_touches_shares_one_tag() {
         let k = Keys::new("mf");
-        let groups: [(&str, Vec<String>); 4] = [
+        let groups: [(&str, Vec<String>); 8] = [
             (
                 "gcra",
                 vec![k.rate_limit("brevo"), k.rate_limit_held("brevo", "job1")],
@@ -240,10 +255,67 @@ mod tests {
                     k.sms_suppression(),
                 ],
             ),
+            (
+                "the bookings scripts (booked, canceled, no_show, claim_due, ack)",
+                vec![
+                    k.booking("b"),
+                    k.booking_prefix() + "other",
+                    k.reminders_due(),
+                    k.reminders_claimed(),
+                    k.person_bookings("p"),
+                ],
+            ),
+            (
+                "the person trail's pipeline",
+                vec![
+                    k.booking_trail("b"),
+                    k.person_phone("t"),
+                    k.event_bookings("e"),
+                ],
+            ),
+            (
+                "the person page's SMS rows",
+                vec![k.sms_marker("b", "rem-24h"), k.sms_delivery("b", "rem-24h")],
+            ),
+            (
+                "the SMS delivery record",
+                vec![k.sms_delivery("b", "rem-24h"), k.sms_message("m1")],
+            ),
         ];
         for (what, keys) in groups {
             let tags: std::collections::BTreeSet<&str> = keys.iter().map(|k| hash_tag(k)).collect();
             assert_eq!(tags.len(), 1, "{what}: {keys:?}");
+        }
+    }
+
+    /// Layout 1 kept the bookings family under `{ns}`: each such name maps to the key's name
+    /// now and back, and no other key of `{ns}` is taken for one.
+    #[test]
+    fn layout_1_names_map_to_the_bookings_family() {
+        let k = Keys::new("mf");
+        for (builder, key) in built(&k) {
+            let moved = FAMILY_KEYS
+                .iter()
+                .any(|(b, f)| *b == builder && *f == Family::Bookings);
+            if moved {
+                let v1 = k.to_v1(&key).unwrap_or_else(|| panic!("{builder}: {key}"));
+                assert_eq!(hash_tag(&v1), "mf", "{v1}");
+                assert_eq!(k.from_v1(&v1).as_deref(), Some(key.as_str()), "{builder}");
+                assert!(v1.starts_with(&k.v1_pattern().replace('*', "")));
+            } else {
+                assert_eq!(k.from_v1(&key), None, "{builder}: {key} is not moved");
+                assert_eq!(k.to_v1(&key), None, "{builder}");
+            }
+        }
+        assert_eq!(k.from_v1("{mf}:bk:abc").unwrap(), k.booking("abc"));
+        assert_eq!(k.from_v1("{mf}:bk:"), None, "a bare prefix is no key");
+        assert_eq!(k.from_v1("{other}:bk:abc"), None);
+        assert_eq!(k.from_v1("{mf}:reminders:due:x"), None);
+        let fixed = k.v1_fixed();
+        assert_eq!(fixed.len(), 3);
+        for key in &fixed {
+            assert_eq!(hash_tag(key), "mf");
+            assert!(k.from_v1(key).is_some(), "{key}");
         }
     }
 

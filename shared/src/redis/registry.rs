@@ -223,6 +223,14 @@ pub const KEYS: &[KeySpec] = &[
         doc: "lease of one tick of a periodic task, so one replica runs it",
     },
     KeySpec {
+        builder: "layout",
+        pattern: "{ns}:layout",
+        kind: RedisType::String,
+        expiry: Expiry::None,
+        owner: "every binary's start-up check; `meetflow-admin migrate`",
+        doc: "the key layout version of the namespace's data (2: the bookings family under `{ns:bookings}`)",
+    },
+    KeySpec {
         builder: "reconcile_baseline",
         pattern: "{ns}:reconcile:baseline",
         kind: RedisType::String,
@@ -260,7 +268,7 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         builder: "booking",
-        pattern: "{ns}:bk:<booking>",
+        pattern: "{ns:bookings}:bk:<booking>",
         kind: RedisType::Hash,
         expiry: Expiry::Fixed {
             name: "BOOKING_RETENTION",
@@ -272,7 +280,7 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         builder: "reminders_due",
-        pattern: "{ns}:reminders:due",
+        pattern: "{ns:bookings}:reminders:due",
         kind: RedisType::ZSet,
         expiry: Expiry::None,
         owner: "bookings (worker plans, scheduler drains)",
@@ -280,7 +288,7 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         builder: "reminders_claimed",
-        pattern: "{ns}:reminders:claimed",
+        pattern: "{ns:bookings}:reminders:claimed",
         kind: RedisType::ZSet,
         expiry: Expiry::None,
         owner: "scheduler",
@@ -288,7 +296,7 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         builder: "person_bookings",
-        pattern: "{ns}:person:<person>",
+        pattern: "{ns:bookings}:person:<person>",
         kind: RedisType::Set,
         expiry: Expiry::Computed("the longest of its bookings'"),
         owner: "bookings (worker)",
@@ -296,7 +304,7 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         builder: "person_phone",
-        pattern: "{ns}:person_phone:<phone_tag>",
+        pattern: "{ns:bookings}:person_phone:<phone_tag>",
         kind: RedisType::ZSet,
         expiry: Expiry::Fixed {
             name: "PERSON_INDEX_TTL",
@@ -308,7 +316,7 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         builder: "event_bookings",
-        pattern: "{ns}:event_bookings:<event>",
+        pattern: "{ns:bookings}:event_bookings:<event>",
         kind: RedisType::ZSet,
         expiry: Expiry::Fixed {
             name: "PERSON_INDEX_TTL",
@@ -320,7 +328,7 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         builder: "booking_trail",
-        pattern: "{ns}:trail:<booking>",
+        pattern: "{ns:bookings}:trail:<booking>",
         kind: RedisType::List,
         expiry: Expiry::Fixed {
             name: "PERSON_INDEX_TTL",
@@ -332,7 +340,7 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         builder: "booking_link",
-        pattern: "{ns}:link:<id>",
+        pattern: "{ns:bookings}:link:<id>",
         kind: RedisType::String,
         expiry: Expiry::Fixed {
             name: "BOOKING_LINK_TTL",
@@ -344,7 +352,7 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         builder: "sms_marker",
-        pattern: "{ns}:sms:<booking>:<kind>",
+        pattern: "{ns:bookings}:sms:<booking>:<kind>",
         kind: RedisType::String,
         expiry: Expiry::Fixed {
             name: "SMS_MARKER_TTL",
@@ -356,7 +364,7 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         builder: "sms_suppression",
-        pattern: "{ns}:sms_suppressed",
+        pattern: "{ns:bookings}:sms_suppressed",
         kind: RedisType::Hash,
         expiry: Expiry::None,
         owner: "admin (sms suppress / unsuppress) and the worker (opt-outs from Brevo, EngageLab callbacks, Calendly consent); read by the worker's SMS claim",
@@ -364,7 +372,7 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         builder: "sms_delivery",
-        pattern: "{ns}:sms_delivery:<booking>:<kind>",
+        pattern: "{ns:bookings}:sms_delivery:<booking>:<kind>",
         kind: RedisType::Hash,
         expiry: Expiry::Fixed {
             name: "SMS_MARKER_TTL",
@@ -376,7 +384,7 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         builder: "sms_message",
-        pattern: "{ns}:sms_message:<message_id>",
+        pattern: "{ns:bookings}:sms_message:<message_id>",
         kind: RedisType::String,
         expiry: Expiry::Fixed {
             name: "SMS_MARKER_TTL",

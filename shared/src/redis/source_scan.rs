@@ -157,12 +157,12 @@ fn literal_key(s: &str) -> bool {
             .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'*')
 }
 
-/// The first segment of every key of the table: `job:`, `q:`, `bk:`, ... and whole names
-/// without a colon (`dead`, `queues`).
+/// The first segment after the hash tag of every key of the table: `job:`, `q:`, `bk:`, ... and
+/// whole names without a colon (`dead`, `queues`).
 fn key_heads() -> Vec<(String, bool)> {
     let mut heads: Vec<(String, bool)> = KEYS
         .iter()
-        .filter_map(|k| k.pattern.strip_prefix("{ns}:"))
+        .filter_map(|k| k.pattern.split_once("}:").map(|(_, rest)| rest))
         .map(|rest| match rest.find(':') {
             Some(at) => (rest[..=at].to_owned(), true),
             None => (rest.to_owned(), false),

@@ -1,7 +1,8 @@
 //! The key families with a hash tag of their own (`meetflow_shared::redis::Family`) on a real
 //! 3-master Cluster: the rate limiter (a limiter and a job's held slot in one script), the tick
 //! lock, the Zoom token cache (compare-and-delete), an admin session and the worker process
-//! registry (the heartbeat script, the process list's pipeline) each work there, every key they
+//! registry (the heartbeat script, the process list's pipeline) and the bookings store (its
+//! scripts bind a booking, the reminder sets and the person set) each work there, every key they
 //! leave hashes to its family's tag and to another slot than the namespace's `{ns}`, and the
 //! installation's keys spread over more than one master.
 
@@ -11,6 +12,8 @@ use std::time::Duration;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use meetflow_admin::web::auth::{Auth, COOKIE, Caller};
 use meetflow_scheduler::periodic::acquire_tick;
+use meetflow_shared::bookings::Bookings;
+use meetflow_shared::config::RemindersSettings;
 use meetflow_shared::providers::rate_limit::{Admission, RateLimiter};
 use meetflow_shared::providers::zoom_api::{ZoomAuth, ZoomCredentials};
 use meetflow_shared::queue::{NewJob, QueueClient};
@@ -21,6 +24,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
 use crate::support::queue::{counting, eventually, fast, spawn};
+use crate::support::scheduler::{HOUR, due_ids, facts, now_ms};
 
 const NS: &str = "fam";
 
@@ -112,6 +116,23 @@ async fn admin_session(redis: &Redis) {
     assert!(matches!(caller, Caller::Session { .. }), "{caller:?}");
 }
 
+/// The bookings family: a booking plans its reminders (the `booked` script: booking hash,
+/// `reminders:due`, the person set), the due claim reads it back, a cancel calls them off.
+async fn bookings(client: &QueueClient) {
+    let store = Bookings::new(client.handle().clone(), RemindersSettings::default());
+    let soon = facts(now_ms() + 48 * HOUR);
+    store.booked(&soon).await.unwrap();
+    assert_eq!(due_ids(client).await.len(), 3, "24h, 1h and the follow-up");
+    store
+        .canceled(&soon.invitee_uri, false, None)
+        .await
+        .unwrap();
+    assert!(
+        due_ids(client).await.is_empty(),
+        "the cancel calls them off"
+    );
+}
+
 async fn process_registry(client: &QueueClient) {
     let (runs, handler) = counting();
     let w = spawn(client, "q", fast(), handler);
@@ -160,6 +181,7 @@ async fn the_families_with_their_own_tag_work_on_a_cluster_in_slots_of_their_own
     );
     zoom_token(&redis).await;
     admin_session(&redis).await;
+    bookings(&client).await;
     process_registry(&client).await;
 
     // Every key the families left carries its family's tag; each family hashes elsewhere than

@@ -1,0 +1,99 @@
+//! `meetflow-admin migrate [--dry-run] [--overwrite] [--json]`: moves the keys an earlier
+//! meetflow wrote in key layout 1 to this version's layout (see
+//! `meetflow_shared::process::layout`), then records the layout so the binaries start.
+//!
+//! Run it with every meetflow process stopped: a process of the earlier version would keep
+//! writing the old names. It refuses while a worker process still sends heartbeats. It can be
+//! interrupted and run again.
+
+use anyhow::bail;
+use clap::Args;
+use meetflow_shared::process::layout::{self, Layout};
+use meetflow_shared::redis::LAYOUT_VERSION;
+
+use crate::backend::Backend;
+use crate::{Ctx, Out};
+
+/// `meetflow-admin migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateCommand {
+    /// Count what would move; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Where a key's new name is taken too, replace it with the earlier layout's key (else such
+    /// keys are left and listed, and the layout is not recorded).
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Move keys even though worker processes send heartbeats (they must be of this version
+    /// and refusing to start, or stopped).
+    #[arg(long)]
+    pub force: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl MigrateCommand {
+    /// Runs the command.
+    pub async fn run(self, ctx: &Ctx, out: &mut Out) -> anyhow::Result<()> {
+        let settings = ctx.settings()?;
+        let client = Backend::client(&settings).await?;
+        let redis = client.handle();
+        let before = layout::inspect(redis).await?;
+        if let Layout::Newer(v) = &before {
+            bail!(
+                "the namespace is in key layout {v}, newer than this meetflow's ({LAYOUT_VERSION}): nothing to migrate"
+            );
+        }
+        if !self.dry_run && !self.force {
+            let live = client.processes().await?;
+            if let Some(p) = live.first() {
+                bail!(
+                    "{} worker process(es) still send heartbeats (e.g. {} on {}): stop every meetflow process first, or --force",
+                    live.len(),
+                    p.identity,
+                    p.host
+                );
+            }
+        }
+        let done = layout::migrate(redis, self.dry_run, self.overwrite).await?;
+        if self.json {
+            writeln!(out, "{}", serde_json::to_string_pretty(&done)?)?;
+        } else {
+            let verb = if self.dry_run { "would move" } else { "moved" };
+            writeln!(
+                out,
+                "{verb} {} key(s) of key layout 1 to layout {LAYOUT_VERSION}",
+                done.moved
+            )?;
+            for key in done.conflicts.iter().take(20) {
+                writeln!(out, "left (its new name exists): {key}")?;
+            }
+            if done.conflicts.len() > 20 {
+                writeln!(out, "… and {} more", done.conflicts.len() - 20)?;
+            }
+            if done.recorded {
+                writeln!(
+                    out,
+                    "layout {LAYOUT_VERSION} recorded: the binaries of this version will start"
+                )?;
+            }
+        }
+        if !self.dry_run {
+            let record =
+                crate::audit::cli("migrate", format!("layout {LAYOUT_VERSION}")).count(done.moved);
+            crate::audit::record(
+                &meetflow_shared::audit::Audit::new(redis.clone(), settings.admin.audit_cap),
+                record,
+            )
+            .await;
+        }
+        if !done.conflicts.is_empty() {
+            bail!(
+                "{} key(s) exist in both layouts and were left: check them, then run again with --overwrite to keep the earlier layout's",
+                done.conflicts.len()
+            );
+        }
+        Ok(())
+    }
+}
