@@ -3,8 +3,9 @@
 //!
 //! - [`Keys`] (`keys.rs`): the typed builder of every key name, and the expiry constants of the
 //!   keys whose lifetime Rust sets ([`SMS_MARKER_TTL`], [`BOOKING_RETENTION`], ...). Keys the
-//!   scripts bind together share the hash tag `{ns}`; each independent [`Family`] (rate limiters,
-//!   tick locks, Zoom token, admin sessions, process registry) has its own. No code
+//!   queue scripts bind together share the hash tag `{ns}`; each independent [`Family`]
+//!   (bookings store, rate limiters, tick locks, Zoom token, admin sessions, process registry)
+//!   has its own. [`LAYOUT_VERSION`] names this layout (see `process::layout`). No code
 //!   outside this module builds a key name: a test scans the workspace's sources for key
 //!   building (`source_scan.rs`).
 //! - [`KEYS`] (`registry.rs`): the table of every key — pattern, Redis type, expiry, owner, one
@@ -307,7 +308,7 @@ mod tests {
                 assert_eq!(k.to_v1(&key), None, "{builder}");
             }
         }
-        assert_eq!(k.from_v1("{mf}:bk:abc").unwrap(), k.booking("abc"));
+        assert_eq!(k.from_v1("{mf}:bk:abc"), Some(k.booking("abc")));
         assert_eq!(k.from_v1("{mf}:bk:"), None, "a bare prefix is no key");
         assert_eq!(k.from_v1("{other}:bk:abc"), None);
         assert_eq!(k.from_v1("{mf}:reminders:due:x"), None);

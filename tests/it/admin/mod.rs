@@ -12,6 +12,7 @@ mod cli_dlq_and_reminders;
 mod deliveries;
 mod dlq_filters;
 mod jobs_view;
+mod migrate;
 mod observability;
 mod person;
 mod queue_pause;

@@ -226,22 +226,35 @@ pub(crate) async fn census(client: &QueueClient) -> JobCensus {
     census
 }
 
-/// Work still waiting or running, per queue, plus reminders due and not yet handed over, read in
-/// one atomic snapshot: reading the queues one after the other could miss a job that a handler
-/// enqueued on an already-read queue just before it finished.
+/// Work still waiting or running, per queue, plus reminders due and not yet handed over. The
+/// queues are read in one atomic snapshot: reading them one after the other could miss a job that
+/// a handler enqueued on an already-read queue just before it finished. The reminders live under
+/// another hash tag (`{ns:bookings}`), so they are read first, in a snapshot of their own: a
+/// reminder in neither `due` nor `claimed` then had its job enqueued before the queues are read
+/// (the scheduler settles a claim only after enqueueing).
 pub(crate) async fn in_flight(client: &QueueClient) -> Vec<String> {
     let k = client.keys();
     let now = chrono::Utc::now().timestamp_millis();
-    let mut pipe = crate::support::worker::queue_snapshot(client);
-    pipe.cmd("ZCOUNT")
+    let mut conn = client.redis();
+    let mut reminders = redis::pipe();
+    reminders
+        .atomic()
+        .cmd("ZCOUNT")
         .arg(k.reminders_due())
         .arg("-inf")
-        .arg(now);
-    pipe.cmd("ZCARD").arg(k.reminders_claimed());
-    let mut conn = client.redis();
-    let counts: Vec<u64> = match pipe.query_async(&mut conn).await {
+        .arg(now)
+        .cmd("ZCARD")
+        .arg(k.reminders_claimed());
+    let reminders: Vec<u64> = match reminders.query_async(&mut conn).await {
         Ok(c) => c,
-        Err(e) => return vec![format!("snapshot: {e}")],
+        Err(e) => return vec![format!("reminders snapshot: {e}")],
+    };
+    let counts: Vec<u64> = match crate::support::worker::queue_snapshot(client)
+        .query_async(&mut conn)
+        .await
+    {
+        Ok(c) => c,
+        Err(e) => return vec![format!("queue snapshot: {e}")],
     };
     let mut out = Vec::new();
     for (q, c) in ALL_QUEUES.iter().zip(counts.chunks(3)) {
@@ -252,7 +265,6 @@ pub(crate) async fn in_flight(client: &QueueClient) -> Vec<String> {
             ));
         }
     }
-    let reminders = &counts[ALL_QUEUES.len() * 3..];
     if reminders.iter().any(|&n| n > 0) {
         out.push(format!(
             "reminders: {} due and not claimed, {} claimed and not settled",

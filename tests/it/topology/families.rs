@@ -39,6 +39,34 @@ async fn slot(cluster: &TestCluster, key: &str) -> i64 {
         .unwrap()
 }
 
+/// The port of the master serving `slot` (`CLUSTER SLOTS`).
+async fn master_of(cluster: &TestCluster, slot: i64) -> i64 {
+    let mut c = cluster.nodes()[0].conn().await.unwrap();
+    let ranges: Vec<(i64, i64, (String, i64))> = redis::cmd("CLUSTER")
+        .arg("SLOTS")
+        .query_async::<Vec<redis::Value>>(&mut c)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|range| {
+            let redis::Value::Array(parts) = range else {
+                panic!("CLUSTER SLOTS entry {range:?}")
+            };
+            let num = |v: &redis::Value| redis::from_redis_value_ref::<i64>(v).unwrap();
+            let redis::Value::Array(master) = &parts[2] else {
+                panic!("{parts:?}")
+            };
+            let host = redis::from_redis_value_ref::<String>(&master[0]).unwrap();
+            (num(&parts[0]), num(&parts[1]), (host, num(&master[1])))
+        })
+        .collect();
+    ranges
+        .into_iter()
+        .find(|(lo, hi, _)| (*lo..=*hi).contains(&slot))
+        .map(|(_, _, (_, port))| port)
+        .unwrap_or_else(|| panic!("no master serves slot {slot}"))
+}
+
 /// Every key on every master.
 async fn all_keys(cluster: &TestCluster) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
@@ -209,6 +237,19 @@ async fn the_families_with_their_own_tag_work_on_a_cluster_in_slots_of_their_own
         assert!(left.contains(&key), "{key} in {left:?}");
     }
     assert!(left.iter().any(|k| k.starts_with(&keys.job(""))));
+    // With the default namespace, the queue group, the bookings family and the rate limiters
+    // (the three groups every job touches) are on three different masters of the usual even
+    // split (`redis-cli --cluster create`, as here).
+    let default = meetflow_shared::redis::Keys::new("meetflow");
+    let mut owners = BTreeSet::new();
+    for key in [
+        default.job("x"),
+        default.booking("x"),
+        default.rate_limit("brevo"),
+    ] {
+        owners.insert(master_of(&cluster, slot(&cluster, &key).await).await);
+    }
+    assert_eq!(owners.len(), 3, "{owners:?}");
     let counts = cluster.key_counts().await.unwrap();
     assert!(
         counts.iter().filter(|&&n| n > 0).count() > 1,
