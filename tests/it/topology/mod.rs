@@ -9,6 +9,7 @@ mod checks;
 mod end_to_end;
 mod failover;
 mod families;
+mod layout;
 mod loss_window;
 mod queue;
 mod webhooks;
