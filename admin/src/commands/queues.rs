@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::Args;
 use meetflow_shared::queue::QueueStats;
+use meetflow_shared::shutdown::Shutdown;
 
 use crate::backend::Backend;
 use crate::overview;
@@ -35,6 +36,9 @@ impl QueuesCommand {
         if let Some(action) = self.action {
             return action.run(ctx, out).await;
         }
+        // Listened for from the start, not only during the pause: a Ctrl-C that comes while the
+        // stats are being read still ends the watch (a listener made per pause missed it).
+        let interrupt = self.watch.then(|| Shutdown::on_signal().token());
         let backend = Backend::connect(ctx).await?;
         loop {
             let stats = overview::stats(&backend.client).await?;
@@ -54,12 +58,12 @@ impl QueuesCommand {
                 out.write_all(render(&stats).as_bytes())?;
             }
             out.flush()?;
-            if !self.watch {
+            let Some(interrupt) = &interrupt else {
                 return Ok(());
-            }
+            };
             tokio::select! {
                 () = tokio::time::sleep(WATCH_EVERY) => {}
-                _ = tokio::signal::ctrl_c() => return Ok(()),
+                () = interrupt.cancelled() => return Ok(()),
             }
         }
     }

@@ -142,3 +142,37 @@ async fn queues_watch_refreshes_until_interrupted() {
         .unwrap();
     assert_eq!(status.code(), Some(0), "Ctrl-C ends --watch cleanly");
 }
+
+/// A Ctrl-C that comes while `--watch` is reading the stats (here: Redis frozen during the
+/// refresh) still ends it. The watch used to listen only during its pause between refreshes, so
+/// such a Ctrl-C was lost and it ran on (the test above failed now and then that way).
+#[tokio::test]
+async fn queues_watch_ends_on_a_ctrl_c_that_comes_during_a_refresh() {
+    use tokio::io::AsyncBufReadExt;
+    let a = Admin::start().await;
+    let mut cmd = a.command();
+    cmd.args(["queues", "--watch", "--json"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped());
+    let mut child = tokio::process::Command::from(cmd)
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    lines.next_line().await.unwrap().unwrap();
+    // The next refresh starts 2 s after the first and hangs on the frozen Redis.
+    a.redis.pause().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(2600)).await;
+    let pid = child.id().unwrap().to_string();
+    std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    a.redis.resume().unwrap();
+    let status = tokio::time::timeout(std::time::Duration::from_secs(5), child.wait()).await;
+    assert!(
+        matches!(status, Ok(Ok(s)) if s.code() == Some(0)),
+        "the Ctrl-C during the refresh ended the watch: {status:?}"
+    );
+}
