@@ -1,14 +1,15 @@
-//! `meetflow-admin migrate [--dry-run] [--overwrite] [--json]`: moves the keys an earlier
-//! meetflow wrote in key layout 1 to this version's layout (see
-//! `meetflow_shared::process::layout`), then records the layout so the binaries start.
+//! `meetflow-admin migrate [--back] [--dry-run] [--overwrite] [--force] [--json]`: moves the keys
+//! an earlier meetflow wrote in key layout 1 to this version's layout (see
+//! `meetflow_shared::process::layout`), then records the layout so the binaries start; `--back`
+//! moves them back before a rollback to a release of layout 1.
 //!
-//! Run it with every meetflow process stopped: a process of the earlier version would keep
-//! writing the old names. It refuses while a worker process still sends heartbeats. It can be
-//! interrupted and run again.
+//! Run it with every meetflow process stopped: a process of the other layout would keep writing
+//! its names. It refuses while a worker process still sends heartbeats. It can be interrupted and
+//! run again.
 
 use anyhow::bail;
 use clap::Args;
-use meetflow_shared::process::layout::{self, Layout};
+use meetflow_shared::process::layout::{self, Direction, Layout};
 use meetflow_shared::redis::LAYOUT_VERSION;
 
 use crate::backend::Backend;
@@ -17,11 +18,14 @@ use crate::{Ctx, Out};
 /// `meetflow-admin migrate`.
 #[derive(Debug, Args)]
 pub struct MigrateCommand {
+    /// Move the keys back to key layout 1, before rolling back to a release that knows no other.
+    #[arg(long)]
+    pub back: bool,
     /// Count what would move; change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Where a key's new name is taken too, replace it with the earlier layout's key (else such
-    /// keys are left and listed, and the layout is not recorded).
+    /// Where a key's name in the target layout is taken too, replace it with the key being
+    /// moved (else such keys are left and listed, and the layout is not recorded).
     #[arg(long)]
     pub overwrite: bool,
     /// Move keys even though worker processes send heartbeats (they must be of this version
@@ -49,21 +53,26 @@ impl MigrateCommand {
             let live = client.processes().await?;
             if let Some(p) = live.first() {
                 bail!(
-                    "{} worker process(es) still send heartbeats (e.g. {} on {}): stop every meetflow process first, or --force",
+                    "{} worker process(es) still send heartbeats (e.g. {} on {}): stop every meetflow process first (a stopped one leaves the list within 30 s), or --force",
                     live.len(),
                     p.identity,
                     p.host
                 );
             }
         }
-        let done = layout::migrate(redis, self.dry_run, self.overwrite).await?;
+        let (direction, from, to) = if self.back {
+            (Direction::Back, LAYOUT_VERSION, 1)
+        } else {
+            (Direction::Forward, 1, LAYOUT_VERSION)
+        };
+        let done = layout::migrate(redis, direction, self.dry_run, self.overwrite).await?;
         if self.json {
             writeln!(out, "{}", serde_json::to_string_pretty(&done)?)?;
         } else {
             let verb = if self.dry_run { "would move" } else { "moved" };
             writeln!(
                 out,
-                "{verb} {} key(s) of key layout 1 to layout {LAYOUT_VERSION}",
+                "{verb} {} key(s) of key layout {from} to layout {to}",
                 done.moved
             )?;
             for key in done.conflicts.iter().take(20) {
@@ -72,7 +81,12 @@ impl MigrateCommand {
             if done.conflicts.len() > 20 {
                 writeln!(out, "… and {} more", done.conflicts.len() - 20)?;
             }
-            if done.recorded {
+            if done.recorded && self.back {
+                writeln!(
+                    out,
+                    "layout record removed: start the earlier release (this one refuses layout 1)"
+                )?;
+            } else if done.recorded {
                 writeln!(
                     out,
                     "layout {LAYOUT_VERSION} recorded: the binaries of this version will start"
@@ -81,7 +95,7 @@ impl MigrateCommand {
         }
         if !self.dry_run {
             let record =
-                crate::audit::cli("migrate", format!("layout {LAYOUT_VERSION}")).count(done.moved);
+                crate::audit::cli("migrate", format!("layout {from} -> {to}")).count(done.moved);
             crate::audit::record(
                 &meetflow_shared::audit::Audit::new(redis.clone(), settings.admin.audit_cap),
                 record,
@@ -90,7 +104,7 @@ impl MigrateCommand {
         }
         if !done.conflicts.is_empty() {
             bail!(
-                "{} key(s) exist in both layouts and were left: check them, then run again with --overwrite to keep the earlier layout's",
+                "{} key(s) exist in both layouts and were left: check them, then run again with --overwrite to keep the ones being moved",
                 done.conflicts.len()
             );
         }

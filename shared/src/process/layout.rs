@@ -68,15 +68,11 @@ pub async fn inspect(redis: &Redis) -> RedisResult<Layout> {
     match recorded.as_deref().map(str::parse::<u32>) {
         Some(Ok(v)) if v == LAYOUT_VERSION => {
             let fixed = keys.v1_fixed();
-            let found: Vec<bool> = redis::pipe()
-                .cmd("EXISTS")
-                .arg(&fixed[0])
-                .cmd("EXISTS")
-                .arg(&fixed[1])
-                .cmd("EXISTS")
-                .arg(&fixed[2])
-                .query_async(&mut conn)
-                .await?;
+            let mut exists = redis::pipe();
+            for key in &fixed {
+                exists.cmd("EXISTS").arg(key);
+            }
+            let found: Vec<bool> = exists.query_async(&mut conn).await?;
             Ok(match fixed.iter().zip(found).find(|(_, f)| *f) {
                 Some((example, _)) => Layout::Earlier {
                     example: example.clone(),
@@ -117,32 +113,56 @@ async fn record(redis: &Redis, only_if_absent: bool) -> RedisResult<()> {
     Ok(())
 }
 
-/// One `SCAN` step over the namespace's `{ns}` keys (on a Cluster, on the master holding that
-/// slot): the next cursor and the layout-1 keys of the step, each with its name now.
-async fn scan_v1(redis: &Redis, cursor: u64) -> RedisResult<(u64, Vec<(String, String)>)> {
+/// Which way [`migrate`] moves the bookings family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// From layout 1 (`{ns}`) to this version's ([`LAYOUT_VERSION`], `{ns:bookings}`).
+    Forward,
+    /// Back to layout 1, before rolling back to a release that knows no other: those releases
+    /// do not check the layout and would find no bookings, reminders or SMS markers.
+    Back,
+}
+
+/// One `SCAN` step over the keys `direction` moves (on a Cluster, on the master holding their
+/// slot): the next cursor and each key of the step with the name it moves to.
+async fn scan_step(
+    redis: &Redis,
+    direction: Direction,
+    cursor: u64,
+) -> RedisResult<(u64, Vec<(String, String)>)> {
     let keys = redis.keys();
+    let (pattern, slot_of) = match direction {
+        Direction::Forward => (keys.v1_pattern(), keys.layout()),
+        Direction::Back => (keys.bookings_pattern(), keys.booking_prefix()),
+    };
     let mut scan = redis::cmd("SCAN");
     scan.arg(cursor)
         .arg("MATCH")
-        .arg(keys.v1_pattern())
+        .arg(pattern)
         .arg("COUNT")
         .arg(BATCH);
-    let (next, found): (u64, Vec<String>) =
-        redis.conn().on_master_of(&keys.layout(), &scan).await?;
-    let moved = found
+    let (next, found): (u64, Vec<String>) = redis.conn().on_master_of(&slot_of, &scan).await?;
+    let moves = found
         .into_iter()
-        .filter_map(|old| keys.from_v1(&old).map(|new| (old, new)))
+        .filter_map(|from| {
+            let to = match direction {
+                Direction::Forward => keys.from_v1(&from),
+                Direction::Back => keys.to_v1(&from),
+            };
+            to.map(|to| (from, to))
+        })
         .collect();
-    Ok((next, moved))
+    Ok((next, moves))
 }
 
-/// The first layout-1 key of the namespace, if any.
-async fn first_v1_key(redis: &Redis) -> RedisResult<Option<String>> {
+/// The first key `direction` would move, if any (for [`Direction::Forward`]: the first
+/// layout-1 key).
+async fn first_to_move(redis: &Redis, direction: Direction) -> RedisResult<Option<String>> {
     let mut cursor = 0;
     loop {
-        let (next, found) = scan_v1(redis, cursor).await?;
-        if let Some((old, _)) = found.into_iter().next() {
-            return Ok(Some(old));
+        let (next, found) = scan_step(redis, direction, cursor).await?;
+        if let Some((from, _)) = found.into_iter().next() {
+            return Ok(Some(from));
         }
         if next == 0 {
             return Ok(None);
@@ -151,30 +171,42 @@ async fn first_v1_key(redis: &Redis) -> RedisResult<Option<String>> {
     }
 }
 
+/// The first layout-1 key of the namespace, if any.
+async fn first_v1_key(redis: &Redis) -> RedisResult<Option<String>> {
+    first_to_move(redis, Direction::Forward).await
+}
+
 /// What [`migrate`] did (or, dry, would do).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Migration {
-    /// Layout-1 keys moved to their name now (dry: that would be).
+    /// Keys moved to their name in the target layout (dry: that would be).
     pub moved: u64,
-    /// Layout-1 keys left where they are because their name now is taken too (a process of
-    /// this version already wrote it): `--overwrite` replaces it with the layout-1 key.
+    /// Keys left where they are because their name in the target layout is taken too (a
+    /// process of that layout already wrote it): `--overwrite` replaces it.
     pub conflicts: Vec<String>,
-    /// Whether the layout is now recorded as [`LAYOUT_VERSION`] (not in a dry run, and only when
-    /// no layout-1 key is left).
+    /// Whether the target layout is now recorded (forward: `{ns}:layout` set to
+    /// [`LAYOUT_VERSION`]; back: the record removed). Not in a dry run, and only when no key is
+    /// left to move.
     pub recorded: bool,
 }
 
-/// Moves every layout-1 key of `redis`'s namespace to its name now, keeping its value and TTL;
-/// `dry_run` only counts. A key whose new name exists is left (listed in
-/// [`Migration::conflicts`]) unless `overwrite`. Records the layout when none is left.
+/// Moves the bookings family of `redis`'s namespace to the layout `direction` names, keeping
+/// each key's value and TTL; `dry_run` only counts. A key whose target name exists is left
+/// (listed in [`Migration::conflicts`]) unless `overwrite`. Records the target layout when
+/// nothing is left to move.
 ///
 /// # Errors
 /// A Redis error (the keys moved so far stay moved; running it again carries on).
-pub async fn migrate(redis: &Redis, dry_run: bool, overwrite: bool) -> RedisResult<Migration> {
+pub async fn migrate(
+    redis: &Redis,
+    direction: Direction,
+    dry_run: bool,
+    overwrite: bool,
+) -> RedisResult<Migration> {
     let mut out = Migration::default();
     let mut cursor = 0;
     loop {
-        let (next, batch) = scan_v1(redis, cursor).await?;
+        let (next, batch) = scan_step(redis, direction, cursor).await?;
         if !batch.is_empty() {
             move_batch(redis, &batch, dry_run, overwrite, &mut out).await?;
         }
@@ -183,8 +215,16 @@ pub async fn migrate(redis: &Redis, dry_run: bool, overwrite: bool) -> RedisResu
         }
         cursor = next;
     }
-    if !dry_run && out.conflicts.is_empty() && first_v1_key(redis).await?.is_none() {
-        record(redis, false).await?;
+    if !dry_run && out.conflicts.is_empty() && first_to_move(redis, direction).await?.is_none() {
+        match direction {
+            Direction::Forward => record(redis, false).await?,
+            Direction::Back => {
+                let _: i64 = redis::cmd("DEL")
+                    .arg(redis.keys().layout())
+                    .query_async(&mut redis.conn())
+                    .await?;
+            }
+        }
         out.recorded = true;
     }
     Ok(out)

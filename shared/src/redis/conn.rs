@@ -180,9 +180,7 @@ impl RedisConn {
             })
             .collect())
     }
-}
 
-impl RedisConn {
     /// Sends `cmd` to the master holding `key`'s slot: on a Cluster the primary that owns it
     /// (for a keyless command like `SCAN` that must see that node's keys), otherwise the one
     /// Redis.

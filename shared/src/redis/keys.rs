@@ -171,6 +171,19 @@ pub fn hash_tag(key: &str) -> &str {
     key
 }
 
+/// A `SCAN MATCH` pattern of the keys starting with `prefix` (its glob characters escaped).
+fn glob_prefix(prefix: &str) -> String {
+    let mut out = String::with_capacity(prefix.len() + 2);
+    for c in prefix.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('*');
+    out
+}
+
 /// Builds key names for one namespace. Cheap to clone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keys {
@@ -247,15 +260,12 @@ impl Keys {
     /// The `SCAN MATCH` pattern of the keys an earlier layout may have left: `{ns}:*` (the names
     /// are told apart by [`Self::from_v1`]).
     pub fn v1_pattern(&self) -> String {
-        let mut out = String::with_capacity(self.prefix.len() + 2);
-        for c in self.prefix.chars() {
-            if matches!(c, '*' | '?' | '[' | ']' | '\\') {
-                out.push('\\');
-            }
-            out.push(c);
-        }
-        out.push('*');
-        out
+        glob_prefix(&self.prefix)
+    }
+
+    /// The `SCAN MATCH` pattern of every key of [`Family::Bookings`] (layout 2 names).
+    pub fn bookings_pattern(&self) -> String {
+        glob_prefix(&self.family_prefix(Family::Bookings))
     }
 
     /// The layout-1 keys whose name is fixed (no part per booking): one `EXISTS` tells whether an

@@ -243,3 +243,42 @@ async fn a_new_namespace_records_layout_2_at_the_first_start() {
     let nothing = ok(&admin.cli(&["migrate", "--force"]).await);
     assert!(nothing.contains("moved 0 key(s)"), "{nothing}");
 }
+
+#[tokio::test]
+async fn migrating_back_restores_layout_1_for_a_rollback_and_forward_again() {
+    let admin = Admin::start().await;
+    let redis = admin.client.handle().clone();
+    let store = Bookings::new(redis.clone(), RemindersSettings::default());
+    store.booked(&facts(now_ms() + 48 * HOUR)).await.unwrap();
+    assert_eq!(scheduler_refusal(&admin).await, None, "layout 2 recorded");
+    let keys = family_keys(&redis).await;
+
+    let back = ok(&admin.cli(&["migrate", "--back", "--force"]).await);
+    assert!(
+        back.contains(&format!(
+            "moved {} key(s) of key layout 2 to layout 1",
+            keys.len()
+        )) && back.contains("layout record removed"),
+        "{back}"
+    );
+    assert!(family_keys(&redis).await.is_empty());
+    let mut conn = redis.conn();
+    for key in &keys {
+        let old = redis.keys().to_v1(key).unwrap();
+        let there: bool = redis::cmd("EXISTS")
+            .arg(&old)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        assert!(there, "{old}");
+    }
+    assert!(
+        scheduler_refusal(&admin).await.is_some(),
+        "this release refuses layout 1"
+    );
+
+    ok(&admin.cli(&["migrate", "--force"]).await);
+    assert_eq!(family_keys(&redis).await, keys);
+    assert_eq!(due_ids(&admin.client).await.len(), 3);
+    assert_eq!(scheduler_refusal(&admin).await, None);
+}

@@ -1,11 +1,11 @@
 //! The key layout migration on a real 3-master Cluster: the layout-1 keys (all in the `{ns}`
 //! slot) are found by scanning the master that holds that slot, and moved to `{ns:bookings}`
 //! (another slot, here another master) with `DUMP` / `RESTORE`, since a Cluster refuses a
-//! `RENAME` across slots.
+//! `RENAME` across slots; and back again, as before a rollback.
 
 use meetflow_shared::bookings::Bookings;
 use meetflow_shared::config::RemindersSettings;
-use meetflow_shared::process::layout::{self, Layout};
+use meetflow_shared::process::layout::{self, Direction, Layout};
 use meetflow_shared::queue::QueueClient;
 use meetflow_shared::redis::{Family, Redis};
 use meetflow_tests::topology::TestCluster;
@@ -90,10 +90,23 @@ async fn layout_1_keys_move_across_cluster_slots() {
     };
     assert!(redis.keys().from_v1(&example).is_some(), "{example}");
 
-    let done = layout::migrate(&redis, false, false).await.unwrap();
+    let done = layout::migrate(&redis, Direction::Forward, false, false)
+        .await
+        .unwrap();
     assert_eq!(done.moved, keys.len() as u64);
     assert!(done.conflicts.is_empty() && done.recorded, "{done:?}");
     assert_eq!(family_keys(&cluster, &redis).await, keys);
     assert_eq!(due_ids(&client).await.len(), 9, "three bookings' reminders");
     assert_eq!(layout::inspect(&redis).await.unwrap(), Layout::Current);
+
+    // And back (before a rollback), scanning the master of `{ns:bookings}` this time.
+    let back = layout::migrate(&redis, Direction::Back, false, false)
+        .await
+        .unwrap();
+    assert_eq!(back.moved, keys.len() as u64);
+    assert!(family_keys(&cluster, &redis).await.is_empty());
+    assert!(matches!(
+        layout::inspect(&redis).await.unwrap(),
+        Layout::Earlier { .. }
+    ));
 }
