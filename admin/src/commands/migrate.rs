@@ -40,9 +40,12 @@ pub struct MigrateCommand {
 impl MigrateCommand {
     /// Runs the command.
     pub async fn run(self, ctx: &Ctx, out: &mut Out) -> anyhow::Result<()> {
+        // Not `Backend::connect`: that refuses a namespace of another layout, which is what
+        // this command is for.
         let settings = ctx.settings()?;
         let client = Backend::client(&settings).await?;
-        let redis = client.handle();
+        let backend = Backend { settings, client };
+        let (client, redis) = (&backend.client, backend.client.handle());
         let before = layout::inspect(redis).await?;
         if let Layout::Newer(v) = &before {
             bail!(
@@ -96,11 +99,7 @@ impl MigrateCommand {
         if !self.dry_run {
             let record =
                 crate::audit::cli("migrate", format!("layout {from} -> {to}")).count(done.moved);
-            crate::audit::record(
-                &meetflow_shared::audit::Audit::new(redis.clone(), settings.admin.audit_cap),
-                record,
-            )
-            .await;
+            crate::audit::record(&crate::audit::of_backend(&backend), record).await;
         }
         if !done.conflicts.is_empty() {
             bail!(

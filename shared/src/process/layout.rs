@@ -82,7 +82,7 @@ pub async fn inspect(redis: &Redis) -> RedisResult<Layout> {
         }
         Some(Ok(v)) if v > LAYOUT_VERSION => Ok(Layout::Newer(v.to_string())),
         Some(Err(_)) => Ok(Layout::Newer(recorded.unwrap_or_default())),
-        _ => Ok(match first_v1_key(redis).await? {
+        _ => Ok(match first_to_move(redis, Direction::Forward).await? {
             Some(example) => Layout::Earlier { example },
             None => Layout::Fresh,
         }),
@@ -169,11 +169,6 @@ async fn first_to_move(redis: &Redis, direction: Direction) -> RedisResult<Optio
         }
         cursor = next;
     }
-}
-
-/// The first layout-1 key of the namespace, if any.
-async fn first_v1_key(redis: &Redis) -> RedisResult<Option<String>> {
-    first_to_move(redis, Direction::Forward).await
 }
 
 /// What [`migrate`] did (or, dry, would do).
